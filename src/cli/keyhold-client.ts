@@ -1,0 +1,102 @@
+import { request } from "node:https";
+
+/**
+ * The CLI's client for a Keyhold server. It authenticates the way the Azure SDK does: an unauthenticated
+ * request, the 401 challenge's resource, then a token from the environment's credential — a service
+ * principal (AZURE_CLIENT_ID/SECRET, AZURE_AUTHORITY_HOST, AZURE_TENANT_ID) or a managed identity
+ * (IDENTITY_ENDPOINT/HEADER). TLS trust comes from NODE_EXTRA_CA_CERTS, as for every Node client.
+ */
+export class CliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, ...(body !== undefined && { "content-length": String(Buffer.byteLength(body)) }) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", (error) => reject(new CliError("ConnectionFailed", `cannot reach ${new URL(url).origin}: ${error.message}`)));
+    req.end(body);
+  });
+}
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new CliError("MissingEnvironment", `${name} is not set (source the server's dev.env, or set it)`);
+  return value;
+}
+
+async function acquireToken(env: NodeJS.ProcessEnv, resource: string): Promise<string> {
+  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER && !env.AZURE_CLIENT_SECRET) {
+    const url = `${env.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=${encodeURIComponent(resource)}`;
+    const res = await send("GET", url, { "x-identity-header": env.IDENTITY_HEADER });
+    const json = JSON.parse(res.body || "{}") as { access_token?: string; error_description?: string };
+    if (res.status !== 200 || !json.access_token) throw new CliError("AuthenticationFailed", json.error_description ?? `token request failed (${res.status})`);
+    return json.access_token;
+  }
+  const authority = need(env, "AZURE_AUTHORITY_HOST").replace(/\/$/, "");
+  const tenant = env.AZURE_TENANT_ID ?? "adfs";
+  const tokenUrl = tenant === "adfs" ? `${authority}/adfs/oauth2/token` : `${authority}/${tenant}/oauth2/v2.0/token`;
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: need(env, "AZURE_CLIENT_ID"),
+    client_secret: need(env, "AZURE_CLIENT_SECRET"),
+    scope: `${resource}/.default`,
+  }).toString();
+  const res = await send("POST", tokenUrl, { "content-type": "application/x-www-form-urlencoded" }, form);
+  const json = JSON.parse(res.body || "{}") as { access_token?: string; error?: string; error_description?: string };
+  if (res.status !== 200 || !json.access_token) {
+    throw new CliError(json.error ?? "AuthenticationFailed", json.error_description ?? `token request failed (${res.status})`);
+  }
+  return json.access_token;
+}
+
+function challengeResource(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = /resource="([^"]+)"/.exec(value ?? "");
+  if (!match) throw new CliError("Unauthorized", "the server refused the request and sent no challenge");
+  return match[1]!;
+}
+
+export class KeyholdClient {
+  #token: string | null = null;
+  readonly #baseUrl: string;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.#baseUrl = need(env, "KEYHOLD_URL").replace(/\/$/, "");
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = (): Record<string, string> => ({
+      accept: "application/json",
+      ...(payload !== undefined && { "content-type": "application/json" }),
+      ...(this.#token && { authorization: `Bearer ${this.#token}` }),
+    });
+    let res = await send(method, this.#baseUrl + path, headers(), payload);
+    if (res.status === 401 && !this.#token) {
+      this.#token = await acquireToken(this.env, challengeResource(res.headers["www-authenticate"]));
+      res = await send(method, this.#baseUrl + path, headers(), payload);
+    }
+    const json = res.body ? (JSON.parse(res.body) as unknown) : null;
+    if (res.status >= 400) {
+      const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new CliError(error?.code ?? `HTTP${res.status}`, error?.message ?? `request failed with status ${res.status}`);
+    }
+    return json;
+  }
+}

@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { ConfigError, loadServeConfig } from "../config/serve-config.js";
+import { runDev } from "../dev/run-dev.js";
+import { type RunningServer, startServer } from "../server/start-server.js";
+import { parsePort } from "./options.js";
+
+function stopOnSignals(server: RunningServer): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command("dev")
+    .description("Run a development server on the embedded SQLite store, with generated CA and credentials")
+    .option("--data-dir <dir>", "where the store, CA, keys and env files live", ".keyhold")
+    .option("--port <port>", "HTTPS port (0 picks a free one)", parsePort, 8443)
+    .option("--proxy-port <port>", "dev CONNECT proxy port (default: port + 1000)", parsePort)
+    .addHelpText("after", "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443\n  source .keyhold/dev.env")
+    .action(async (options: { dataDir: string; port: number; proxyPort?: number }) => {
+      stopOnSignals(await runDev(options));
+    });
+
+  program
+    .command("serve")
+    .description("Run in production mode from a config file (no generated credentials)")
+    .requiredOption("--config <file>", "JSON config file (see README, Production)")
+    .addHelpText("after", "\nExample:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json")
+    .action(async (options: { config: string }) => {
+      try {
+        const server = await startServer(loadServeConfig(options.config));
+        process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
+        stopOnSignals(server);
+      } catch (error) {
+        if (error instanceof ConfigError) throw new Error(`refusing to start: ${error.message}`);
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,97 @@
+import { readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import type { ServerConfig } from "./server-config.js";
+
+/**
+ * Production configuration from a JSON file. Refuses to start without a master key from outside the store
+ * (a file readable only by its owner, or an environment variable) and a TLS certificate and key, and refuses
+ * unsafe settings. Example in the README ("Production").
+ */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+interface RawConfig {
+  listen?: { host?: string; port?: number };
+  authorityUrl?: string;
+  tls?: { certFile?: string; keyFile?: string };
+  masterKey?: { file?: string; env?: string };
+  storeFile?: string;
+  vaultDomains?: string[];
+  defaultVault?: string | null;
+  tokenLifetimeSeconds?: number;
+  logLevel?: ServerConfig["logLevel"];
+}
+
+function fail(message: string): never {
+  throw new ConfigError(message);
+}
+
+function readOwnerOnly(path: string, what: string): Buffer {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch {
+    fail(`${what} file ${path} cannot be read`);
+  }
+  if ((mode & 0o077) !== 0) fail(`${what} file ${path} is readable by group or others (chmod 600 it)`);
+  return readFileSync(path);
+}
+
+export function parseMasterKey(text: string): Buffer {
+  const key = Buffer.from(text.trim(), "base64");
+  if (key.length !== 32) fail("the master key must be 32 random bytes, base64 encoded (e.g. `openssl rand -base64 32`)");
+  return key;
+}
+
+export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  let raw: RawConfig;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8")) as RawConfig;
+  } catch (error) {
+    fail(`cannot read the config file ${file}: ${(error as Error).message}`);
+  }
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(dirname(file), p));
+
+  if (!raw.masterKey?.file && !raw.masterKey?.env) fail("masterKey.file or masterKey.env is required: production mode never makes its own master key");
+  let masterKey: Buffer;
+  if (raw.masterKey.file) {
+    masterKey = parseMasterKey(readOwnerOnly(at(raw.masterKey.file), "master key").toString("utf8"));
+  } else {
+    const value = env[raw.masterKey.env!];
+    if (!value) fail(`the environment variable ${raw.masterKey.env} named by masterKey.env is not set`);
+    masterKey = parseMasterKey(value);
+  }
+
+  if (!raw.tls?.certFile || !raw.tls.keyFile) fail("tls.certFile and tls.keyFile are required: production mode serves only TLS");
+  const cert = readFileSync(at(raw.tls.certFile), "utf8");
+  const key = readOwnerOnly(at(raw.tls.keyFile), "TLS key").toString("utf8");
+
+  const port = raw.listen?.port ?? 8443;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail("listen.port must be a TCP port");
+  const authorityUrl = (raw.authorityUrl ?? "").replace(/\/$/, "");
+  if (!/^https:\/\/[^/\s]+$/.test(authorityUrl)) fail("authorityUrl is required and must be https://HOST[:PORT] (clients' AZURE_AUTHORITY_HOST)");
+  const vaultDomains = raw.vaultDomains ?? [];
+  if (vaultDomains.length === 0 || !vaultDomains.every((d) => /^[a-z0-9.-]+$/i.test(d))) fail("vaultDomains must list at least one DNS domain");
+  const lifetime = raw.tokenLifetimeSeconds ?? 3600;
+  if (!Number.isInteger(lifetime) || lifetime < 300 || lifetime > 86_400) fail("tokenLifetimeSeconds must be between 300 and 86400");
+
+  return Object.freeze({
+    mode: "production",
+    listenHost: raw.listen?.host ?? "0.0.0.0",
+    port,
+    proxyPort: null,
+    storeFile: at(raw.storeFile ?? "keyhold.db"),
+    tls: { cert, key },
+    masterKey,
+    vaultDomains,
+    authorityUrl,
+    vaultUriTemplate: `https://{name}.${vaultDomains[0]}`,
+    defaultVault: raw.defaultVault ?? null,
+    tokenLifetimeSeconds: lifetime,
+    logLevel: raw.logLevel ?? "info",
+  });
+}

@@ -1,0 +1,25 @@
+/** The one validated, frozen configuration a server runs with, whether from dev flags or a config file. */
+export interface ServerConfig {
+  mode: "dev" | "production";
+  /** Address to listen on (dev: localhost only). */
+  listenHost: string;
+  port: number;
+  /** Dev only: the loopback CONNECT proxy port (WIRING.md §5), or null for none. */
+  proxyPort: number | null;
+  /** The SQLite file of the embedded store. */
+  storeFile: string;
+  tls: { cert: string; key: string };
+  masterKey: Buffer;
+  /** Vaults are `NAME.<domain>` for each of these. */
+  vaultDomains: string[];
+  /** Base URL of the token issuer as clients set AZURE_AUTHORITY_HOST, e.g. https://localhost:8443. */
+  authorityUrl: string;
+  /** How clients address a vault, for `vault show` (e.g. https://{name}.vault.azure.net). */
+  vaultUriTemplate: string;
+  /** The vault that plain `localhost` and IP requests reach, or null. */
+  defaultVault: string | null;
+  tokenLifetimeSeconds: number;
+  logLevel: "silent" | "error" | "warn" | "info";
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;

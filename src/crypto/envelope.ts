@@ -1,0 +1,101 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+
+/**
+ * Encryption at rest. Every record gets its own random 256-bit data key (DEK); the record is sealed with
+ * AES-256-GCM under the DEK and the DEK is sealed with AES-256-GCM under the master key. Both seals bind
+ * the record's context (e.g. "secret/vault/name/version") as additional authenticated data, so a sealed
+ * value cannot be moved to another record. Layout (bytes):
+ *   1 format | 12 dek-iv | 32 wrapped-dek | 16 dek-tag | 12 iv | 16 tag | ciphertext
+ */
+const FORMAT_V1 = 1;
+const IV = 12;
+const TAG = 16;
+const DEK = 32;
+const HEADER = 1 + IV + DEK + TAG + IV + TAG;
+
+export class EnvelopeError extends Error {
+  constructor() {
+    super("sealed record failed authentication");
+    this.name = "EnvelopeError";
+  }
+}
+
+function seal(key: Buffer, plaintext: Buffer, aad: Buffer): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+function open(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): Buffer {
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, iv);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    throw new EnvelopeError();
+  }
+}
+
+export class Envelope {
+  readonly #masterKey: Buffer;
+
+  constructor(masterKey: Buffer) {
+    if (masterKey.length !== 32) throw new Error("the master key must be 32 bytes (256 bits)");
+    this.#masterKey = Buffer.from(masterKey);
+  }
+
+  seal(plaintext: Buffer, context: string): Buffer {
+    const aad = Buffer.from(context, "utf8");
+    const dek = randomBytes(DEK);
+    const wrapped = seal(this.#masterKey, dek, aad);
+    const sealed = seal(dek, plaintext, aad);
+    dek.fill(0);
+    return Buffer.concat([
+      Buffer.of(FORMAT_V1),
+      wrapped.iv,
+      wrapped.ciphertext,
+      wrapped.tag,
+      sealed.iv,
+      sealed.tag,
+      sealed.ciphertext,
+    ]);
+  }
+
+  open(record: Buffer, context: string): Buffer {
+    if (record.length < HEADER || record[0] !== FORMAT_V1) throw new EnvelopeError();
+    const aad = Buffer.from(context, "utf8");
+    let at = 1;
+    const take = (n: number): Buffer => record.subarray(at, (at += n));
+    const dekIv = take(IV);
+    const wrappedDek = take(DEK);
+    const dekTag = take(TAG);
+    const iv = take(IV);
+    const tag = take(TAG);
+    const ciphertext = record.subarray(at);
+    const dek = open(this.#masterKey, dekIv, wrappedDek, dekTag, aad);
+    try {
+      return open(dek, iv, ciphertext, tag, aad);
+    } finally {
+      dek.fill(0);
+    }
+  }
+
+  /** A key for one purpose, derived from the master key (HKDF-SHA256), e.g. for backup blobs. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync("sha256", this.#masterKey, Buffer.alloc(0), `keyhold:${purpose}`, 32));
+  }
+}
+
+/** Authenticated encryption of a blob under a derived key: 12 iv | 16 tag | ciphertext. */
+export function sealWithKey(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+  const s = seal(key, plaintext, Buffer.from(aad, "utf8"));
+  return Buffer.concat([s.iv, s.tag, s.ciphertext]);
+}
+
+export function openWithKey(key: Buffer, blob: Buffer, aad: string): Buffer {
+  if (blob.length < IV + TAG) throw new EnvelopeError();
+  return open(key, blob.subarray(0, IV), blob.subarray(IV + TAG), blob.subarray(IV, IV + TAG), Buffer.from(aad, "utf8"));
+}

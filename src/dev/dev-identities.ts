@@ -1,0 +1,34 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PrincipalService } from "../identity/principal-service.js";
+
+export interface DevIdentities {
+  clientId: string;
+  clientSecret: string;
+  identityId: string;
+  identityHeader: string;
+}
+
+/**
+ * The dev service principal and managed identity. Their secrets are kept in DIR/dev-identities.json (0600)
+ * so restarts write the same env files; the store holds only their hashes.
+ */
+export async function ensureDevIdentities(dir: string, principals: PrincipalService): Promise<DevIdentities> {
+  const file = join(dir, "dev-identities.json");
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, "utf8")) as DevIdentities;
+    const sp = await principals.get(kept.clientId);
+    const mi = await principals.get(kept.identityId);
+    if (sp && mi) return kept;
+  }
+  const sp = await principals.createServicePrincipal("keyhold-dev");
+  const mi = await principals.createManagedIdentity("keyhold-dev-identity");
+  const identities: DevIdentities = {
+    clientId: sp.principal.id,
+    clientSecret: sp.clientSecret,
+    identityId: mi.principal.id,
+    identityHeader: mi.identityHeader,
+  };
+  writeFileSync(file, JSON.stringify(identities, null, 2) + "\n", { mode: 0o600 });
+  return identities;
+}

@@ -1,0 +1,81 @@
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import type { ServerConfig } from "../config/server-config.js";
+import { type RunningServer, startServer } from "../server/start-server.js";
+import { writeDevEnvFiles } from "./dev-env.js";
+import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
+import { ensureDevIdentities } from "./dev-identities.js";
+
+export interface DevOptions {
+  dataDir: string;
+  port: number;
+  /** Defaults to port + 1000; 0 picks a free one. */
+  proxyPort?: number;
+  quiet?: boolean;
+}
+
+export const DEV_DEFAULT_VAULT = "keyhold-dev";
+
+/** A free loopback port, for `--port 0` (the issuer URL must be known before the server starts). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+}
+
+/** `keyhold dev`: one command to a working local Key Vault on the embedded store. */
+export async function runDev(options: DevOptions): Promise<RunningServer> {
+  const started = process.hrtime.bigint();
+  const dir = resolve(options.dataDir);
+  const home = await prepareDevHome(dir);
+  const port = options.port === 0 ? await freePort() : options.port;
+  const requestedProxy = options.proxyPort ?? (options.port === 0 ? 0 : port + 1000);
+  const proxyPort = requestedProxy === 0 ? await freePort() : requestedProxy;
+  const authorityUrl = `https://localhost:${port}`;
+  const config: ServerConfig = Object.freeze({
+    mode: "dev",
+    listenHost: "localhost",
+    port,
+    proxyPort,
+    storeFile: resolve(dir, "keyhold.db"),
+    tls: { cert: `${home.server.certPem.trim()}\n${home.ca.certPem.trim()}\n`, key: home.server.keyPem },
+    masterKey: home.masterKey,
+    vaultDomains: DEV_VAULT_DOMAINS,
+    authorityUrl,
+    vaultUriTemplate: "https://{name}.vault.azure.net",
+    defaultVault: DEV_DEFAULT_VAULT,
+    tokenLifetimeSeconds: 3600,
+    logLevel: "warn",
+  });
+  const server = await startServer(config);
+  const identities = await ensureDevIdentities(dir, server.ctx.principals);
+  await server.ctx.vaults.ensure(DEV_DEFAULT_VAULT, identities.clientId);
+  const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!options.quiet) {
+    process.stdout.write(
+      [
+        "",
+        "  Keyhold is running in DEV MODE: a generated CA, master key and credentials live in",
+        `  ${dir} — for development and CI only, never for production data.`,
+        "",
+        `  Vault API     https://${DEV_DEFAULT_VAULT}.vault.azure.net (through HTTPS_PROXY), https://localhost:${port}`,
+        `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
+        `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
+        "",
+        "  Use it from a shell (unmodified Azure SDK programs then work):",
+        `    source ${files.devEnv}      # service principal`,
+        `    source ${files.devMiEnv}   # managed identity`,
+        "",
+        `Keyhold dev server ready at https://localhost:${port} in ${ms.toFixed(0)} ms`,
+        "",
+      ].join("\n"),
+    );
+  }
+  return server;
+}

@@ -1,0 +1,65 @@
+import { errors as joseErrors, jwtVerify } from "jose";
+import type { SigningKey } from "./signing-key.js";
+
+export interface VerifiedCaller {
+  principalId: string;
+  tenantId: string;
+  audience: string;
+  expiresAt: number;
+}
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "InvalidTokenError";
+  }
+}
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  tenantId: string;
+  audiences: readonly string[];
+  /** Allowed clock difference in seconds for exp and nbf. */
+  leewaySeconds: number;
+  now: () => number;
+}
+
+/**
+ * Verifies bearer tokens: the issuer's own key only, `alg` pinned to ES256 (so `none` and HMAC tricks fail),
+ * exact issuer and tenant, one of the served audiences, exp/nbf with a small leeway (RFC 7519 §4.1).
+ */
+export class TokenVerifier {
+  constructor(
+    private readonly key: SigningKey,
+    private readonly options: TokenVerifierOptions,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedCaller> {
+    try {
+      const { payload } = await jwtVerify(token, this.key.publicKey, {
+        algorithms: ["ES256"],
+        issuer: this.options.issuer,
+        audience: [...this.options.audiences],
+        clockTolerance: this.options.leewaySeconds,
+        currentDate: new Date(this.options.now() * 1000),
+        requiredClaims: ["exp", "nbf", "iat", "oid", "tid"],
+      });
+      if (payload.tid !== this.options.tenantId || typeof payload.oid !== "string") {
+        throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
+      }
+      return {
+        principalId: payload.oid,
+        tenantId: payload.tid,
+        audience: String(payload.aud),
+        expiresAt: Number(payload.exp),
+      };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError("AKV10022: Invalid token: the token has expired.");
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "aud") {
+        throw new InvalidTokenError("AKV10022: Invalid audience.");
+      }
+      throw new InvalidTokenError("AKV10000: Invalid bearer token.");
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { TokenIssuer } from "../identity/token-issuer.js";
+import type { TokenVerifier } from "../identity/token-verifier.js";
+import type { PrincipalService } from "../identity/principal-service.js";
+import type { SecretService } from "../vault/secret-service.js";
+import type { VaultService } from "../vault/vault-service.js";
+import type { VaultHosts } from "./vault-hosts.js";
+
+/** Everything the HTTP layer needs, built by the composition root (or by a test). */
+export interface AppContext {
+  mode: "dev" | "production";
+  tenantId: string;
+  /** The base URL of the token issuer as clients configure it (AZURE_AUTHORITY_HOST). */
+  authorityUrl: string;
+  hosts: VaultHosts;
+  vaults: VaultService;
+  secrets: SecretService;
+  principals: PrincipalService;
+  issuer: TokenIssuer;
+  verifier: TokenVerifier;
+  /** The URL clients use for a vault, as `vault show` prints it. */
+  vaultUri: (name: string) => string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  logLevel: "silent" | "error" | "warn" | "info";
+}

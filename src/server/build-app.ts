@@ -1,0 +1,60 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { KeyVaultError, badParameter } from "../vault/errors.js";
+import type { AppContext } from "./app-context.js";
+import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
+import { registerAdminRoutes } from "./routes/admin-vaults.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerIdentityRoutes } from "./routes/identity.js";
+import { registerSecretRoutes } from "./routes/secrets.js";
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+}
+
+/**
+ * Builds the HTTPS application without listening, so tests can inject requests. The data plane follows
+ * SDK-WIRE-NOTES §1: trailing and doubled slashes are tolerated, query names are decoded, bodies are JSON.
+ */
+export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
+  const options: FastifyServerOptions & { https?: TlsMaterial } = {
+    logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel },
+    bodyLimit: ctx.bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    return503OnClosing: true,
+    ...(tls && { https: tls }),
+  };
+  const app = Fastify(options) as unknown as FastifyInstance;
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-ms-request-id", request.id);
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(badParameter("The request body is not valid JSON."), undefined);
+    }
+  });
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  app.setErrorHandler(errorHandler(ctx.bodyLimit));
+  app.setNotFoundHandler((_request, reply) =>
+    sendKeyVaultError(reply, new KeyVaultError(404, "NotFound", "The requested resource does not exist on this server.")),
+  );
+
+  registerHealthRoutes(app);
+  registerIdentityRoutes(app, ctx);
+  app.register(async (scope) => registerAdminRoutes(scope, ctx));
+  app.register(async (scope) => registerSecretRoutes(scope, ctx));
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Operation, authorize } from "../authz/authorize.js";
+import type { VerifiedCaller } from "../identity/token-verifier.js";
+import type { VaultRecord } from "../storage/records.js";
+import { KeyVaultError, forbidden } from "../vault/errors.js";
+import { checkApiVersion } from "./api-version.js";
+import type { AppContext } from "./app-context.js";
+import { authenticate } from "./authenticate.js";
+
+/** What every data-plane handler gets: who calls, which vault, and how to write ids for this client. */
+export interface VaultRequest {
+  caller: VerifiedCaller;
+  vault: VaultRecord;
+  apiVersion: string;
+  /** `https://host[:port]` exactly as the client addressed the vault (ids echo it, WIRING.md §1). */
+  base: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    kv: VaultRequest | null;
+  }
+  interface FastifyContextConfig {
+    operation?: Operation;
+  }
+}
+
+export function vaultRequest(request: FastifyRequest): VaultRequest {
+  if (!request.kv) throw new Error("data-plane context missing");
+  return request.kv;
+}
+
+/**
+ * Installs the data-plane pipeline on a scope: vault by host → authentication → api-version → vault lookup →
+ * authorisation, in that order, all before the body is read.
+ */
+export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void {
+  scope.decorateRequest("kv", null);
+  scope.addHook("onRequest", async (request, reply) => {
+    const target = ctx.hosts.resolve(request.hostname);
+    if (!target) {
+      throw new KeyVaultError(404, "VaultNotFound", "The host name does not address a vault on this Keyhold server.");
+    }
+    const caller = await authenticate(ctx, request, reply, target.resource);
+    const apiVersion = checkApiVersion((request.query as Record<string, unknown>)["api-version"]);
+    const vault = await ctx.vaults.get(target.vaultName);
+    const operation = request.routeOptions.config.operation;
+    if (!operation) throw new Error(`route ${request.routeOptions.url} has no operation`);
+    const decision = authorize(caller, vault, operation);
+    if (!decision.allowed) throw forbidden(`The caller is not authorized to perform ${operation}: ${decision.reason}`);
+    request.kv = { caller, vault, apiVersion, base: `https://${request.host}` };
+  });
+}

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { KeyVaultError, badParameter, internalError, requestTooLarge } from "../vault/errors.js";
+
+/** Writes Azure's error body: {"error":{"code","message"[,"innererror":{"code"}]}}. */
+export function sendKeyVaultError(reply: FastifyReply, error: KeyVaultError): FastifyReply {
+  return reply.code(error.status).send({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.innerCode && { innererror: { code: error.innerCode } }),
+    },
+  });
+}
+
+/** Maps anything thrown to Azure's error JSON; a 5xx never says what went wrong inside. */
+export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultError {
+  if (error instanceof KeyVaultError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return requestTooLarge(bodyLimit);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new KeyVaultError(415, "UnsupportedMediaType", "The request content type must be application/json.");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return badParameter("The request body is not valid JSON.");
+  }
+  if (typeof fastifyError.statusCode === "number" && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return badParameter("The request is malformed.");
+  }
+  return internalError();
+}
+
+export function errorHandler(bodyLimit: number) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const mapped = toKeyVaultError(error, bodyLimit);
+    if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
+    return sendKeyVaultError(reply, mapped);
+  };
+}

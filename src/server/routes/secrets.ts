@@ -1,0 +1,125 @@
+import type { FastifyInstance } from "fastify";
+import { badParameter } from "../../vault/errors.js";
+import { checkObjectName } from "../../vault/limits.js";
+import type { AppContext } from "../app-context.js";
+import { installDataPlane, vaultRequest } from "../data-plane.js";
+import { base64urlBytes, asObject } from "../wire/parse.js";
+import { nextLink, parseMaxResults, parseSkipToken } from "../wire/paging.js";
+import {
+  deletedSecretBundle,
+  deletedSecretItem,
+  parseSecretSet,
+  parseSecretUpdate,
+  secretBundle,
+  secretItem,
+} from "../wire/secret-wire.js";
+
+interface NameParams {
+  name: string;
+  version?: string;
+}
+type Query = Record<string, string | undefined>;
+
+/** An empty version segment (`/secrets/n/`, `/secrets/n//`) means the latest (SDK-WIRE-NOTES §1). */
+const versionOf = (params: NameParams): string | null => (params.version ? params.version : null);
+
+/** The Secrets API (spec/keyvault/2025-07-01/secrets.json), status codes as the SDK expects them. */
+export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): void {
+  installDataPlane(app, ctx);
+  const secrets = ctx.secrets;
+
+  app.put<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/set" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const name = checkObjectName("secret", request.params.name);
+    return secretBundle(kv.base, await secrets.set(kv.vault, name, parseSecretSet(request.body)));
+  });
+
+  for (const url of ["/secrets/:name", "/secrets/:name/:version"]) {
+    app.get<{ Params: NameParams }>(url, { config: { operation: "secrets/get" } }, async (request) => {
+      const kv = vaultRequest(request);
+      return secretBundle(kv.base, await secrets.get(kv.vault, request.params.name, versionOf(request.params)));
+    });
+    app.patch<{ Params: NameParams }>(url, { config: { operation: "secrets/update" } }, async (request) => {
+      const kv = vaultRequest(request);
+      const patch = parseSecretUpdate(request.body);
+      return secretBundle(kv.base, await secrets.update(kv.vault, request.params.name, versionOf(request.params), patch));
+    });
+  }
+
+  app.get<{ Querystring: Query }>("/secrets", { config: { operation: "secrets/list" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const max = parseMaxResults(request.query.maxresults);
+    const page = await secrets.list(kv.vault, parseSkipToken(request.query.$skiptoken), max);
+    return {
+      value: page.items.map((s) => secretItem(kv.base, kv.vault, s.latest, false)),
+      nextLink: nextLink(kv.base, "/secrets", kv.apiVersion, page.next, max),
+    };
+  });
+
+  app.get<{ Params: NameParams; Querystring: Query }>(
+    "/secrets/:name/versions",
+    { config: { operation: "secrets/list" } },
+    async (request) => {
+      const kv = vaultRequest(request);
+      const max = parseMaxResults(request.query.maxresults);
+      const name = request.params.name;
+      const page = await secrets.listVersions(kv.vault, name, parseSkipToken(request.query.$skiptoken), max);
+      return {
+        value: page.items.map((r) => secretItem(kv.base, kv.vault, r, true)),
+        nextLink: nextLink(kv.base, `/secrets/${encodeURIComponent(name)}/versions`, kv.apiVersion, page.next, max),
+      };
+    },
+  );
+
+  app.delete<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/delete" } }, async (request) => {
+    const kv = vaultRequest(request);
+    return deletedSecretBundle(kv.base, await secrets.delete(kv.vault, request.params.name));
+  });
+
+  app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/list" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const max = parseMaxResults(request.query.maxresults);
+    const page = await secrets.listDeleted(kv.vault, parseSkipToken(request.query.$skiptoken), max);
+    return {
+      value: page.items.map((s) => deletedSecretItem(kv.base, kv.vault, s)),
+      nextLink: nextLink(kv.base, "/deletedsecrets", kv.apiVersion, page.next, max),
+    };
+  });
+
+  app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/get" } }, async (request) => {
+    const kv = vaultRequest(request);
+    return deletedSecretBundle(kv.base, await secrets.getDeleted(kv.vault, request.params.name));
+  });
+
+  app.post<{ Params: NameParams }>(
+    "/deletedsecrets/:name/recover",
+    { config: { operation: "secrets/recover" } },
+    async (request) => {
+      const kv = vaultRequest(request);
+      return secretBundle(kv.base, await secrets.recover(kv.vault, request.params.name));
+    },
+  );
+
+  app.delete<{ Params: NameParams }>(
+    "/deletedsecrets/:name",
+    { config: { operation: "secrets/purge" } },
+    async (request, reply) => {
+      const kv = vaultRequest(request);
+      await secrets.purge(kv.vault, request.params.name);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: NameParams }>("/secrets/:name/backup", { config: { operation: "secrets/backup" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const blob = await secrets.backup(kv.vault, request.params.name);
+    return { value: blob.toString("base64url") };
+  });
+
+  app.post("/secrets/restore", { config: { operation: "secrets/restore" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
+    if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
+    return secretBundle(kv.base, await secrets.restore(kv.vault, blob));
+  });
+}
