@@ -51,8 +51,9 @@ function toState(r: Row): SecretState {
   };
 }
 
-const VERSION_COLUMNS =
-  "v.vault, v.version, v.seq, v.display_name, v.created, v.updated, v.enabled, v.not_before, v.expires, v.content_type, v.tags, v.sealed_value";
+const COLUMNS = "vault, version, seq, display_name, created, updated, enabled, not_before, expires, content_type, tags, sealed_value";
+/** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
+const VERSION_COLUMNS = COLUMNS.split(", ").map((c) => `v.${c}`).join(", ");
 
 /**
  * The store's operations over SQLite. Reads use `read` (the reader connection, or the writer inside a
@@ -173,8 +174,8 @@ export class SqliteOps implements StoreOps {
     return this.write(() => {
       const row = this.writer
         .get(
-          `UPDATE secret_versions AS v SET enabled = ?, not_before = ?, expires = ?, content_type = ?, tags = ?, updated = ?
-           WHERE v.vault = ? AND v.name = ? AND v.version = ? RETURNING ${VERSION_COLUMNS}`,
+          `UPDATE secret_versions SET enabled = ?, not_before = ?, expires = ?, content_type = ?, tags = ?, updated = ?
+           WHERE vault = ? AND name = ? AND version = ? RETURNING ${COLUMNS}`,
         )
         .get(
           a.enabled ? 1 : 0,

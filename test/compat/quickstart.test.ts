@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CLI, PROJECT_ROOT, type DevServer, startDevServer } from "../support/dev-server.js";
+
+const SEEDS = join(PROJECT_ROOT, "../shared/seeds");
+const QUICKSTART = join(SEEDS, "secrets-quickstart.cjs");
+
+/** Microsoft's secrets quickstart, as published, run with nothing but the dev env (issue 2). */
+describe("the secrets quickstart program", { skip: existsSync(QUICKSTART) ? false : `${QUICKSTART} is absent` }, () => {
+  let server: DevServer;
+  before(async () => {
+    server = await startDevServer();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it("runs unmodified against a fresh vault and prints the value it stored", async () => {
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...server.env, KEY_VAULT_NAME: "quickstart-vault" };
+    const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "quickstart-vault"], { env, encoding: "utf8" });
+    assert.equal(created.status, 0, created.stderr);
+
+    // Run from the project root so `require("@azure/identity")` resolves from its node_modules.
+    const child = spawn(process.execPath, [QUICKSTART], { env: { ...env, NODE_PATH: join(PROJECT_ROOT, "node_modules") }, cwd: PROJECT_ROOT });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdin.end("correct horse battery staple\n");
+    const code = await new Promise<number | null>((done) => child.once("exit", done));
+    assert.equal(code, 0, out);
+    assert.match(out, /Your secret is 'correct horse battery staple'\./);
+    assert.match(out, /Deleting your secret from quickstart-vault \.\.\.\nDone\./);
+  });
+});
