@@ -23,7 +23,8 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     bodyLimit: ctx.bodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Object names are up to 127 characters; the router refuses longer parameters with 414 otherwise.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
     return503OnClosing: true,
     ...(tls && { https: tls }),
   };

@@ -1,0 +1,100 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { SignJWT } from "jose";
+import { Envelope } from "../../src/crypto/envelope.js";
+import { issuerUrl } from "../../src/identity/issuer-url.js";
+import { PrincipalService } from "../../src/identity/principal-service.js";
+import { loadSigningKey } from "../../src/identity/signing-key.js";
+import { TokenIssuer } from "../../src/identity/token-issuer.js";
+import { TokenVerifier } from "../../src/identity/token-verifier.js";
+import type { AppContext } from "../../src/server/app-context.js";
+import { buildApp } from "../../src/server/build-app.js";
+import { VaultHosts } from "../../src/server/vault-hosts.js";
+import type { PrincipalRecord } from "../../src/storage/records.js";
+import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+import { SecretService } from "../../src/vault/secret-service.js";
+import { VaultService } from "../../src/vault/vault-service.js";
+
+export const AUTHORITY = "https://localhost:8443";
+export const VAULT_HOST = "test-vault.vault.azure.net";
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  store: SqliteStore;
+  principal: PrincipalRecord;
+  /** A valid bearer token for the test principal and https://vault.azure.net. */
+  token: string;
+  /** Signs arbitrary claims with the server's own key (for edited-claims tests) or another key. */
+  sign(claims: Record<string, unknown>, options?: { otherKey?: boolean; alg?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+const now = (): number => Math.floor(Date.now() / 1000);
+
+/** The HTTP application in-process (fastify inject), over a throw-away SQLite file. */
+export async function createTestApp(): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
+  const store = SqliteStore.open(join(dir, "keyhold.db"));
+  const envelope = new Envelope(randomBytes(32));
+  const tenantId = randomUUID();
+  const signingKey = await loadSigningKey(store, envelope);
+  const hosts = new VaultHosts(["vault.azure.net", "vault.localhost"], "test-vault");
+  const issuer = issuerUrl(AUTHORITY, tenantId);
+  const ctx: AppContext = {
+    mode: "dev",
+    tenantId,
+    authorityUrl: AUTHORITY,
+    hosts,
+    vaults: new VaultService(store, now),
+    secrets: new SecretService({ store, envelope, now }),
+    principals: new PrincipalService(store, now),
+    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: 3600, now }),
+    verifier: new TokenVerifier(signingKey, { issuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
+    vaultUri: (name) => `https://${name}.vault.azure.net`,
+    bodyLimit: 1024 * 1024,
+    logLevel: "silent",
+  };
+  const { principal } = await ctx.principals.createServicePrincipal("test");
+  await ctx.vaults.create({ name: "test-vault" }, principal.id);
+  const token = (await ctx.issuer.issue(principal, "https://vault.azure.net")).accessToken;
+  const app = buildApp(ctx);
+  await app.ready();
+  const otherKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+  return {
+    app,
+    ctx,
+    store,
+    principal,
+    token,
+    sign: (claims, options = {}) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: options.alg ?? "ES256", kid: signingKey.kid })
+        .sign(options.otherKey ? otherKey : signingKey.privateKey),
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Standard claims of a valid token for the test app. */
+export function claimsFor(t: TestApp, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const iat = now();
+  return {
+    iss: issuerUrl(AUTHORITY, t.ctx.tenantId),
+    aud: "https://vault.azure.net",
+    oid: t.principal.id,
+    tid: t.ctx.tenantId,
+    appid: t.principal.id,
+    sub: t.principal.id,
+    iat,
+    nbf: iat,
+    exp: iat + 3600,
+    ...overrides,
+  };
+}
