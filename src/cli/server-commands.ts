@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { ConfigError, loadServeConfig } from "../config/serve-config.js";
 import { runDev } from "../dev/run-dev.js";
+import { PrincipalService } from "../identity/principal-service.js";
+import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import { parsePort } from "./options.js";
 
@@ -43,6 +45,35 @@ export function registerServerCommands(program: Command): void {
       } catch (error) {
         if (error instanceof ConfigError) throw new Error(`refusing to start: ${error.message}`);
         throw error;
+      }
+    });
+
+  program
+    .command("bootstrap")
+    .description("Create a service principal directly in a production store and print its secret once")
+    .requiredOption("--config <file>", "the same config file `serve` uses")
+    .option("--name <name>", "display name of the principal", "keyhold-admin")
+    .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
+    .action(async (options: { config: string; name: string }) => {
+      const config = loadServeConfig(options.config);
+      const store = SqliteStore.open(config.storeFile);
+      try {
+        const created = await new PrincipalService(store, () => Math.floor(Date.now() / 1000)).createServicePrincipal(options.name);
+        process.stdout.write(
+          `${JSON.stringify(
+            {
+              clientId: created.principal.id,
+              clientSecret: created.clientSecret,
+              tenantId: "adfs",
+              authorityHost: config.authorityUrl,
+              displayName: created.principal.displayName,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      } finally {
+        await store.close();
       }
     });
 }

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { issueServerCertificate } from "../../src/crypto/dev-certificates.js";
+import { CLI, testRoot } from "../support/dev-server.js";
+
+interface Setup {
+  dir: string;
+  write(config: object): string;
+}
+
+async function setup(): Promise<Setup> {
+  const dir = mkdtempSync(join(testRoot(), "serve-"));
+  const caDir = process.env.KEYHOLD_TEST_CA_DIR!;
+  const ca = { certPem: readFileSync(join(caDir, "ca.pem"), "utf8"), keyPem: readFileSync(join(caDir, "ca-key.pem"), "utf8") };
+  const cert = await issueServerCertificate(ca, ["localhost", "*.vault.example.test"], ["127.0.0.1"]);
+  writeFileSync(join(dir, "tls.pem"), cert.certPem);
+  writeFileSync(join(dir, "tls-key.pem"), cert.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
+  return {
+    dir,
+    write(config: object) {
+      const file = join(dir, `config-${randomBytes(4).toString("hex")}.json`);
+      writeFileSync(file, JSON.stringify(config));
+      return file;
+    },
+  };
+}
+
+const base = (port: number) => ({
+  listen: { host: "127.0.0.1", port },
+  authorityUrl: `https://localhost:${port}`,
+  tls: { certFile: "tls.pem", keyFile: "tls-key.pem" },
+  masterKey: { file: "master.key" },
+  vaultDomains: ["vault.example.test"],
+  defaultVault: "prod-vault",
+  logLevel: "silent",
+});
+
+const serve = (config: string, env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 10_000 });
+
+function get(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+/** Production mode refuses unsafe or incomplete configuration and generates no credentials (issue 2). */
+describe("keyhold serve (production mode)", () => {
+  it("refuses to start without a master key, with a world-readable key file, or without TLS", async () => {
+    const s = await setup();
+    const { masterKey: _m, ...noKey } = base(0);
+    const cases: [object, RegExp, NodeJS.ProcessEnv?][] = [
+      [noKey, /masterKey/],
+      [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /KH_TEST_MK/],
+      [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /32 random bytes/, { KH_TEST_MK: "c2hvcnQ=" }],
+      [{ ...base(0), tls: undefined }, /tls\.certFile/],
+      [{ ...base(0), authorityUrl: "http://localhost:1" }, /authorityUrl/],
+      [{ ...base(0), vaultDomains: [] }, /vaultDomains/],
+    ];
+    for (const [config, message, env] of cases) {
+      const result = serve(s.write(config), env);
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(result.stderr, /refusing to start/);
+      assert.match(result.stderr, message);
+    }
+    chmodSync(join(s.dir, "master.key"), 0o644);
+    const loose = serve(s.write(base(0)));
+    assert.equal(loose.status, 1);
+    assert.match(loose.stderr, /readable by group or others/);
+  });
+
+  it("starts with a complete config, generates no credentials, and serves a bootstrapped principal", async () => {
+    const s = await setup();
+    const probe = spawnSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
+    const port = Number(probe.stdout.trim());
+    const config = s.write({ ...base(port), masterKey: { env: "KH_MASTER" } });
+    const env = { KH_MASTER: randomBytes(32).toString("base64") };
+    const child: ChildProcess = spawn(process.execPath, [CLI, "serve", "--config", config], {
+      env: { PATH: process.env.PATH!, ...env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout!.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes("ready")) resolve();
+        });
+        child.once("exit", () => reject(new Error(`serve exited: ${out}`)));
+      });
+      assert.equal((await get(`https://localhost:${port}/healthz`)).status, 200);
+      assert.ok(!existsSync(join(s.dir, "dev.env")), "no dev env file in production");
+      assert.ok(!existsSync(join(s.dir, "dev-identities.json")), "no generated credentials");
+
+      const boot = spawnSync(process.execPath, [CLI, "bootstrap", "--config", config, "--name", "admin"], {
+        env: { PATH: process.env.PATH!, ...env },
+        encoding: "utf8",
+      });
+      assert.equal(boot.status, 0, boot.stderr);
+      const admin = JSON.parse(boot.stdout) as { clientId: string; clientSecret: string; tenantId: string };
+      const cliEnv = {
+        PATH: process.env.PATH!,
+        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!,
+        KEYHOLD_URL: `https://localhost:${port}`,
+        AZURE_AUTHORITY_HOST: `https://localhost:${port}`,
+        AZURE_TENANT_ID: admin.tenantId,
+        AZURE_CLIENT_ID: admin.clientId,
+        AZURE_CLIENT_SECRET: admin.clientSecret,
+      };
+      const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "prod-vault"], { env: cliEnv, encoding: "utf8" });
+      assert.equal(created.status, 0, created.stderr);
+      assert.equal(JSON.parse(created.stdout).properties.vaultUri, "https://prod-vault.vault.example.test");
+      const unauthenticated = await get(`https://localhost:${port}/secrets?api-version=2025-07-01`);
+      assert.equal(unauthenticated.status, 401);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
