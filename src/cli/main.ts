@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command } from "commander";
 import { CliError } from "./keyhold-client.js";
 import { registerServerCommands } from "./server-commands.js";
