@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 
 /** The project's root and its compiled CLI. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, "../../..");
-export const CLI = join(PROJECT_ROOT, "dist/src/cli/main.js");
+export const CLI = join(PROJECT_ROOT, "bin/keyhold.js");
 
 export function testRoot(): string {
   const root = process.env.KEYHOLD_TEST_ROOT;
