@@ -16,7 +16,8 @@ export interface NewManagedIdentity {
 type PrincipalStore = Pick<StoreOps, "createPrincipal" | "getPrincipal" | "listPrincipals" | "deletePrincipal" | "addCredential" | "listCredentials">;
 
 /** A hash of a random value, checked when the caller is unknown so that the answer takes as long. */
-const DECOY_HASH = hashSecret(newSecret());
+let decoyHash: Promise<string> | undefined;
+const decoy = (): Promise<string> => (decoyHash ??= hashSecret(newSecret()));
 
 /**
  * Service principals (client id + client secret) and managed identities (an identity header of the form
@@ -77,7 +78,7 @@ export class PrincipalService {
           )
         : [];
     if (credentials.length === 0) {
-      await verifySecret(secret, await DECOY_HASH);
+      await verifySecret(secret, await decoy());
       return null;
     }
     for (const credential of credentials) {
