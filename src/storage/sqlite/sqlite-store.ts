@@ -57,7 +57,8 @@ export class SqliteStore extends SqliteOps implements Store {
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
     return this.#lock.run(async () => {
-      const tx = new SqliteOps(this.writer, this.writer, async (w) => w());
+      // Each operation runs in a savepoint, so one that fails leaves the transaction as it was (atomic on its own).
+      const tx = new SqliteOps(this.writer, this.writer, async (w) => this.#writerDb.transaction(w)());
       this.#writerDb.exec("BEGIN IMMEDIATE");
       try {
         const result = await work(tx);

@@ -1,0 +1,262 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Store } from "../../src/storage/store.js";
+import {
+  addVersions,
+  byNameIgnoringCase,
+  credentialRecord,
+  delay,
+  freshStorePerTest,
+  gate,
+  type OpenStore,
+  principalRecord,
+  VAULT,
+  vaultRecord,
+  versionRecord,
+  watch,
+} from "./store-contract-fixtures.js";
+import { secretContract } from "./store-contract-secrets.js";
+
+/**
+ * The storage contract every adapter must pass (see src/storage/store.ts). `open` gives a fresh, empty store
+ * for each test; its `cleanup` closes the store and removes what it left behind.
+ */
+export function runStoreContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    const store = freshStorePerTest(open);
+    metaAndVaultContract(store);
+    secretContract(store);
+    principalContract(store);
+    transactionContract(store);
+  });
+}
+
+function metaAndVaultContract(store: () => Store): void {
+  describe("meta", () => {
+    it("has no value for an absent key", async () => {
+      assert.equal(await store().getMeta("absent"), undefined);
+    });
+
+    it("sets a key once and keeps the first value", async () => {
+      const first = Buffer.from([0, 1, 2, 255]);
+      assert.deepEqual(await store().initMeta("master", first), first);
+      assert.deepEqual(await store().initMeta("master", Buffer.from("second")), first);
+      assert.deepEqual(await store().getMeta("master"), first);
+      assert.equal(await store().getMeta("MASTER"), undefined, "meta keys are exact");
+    });
+  });
+
+  describe("vaults", () => {
+    it("creates a vault once, whatever the case of the name", async () => {
+      const alpha = vaultRecord("Alpha", { retentionDays: 7, purgeProtection: true, createdBy: "admin" });
+      assert.equal(await store().createVault(alpha), true);
+      assert.equal(await store().createVault(vaultRecord("ALPHA", { retentionDays: 30 })), false);
+      assert.deepEqual(await store().getVault("aLpHa"), alpha);
+      assert.deepEqual(await store().listVaults(), [alpha]);
+      assert.equal(await store().getVault("beta"), undefined);
+    });
+
+    it("lists vaults in name order", async () => {
+      const created = ["charlie", "Alpha", "bravo", "DELTA"];
+      for (const name of created) await store().createVault(vaultRecord(name));
+      const listed = await store().listVaults();
+      assert.deepEqual(listed.map((v) => v.name), [...created].sort(byNameIgnoringCase));
+      assert.deepEqual(listed[0], vaultRecord("Alpha"));
+    });
+
+    it("deletes a vault with its secrets", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      await store().createVault(vaultRecord("Other"));
+      await addVersions(store(), "doomed", 2);
+      await store().addSecretVersion(versionRecord("survivor", 1, { vault: "Other" }));
+      assert.equal(await store().deleteVault("MAIN"), true);
+      assert.equal(await store().getVault(VAULT), undefined);
+      assert.equal(await store().getSecretState(VAULT, "doomed"), undefined);
+      assert.equal(await store().getSecretVersion(VAULT, "doomed", null), undefined);
+      assert.deepEqual(await store().allSecretVersions(VAULT, "doomed"), []);
+      assert.equal(await store().deleteVault(VAULT), false);
+
+      assert.equal(await store().createVault(vaultRecord(VAULT)), true);
+      assert.deepEqual(await store().listSecrets(VAULT, false, null, 10), { items: [], next: null });
+      assert.equal(await store().getSecretVersion(VAULT, "doomed", null), undefined);
+      assert.equal((await store().getSecretVersion("Other", "survivor", null))?.seq, 1);
+      assert.deepEqual((await store().listVaults()).map((v) => v.name), [VAULT, "Other"]);
+    });
+  });
+}
+
+function principalContract(store: () => Store): void {
+  describe("principals", () => {
+    const ID_A = "0a1b2c3d-0000-4000-8000-00000000000a";
+    const ID_B = "0a1b2c3d-0000-4000-8000-00000000000b";
+    const byId = <T extends { id: string }>(items: T[]): T[] => [...items].sort((x, y) => x.id.localeCompare(y.id));
+
+    it("creates, finds (id without regard to case), lists and deletes principals", async () => {
+      const a = principalRecord(ID_A, { kind: "managedIdentity", displayName: "Identity A", createdAt: 20 });
+      const b = principalRecord(ID_B, { createdAt: 10 });
+      await store().createPrincipal(a);
+      await store().createPrincipal(b);
+      assert.deepEqual(await store().getPrincipal(ID_A.toUpperCase()), a);
+      assert.deepEqual(await store().getPrincipal(ID_B), b);
+      assert.equal(await store().getPrincipal("0a1b2c3d-0000-4000-8000-0000000000ff"), undefined);
+      assert.deepEqual(byId(await store().listPrincipals()), [a, b]);
+
+      assert.equal(await store().deletePrincipal(ID_A.toUpperCase()), true);
+      assert.equal(await store().getPrincipal(ID_A), undefined);
+      assert.deepEqual(await store().listPrincipals(), [b]);
+      assert.equal(await store().deletePrincipal(ID_A), false);
+    });
+
+    it("keeps credentials per principal and removes them with it", async () => {
+      await store().createPrincipal(principalRecord(ID_A));
+      await store().createPrincipal(principalRecord(ID_B));
+      const a1 = credentialRecord("cred-a1", ID_A, { createdAt: 1, expiresAt: 4_102_444_800 });
+      const a2 = credentialRecord("cred-a2", ID_A, { kind: "identityHeader", createdAt: 2 });
+      const b1 = credentialRecord("cred-b1", ID_B);
+      for (const c of [a1, a2, b1]) await store().addCredential(c);
+      assert.deepEqual(byId(await store().listCredentials(ID_A)), [a1, a2]);
+      assert.deepEqual(await store().listCredentials(ID_B), [b1]);
+      assert.deepEqual(await store().listCredentials("0a1b2c3d-0000-4000-8000-0000000000ff"), []);
+
+      assert.equal(await store().deletePrincipal(ID_A), true);
+      assert.deepEqual(await store().listCredentials(ID_A), []);
+      assert.deepEqual(await store().listCredentials(ID_B), [b1]);
+      await store().createPrincipal(principalRecord(ID_A));
+      assert.deepEqual(await store().listCredentials(ID_A), [], "a recreated principal has no old credentials");
+    });
+  });
+}
+
+function transactionContract(store: () => Store): void {
+  describe("transactions", () => {
+    it("reads its own writes inside, shows nothing outside until commit, and commits", async () => {
+      const result = await store().transaction(async (tx) => {
+        assert.equal(await tx.createVault(vaultRecord(VAULT)), true);
+        const added = await tx.addSecretVersion(versionRecord("inside", 1));
+        await tx.initMeta("k", Buffer.from("v"));
+        assert.deepEqual(await tx.getVault("main"), vaultRecord(VAULT));
+        assert.deepEqual(await tx.getSecretVersion(VAULT, "INSIDE", null), added);
+        assert.deepEqual((await tx.listSecrets(VAULT, false, null, 10)).items.map((s) => s.latest), [added]);
+        assert.deepEqual(await tx.getMeta("k"), Buffer.from("v"));
+
+        assert.equal(await store().getVault(VAULT), undefined, "uncommitted vault seen outside");
+        assert.equal(await store().getSecretVersion(VAULT, "inside", null), undefined, "uncommitted secret seen outside");
+        return added;
+      });
+      assert.equal(result.seq, 1);
+      assert.deepEqual(await store().getSecretVersion(VAULT, "inside", null), result);
+      assert.deepEqual(await store().getMeta("k"), Buffer.from("v"));
+    });
+
+    it("keeps nothing written in a transaction that throws, and passes the error on", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      const [existing] = await addVersions(store(), "existing", 1);
+      const boom = new Error("boom");
+      await assert.rejects(
+        store().transaction(async (tx) => {
+          await tx.createVault(vaultRecord("Rolled"));
+          await tx.addSecretVersion(versionRecord("existing", 2));
+          await tx.addSecretVersion(versionRecord("fresh", 1));
+          await tx.updateSecretVersion(VAULT, "existing", existing!.version, { ...existing!, enabled: false }, 99);
+          await tx.setSecretDeleted(VAULT, "existing", 1, 2);
+          await tx.initMeta("rolled", Buffer.from("x"));
+          await tx.createPrincipal(principalRecord("rolled-principal"));
+          throw boom;
+        }),
+        (error) => error === boom,
+      );
+      assert.equal(await store().getVault("Rolled"), undefined);
+      assert.deepEqual(await store().allSecretVersions(VAULT, "existing"), [existing]);
+      assert.deepEqual(await store().getSecretState(VAULT, "existing"), { vault: VAULT, name: "existing", deletedAt: null, scheduledPurge: null });
+      assert.equal(await store().getSecretState(VAULT, "fresh"), undefined);
+      assert.equal(await store().getMeta("rolled"), undefined);
+      assert.equal(await store().getPrincipal("rolled-principal"), undefined);
+
+      const next = await store().transaction((tx) => tx.addSecretVersion(versionRecord("existing", 3)));
+      assert.equal(next.seq, 2, "the rolled-back seq is not used up");
+    });
+
+    it("refuses a duplicate version id and changes nothing, inside a transaction or not", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      const added = await addVersions(store(), "dup", 2);
+      await assert.rejects(store().addSecretVersion(versionRecord("dup", 1)));
+      const committed = await store().transaction(async (tx) => {
+        await assert.rejects(tx.addSecretVersion(versionRecord("DUP", 1)));
+        assert.equal((await tx.getSecretVersion(VAULT, "dup", null))?.seq, 2, "a failed add moved `latest` inside the transaction");
+        return tx.addSecretVersion(versionRecord("dup", 3));
+      });
+      assert.equal(committed.seq, 3, "a failed add used up a seq");
+      assert.deepEqual(await store().allSecretVersions(VAULT, "dup"), [...added, committed]);
+    });
+
+    it("runs 20 concurrent read-then-add transactions on one secret with distinct seqs", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store().transaction(async (tx) => {
+            await tx.getSecretVersion(VAULT, "contended", null);
+            await delay(i % 3);
+            return tx.addSecretVersion(versionRecord("contended", i + 1));
+          }),
+        ),
+      );
+      const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
+      assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
+      const all = await store().allSecretVersions(VAULT, "contended");
+      assert.equal(all.length, 20);
+      assert.equal((await store().getSecretVersion(VAULT, "contended", null))?.seq, 20);
+    });
+
+    it("gives each concurrent transaction a read that its write builds on (no lost update)", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store().transaction(async (tx) => {
+            const before = await tx.getSecretVersion(VAULT, "serial", null);
+            await delay(1);
+            const added = await tx.addSecretVersion(versionRecord("serial", i + 1));
+            return { readSeq: before?.seq ?? 0, addedSeq: added.seq };
+          }),
+        ),
+      );
+      for (const { readSeq, addedSeq } of outcomes) assert.equal(addedSeq, readSeq + 1);
+    });
+
+    it("makes writes outside a transaction wait for it, and loses none", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      await store().createVault(vaultRecord("Other"));
+      const inside = gate();
+      const release = gate();
+      const tx = store().transaction(async (t) => {
+        await t.addSecretVersion(versionRecord("shared", 1));
+        await t.addSecretVersion(versionRecord("shared", 2));
+        inside.open();
+        await release.wait;
+        return "committed";
+      });
+      await inside.wait;
+      const sameSecret = watch(store().addSecretVersion(versionRecord("shared", 3)));
+      const elsewhere = store().addSecretVersion(versionRecord("elsewhere", 1, { vault: "Other" }));
+      await delay(50);
+      assert.equal(sameSecret.settled(), false, "a write to the secret the transaction holds went ahead of it");
+      release.open();
+      assert.equal(await tx, "committed");
+      assert.equal((await sameSecret.promise).seq, 3);
+      assert.equal((await elsewhere).seq, 1);
+      assert.deepEqual((await store().allSecretVersions(VAULT, "shared")).map((v) => v.seq), [1, 2, 3]);
+      assert.equal((await store().getSecretVersion("Other", "elsewhere", null))?.seq, 1);
+    });
+
+    it("gives concurrent writes outside transactions distinct seqs", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      const added = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store().addSecretVersion(versionRecord("parallel", i + 1))),
+      );
+      assert.deepEqual(
+        added.map((r) => r.seq).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.equal((await store().allSecretVersions(VAULT, "parallel")).length, 20);
+    });
+  });
+}
