@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
 import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
-import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
+import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply.js";
 import { registerAdminRoutes } from "./routes/admin-vaults.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
@@ -26,6 +26,13 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     // Object names are up to 127 characters; the router refuses longer parameters with 414 otherwise.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
     return503OnClosing: true,
+    // A body that never arrives (slowloris) is cut off instead of holding a connection for minutes.
+    requestTimeout: 30_000,
+    // Errors raised before routing (bad percent-encoding, over-long parameters) get Azure's JSON too.
+    frameworkErrors: (error, request, reply) => {
+      (reply as FastifyReply).header("x-ms-request-id", request.id);
+      sendKeyVaultError(reply as FastifyReply, toKeyVaultError(error, ctx.bodyLimit));
+    },
     ...(tls && { https: tls }),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
@@ -44,9 +51,6 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
       done(badParameter("The request body is not valid JSON."), undefined);
     }
   });
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
 
   app.setErrorHandler(errorHandler(ctx.bodyLimit));
   app.setNotFoundHandler((_request, reply) =>
@@ -54,7 +58,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   );
 
   registerHealthRoutes(app);
-  registerIdentityRoutes(app, ctx);
+  app.register(async (scope) => registerIdentityRoutes(scope, ctx));
   app.register(async (scope) => registerAdminRoutes(scope, ctx));
   app.register(async (scope) => registerSecretRoutes(scope, ctx));
   return app;

@@ -21,6 +21,10 @@ export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultErro
       return requestTooLarge(bodyLimit);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new KeyVaultError(415, "UnsupportedMediaType", "The request content type must be application/json.");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new KeyVaultError(414, "RequestUriTooLong", "The request URI is too long.");
+    case "FST_ERR_BAD_URL":
+      return badParameter("The request URI is not valid.");
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":

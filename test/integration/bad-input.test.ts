@@ -127,6 +127,18 @@ describe("bad input to the Secrets API", () => {
     }
   });
 
+  it("answers malformed URLs, form bodies and repeated api-versions with Azure's error JSON", async () => {
+    await expectError(await call("GET", `/secrets/${"a".repeat(600)}?api-version=2025-07-01`), 414, "RequestUriTooLong");
+    await expectError(await call("GET", "/secrets/%E0%A4%A?api-version=2025-07-01"), 400, "BadParameter");
+    await expectError(
+      await call("PUT", "/secrets/form?api-version=2025-07-01", "value=x", "application/x-www-form-urlencoded"),
+      415,
+      "UnsupportedMediaType",
+    );
+    await assertNotStored("form");
+    await expectError(await call("GET", "/secrets?api-version=7.4&api-version=7.5"), 400, "BadParameter");
+  });
+
   it("answers unknown routes and hosts with Azure's error JSON", async () => {
     await expectError(await call("GET", "/nothing/here?api-version=2025-07-01"), 404, "NotFound");
     const res = await t.app.inject({ method: "GET", url: "/secrets?api-version=2025-07-01", headers: { host: "example.com", authorization: `Bearer ${t.token}` } });

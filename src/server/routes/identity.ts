@@ -15,6 +15,10 @@ function oauthError(reply: FastifyReply, status: number, error: string, descript
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
+  // Only the token endpoint takes form bodies (RFC 6749 §4.4.2); the vault API takes JSON alone.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
   const knownTenant = (tenant: string): boolean => tenant === "adfs" || tenant.toLowerCase() === ctx.tenantId;
   const origin = (request: FastifyRequest): string => `https://${request.host}`;
 
