@@ -1,9 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError, loadServeConfig } from "../config/serve-config.js";
-import { runDev } from "../dev/run-dev.js";
-import { PrincipalService } from "../identity/principal-service.js";
-import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
-import { type RunningServer, startServer } from "../server/start-server.js";
+import type { RunningServer } from "../server/start-server.js";
 import { parsePort } from "./options.js";
 
 function stopOnSignals(server: RunningServer): void {
@@ -29,6 +26,7 @@ export function registerServerCommands(program: Command): void {
     .option("--proxy-port <port>", "dev CONNECT proxy port (default: port + 1000)", parsePort)
     .addHelpText("after", "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443\n  source .keyhold/dev.env")
     .action(async (options: { dataDir: string; port: number; proxyPort?: number }) => {
+      const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev(options));
     });
 
@@ -39,6 +37,7 @@ export function registerServerCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json")
     .action(async (options: { config: string }) => {
       try {
+        const { startServer } = await import("../server/start-server.js");
         const server = await startServer(loadServeConfig(options.config));
         process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
         stopOnSignals(server);
@@ -56,6 +55,8 @@ export function registerServerCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
     .action(async (options: { config: string; name: string }) => {
       const config = loadServeConfig(options.config);
+      const { SqliteStore } = await import("../storage/sqlite/sqlite-store.js");
+      const { PrincipalService } = await import("../identity/principal-service.js");
       const store = SqliteStore.open(config.storeFile);
       try {
         const created = await new PrincipalService(store, () => Math.floor(Date.now() / 1000)).createServicePrincipal(options.name);

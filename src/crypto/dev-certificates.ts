@@ -76,8 +76,3 @@ export async function issueServerCertificate(ca: PemPair, dnsNames: string[], ip
   });
   return { certPem: cert.toString("pem"), keyPem: privateKeyPem(keys.privateKey) };
 }
-
-/** Days until the certificate expires (negative when expired). */
-export function daysLeft(certPem: string): number {
-  return (new x509.X509Certificate(certPem).notAfter.getTime() - Date.now()) / DAY_MS;
-}

@@ -2,7 +2,10 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMasterKey } from "../config/serve-config.js";
-import { type PemPair, createDevCa, daysLeft, issueServerCertificate } from "../crypto/dev-certificates.js";
+import type { PemPair } from "../crypto/dev-certificates.js";
+
+/** The X.509 library takes ~300 ms to load, so it is loaded only when a certificate must be made. */
+const certificates = () => import("../crypto/dev-certificates.js");
 
 /** The dev server's names: the SANs of its certificate (issue 2) and the vault domains it serves. */
 export const DEV_VAULT_DOMAINS = ["vault.azure.net", "vault.localhost"];
@@ -34,7 +37,7 @@ async function loadOrCreateCa(certFile: string, keyFile: string): Promise<PemPai
   if (existsSync(certFile) && existsSync(keyFile)) {
     return { certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
   }
-  const ca = await createDevCa();
+  const ca = await (await certificates()).createDevCa();
   writeFileSync(certFile, ca.certPem);
   secretFile(keyFile, ca.keyPem);
   return ca;
@@ -44,9 +47,10 @@ async function loadOrCreateServerCert(ca: PemPair, certFile: string, keyFile: st
   if (existsSync(certFile) && existsSync(keyFile)) {
     const current = { certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8") };
     const issuedByCa = new X509Certificate(current.certPem).checkIssued(new X509Certificate(ca.certPem));
-    if (issuedByCa && daysLeft(current.certPem) > 30) return current;
+    const daysLeft = (Date.parse(new X509Certificate(current.certPem).validTo) - Date.now()) / 86_400_000;
+    if (issuedByCa && daysLeft > 30) return current;
   }
-  const server = await issueServerCertificate(ca, DEV_DNS_NAMES, DEV_IPS);
+  const server = await (await certificates()).issueServerCertificate(ca, DEV_DNS_NAMES, DEV_IPS);
   writeFileSync(certFile, server.certPem);
   secretFile(keyFile, server.keyPem);
   return server;
