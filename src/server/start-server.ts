@@ -61,7 +61,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       tunnel = await startDevTunnel(hosts, port, config.proxyPort);
     }
     const purge = setInterval(() => {
-      store.purgeDueSecrets(nowSeconds()).catch((error) => app.log.error({ err: error }, "purge failed"));
+      store.purgeDueObjects(nowSeconds()).catch((error) => app.log.error({ err: error }, "purge failed"));
     }, PURGE_INTERVAL_MS);
     purge.unref();
     return {

@@ -9,37 +9,49 @@ export interface VaultRecord {
   createdBy: string;
 }
 
-export interface SecretAttributes {
+/** The kinds of versioned vault objects; each kind has its own namespace within a vault. */
+export type ObjectKind = "secret" | "key" | "certificate";
+
+/** What an update may change on a version. */
+export interface ObjectAttributes {
   enabled: boolean;
   notBefore: number | null;
   expires: number | null;
-  contentType: string | null;
   tags: Record<string, string> | null;
+  /** Secrets: the content type. */
+  contentType: string | null;
+  /** Keys: the permitted operations (`key_ops`). */
+  keyOps: string[] | null;
 }
 
-export interface SecretVersionRecord extends SecretAttributes {
+export interface ObjectVersionRecord extends ObjectAttributes {
   vault: string;
+  kind: ObjectKind;
   /** The name as first written (lookups ignore case, as Azure's do). */
   name: string;
   version: string;
-  /** Creation order within the secret, assigned by the store. */
+  /** Creation order within the object, assigned by the store. */
   seq: number;
   created: number;
   updated: number;
-  sealedValue: Buffer;
+  /** Fixed per version and kept in clear, as JSON: e.g. a key's type and public JWK. */
+  publicData: string | null;
+  /** Sealed under the master key: a secret's value, a key's private material. */
+  sealed: Buffer;
 }
 
-export interface SecretState {
+export interface ObjectState {
   vault: string;
+  kind: ObjectKind;
   name: string;
   deletedAt: number | null;
   scheduledPurge: number | null;
 }
 
-/** A secret's latest version together with its object state, as lists return it. */
-export interface SecretSummary {
-  state: SecretState;
-  latest: SecretVersionRecord;
+/** An object's latest version together with its state, as lists return it. */
+export interface ObjectSummary {
+  state: ObjectState;
+  latest: ObjectVersionRecord;
 }
 
 export type PrincipalKind = "servicePrincipal" | "managedIdentity";

@@ -1,11 +1,12 @@
 import type {
   CredentialRecord,
+  ObjectAttributes,
+  ObjectKind,
+  ObjectState,
+  ObjectSummary,
+  ObjectVersionRecord,
   Page,
   PrincipalRecord,
-  SecretAttributes,
-  SecretState,
-  SecretSummary,
-  SecretVersionRecord,
   VaultRecord,
 } from "./records.js";
 
@@ -13,7 +14,7 @@ import type {
  * The storage contract. Every adapter (SQLite now, PostgreSQL next) implements it and passes the suite in
  * test/contract/. Every method is asynchronous and atomic on its own; `transaction` groups several into one
  * atomic unit (read-your-writes inside, nothing visible outside until commit, nothing kept on a throw).
- * Secret names and vault names compare without regard to case.
+ * Object names and vault names compare without regard to case.
  */
 export interface StoreOps {
   getMeta(key: string): Promise<Buffer | undefined>;
@@ -26,27 +27,34 @@ export interface StoreOps {
   /** Removes the vault and everything in it. */
   deleteVault(name: string): Promise<boolean>;
 
-  getSecretState(vault: string, name: string): Promise<SecretState | undefined>;
-  /** Adds a version (creating the secret when new) and makes it the latest; assigns `seq`. */
-  addSecretVersion(record: Omit<SecretVersionRecord, "seq">): Promise<SecretVersionRecord>;
-  /** A version by id, or the latest when `version` is null. Deleted secrets are included. */
-  getSecretVersion(vault: string, name: string, version: string | null): Promise<SecretVersionRecord | undefined>;
-  updateSecretVersion(
+  getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined>;
+  /** Adds a version (creating the object when new) and makes it the latest; assigns `seq`. */
+  addObjectVersion(record: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord>;
+  /** A version by id, or the latest when `version` is null, whether the object is soft-deleted or not. */
+  getObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined>;
+  /** As getObjectVersion, but only while the object is not soft-deleted (one read on the hot path). */
+  getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined>;
+  updateObjectVersion(
     vault: string,
+    kind: ObjectKind,
     name: string,
     version: string,
-    attributes: SecretAttributes,
+    attributes: ObjectAttributes,
     updated: number,
-  ): Promise<SecretVersionRecord | undefined>;
-  /** Secrets in name order, active or soft-deleted, starting after the opaque position `after`. */
-  listSecrets(vault: string, deleted: boolean, after: string | null, limit: number): Promise<Page<SecretSummary>>;
-  listSecretVersions(vault: string, name: string, after: string | null, limit: number): Promise<Page<SecretVersionRecord>>;
-  allSecretVersions(vault: string, name: string): Promise<SecretVersionRecord[]>;
-  setSecretDeleted(vault: string, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean>;
-  /** Removes the secret and all its versions. */
-  purgeSecret(vault: string, name: string): Promise<boolean>;
-  /** Purges soft-deleted secrets whose scheduled purge date is at or before `now`; returns how many. */
-  purgeDueSecrets(now: number): Promise<number>;
+  ): Promise<ObjectVersionRecord | undefined>;
+  /** Objects in name order, active or soft-deleted, starting after the opaque position `after`. */
+  listObjects(vault: string, kind: ObjectKind, deleted: boolean, after: string | null, limit: number): Promise<Page<ObjectSummary>>;
+  /** Versions in creation order, starting after the opaque position `after`. */
+  listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>>;
+  allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]>;
+  setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean>;
+  /** Removes the object, all its versions and its policy. */
+  purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean>;
+  /** Purges soft-deleted objects whose scheduled purge date is at or before `now`; returns how many. */
+  purgeDueObjects(now: number): Promise<number>;
+  /** A per-object policy document (a key's rotation policy), JSON, or null when none was set. */
+  getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null>;
+  setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean>;
 
   createPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;

@@ -34,38 +34,35 @@ export const forbidden = (message: string, innerCode?: string): KeyVaultError =>
 
 export const notFound = (code: string, message: string): KeyVaultError => new KeyVaultError(404, code, message);
 
-export const secretNotFound = (name: string, version?: string): KeyVaultError =>
+export const conflict = (message: string): KeyVaultError => new KeyVaultError(409, "Conflict", message);
+
+type Kind = "secret" | "key" | "certificate";
+const TITLE: Record<Kind, string> = { secret: "Secret", key: "Key", certificate: "Certificate" };
+const NOT_FOUND_CODE: Record<Kind, string> = { secret: "SecretNotFound", key: "KeyNotFound", certificate: "CertificateNotFound" };
+
+export const objectNotFound = (kind: Kind, name: string, version?: string): KeyVaultError =>
   notFound(
-    "SecretNotFound",
-    version
-      ? `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
-      : `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    NOT_FOUND_CODE[kind],
+    `A ${kind} with (name/id) ${version ? `${name}/${version}` : name} was not found in this key vault. If you recently deleted this ${kind} you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
   );
 
-export const deletedSecretNotFound = (name: string): KeyVaultError =>
-  notFound("SecretNotFound", `Deleted Secret not found: ${name}`);
+export const deletedObjectNotFound = (kind: Kind, name: string): KeyVaultError =>
+  notFound(NOT_FOUND_CODE[kind], `Deleted ${TITLE[kind]} not found: ${name}`);
+
+export const objectInDeletedState = (kind: Kind, name: string): KeyVaultError =>
+  conflict(
+    `${TITLE[kind]} ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the ${kind} can only be recovered or purged.`,
+  );
+
+export const objectExists = (kind: Kind, name: string): KeyVaultError =>
+  conflict(`${TITLE[kind]} ${name} already exists in this vault and cannot be restored over.`);
 
 export const vaultNotFound = (name: string): KeyVaultError =>
   notFound("VaultNotFound", `The vault '${name}' does not exist on this Keyhold server.`);
 
-export const conflict = (message: string): KeyVaultError => new KeyVaultError(409, "Conflict", message);
-
-export const secretInDeletedState = (name: string): KeyVaultError =>
-  conflict(
-    `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-  );
-
-export const secretBeingDeleted = (name: string): KeyVaultError =>
-  conflict(`Secret ${name} is currently being deleted.`);
-
 export const requestTooLarge = (limit: number): KeyVaultError =>
   new KeyVaultError(413, "RequestBodyTooLarge", `The request body is larger than the limit of ${limit} bytes.`);
 
-export const methodNotAllowed = (): KeyVaultError =>
-  new KeyVaultError(405, "MethodNotAllowed", "The requested method is not allowed for this resource.");
 
 export const internalError = (): KeyVaultError =>
   new KeyVaultError(500, "InternalServerError", "The server encountered an internal error. Please retry the request.");
-
-export const serviceUnavailable = (): KeyVaultError =>
-  new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry the request.");

@@ -31,17 +31,17 @@ describe("sqlite store file", () => {
       const first = SqliteStore.open(file);
       await first.initMeta("salt", Buffer.from([1, 2, 3]));
       await first.createVault(vaultRecord(VAULT));
-      const written = await first.addSecretVersion(versionRecord("Kept", 1, { tags: { a: "b" } }));
-      await first.setSecretDeleted(VAULT, "kept", 10, 20);
+      const written = await first.addObjectVersion(versionRecord("Kept", 1, { tags: { a: "b" } }));
+      await first.setObjectDeleted(VAULT, "secret", "kept", 10, 20);
       await first.close();
 
       const second = SqliteStore.open(file);
       try {
         assert.deepEqual(await second.getMeta("salt"), Buffer.from([1, 2, 3]));
         assert.deepEqual(await second.getVault(VAULT), vaultRecord(VAULT));
-        assert.deepEqual(await second.getSecretVersion(VAULT, "KEPT", null), written);
-        assert.deepEqual(await second.getSecretState(VAULT, "kept"), { vault: VAULT, name: "Kept", deletedAt: 10, scheduledPurge: 20 });
-        assert.equal((await second.addSecretVersion(versionRecord("kept", 2))).seq, 2);
+        assert.deepEqual(await second.getObjectVersion(VAULT, "secret", "KEPT", null), written);
+        assert.deepEqual(await second.getObjectState(VAULT, "secret", "kept"), { vault: VAULT, kind: "secret", name: "Kept", deletedAt: 10, scheduledPurge: 20 });
+        assert.equal((await second.addObjectVersion(versionRecord("kept", 2))).seq, 2);
       } finally {
         await second.close();
       }

@@ -3,7 +3,7 @@ import type {
   CredentialRecord,
   Page,
   PrincipalRecord,
-  SecretVersionRecord,
+  ObjectVersionRecord,
   VaultRecord,
 } from "../../src/storage/records.js";
 import type { Store } from "../../src/storage/store.js";
@@ -39,7 +39,7 @@ export function versionId(n: number): string {
   return (0xffff - n).toString(16).padStart(32, "0");
 }
 
-export type NewVersion = Omit<SecretVersionRecord, "seq">;
+export type NewVersion = Omit<ObjectVersionRecord, "seq">;
 
 export function versionRecord(name: string, n: number, overrides: Partial<NewVersion> = {}): NewVersion {
   return {
@@ -48,20 +48,23 @@ export function versionRecord(name: string, n: number, overrides: Partial<NewVer
     version: versionId(n),
     created: 1_700_000_000 + n,
     updated: 1_700_000_000 + n,
+    kind: "secret",
     enabled: true,
     notBefore: null,
     expires: null,
     contentType: null,
+    keyOps: null,
+    publicData: null,
     tags: null,
-    sealedValue: Buffer.from(`sealed:${name}:${n}`),
+    sealed: Buffer.from(`sealed:${name}:${n}`),
     ...overrides,
   };
 }
 
 /** Adds `count` versions numbered from `first`, in order, and returns what the store gave back. */
-export async function addVersions(store: Store, name: string, count: number, first = 1): Promise<SecretVersionRecord[]> {
-  const added: SecretVersionRecord[] = [];
-  for (let n = first; n < first + count; n++) added.push(await store.addSecretVersion(versionRecord(name, n)));
+export async function addVersions(store: Store, name: string, count: number, first = 1): Promise<ObjectVersionRecord[]> {
+  const added: ObjectVersionRecord[] = [];
+  for (let n = first; n < first + count; n++) added.push(await store.addObjectVersion(versionRecord(name, n)));
   return added;
 }
 

@@ -68,18 +68,18 @@ function metaAndVaultContract(store: () => Store): void {
       await store().createVault(vaultRecord(VAULT));
       await store().createVault(vaultRecord("Other"));
       await addVersions(store(), "doomed", 2);
-      await store().addSecretVersion(versionRecord("survivor", 1, { vault: "Other" }));
+      await store().addObjectVersion(versionRecord("survivor", 1, { vault: "Other" }));
       assert.equal(await store().deleteVault("MAIN"), true);
       assert.equal(await store().getVault(VAULT), undefined);
-      assert.equal(await store().getSecretState(VAULT, "doomed"), undefined);
-      assert.equal(await store().getSecretVersion(VAULT, "doomed", null), undefined);
-      assert.deepEqual(await store().allSecretVersions(VAULT, "doomed"), []);
+      assert.equal(await store().getObjectState(VAULT, "secret", "doomed"), undefined);
+      assert.equal(await store().getObjectVersion(VAULT, "secret", "doomed", null), undefined);
+      assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "doomed"), []);
       assert.equal(await store().deleteVault(VAULT), false);
 
       assert.equal(await store().createVault(vaultRecord(VAULT)), true);
-      assert.deepEqual(await store().listSecrets(VAULT, false, null, 10), { items: [], next: null });
-      assert.equal(await store().getSecretVersion(VAULT, "doomed", null), undefined);
-      assert.equal((await store().getSecretVersion("Other", "survivor", null))?.seq, 1);
+      assert.deepEqual(await store().listObjects(VAULT, "secret", false, null, 10), { items: [], next: null });
+      assert.equal(await store().getObjectVersion(VAULT, "secret", "doomed", null), undefined);
+      assert.equal((await store().getObjectVersion("Other", "secret", "survivor", null))?.seq, 1);
       assert.deepEqual((await store().listVaults()).map((v) => v.name), [VAULT, "Other"]);
     });
   });
@@ -132,19 +132,19 @@ function transactionContract(store: () => Store): void {
     it("reads its own writes inside, shows nothing outside until commit, and commits", async () => {
       const result = await store().transaction(async (tx) => {
         assert.equal(await tx.createVault(vaultRecord(VAULT)), true);
-        const added = await tx.addSecretVersion(versionRecord("inside", 1));
+        const added = await tx.addObjectVersion(versionRecord("inside", 1));
         await tx.initMeta("k", Buffer.from("v"));
         assert.deepEqual(await tx.getVault("main"), vaultRecord(VAULT));
-        assert.deepEqual(await tx.getSecretVersion(VAULT, "INSIDE", null), added);
-        assert.deepEqual((await tx.listSecrets(VAULT, false, null, 10)).items.map((s) => s.latest), [added]);
+        assert.deepEqual(await tx.getObjectVersion(VAULT, "secret", "INSIDE", null), added);
+        assert.deepEqual((await tx.listObjects(VAULT, "secret", false, null, 10)).items.map((s) => s.latest), [added]);
         assert.deepEqual(await tx.getMeta("k"), Buffer.from("v"));
 
         assert.equal(await store().getVault(VAULT), undefined, "uncommitted vault seen outside");
-        assert.equal(await store().getSecretVersion(VAULT, "inside", null), undefined, "uncommitted secret seen outside");
+        assert.equal(await store().getObjectVersion(VAULT, "secret", "inside", null), undefined, "uncommitted secret seen outside");
         return added;
       });
       assert.equal(result.seq, 1);
-      assert.deepEqual(await store().getSecretVersion(VAULT, "inside", null), result);
+      assert.deepEqual(await store().getObjectVersion(VAULT, "secret", "inside", null), result);
       assert.deepEqual(await store().getMeta("k"), Buffer.from("v"));
     });
 
@@ -155,10 +155,10 @@ function transactionContract(store: () => Store): void {
       await assert.rejects(
         store().transaction(async (tx) => {
           await tx.createVault(vaultRecord("Rolled"));
-          await tx.addSecretVersion(versionRecord("existing", 2));
-          await tx.addSecretVersion(versionRecord("fresh", 1));
-          await tx.updateSecretVersion(VAULT, "existing", existing!.version, { ...existing!, enabled: false }, 99);
-          await tx.setSecretDeleted(VAULT, "existing", 1, 2);
+          await tx.addObjectVersion(versionRecord("existing", 2));
+          await tx.addObjectVersion(versionRecord("fresh", 1));
+          await tx.updateObjectVersion(VAULT, "secret", "existing", existing!.version, { ...existing!, enabled: false }, 99);
+          await tx.setObjectDeleted(VAULT, "secret", "existing", 1, 2);
           await tx.initMeta("rolled", Buffer.from("x"));
           await tx.createPrincipal(principalRecord("rolled-principal"));
           throw boom;
@@ -166,27 +166,27 @@ function transactionContract(store: () => Store): void {
         (error) => error === boom,
       );
       assert.equal(await store().getVault("Rolled"), undefined);
-      assert.deepEqual(await store().allSecretVersions(VAULT, "existing"), [existing]);
-      assert.deepEqual(await store().getSecretState(VAULT, "existing"), { vault: VAULT, name: "existing", deletedAt: null, scheduledPurge: null });
-      assert.equal(await store().getSecretState(VAULT, "fresh"), undefined);
+      assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "existing"), [existing]);
+      assert.deepEqual(await store().getObjectState(VAULT, "secret", "existing"), { vault: VAULT, kind: "secret", name: "existing", deletedAt: null, scheduledPurge: null });
+      assert.equal(await store().getObjectState(VAULT, "secret", "fresh"), undefined);
       assert.equal(await store().getMeta("rolled"), undefined);
       assert.equal(await store().getPrincipal("rolled-principal"), undefined);
 
-      const next = await store().transaction((tx) => tx.addSecretVersion(versionRecord("existing", 3)));
+      const next = await store().transaction((tx) => tx.addObjectVersion(versionRecord("existing", 3)));
       assert.equal(next.seq, 2, "the rolled-back seq is not used up");
     });
 
     it("refuses a duplicate version id and changes nothing, inside a transaction or not", async () => {
       await store().createVault(vaultRecord(VAULT));
       const added = await addVersions(store(), "dup", 2);
-      await assert.rejects(store().addSecretVersion(versionRecord("dup", 1)));
+      await assert.rejects(store().addObjectVersion(versionRecord("dup", 1)));
       const committed = await store().transaction(async (tx) => {
-        await assert.rejects(tx.addSecretVersion(versionRecord("DUP", 1)));
-        assert.equal((await tx.getSecretVersion(VAULT, "dup", null))?.seq, 2, "a failed add moved `latest` inside the transaction");
-        return tx.addSecretVersion(versionRecord("dup", 3));
+        await assert.rejects(tx.addObjectVersion(versionRecord("DUP", 1)));
+        assert.equal((await tx.getObjectVersion(VAULT, "secret", "dup", null))?.seq, 2, "a failed add moved `latest` inside the transaction");
+        return tx.addObjectVersion(versionRecord("dup", 3));
       });
       assert.equal(committed.seq, 3, "a failed add used up a seq");
-      assert.deepEqual(await store().allSecretVersions(VAULT, "dup"), [...added, committed]);
+      assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "dup"), [...added, committed]);
     });
 
     it("runs 20 concurrent read-then-add transactions on one secret with distinct seqs", async () => {
@@ -194,17 +194,17 @@ function transactionContract(store: () => Store): void {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           store().transaction(async (tx) => {
-            await tx.getSecretVersion(VAULT, "contended", null);
+            await tx.getObjectVersion(VAULT, "secret", "contended", null);
             await delay(i % 3);
-            return tx.addSecretVersion(versionRecord("contended", i + 1));
+            return tx.addObjectVersion(versionRecord("contended", i + 1));
           }),
         ),
       );
       const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
       assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
-      const all = await store().allSecretVersions(VAULT, "contended");
+      const all = await store().allObjectVersions(VAULT, "secret", "contended");
       assert.equal(all.length, 20);
-      assert.equal((await store().getSecretVersion(VAULT, "contended", null))?.seq, 20);
+      assert.equal((await store().getObjectVersion(VAULT, "secret", "contended", null))?.seq, 20);
     });
 
     it("gives each concurrent transaction a read that its write builds on (no lost update)", async () => {
@@ -212,9 +212,9 @@ function transactionContract(store: () => Store): void {
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           store().transaction(async (tx) => {
-            const before = await tx.getSecretVersion(VAULT, "serial", null);
+            const before = await tx.getObjectVersion(VAULT, "secret", "serial", null);
             await delay(1);
-            const added = await tx.addSecretVersion(versionRecord("serial", i + 1));
+            const added = await tx.addObjectVersion(versionRecord("serial", i + 1));
             return { readSeq: before?.seq ?? 0, addedSeq: added.seq };
           }),
         ),
@@ -228,35 +228,35 @@ function transactionContract(store: () => Store): void {
       const inside = gate();
       const release = gate();
       const tx = store().transaction(async (t) => {
-        await t.addSecretVersion(versionRecord("shared", 1));
-        await t.addSecretVersion(versionRecord("shared", 2));
+        await t.addObjectVersion(versionRecord("shared", 1));
+        await t.addObjectVersion(versionRecord("shared", 2));
         inside.open();
         await release.wait;
         return "committed";
       });
       await inside.wait;
-      const sameSecret = watch(store().addSecretVersion(versionRecord("shared", 3)));
-      const elsewhere = store().addSecretVersion(versionRecord("elsewhere", 1, { vault: "Other" }));
+      const sameSecret = watch(store().addObjectVersion(versionRecord("shared", 3)));
+      const elsewhere = store().addObjectVersion(versionRecord("elsewhere", 1, { vault: "Other" }));
       await delay(50);
       assert.equal(sameSecret.settled(), false, "a write to the secret the transaction holds went ahead of it");
       release.open();
       assert.equal(await tx, "committed");
       assert.equal((await sameSecret.promise).seq, 3);
       assert.equal((await elsewhere).seq, 1);
-      assert.deepEqual((await store().allSecretVersions(VAULT, "shared")).map((v) => v.seq), [1, 2, 3]);
-      assert.equal((await store().getSecretVersion("Other", "elsewhere", null))?.seq, 1);
+      assert.deepEqual((await store().allObjectVersions(VAULT, "secret", "shared")).map((v) => v.seq), [1, 2, 3]);
+      assert.equal((await store().getObjectVersion("Other", "secret", "elsewhere", null))?.seq, 1);
     });
 
     it("gives concurrent writes outside transactions distinct seqs", async () => {
       await store().createVault(vaultRecord(VAULT));
       const added = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store().addSecretVersion(versionRecord("parallel", i + 1))),
+        Array.from({ length: 20 }, (_, i) => store().addObjectVersion(versionRecord("parallel", i + 1))),
       );
       assert.deepEqual(
         added.map((r) => r.seq).sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => i + 1),
       );
-      assert.equal((await store().allSecretVersions(VAULT, "parallel")).length, 20);
+      assert.equal((await store().allObjectVersions(VAULT, "secret", "parallel")).length, 20);
     });
   });
 }

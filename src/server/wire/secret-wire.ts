@@ -1,5 +1,5 @@
-import type { SecretAttributes, SecretSummary, SecretVersionRecord, VaultRecord } from "../../storage/records.js";
-import type { SecretInput, SecretView } from "../../vault/secret-service.js";
+import type { ObjectSummary, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
+import type { SecretAttributes, SecretInput, SecretView } from "../../vault/secret-service.js";
 import { recoveryLevel } from "../../vault/limits.js";
 import {
   asObject,
@@ -44,7 +44,7 @@ export function parseSecretUpdate(body: unknown): Partial<SecretAttributes> {
   return patch;
 }
 
-function attributesJson(vault: VaultRecord, r: SecretVersionRecord): object {
+function attributesJson(vault: VaultRecord, r: ObjectVersionRecord): object {
   return {
     enabled: r.enabled,
     ...(r.notBefore !== null && { nbf: r.notBefore }),
@@ -56,7 +56,7 @@ function attributesJson(vault: VaultRecord, r: SecretVersionRecord): object {
   };
 }
 
-function common(vault: VaultRecord, r: SecretVersionRecord): object {
+function common(vault: VaultRecord, r: ObjectVersionRecord): object {
   return {
     attributes: attributesJson(vault, r),
     ...(r.contentType !== null && { contentType: r.contentType }),
@@ -84,11 +84,11 @@ export function deletedSecretBundle(base: string, view: SecretView): object {
   };
 }
 
-export function secretItem(base: string, vault: VaultRecord, r: SecretVersionRecord, withVersion: boolean): object {
+export function secretItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
   return { id: `${base}/secrets/${r.name}${withVersion ? `/${r.version}` : ""}`, ...common(vault, r) };
 }
 
-export function deletedSecretItem(base: string, vault: VaultRecord, s: SecretSummary): object {
+export function deletedSecretItem(base: string, vault: VaultRecord, s: ObjectSummary): object {
   return {
     recoveryId: `${base}/deletedsecrets/${s.latest.name}`,
     deletedDate: s.state.deletedAt ?? undefined,

@@ -11,19 +11,22 @@ export const MIGRATIONS: readonly string[] = [
     created_by TEXT NOT NULL
   ) STRICT;
 
-  CREATE TABLE secrets (
+  CREATE TABLE objects (
     vault TEXT NOT NULL COLLATE NOCASE REFERENCES vaults(name) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
     name TEXT NOT NULL COLLATE NOCASE,
     next_seq INTEGER NOT NULL,
     latest_version TEXT NOT NULL,
     deleted_at INTEGER,
     scheduled_purge INTEGER,
-    PRIMARY KEY (vault, name)
+    policy TEXT,
+    PRIMARY KEY (vault, kind, name)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX secrets_purge ON secrets (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
+  CREATE INDEX objects_purge ON objects (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
 
-  CREATE TABLE secret_versions (
+  CREATE TABLE object_versions (
     vault TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL,
     name TEXT NOT NULL COLLATE NOCASE,
     version TEXT NOT NULL COLLATE NOCASE,
     seq INTEGER NOT NULL,
@@ -33,13 +36,15 @@ export const MIGRATIONS: readonly string[] = [
     enabled INTEGER NOT NULL,
     not_before INTEGER,
     expires INTEGER,
-    content_type TEXT,
     tags TEXT,
-    sealed_value BLOB NOT NULL,
-    PRIMARY KEY (vault, name, version),
-    FOREIGN KEY (vault, name) REFERENCES secrets(vault, name) ON DELETE CASCADE
+    content_type TEXT,
+    key_ops TEXT,
+    public_data TEXT,
+    sealed BLOB NOT NULL,
+    PRIMARY KEY (vault, kind, name, version),
+    FOREIGN KEY (vault, kind, name) REFERENCES objects(vault, kind, name) ON DELETE CASCADE
   ) STRICT, WITHOUT ROWID;
-  CREATE UNIQUE INDEX secret_versions_seq ON secret_versions (vault, name, seq);
+  CREATE UNIQUE INDEX object_versions_seq ON object_versions (vault, kind, name, seq);
 
   CREATE TABLE principals (
     id TEXT PRIMARY KEY COLLATE NOCASE,

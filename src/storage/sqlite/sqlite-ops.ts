@@ -1,11 +1,12 @@
 import type {
   CredentialRecord,
+  ObjectAttributes,
+  ObjectKind,
+  ObjectState,
+  ObjectSummary,
+  ObjectVersionRecord,
   Page,
   PrincipalRecord,
-  SecretAttributes,
-  SecretState,
-  SecretSummary,
-  SecretVersionRecord,
   VaultRecord,
 } from "../records.js";
 import type { StoreOps } from "../store.js";
@@ -25,9 +26,13 @@ function toVault(r: Row): VaultRecord {
   };
 }
 
-function toVersion(r: Row): SecretVersionRecord {
+const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toVersion(r: Row): ObjectVersionRecord {
   return {
     vault: String(r.vault),
+    kind: r.kind as ObjectKind,
     name: String(r.display_name),
     version: String(r.version),
     seq: Number(r.seq),
@@ -36,24 +41,30 @@ function toVersion(r: Row): SecretVersionRecord {
     enabled: r.enabled === 1,
     notBefore: num(r.not_before),
     expires: num(r.expires),
-    contentType: r.content_type === null ? null : String(r.content_type),
-    tags: r.tags === null ? null : (JSON.parse(String(r.tags)) as Record<string, string>),
-    sealedValue: r.sealed_value as Buffer,
+    tags: json<Record<string, string>>(r.tags),
+    contentType: text(r.content_type),
+    keyOps: json<string[]>(r.key_ops),
+    publicData: text(r.public_data),
+    sealed: r.sealed as Buffer,
   };
 }
 
-function toState(r: Row): SecretState {
+function toState(r: Row, name: string): ObjectState {
   return {
     vault: String(r.vault),
-    name: String(r.name),
+    kind: r.kind as ObjectKind,
+    name,
     deletedAt: num(r.deleted_at),
     scheduledPurge: num(r.scheduled_purge),
   };
 }
 
-const COLUMNS = "vault, version, seq, display_name, created, updated, enabled, not_before, expires, content_type, tags, sealed_value";
+const COLUMNS =
+  "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, sealed";
 /** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
 const VERSION_COLUMNS = COLUMNS.split(", ").map((c) => `v.${c}`).join(", ");
+const LATEST_JOIN = "objects o JOIN object_versions v ON v.vault = o.vault AND v.kind = o.kind AND v.name = o.name AND v.version = o.latest_version";
+const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 
 /**
  * The store's operations over SQLite. Reads use `read` (the reader connection, or the writer inside a
@@ -102,36 +113,35 @@ export class SqliteOps implements StoreOps {
     return this.write(() => this.writer.get("DELETE FROM vaults WHERE name = ?").run(name).changes === 1);
   }
 
-  async getSecretState(vault: string, name: string): Promise<SecretState | undefined> {
+  async getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined> {
     const row = this.read
-      .get(
-        "SELECT s.vault, v.display_name AS name, s.deleted_at, s.scheduled_purge FROM secrets s JOIN secret_versions v ON v.vault = s.vault AND v.name = s.name AND v.version = s.latest_version WHERE s.vault = ? AND s.name = ?",
-      )
-      .get(vault, name) as Row | undefined;
-    return row ? toState(row) : undefined;
+      .get(`SELECT o.vault, o.kind, o.deleted_at, o.scheduled_purge, v.display_name FROM ${LATEST_JOIN} WHERE o.vault = ? AND o.kind = ? AND o.name = ?`)
+      .get(vault, kind, name) as Row | undefined;
+    return row ? toState(row, String(row.display_name)) : undefined;
   }
 
-  addSecretVersion(r: Omit<SecretVersionRecord, "seq">): Promise<SecretVersionRecord> {
+  addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
     return this.write(() => {
       const row = this.writer
         .get(
-          `INSERT INTO secrets (vault, name, next_seq, latest_version) VALUES (?, ?, 1, ?)
-           ON CONFLICT (vault, name) DO UPDATE SET next_seq = next_seq + 1, latest_version = excluded.latest_version
+          `INSERT INTO objects (vault, kind, name, next_seq, latest_version) VALUES (?, ?, ?, 1, ?)
+           ON CONFLICT (vault, kind, name) DO UPDATE SET next_seq = next_seq + 1, latest_version = excluded.latest_version
            RETURNING next_seq`,
         )
-        .get(r.vault, r.name, r.version) as Row;
+        .get(r.vault, r.kind, r.name, r.version) as Row;
       const seq = Number(row.next_seq);
       const first = this.writer
-        .get("SELECT display_name FROM secret_versions WHERE vault = ? AND name = ? LIMIT 1")
-        .get(r.vault, r.name) as Row | undefined;
+        .get("SELECT display_name FROM object_versions WHERE vault = ? AND kind = ? AND name = ? LIMIT 1")
+        .get(r.vault, r.kind, r.name) as Row | undefined;
       const displayName = first ? String(first.display_name) : r.name;
       this.writer
         .get(
-          `INSERT INTO secret_versions (vault, name, version, seq, display_name, created, updated, enabled, not_before, expires, content_type, tags, sealed_value)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO object_versions (${COLUMNS.replace("vault, kind,", "vault, kind, name,")})
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.vault,
+          r.kind,
           r.name,
           r.version,
           seq,
@@ -141,111 +151,120 @@ export class SqliteOps implements StoreOps {
           r.enabled ? 1 : 0,
           r.notBefore,
           r.expires,
+          jsonOrNull(r.tags),
           r.contentType,
-          r.tags === null ? null : JSON.stringify(r.tags),
-          r.sealedValue,
+          jsonOrNull(r.keyOps),
+          r.publicData,
+          r.sealed,
         );
       return { ...r, name: displayName, seq };
     });
   }
 
-  async getSecretVersion(vault: string, name: string, version: string | null): Promise<SecretVersionRecord | undefined> {
+  async getObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
+    return this.#version(vault, kind, name, version, false);
+  }
+
+  async getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
+    return this.#version(vault, kind, name, version, true);
+  }
+
+  #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): ObjectVersionRecord | undefined {
+    const live = liveOnly ? " AND o.deleted_at IS NULL" : "";
     const row = (
       version === null
-        ? this.read
-            .get(
-              `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.vault = s.vault AND v.name = s.name AND v.version = s.latest_version WHERE s.vault = ? AND s.name = ?`,
-            )
-            .get(vault, name)
+        ? this.read.get(`SELECT ${VERSION_COLUMNS} FROM ${LATEST_JOIN} WHERE o.vault = ? AND o.kind = ? AND o.name = ?${live}`).get(vault, kind, name)
         : this.read
-            .get(`SELECT ${VERSION_COLUMNS} FROM secret_versions v WHERE v.vault = ? AND v.name = ? AND v.version = ?`)
-            .get(vault, name, version)
+            .get(
+              `SELECT ${VERSION_COLUMNS} FROM object_versions v JOIN objects o ON o.vault = v.vault AND o.kind = v.kind AND o.name = v.name
+               WHERE v.vault = ? AND v.kind = ? AND v.name = ? AND v.version = ?${live}`,
+            )
+            .get(vault, kind, name, version)
     ) as Row | undefined;
     return row ? toVersion(row) : undefined;
   }
 
-  updateSecretVersion(
+  updateObjectVersion(
     vault: string,
+    kind: ObjectKind,
     name: string,
     version: string,
-    a: SecretAttributes,
+    a: ObjectAttributes,
     updated: number,
-  ): Promise<SecretVersionRecord | undefined> {
+  ): Promise<ObjectVersionRecord | undefined> {
     return this.write(() => {
       const row = this.writer
         .get(
-          `UPDATE secret_versions SET enabled = ?, not_before = ?, expires = ?, content_type = ?, tags = ?, updated = ?
-           WHERE vault = ? AND name = ? AND version = ? RETURNING ${COLUMNS}`,
+          `UPDATE object_versions SET enabled = ?, not_before = ?, expires = ?, tags = ?, content_type = ?, key_ops = ?, updated = ?
+           WHERE vault = ? AND kind = ? AND name = ? AND version = ? RETURNING ${COLUMNS}`,
         )
-        .get(
-          a.enabled ? 1 : 0,
-          a.notBefore,
-          a.expires,
-          a.contentType,
-          a.tags === null ? null : JSON.stringify(a.tags),
-          updated,
-          vault,
-          name,
-          version,
-        ) as Row | undefined;
+        .get(a.enabled ? 1 : 0, a.notBefore, a.expires, jsonOrNull(a.tags), a.contentType, jsonOrNull(a.keyOps), updated, vault, kind, name, version) as
+        | Row
+        | undefined;
       return row ? toVersion(row) : undefined;
     });
   }
 
-  async listSecrets(vault: string, deleted: boolean, after: string | null, limit: number): Promise<Page<SecretSummary>> {
+  async listObjects(vault: string, kind: ObjectKind, deleted: boolean, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
     const rows = this.read
       .get(
-        `SELECT s.name AS key, s.deleted_at, s.scheduled_purge, ${VERSION_COLUMNS}
-         FROM secrets s JOIN secret_versions v ON v.vault = s.vault AND v.name = s.name AND v.version = s.latest_version
-         WHERE s.vault = ? AND (s.deleted_at IS NOT NULL) = ? AND (? IS NULL OR s.name > ?)
-         ORDER BY s.name LIMIT ?`,
+        `SELECT o.name AS key, o.deleted_at, o.scheduled_purge, ${VERSION_COLUMNS} FROM ${LATEST_JOIN}
+         WHERE o.vault = ? AND o.kind = ? AND (o.deleted_at IS NOT NULL) = ? AND (? IS NULL OR o.name > ?)
+         ORDER BY o.name LIMIT ?`,
       )
-      .all(vault, deleted ? 1 : 0, after, after, limit + 1) as Row[];
+      .all(vault, kind, deleted ? 1 : 0, after, after, limit + 1) as Row[];
     const items = rows.slice(0, limit).map((r) => {
       const latest = toVersion(r);
-      return { latest, state: toState({ ...r, name: latest.name }) };
+      return { latest, state: toState(r, latest.name) };
     });
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return { items, next: last ? String(last.key).toLowerCase() : null };
   }
 
-  async listSecretVersions(vault: string, name: string, after: string | null, limit: number): Promise<Page<SecretVersionRecord>> {
+  async listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
     const rows = this.read
-      .get(
-        `SELECT ${VERSION_COLUMNS} FROM secret_versions v WHERE v.vault = ? AND v.name = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`,
-      )
-      .all(vault, name, after === null ? 0 : Number(after), limit + 1) as Row[];
+      .get(`SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`)
+      .all(vault, kind, name, after === null ? 0 : Number(after), limit + 1) as Row[];
     const items = rows.slice(0, limit).map(toVersion);
     const last = rows.length > limit ? items[items.length - 1] : undefined;
     return { items, next: last ? String(last.seq) : null };
   }
 
-  async allSecretVersions(vault: string, name: string): Promise<SecretVersionRecord[]> {
+  async allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]> {
     return (
-      this.read
-        .get(`SELECT ${VERSION_COLUMNS} FROM secret_versions v WHERE v.vault = ? AND v.name = ? ORDER BY v.seq`)
-        .all(vault, name) as Row[]
+      this.read.get(`SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? ORDER BY v.seq`).all(vault, kind, name) as Row[]
     ).map(toVersion);
   }
 
-  setSecretDeleted(vault: string, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean> {
+  setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean> {
     return this.write(
       () =>
         this.writer
-          .get("UPDATE secrets SET deleted_at = ?, scheduled_purge = ? WHERE vault = ? AND name = ?")
-          .run(deletedAt, scheduledPurge, vault, name).changes === 1,
+          .get("UPDATE objects SET deleted_at = ?, scheduled_purge = ? WHERE vault = ? AND kind = ? AND name = ?")
+          .run(deletedAt, scheduledPurge, vault, kind, name).changes === 1,
     );
   }
 
-  purgeSecret(vault: string, name: string): Promise<boolean> {
+  purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean> {
     return this.write(
-      () => this.writer.get("DELETE FROM secrets WHERE vault = ? AND name = ?").run(vault, name).changes === 1,
+      () => this.writer.get("DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes === 1,
     );
   }
 
-  purgeDueSecrets(now: number): Promise<number> {
+  purgeDueObjects(now: number): Promise<number> {
     return this.write(
-      () => this.writer.get("DELETE FROM secrets WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes,
+      () => this.writer.get("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes,
+    );
+  }
+
+  async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
+    const row = this.read.get("SELECT policy FROM objects WHERE vault = ? AND kind = ? AND name = ?").get(vault, kind, name) as Row | undefined;
+    return row ? text(row.policy) : null;
+  }
+
+  setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean> {
+    return this.write(
+      () => this.writer.get("UPDATE objects SET policy = ? WHERE vault = ? AND kind = ? AND name = ?").run(policy, vault, kind, name).changes === 1,
     );
   }
 
