@@ -3,7 +3,28 @@ import type { VaultRecord } from "../storage/records.js";
 
 /** Every data-plane operation a route performs, named after Azure's access-policy permissions. */
 export type SecretOperation = "get" | "list" | "set" | "update" | "delete" | "recover" | "backup" | "restore" | "purge";
-export type Operation = `secrets/${SecretOperation}` | `admin/vaults/${"read" | "write"}`;
+export type KeyPermission =
+  | "get"
+  | "list"
+  | "update"
+  | "create"
+  | "import"
+  | "delete"
+  | "recover"
+  | "backup"
+  | "restore"
+  | "decrypt"
+  | "encrypt"
+  | "unwrapKey"
+  | "wrapKey"
+  | "verify"
+  | "sign"
+  | "purge"
+  | "rotate"
+  | "getrotationpolicy"
+  | "setrotationpolicy"
+  | "random";
+export type Operation = `secrets/${SecretOperation}` | `keys/${KeyPermission}` | `admin/vaults/${"read" | "write"}`;
 
 export interface Decision {
   allowed: boolean;

@@ -67,6 +67,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
         `  Vault API     https://${DEV_DEFAULT_VAULT}.vault.azure.net (through HTTPS_PROXY), https://localhost:${port}`,
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
+        "  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted but kept in SOFTWARE in dev mode (no HSM here)",
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",
         `    source ${files.devEnv}      # service principal`,

@@ -1,6 +1,7 @@
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
+import type { KeyService } from "../vault/key-service.js";
 import type { SecretService } from "../vault/secret-service.js";
 import type { VaultService } from "../vault/vault-service.js";
 import type { VaultHosts } from "./vault-hosts.js";
@@ -14,6 +15,7 @@ export interface AppContext {
   hosts: VaultHosts;
   vaults: VaultService;
   secrets: SecretService;
+  keys: KeyService;
   principals: PrincipalService;
   issuer: TokenIssuer;
   verifier: TokenVerifier;

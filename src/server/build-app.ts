@@ -6,7 +6,9 @@ import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply
 import { registerAdminRoutes } from "./routes/admin-vaults.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
+import { registerKeyRoutes } from "./routes/keys.js";
 import { registerSecretRoutes } from "./routes/secrets.js";
+import { installDataPlane } from "./data-plane.js";
 
 export interface TlsMaterial {
   cert: string;
@@ -60,6 +62,11 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   registerHealthRoutes(app);
   app.register(async (scope) => registerIdentityRoutes(scope, ctx));
   app.register(async (scope) => registerAdminRoutes(scope, ctx));
-  app.register(async (scope) => registerSecretRoutes(scope, ctx));
+  // One data-plane scope: its hook (vault by host, authentication, api-version, authorisation) covers both APIs.
+  app.register(async (scope) => {
+    installDataPlane(scope, ctx);
+    registerSecretRoutes(scope, ctx);
+    registerKeyRoutes(scope, ctx);
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,17 +6,12 @@ import type { FastifyInstance } from "fastify";
 import { SignJWT } from "jose";
 import { Envelope } from "../../src/crypto/envelope.js";
 import { issuerUrl } from "../../src/identity/issuer-url.js";
-import { PrincipalService } from "../../src/identity/principal-service.js";
 import { loadSigningKey } from "../../src/identity/signing-key.js";
-import { TokenIssuer } from "../../src/identity/token-issuer.js";
-import { TokenVerifier } from "../../src/identity/token-verifier.js";
 import type { AppContext } from "../../src/server/app-context.js";
 import { buildApp } from "../../src/server/build-app.js";
-import { VaultHosts } from "../../src/server/vault-hosts.js";
+import { createContext } from "../../src/server/create-context.js";
 import type { PrincipalRecord } from "../../src/storage/records.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
-import { SecretService } from "../../src/vault/secret-service.js";
-import { VaultService } from "../../src/vault/vault-service.js";
 
 export const AUTHORITY = "https://localhost:8443";
 export const VAULT_HOST = "test-vault.vault.azure.net";
@@ -39,25 +34,18 @@ const now = (): number => Math.floor(Date.now() / 1000);
 export async function createTestApp(): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
   const store = SqliteStore.open(join(dir, "keyhold.db"));
-  const envelope = new Envelope(randomBytes(32));
-  const tenantId = randomUUID();
-  const signingKey = await loadSigningKey(store, envelope);
-  const hosts = new VaultHosts(["vault.azure.net", "vault.localhost"], "test-vault");
-  const issuer = issuerUrl(AUTHORITY, tenantId);
-  const ctx: AppContext = {
+  const masterKey = randomBytes(32);
+  const ctx = await createContext(store, {
     mode: "dev",
-    tenantId,
+    masterKey,
+    vaultDomains: ["vault.azure.net", "vault.localhost"],
+    defaultVault: "test-vault",
     authorityUrl: AUTHORITY,
-    hosts,
-    vaults: new VaultService(store, now),
-    secrets: new SecretService({ store, envelope, now }),
-    principals: new PrincipalService(store, now),
-    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: 3600, now }),
-    verifier: new TokenVerifier(signingKey, { issuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
-    vaultUri: (name) => `https://${name}.vault.azure.net`,
-    bodyLimit: 1024 * 1024,
+    vaultUriTemplate: "https://{name}.vault.azure.net",
+    tokenLifetimeSeconds: 3600,
     logLevel: "silent",
-  };
+  });
+  const signingKey = await loadSigningKey(store, new Envelope(masterKey));
   const { principal } = await ctx.principals.createServicePrincipal("test");
   await ctx.vaults.create({ name: "test-vault" }, principal.id);
   const token = (await ctx.issuer.issue(principal, "https://vault.azure.net")).accessToken;

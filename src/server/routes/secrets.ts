@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { badParameter } from "../../vault/errors.js";
 import { checkObjectName } from "../../vault/limits.js";
 import type { AppContext } from "../app-context.js";
-import { installDataPlane, vaultRequest } from "../data-plane.js";
+import { vaultRequest } from "../data-plane.js";
 import { base64urlBytes, asObject } from "../wire/parse.js";
 import { nextLink, parseMaxResults, parseSkipToken } from "../wire/paging.js";
 import {
@@ -25,7 +25,6 @@ const versionOf = (params: NameParams): string | null => (params.version ? param
 
 /** The Secrets API (spec/keyvault/2025-07-01/secrets.json), status codes as the SDK expects them. */
 export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): void {
-  installDataPlane(app, ctx);
   const secrets = ctx.secrets;
 
   app.put<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/set" } }, async (request) => {

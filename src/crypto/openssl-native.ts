@@ -1,0 +1,95 @@
+/**
+ * Typed, promise-based access to the `keyhold_openssl` addon (native/keyhold_openssl.cc): a thin binding to the
+ * OpenSSL inside Node for what node:crypto cannot do and Key Vault's API needs — signing and verifying a digest
+ * the client already computed (RS*, PS*, ES*), and RSA1_5 (RSAES-PKCS1-v1_5) decryption with implicit rejection,
+ * so that it is no padding oracle.
+ *
+ * Every operation runs on the libuv thread pool; none blocks the event loop. The addon is built by
+ * `npm install` / `npm ci` (the package's `install` script runs `node-gyp rebuild`) into build/Release/.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SignatureAlgorithm } from "./key-types.js";
+
+export type { SignatureAlgorithm } from "./key-types.js";
+
+declare const nativeKeyBrand: unique symbol;
+/** An OpenSSL key (EVP_PKEY) held by the addon; freed when collected. Opaque. */
+export type NativeKey = { readonly [nativeKeyBrand]: true };
+
+type Callback<T> = (err: Error | null, result?: T) => void;
+
+interface Addon {
+  loadPrivateKey(pkcs8Der: Uint8Array): NativeKey;
+  loadPublicKey(spkiDer: Uint8Array): NativeKey;
+  signDigest(key: NativeKey, alg: string, digest: Uint8Array, callback: Callback<Buffer>): void;
+  verifyDigest(key: NativeKey, alg: string, digest: Uint8Array, signature: Uint8Array, callback: Callback<boolean>): void;
+  rsaPkcs1Decrypt(key: NativeKey, ciphertext: Uint8Array, callback: Callback<Buffer>): void;
+}
+
+const ADDON_PATH = join("build", "Release", "keyhold_openssl.node");
+
+/** The project root: the nearest directory up from this file that holds package.json (works from src/ and dist/src/). */
+function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("keyhold_openssl: no package.json above " + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+let addon: Addon | undefined;
+
+function load(): Addon {
+  if (!addon) {
+    const path = join(projectRoot(), ADDON_PATH);
+    if (!existsSync(path)) {
+      throw new Error(`keyhold_openssl addon not built (${path} is missing): run \`npm install\` or \`npm run install\``);
+    }
+    addon = createRequire(import.meta.url)(path) as Addon;
+  }
+  return addon;
+}
+
+/** Loads a PKCS #8 PrivateKeyInfo (DER): RSA or EC (P-256, secp256k1, P-384, P-521). Throws if it does not parse. */
+export function loadPrivateKey(der: Buffer): NativeKey {
+  return load().loadPrivateKey(der);
+}
+
+/** Loads a SubjectPublicKeyInfo (DER). Throws if it does not parse. */
+export function loadPublicKey(der: Buffer): NativeKey {
+  return load().loadPublicKey(der);
+}
+
+function call<T>(run: (callback: Callback<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    run((err, result) => (err ? reject(err) : resolve(result as T)));
+  });
+}
+
+/**
+ * Signs `digest` (already hashed with the alg's hash: 32, 48 or 64 bytes) with a private key. RS*: PKCS #1 v1.5;
+ * PS*: PSS with MGF1 of the same hash and a salt as long as the hash; ES*: the JWS form R‖S (RFC 7518 §3.4).
+ * Rejects on a wrong digest length, a key that does not fit the alg, or a public key.
+ */
+export function signDigest(key: NativeKey, alg: SignatureAlgorithm, digest: Buffer): Promise<Buffer> {
+  return call<Buffer>((callback) => load().signDigest(key, alg, digest, callback));
+}
+
+/** Verifies a signature over `digest`. A wrong signature (including one of the wrong length) resolves false. */
+export function verifyDigest(key: NativeKey, alg: SignatureAlgorithm, digest: Buffer, signature: Buffer): Promise<boolean> {
+  return call<boolean>((callback) => load().verifyDigest(key, alg, digest, signature, callback));
+}
+
+/**
+ * RSAES-PKCS1-v1_5 decryption (Key Vault's RSA1_5) with implicit rejection: a ciphertext whose padding is invalid
+ * does not fail, it decrypts to a deterministic pseudo-random message derived from the key and the ciphertext.
+ * Fails only with the generic "operation failed" (wrong key type, ciphertext longer than or not below the modulus).
+ */
+export function rsaPkcs1Decrypt(key: NativeKey, ciphertext: Buffer): Promise<Buffer> {
+  return call<Buffer>((callback) => load().rsaPkcs1Decrypt(key, ciphertext, callback));
+}

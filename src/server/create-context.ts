@@ -1,0 +1,60 @@
+import { randomUUID } from "node:crypto";
+import type { ServerConfig } from "../config/server-config.js";
+import { DEFAULT_BODY_LIMIT } from "../config/server-config.js";
+import { Envelope } from "../crypto/envelope.js";
+import type { KeyBackend } from "../crypto/key-backend.js";
+import { SoftwareKeyBackend } from "../crypto/software-key-backend.js";
+import { issuerUrl } from "../identity/issuer-url.js";
+import { PrincipalService } from "../identity/principal-service.js";
+import { loadSigningKey } from "../identity/signing-key.js";
+import { TokenIssuer } from "../identity/token-issuer.js";
+import { TokenVerifier } from "../identity/token-verifier.js";
+import type { Store } from "../storage/store.js";
+import { KeyService } from "../vault/key-service.js";
+import { SecretService } from "../vault/secret-service.js";
+import { VaultService } from "../vault/vault-service.js";
+import type { AppContext } from "./app-context.js";
+import { VaultHosts } from "./vault-hosts.js";
+
+export type ContextConfig = Pick<
+  ServerConfig,
+  "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
+>;
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Builds every service over an open store: the part of the composition root that tests share. */
+export async function createContext(
+  store: Store,
+  config: ContextConfig,
+  options: { now?: () => number; backend?: KeyBackend; onSoftwareHsmKey?: (vault: string, name: string) => void } = {},
+): Promise<AppContext> {
+  const now = options.now ?? nowSeconds;
+  const envelope = new Envelope(config.masterKey);
+  const tenantId = (await store.initMeta("tenant-id", Buffer.from(randomUUID()))).toString("utf8");
+  const signingKey = await loadSigningKey(store, envelope);
+  const hosts = new VaultHosts(config.vaultDomains, config.defaultVault);
+  const issuer = issuerUrl(config.authorityUrl, tenantId);
+  return {
+    mode: config.mode,
+    tenantId,
+    authorityUrl: config.authorityUrl,
+    hosts,
+    vaults: new VaultService(store, now),
+    secrets: new SecretService({ store, envelope, now }),
+    keys: new KeyService({
+      store,
+      envelope,
+      now,
+      backend: options.backend ?? new SoftwareKeyBackend(),
+      softwareHsm: config.mode === "dev",
+      ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
+    }),
+    principals: new PrincipalService(store, now),
+    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now }),
+    verifier: new TokenVerifier(signingKey, { issuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
+    vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    logLevel: config.logLevel,
+  };
+}

@@ -1,0 +1,175 @@
+import type { FastifyInstance } from "fastify";
+import type { KeyPermission } from "../../authz/authorize.js";
+import { badParameter } from "../../vault/errors.js";
+import type { AppContext } from "../app-context.js";
+import { vaultRequest } from "../data-plane.js";
+import {
+  deletedKeyBundle,
+  deletedKeyItem,
+  keyBundle,
+  keyItem,
+  parseKeyCreate,
+  parseKeyImport,
+  parseKeyOperation,
+  parseKeyUpdate,
+  parseRotationPolicy,
+  parseVerify,
+  rotationPolicyJson,
+} from "../wire/key-wire.js";
+import { nextLink, parseMaxResults, parseSkipToken } from "../wire/paging.js";
+import { asObject, base64urlBytes } from "../wire/parse.js";
+
+interface NameParams {
+  name: string;
+  version?: string;
+}
+type Query = Record<string, string | undefined>;
+
+const versionOf = (params: NameParams): string | null => (params.version ? params.version : null);
+const op = (permission: KeyPermission) => ({ config: { operation: `keys/${permission}` as const } });
+const b64 = (value: Buffer | undefined) => value?.toString("base64url");
+
+/** The Keys API (spec/keyvault/2025-07-01/keys.json), status codes as the SDK expects them. */
+export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const keys = ctx.keys;
+
+  app.post<{ Params: NameParams }>("/keys/:name/create", op("create"), async (request) => {
+    const kv = vaultRequest(request);
+    return keyBundle(kv.base, await keys.create(kv.vault, request.params.name, parseKeyCreate(request.body)));
+  });
+
+  app.put<{ Params: NameParams }>("/keys/:name", op("import"), async (request) => {
+    const kv = vaultRequest(request);
+    return keyBundle(kv.base, await keys.import(kv.vault, request.params.name, parseKeyImport(request.body)));
+  });
+
+  for (const url of ["/keys/:name", "/keys/:name/:version"]) {
+    app.get<{ Params: NameParams }>(url, op("get"), async (request) => {
+      const kv = vaultRequest(request);
+      return keyBundle(kv.base, await keys.get(kv.vault, request.params.name, versionOf(request.params)));
+    });
+    app.patch<{ Params: NameParams }>(url, op("update"), async (request) => {
+      const kv = vaultRequest(request);
+      const patch = parseKeyUpdate(request.body);
+      return keyBundle(kv.base, await keys.update(kv.vault, request.params.name, versionOf(request.params), patch));
+    });
+  }
+
+  app.get<{ Querystring: Query }>("/keys", op("list"), async (request) => {
+    const kv = vaultRequest(request);
+    const max = parseMaxResults(request.query.maxresults);
+    const page = await keys.list(kv.vault, parseSkipToken(request.query.$skiptoken), max);
+    return { value: page.items.map((s) => keyItem(kv.base, kv.vault, s.latest, false)), nextLink: nextLink(kv.base, "/keys", kv.apiVersion, page.next, max) };
+  });
+
+  app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("list"), async (request) => {
+    const kv = vaultRequest(request);
+    const max = parseMaxResults(request.query.maxresults);
+    const name = request.params.name;
+    const page = await keys.listVersions(kv.vault, name, parseSkipToken(request.query.$skiptoken), max);
+    return {
+      value: page.items.map((r) => keyItem(kv.base, kv.vault, r, true)),
+      nextLink: nextLink(kv.base, `/keys/${encodeURIComponent(name)}/versions`, kv.apiVersion, page.next, max),
+    };
+  });
+
+  app.delete<{ Params: NameParams }>("/keys/:name", op("delete"), async (request) => {
+    const kv = vaultRequest(request);
+    return deletedKeyBundle(kv.base, await keys.delete(kv.vault, request.params.name));
+  });
+
+  app.get<{ Querystring: Query }>("/deletedkeys", op("list"), async (request) => {
+    const kv = vaultRequest(request);
+    const max = parseMaxResults(request.query.maxresults);
+    const page = await keys.listDeleted(kv.vault, parseSkipToken(request.query.$skiptoken), max);
+    return { value: page.items.map((s) => deletedKeyItem(kv.base, kv.vault, s)), nextLink: nextLink(kv.base, "/deletedkeys", kv.apiVersion, page.next, max) };
+  });
+
+  app.get<{ Params: NameParams }>("/deletedkeys/:name", op("get"), async (request) => {
+    const kv = vaultRequest(request);
+    return deletedKeyBundle(kv.base, await keys.getDeleted(kv.vault, request.params.name));
+  });
+
+  app.post<{ Params: NameParams }>("/deletedkeys/:name/recover", op("recover"), async (request) => {
+    const kv = vaultRequest(request);
+    return keyBundle(kv.base, await keys.recover(kv.vault, request.params.name));
+  });
+
+  app.delete<{ Params: NameParams }>("/deletedkeys/:name", op("purge"), async (request, reply) => {
+    const kv = vaultRequest(request);
+    await keys.purge(kv.vault, request.params.name);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: NameParams }>("/keys/:name/backup", op("backup"), async (request) => {
+    const kv = vaultRequest(request);
+    return { value: (await keys.backup(kv.vault, request.params.name)).toString("base64url") };
+  });
+
+  app.post("/keys/restore", op("restore"), async (request) => {
+    const kv = vaultRequest(request);
+    const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
+    if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
+    return keyBundle(kv.base, await keys.restore(kv.vault, blob));
+  });
+
+  app.post<{ Params: NameParams }>("/keys/:name/rotate", op("rotate"), async (request) => {
+    const kv = vaultRequest(request);
+    return keyBundle(kv.base, await keys.rotate(kv.vault, request.params.name));
+  });
+
+  app.get<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("getrotationpolicy"), async (request) => {
+    const kv = vaultRequest(request);
+    return rotationPolicyJson(kv.base, request.params.name, await keys.getRotationPolicy(kv.vault, request.params.name));
+  });
+
+  app.put<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("setrotationpolicy"), async (request) => {
+    const kv = vaultRequest(request);
+    const policy = await keys.setRotationPolicy(kv.vault, request.params.name, parseRotationPolicy(request.body));
+    return rotationPolicyJson(kv.base, request.params.name, policy);
+  });
+
+  app.post("/rng", op("random"), async (request) => {
+    const count = asObject(request.body, "The request body").count;
+    return { value: keys.randomBytes(typeof count === "number" ? count : Number.NaN).toString("base64url") };
+  });
+
+  // Cryptographic operations, on a named version or the latest (`/keys/k//encrypt` arrives as `/keys/k/encrypt`).
+  for (const suffix of ["", "/:version"]) {
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/encrypt`, op("encrypt"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, value, input } = parseKeyOperation(request.body);
+      const { record, output } = await keys.encrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
+      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(output.value), iv: b64(output.iv), tag: b64(output.tag), aad: b64(input.aad) };
+    });
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/decrypt`, op("decrypt"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, value, input } = parseKeyOperation(request.body);
+      const { record, value: plain } = await keys.decrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
+      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(plain) };
+    });
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/wrapkey`, op("wrapKey"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, value } = parseKeyOperation(request.body);
+      const { record, value: wrapped } = await keys.wrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
+      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(wrapped) };
+    });
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/unwrapkey`, op("unwrapKey"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, value } = parseKeyOperation(request.body);
+      const { record, value: plain } = await keys.unwrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
+      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(plain) };
+    });
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/sign`, op("sign"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, value } = parseKeyOperation(request.body);
+      const { record, value: signature } = await keys.sign(kv.vault, request.params.name, versionOf(request.params), alg, value);
+      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(signature) };
+    });
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/verify`, op("verify"), async (request) => {
+      const kv = vaultRequest(request);
+      const { alg, digest, signature } = parseVerify(request.body);
+      return { value: await keys.verify(kv.vault, request.params.name, versionOf(request.params), alg, digest, signature) };
+    });
+  }
+}

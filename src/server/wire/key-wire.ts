@@ -1,0 +1,195 @@
+import type { CipherInput } from "../../crypto/key-backend.js";
+import { type CurveName, KEY_OPERATIONS, type KeyFamily, type KeyOperation, NODE_CURVE } from "../../crypto/key-types.js";
+import type { ObjectSummary, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
+import { badParameter } from "../../vault/errors.js";
+import type { CreateKeyInput, ImportKeyInput, KeyAttributes, KeyView } from "../../vault/key-service.js";
+import { recoveryLevel } from "../../vault/limits.js";
+import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
+import { type Json, asObject, base64urlBytes, optionalBoolean, optionalEpoch, optionalObject, optionalTags, requiredString } from "./parse.js";
+
+/** Translation between Azure's key JSON (KeyBundle, KeyItem, JsonWebKey, KeyOperationResult…) and the domain. */
+
+const KEY_TYPES: Record<string, { family: KeyFamily; hsm: boolean }> = {
+  RSA: { family: "RSA", hsm: false },
+  "RSA-HSM": { family: "RSA", hsm: true },
+  EC: { family: "EC", hsm: false },
+  "EC-HSM": { family: "EC", hsm: true },
+  oct: { family: "oct", hsm: false },
+  "oct-HSM": { family: "oct", hsm: true },
+};
+
+function keyType(value: unknown): { family: KeyFamily; hsm: boolean } {
+  const type = typeof value === "string" ? KEY_TYPES[value] : undefined;
+  if (!type) throw badParameter(`The key type (kty) must be one of ${Object.keys(KEY_TYPES).join(", ")}.`);
+  return type;
+}
+
+function keyOps(value: unknown): KeyOperation[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || !value.every((op) => typeof op === "string" && (KEY_OPERATIONS as readonly string[]).includes(op))) {
+    throw badParameter(`key_ops must be a list of ${KEY_OPERATIONS.join(", ")}.`);
+  }
+  return [...new Set(value as KeyOperation[])];
+}
+
+function optionalInteger(value: unknown, field: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw badParameter(`The parameter '${field}' must be an integer.`);
+  return value;
+}
+
+function attributes(json: Json): KeyAttributes {
+  const a = optionalObject(json.attributes, "attributes") ?? {};
+  return {
+    enabled: optionalBoolean(a.enabled, "attributes.enabled") ?? true,
+    notBefore: optionalEpoch(a.nbf, "attributes.nbf") ?? null,
+    expires: optionalEpoch(a.exp, "attributes.exp") ?? null,
+    tags: optionalTags(json.tags) ?? null,
+  };
+}
+
+export function parseKeyCreate(body: unknown): CreateKeyInput {
+  const json = asObject(body, "The request body");
+  const { family, hsm } = keyType(json.kty);
+  const crv = json.crv;
+  if (crv !== undefined && crv !== null && (typeof crv !== "string" || !(crv in NODE_CURVE))) {
+    throw badParameter("The curve (crv) must be one of P-256, P-256K, P-384, P-521.");
+  }
+  return {
+    ...attributes(json),
+    family,
+    hsm,
+    size: optionalInteger(json.key_size, "key_size"),
+    curve: (crv as CurveName | undefined) ?? null,
+    publicExponent: optionalInteger(json.public_exponent, "public_exponent"),
+    keyOps: keyOps(json.key_ops),
+  };
+}
+
+export function parseKeyImport(body: unknown): ImportKeyInput {
+  const json = asObject(body, "The request body");
+  const jwk = asObject(json.key, "key");
+  const { family, hsm } = keyType(jwk.kty);
+  return {
+    ...attributes(json),
+    family,
+    hsm: hsm || (optionalBoolean(json.Hsm ?? json.hsm, "Hsm") ?? false),
+    jwk,
+    keyOps: keyOps(jwk.key_ops),
+  };
+}
+
+export function parseKeyUpdate(body: unknown): Partial<KeyAttributes> & { keyOps?: KeyOperation[] } {
+  const json = asObject(body ?? {}, "The request body");
+  const a = optionalObject(json.attributes, "attributes") ?? {};
+  const patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] } = {};
+  const enabled = optionalBoolean(a.enabled, "attributes.enabled");
+  if (enabled !== undefined) patch.enabled = enabled;
+  const nbf = optionalEpoch(a.nbf, "attributes.nbf");
+  if (nbf !== undefined) patch.notBefore = nbf;
+  const exp = optionalEpoch(a.exp, "attributes.exp");
+  if (exp !== undefined) patch.expires = exp;
+  const tags = optionalTags(json.tags);
+  if (tags !== undefined) patch.tags = tags;
+  const ops = keyOps(json.key_ops);
+  if (ops !== null) patch.keyOps = ops;
+  return patch;
+}
+
+function optionalBytes(value: unknown, field: string): Buffer | undefined {
+  return value === undefined || value === null ? undefined : base64urlBytes(value, field);
+}
+
+/** KeyOperationsParameters: alg, value, and for AES iv, aad, tag. */
+export function parseKeyOperation(body: unknown): { alg: string; value: Buffer; input: CipherInput } {
+  const json = asObject(body, "The request body");
+  return {
+    alg: requiredString(json.alg, "alg"),
+    value: base64urlBytes(json.value, "value"),
+    input: { iv: optionalBytes(json.iv, "iv"), aad: optionalBytes(json.aad, "aad"), tag: optionalBytes(json.tag, "tag") },
+  };
+}
+
+export function parseVerify(body: unknown): { alg: string; digest: Buffer; signature: Buffer } {
+  const json = asObject(body, "The request body");
+  return { alg: requiredString(json.alg, "alg"), digest: base64urlBytes(json.digest, "digest"), signature: base64urlBytes(json.value, "value") };
+}
+
+export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifetimeActions" | "expiryTime"> {
+  const json = asObject(body, "The request body");
+  const actions = json.lifetimeActions ?? [];
+  if (!Array.isArray(actions)) throw badParameter("lifetimeActions must be a list.");
+  const lifetimeActions = actions.map((raw, i): LifetimeAction => {
+    const item = asObject(raw, `lifetimeActions[${i}]`);
+    const trigger = asObject(item.trigger ?? {}, `lifetimeActions[${i}].trigger`);
+    const type = String(asObject(item.action ?? {}, `lifetimeActions[${i}].action`).type ?? "").toLowerCase();
+    if (type !== "rotate" && type !== "notify") throw badParameter("A lifetime action's type must be Rotate or Notify.");
+    const t: LifetimeAction["trigger"] = {};
+    if (trigger.timeAfterCreate !== undefined && trigger.timeAfterCreate !== null) t.timeAfterCreate = requiredString(trigger.timeAfterCreate, "timeAfterCreate");
+    if (trigger.timeBeforeExpiry !== undefined && trigger.timeBeforeExpiry !== null) t.timeBeforeExpiry = requiredString(trigger.timeBeforeExpiry, "timeBeforeExpiry");
+    return { trigger: t, action: type === "rotate" ? "Rotate" : "Notify" };
+  });
+  const attrs = optionalObject(json.attributes, "attributes") ?? {};
+  const expiry = attrs.expiryTime;
+  return { lifetimeActions, expiryTime: expiry === undefined || expiry === null ? null : requiredString(expiry, "expiryTime") };
+}
+
+function keyAttributesJson(vault: VaultRecord, r: ObjectVersionRecord): object {
+  return {
+    enabled: r.enabled,
+    ...(r.notBefore !== null && { nbf: r.notBefore }),
+    ...(r.expires !== null && { exp: r.expires }),
+    created: r.created,
+    updated: r.updated,
+    recoveryLevel: recoveryLevel(vault.retentionDays, vault.purgeProtection),
+    recoverableDays: vault.retentionDays,
+    exportable: false,
+  };
+}
+
+const kid = (base: string, r: ObjectVersionRecord, withVersion = true): string => `${base}/keys/${r.name}${withVersion ? `/${r.version}` : ""}`;
+
+/** A KeyBundle: the public JWK only; private parts (d, p, q, dp, dq, qi, k) never leave the server. */
+export function keyBundle(base: string, view: KeyView): Record<string, unknown> {
+  const r = view.record;
+  const d = view.description;
+  return {
+    key: { ...d.jwk, kid: kid(base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
+    attributes: keyAttributesJson(view.vault, r),
+    ...(r.tags !== null && { tags: r.tags }),
+  };
+}
+
+export function deletedKeyBundle(base: string, view: KeyView): object {
+  return {
+    recoveryId: `${base}/deletedkeys/${view.record.name}`,
+    deletedDate: view.state?.deletedAt ?? undefined,
+    scheduledPurgeDate: view.state?.scheduledPurge ?? undefined,
+    ...keyBundle(base, view),
+  };
+}
+
+export function keyItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
+  return { kid: kid(base, r, withVersion), attributes: keyAttributesJson(vault, r), ...(r.tags !== null && { tags: r.tags }) };
+}
+
+export function deletedKeyItem(base: string, vault: VaultRecord, s: ObjectSummary): object {
+  return {
+    recoveryId: `${base}/deletedkeys/${s.latest.name}`,
+    deletedDate: s.state.deletedAt ?? undefined,
+    scheduledPurgeDate: s.state.scheduledPurge ?? undefined,
+    ...keyItem(base, vault, s.latest, false),
+  };
+}
+
+export function rotationPolicyJson(base: string, name: string, policy: RotationPolicy): object {
+  return {
+    id: `${base}/keys/${name}/rotationpolicy`,
+    lifetimeActions: policy.lifetimeActions.map((a) => ({ trigger: a.trigger, action: { type: a.action } })),
+    attributes: {
+      ...(policy.expiryTime !== null && { expiryTime: policy.expiryTime }),
+      ...(policy.created !== null && { created: policy.created }),
+      ...(policy.updated !== null && { updated: policy.updated }),
+    },
+  };
+}

@@ -1,0 +1,319 @@
+import { randomBytes } from "node:crypto";
+import type { Envelope } from "../crypto/envelope.js";
+import type { BackendKey, CipherInput, CipherOutput, KeyBackend } from "../crypto/key-backend.js";
+import { KeyMaterialError, type NewKeyMaterial } from "../crypto/key-material.js";
+import {
+  CIPHER_ALGORITHMS,
+  type CurveName,
+  DEFAULT_KEY_OPS,
+  type EncryptionAlgorithm,
+  type KeyDescription,
+  type KeyFamily,
+  type KeyOperation,
+  SIGNATURE_ALGORITHMS,
+  type SignatureAlgorithm,
+  type WrapAlgorithm,
+} from "../crypto/key-types.js";
+import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
+import type { Store } from "../storage/store.js";
+import { KeyVaultError, badParameter, forbidden } from "./errors.js";
+import { checkObjectName, checkTags } from "./limits.js";
+import { DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
+import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
+
+export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
+
+export interface KeyView extends ObjectView {
+  description: KeyDescription;
+}
+
+export interface CreateKeyInput extends KeyAttributes {
+  family: KeyFamily;
+  hsm: boolean;
+  size: number | null;
+  curve: CurveName | null;
+  publicExponent: number | null;
+  keyOps: KeyOperation[] | null;
+}
+
+export interface ImportKeyInput extends KeyAttributes {
+  family: KeyFamily;
+  hsm: boolean;
+  jwk: Record<string, unknown>;
+  keyOps: KeyOperation[] | null;
+}
+
+export interface KeyServiceDeps {
+  store: Store;
+  envelope: Envelope;
+  backend: KeyBackend;
+  now: () => number;
+  /** Dev mode: -HSM key types are accepted as software keys. Production refuses them without an HSM backend. */
+  softwareHsm: boolean;
+  onSoftwareHsmKey?: (vault: string, name: string) => void;
+}
+
+const SIZES: Record<KeyFamily, number[]> = { RSA: [2048, 3072, 4096], EC: [], oct: [128, 192, 256] };
+const DEFAULT_SIZE: Record<KeyFamily, number> = { RSA: 2048, EC: 0, oct: 256 };
+
+const describe = (record: ObjectVersionRecord): KeyDescription => JSON.parse(record.publicData!) as KeyDescription;
+
+function checkAttributes(a: KeyAttributes): void {
+  checkTags(a.tags);
+}
+
+/** The Keys API's rules: key management and cryptographic operations, independent of HTTP and storage. */
+export class KeyService {
+  readonly #objects: VersionedObjects;
+  readonly #store: Store;
+  readonly #backend: KeyBackend;
+  readonly #now: () => number;
+
+  constructor(private readonly deps: KeyServiceDeps) {
+    this.#objects = new VersionedObjects(deps.store, deps.envelope, "key", deps.now);
+    this.#store = deps.store;
+    this.#backend = deps.backend;
+    this.#now = deps.now;
+  }
+
+  #view(vault: VaultRecord, record: ObjectVersionRecord, state?: ObjectView["state"]): KeyView {
+    return { vault, record, description: describe(record), ...(state && { state }) };
+  }
+
+  #checkHsm(vault: VaultRecord, name: string, hsm: boolean): void {
+    if (!hsm || this.#backend.hardwareProtected) return;
+    if (!this.deps.softwareHsm) {
+      throw badParameter("HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.");
+    }
+    this.deps.onSoftwareHsmKey?.(vault.name, name);
+  }
+
+  async #addKeyVersion(vault: VaultRecord, name: string, made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null }, policy?: RotationPolicy): Promise<KeyView> {
+    const family = made.description.jwk.kty;
+    const record = await this.#store.transaction(async (tx) => {
+      const added = await this.#objects.addVersion(tx, vault, name, {
+        enabled: input.enabled,
+        notBefore: input.notBefore,
+        expires: input.expires ?? (policy?.expiryTime ? this.#now() + durationSeconds(policy.expiryTime)! : null),
+        tags: input.tags,
+        contentType: null,
+        keyOps: input.keyOps ?? DEFAULT_KEY_OPS[family],
+        publicData: JSON.stringify(made.description),
+        content: made.material,
+      });
+      return added;
+    });
+    return this.#view(vault, record);
+  }
+
+  async create(vault: VaultRecord, name: string, input: CreateKeyInput): Promise<KeyView> {
+    checkObjectName("key", name);
+    checkAttributes(input);
+    this.#checkHsm(vault, name, input.hsm);
+    const size = input.size ?? DEFAULT_SIZE[input.family];
+    if (input.family !== "EC" && !SIZES[input.family].includes(size)) {
+      throw badParameter(`The key size ${size} is not supported for ${input.family} keys: use one of ${SIZES[input.family].join(", ")}.`);
+    }
+    if (input.family !== "EC" && input.curve !== null) throw badParameter(`'crv' applies only to EC keys.`);
+    const exponent = input.publicExponent ?? 65537;
+    if (input.family === "RSA" && (exponent < 3 || exponent % 2 === 0 || !Number.isSafeInteger(exponent))) {
+      throw badParameter("The public exponent must be an odd integer of at least 3.");
+    }
+    const made = await this.#backend.generate(input.family, { size, curve: input.curve ?? "P-256", publicExponent: exponent, hsm: input.hsm });
+    return this.#addKeyVersion(vault, name, made, input);
+  }
+
+  async import(vault: VaultRecord, name: string, input: ImportKeyInput): Promise<KeyView> {
+    checkObjectName("key", name);
+    checkAttributes(input);
+    this.#checkHsm(vault, name, input.hsm);
+    let made: NewKeyMaterial;
+    try {
+      made = this.#backend.importJwk(input.jwk, input.family, input.hsm);
+    } catch (error) {
+      if (error instanceof KeyMaterialError) throw badParameter(`The key to import is invalid: ${error.message}.`);
+      throw error;
+    }
+    return this.#addKeyVersion(vault, name, made, input);
+  }
+
+  /** A new version of the same type and size, with the latest version's operations and tags (rotate). */
+  async rotate(vault: VaultRecord, name: string): Promise<KeyView> {
+    const latest = await this.#objects.live(vault, name, null);
+    const d = describe(latest);
+    this.#checkHsm(vault, name, d.hsm);
+    const made = await this.#backend.generate(d.jwk.kty, {
+      size: d.size,
+      curve: d.jwk.crv ?? "P-256",
+      publicExponent: d.jwk.e ? Buffer.from(d.jwk.e, "base64url").readUIntBE(0, Buffer.from(d.jwk.e, "base64url").length) : 65537,
+      hsm: d.hsm,
+    });
+    const policy = await this.getRotationPolicy(vault, name);
+    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires: null, tags: latest.tags, keyOps: latest.keyOps as KeyOperation[] }, policy);
+  }
+
+  async get(vault: VaultRecord, name: string, version: string | null): Promise<KeyView> {
+    return this.#view(vault, await this.#objects.live(vault, name, version));
+  }
+
+  async update(vault: VaultRecord, name: string, version: string | null, patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] }): Promise<KeyView> {
+    const record = await this.#objects.update(vault, name, version, (current) => {
+      const next = { ...current, ...patch };
+      checkAttributes(next);
+      return next;
+    });
+    return this.#view(vault, record);
+  }
+
+  list(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
+    return this.#objects.list(vault, false, after, limit);
+  }
+
+  listVersions(vault: VaultRecord, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
+    return this.#objects.listVersions(vault, name, after, limit);
+  }
+
+  listDeleted(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
+    return this.#objects.list(vault, true, after, limit);
+  }
+
+  async delete(vault: VaultRecord, name: string): Promise<KeyView> {
+    const view = await this.#objects.delete(vault, name);
+    return this.#view(vault, view.record, view.state);
+  }
+
+  async getDeleted(vault: VaultRecord, name: string): Promise<KeyView> {
+    const view = await this.#objects.getDeleted(vault, name);
+    return this.#view(vault, view.record, view.state);
+  }
+
+  async recover(vault: VaultRecord, name: string): Promise<KeyView> {
+    return this.#view(vault, (await this.#objects.recover(vault, name)).record);
+  }
+
+  purge(vault: VaultRecord, name: string): Promise<void> {
+    return this.#objects.purge(vault, name);
+  }
+
+  backup(vault: VaultRecord, name: string): Promise<Buffer> {
+    return this.#objects.backup(vault, name);
+  }
+
+  async restore(vault: VaultRecord, blob: Buffer): Promise<KeyView> {
+    return this.#view(vault, (await this.#objects.restore(vault, blob)).record);
+  }
+
+  async getRotationPolicy(vault: VaultRecord, name: string): Promise<RotationPolicy> {
+    await this.#objects.live(vault, name, null);
+    const stored = await this.#store.getObjectPolicy(vault.name, "key", name);
+    return stored === null ? DEFAULT_ROTATION_POLICY : (JSON.parse(stored) as RotationPolicy);
+  }
+
+  async setRotationPolicy(vault: VaultRecord, name: string, input: Pick<RotationPolicy, "lifetimeActions" | "expiryTime">): Promise<RotationPolicy> {
+    validateRotationPolicy(input.lifetimeActions, input.expiryTime);
+    return this.#store.transaction(async (tx) => {
+      if (!(await tx.getLiveObjectVersion(vault.name, "key", name, null))) await this.#objects.live(vault, name, null);
+      const stored = await tx.getObjectPolicy(vault.name, "key", name);
+      const now = this.#now();
+      const policy: RotationPolicy = { ...input, created: stored ? ((JSON.parse(stored) as RotationPolicy).created ?? now) : now, updated: now };
+      await tx.setObjectPolicy(vault.name, "key", name, JSON.stringify(policy));
+      return policy;
+    });
+  }
+
+  /** 1–128 bytes from the OS CSPRNG (GetRandomBytesRequest). */
+  randomBytes(count: number): Buffer {
+    if (!Number.isInteger(count) || count < 1 || count > 128) throw badParameter("count must be an integer from 1 to 128.");
+    return randomBytes(count);
+  }
+
+  // Cryptographic operations ---------------------------------------------------------------------------
+
+  async #usable(vault: VaultRecord, name: string, version: string | null, operation: KeyOperation, privateOperation: boolean): Promise<{ key: BackendKey; record: ObjectVersionRecord }> {
+    const record = await this.#objects.live(vault, name, version);
+    if (!record.enabled) throw forbidden(`Operation ${operation} is not allowed on a disabled key.`, "KeyDisabled");
+    if (!(record.keyOps ?? []).includes(operation)) throw forbidden(`Operation ${operation} is not permitted on this key.`, "KeyOperationForbidden");
+    const now = this.#now();
+    if (privateOperation && record.notBefore !== null && now < record.notBefore) {
+      throw forbidden(`Operation ${operation} is not allowed on a key that is not yet valid.`, "KeyNotYetValid");
+    }
+    if (privateOperation && record.expires !== null && now >= record.expires) {
+      throw forbidden(`Operation ${operation} is not allowed on an expired key.`, "KeyExpired");
+    }
+    const key: BackendKey = {
+      id: `${vault.name.toLowerCase()}/${record.name.toLowerCase()}/${record.version}`,
+      description: describe(record),
+      material: () => this.#objects.open(vault, record),
+    };
+    return { key, record };
+  }
+
+  #checkCipher(key: BackendKey, alg: string, allowed: readonly string[]): void {
+    const spec = CIPHER_ALGORITHMS[alg as EncryptionAlgorithm];
+    if (!allowed.includes(alg) || !spec) throw badParameter(`Algorithm ${alg} is not supported for this operation.`);
+    const d = key.description;
+    if (spec.family !== d.jwk.kty || (spec.keyBits !== undefined && spec.keyBits !== d.size)) {
+      throw badParameter(`Algorithm ${alg} does not fit a ${d.jwk.kty} key${d.jwk.kty === "oct" ? ` of ${d.size} bits` : ""}.`);
+    }
+  }
+
+  #checkSignature(key: BackendKey, alg: string, digest: Buffer): SignatureAlgorithm {
+    const spec = SIGNATURE_ALGORITHMS[alg as SignatureAlgorithm];
+    const d = key.description;
+    if (!spec || spec.family !== d.jwk.kty || (spec.curve !== undefined && spec.curve !== d.jwk.crv)) {
+      throw badParameter(`Algorithm ${alg} does not fit this ${d.jwk.kty}${d.jwk.crv ? ` ${d.jwk.crv}` : ""} key.`);
+    }
+    if (digest.length !== spec.digestBytes) {
+      throw badParameter(`The digest for ${alg} must be ${spec.digestBytes} bytes long; it is ${digest.length}.`);
+    }
+    return alg as SignatureAlgorithm;
+  }
+
+  async encrypt(vault: VaultRecord, name: string, version: string | null, alg: string, plaintext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; output: CipherOutput }> {
+    const { key, record } = await this.#usable(vault, name, version, "encrypt", false);
+    this.#checkCipher(key, alg, Object.keys(CIPHER_ALGORITHMS).filter((a) => !a.endsWith("KW")));
+    if (alg.endsWith("GCM") && input.iv) throw badParameter("For AES-GCM the server makes the IV; do not send one.");
+    return { record, output: await this.#guard(() => this.#backend.encrypt(key, alg as EncryptionAlgorithm, plaintext, input), "encrypt") };
+  }
+
+  async decrypt(vault: VaultRecord, name: string, version: string | null, alg: string, ciphertext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+    const { key, record } = await this.#usable(vault, name, version, "decrypt", true);
+    this.#checkCipher(key, alg, Object.keys(CIPHER_ALGORITHMS).filter((a) => !a.endsWith("KW")));
+    return { record, value: await this.#guard(() => this.#backend.decrypt(key, alg as EncryptionAlgorithm, ciphertext, input), "decrypt") };
+  }
+
+  async wrap(vault: VaultRecord, name: string, version: string | null, alg: string, data: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+    const { key, record } = await this.#usable(vault, name, version, "wrapKey", false);
+    this.#checkCipher(key, alg, ["RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "A128KW", "A192KW", "A256KW"]);
+    return { record, value: await this.#guard(() => this.#backend.wrap(key, alg as WrapAlgorithm, data), "wrap") };
+  }
+
+  async unwrap(vault: VaultRecord, name: string, version: string | null, alg: string, wrapped: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+    const { key, record } = await this.#usable(vault, name, version, "unwrapKey", true);
+    this.#checkCipher(key, alg, ["RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "A128KW", "A192KW", "A256KW"]);
+    return { record, value: await this.#guard(() => this.#backend.unwrap(key, alg as WrapAlgorithm, wrapped), "unwrap") };
+  }
+
+  async sign(vault: VaultRecord, name: string, version: string | null, alg: string, digest: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+    const { key, record } = await this.#usable(vault, name, version, "sign", true);
+    const algorithm = this.#checkSignature(key, alg, digest);
+    return { record, value: await this.#guard(() => this.#backend.sign(key, algorithm, digest), "sign") };
+  }
+
+  async verify(vault: VaultRecord, name: string, version: string | null, alg: string, digest: Buffer, signature: Buffer): Promise<boolean> {
+    const { key } = await this.#usable(vault, name, version, "verify", false);
+    const algorithm = this.#checkSignature(key, alg, digest);
+    return this.#guard(() => this.#backend.verify(key, algorithm, digest, signature), "verify");
+  }
+
+  /** One opaque error for every failure inside an operation (no padding or tag oracle). */
+  async #guard<T>(work: () => Promise<T>, operation: string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof KeyVaultError) throw error;
+      // CryptoFailure, or OpenSSL's own error: the caller learns only that the operation failed.
+      throw badParameter(`The ${operation} operation failed.`);
+    }
+  }
+}
