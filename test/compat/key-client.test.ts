@@ -244,6 +244,14 @@ describe("KeyClient key management against a live server", () => {
     await assert.rejects(client.getRandomBytes(129), (e: { statusCode?: number }) => e.statusCode === 400);
   });
 
+  it("answers key release, attestation and exportable keys with Azure errors, not silence", async () => {
+    const key = await client.createEcKey("not-exportable");
+    await assert.rejects(client.releaseKey("not-exportable", "eyJhbGciOiJub25lIn0.e30."), (e: { statusCode?: number; code?: string }) => e.statusCode === 403 && e.code === "Forbidden");
+    await assert.rejects(client.getKeyAttestation("not-exportable", { version: key.properties.version! }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(client.createEcKey("exportable", { exportable: true }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(client.getKeyAttestation("no-such-key"), (e: { statusCode?: number }) => e.statusCode === 404);
+  });
+
   it("never stores key material in the clear", async () => {
     const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
     await client.importKey("scanned-key", { kty: "EC", crv: "P-256", x: Buffer.from(jwk.x!, "base64url"), y: Buffer.from(jwk.y!, "base64url"), d: Buffer.from(jwk.d!, "base64url") });

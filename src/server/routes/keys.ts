@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { KeyPermission } from "../../authz/authorize.js";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter, forbidden } from "../../vault/errors.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
 import {
@@ -133,6 +133,22 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     const count = asObject(request.body, "The request body").count;
     return { value: keys.randomBytes(typeof count === "number" ? count : Number.NaN).toString("base64url") };
   });
+
+  // Secure key release and key attestation need exportable keys and an attestation service (Managed HSM).
+  for (const url of ["/keys/:name/release", "/keys/:name/:version/release"]) {
+    app.post<{ Params: NameParams }>(url, op("get"), async (request) => {
+      const kv = vaultRequest(request);
+      await keys.get(kv.vault, request.params.name, versionOf(request.params));
+      throw forbidden("Operation release is not allowed on a non-exportable key: Keyhold does not support secure key release.", "KeyNotExportable");
+    });
+  }
+  for (const url of ["/keys/:name/attestation", "/keys/:name/:version/attestation"]) {
+    app.get<{ Params: NameParams }>(url, op("get"), async (request) => {
+      const kv = vaultRequest(request);
+      await keys.get(kv.vault, request.params.name, versionOf(request.params));
+      throw badParameter("Key attestation is available only for keys held in a hardware security module; this key has none.");
+    });
+  }
 
   // Cryptographic operations, on a named version or the latest (`/keys/k//encrypt` arrives as `/keys/k/encrypt`).
   for (const suffix of ["", "/:version"]) {

@@ -40,6 +40,9 @@ function optionalInteger(value: unknown, field: string): number | null {
 
 function attributes(json: Json): KeyAttributes {
   const a = optionalObject(json.attributes, "attributes") ?? {};
+  if (optionalBoolean(a.exportable, "attributes.exportable") === true || json.release_policy != null) {
+    throw badParameter("Exportable keys and release policies (secure key release) are not supported by Keyhold.");
+  }
   return {
     enabled: optionalBoolean(a.enabled, "attributes.enabled") ?? true,
     notBefore: optionalEpoch(a.nbf, "attributes.nbf") ?? null,
