@@ -3,6 +3,7 @@ import type { KeyPermission } from "../../authz/authorize.js";
 import { badParameter, forbidden } from "../../vault/errors.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
+import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
 import {
   deletedKeyBundle,
   deletedKeyItem,
@@ -16,16 +17,9 @@ import {
   parseVerify,
   rotationPolicyJson,
 } from "../wire/key-wire.js";
-import { nextLink, parseMaxResults, parseSkipToken } from "../wire/paging.js";
+import { objectId } from "../wire/object-wire.js";
 import { asObject, base64urlBytes } from "../wire/parse.js";
 
-interface NameParams {
-  name: string;
-  version?: string;
-}
-type Query = Record<string, string | undefined>;
-
-const versionOf = (params: NameParams): string | null => (params.version ? params.version : null);
 const op = (permission: KeyPermission) => ({ config: { operation: `keys/${permission}` as const } });
 const b64 = (value: Buffer | undefined) => value?.toString("base64url");
 
@@ -57,20 +51,19 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Querystring: Query }>("/keys", op("list"), async (request) => {
     const kv = vaultRequest(request);
-    const max = parseMaxResults(request.query.maxresults);
-    const page = await keys.list(kv.vault, parseSkipToken(request.query.$skiptoken), max);
-    return { value: page.items.map((s) => keyItem(kv.base, kv.vault, s.latest, false)), nextLink: nextLink(kv.base, "/keys", kv.apiVersion, page.next, max) };
+    return listPage(kv, "/keys", request.query, (after, max) => keys.list(kv.vault, after, max), (s) => keyItem(kv.base, kv.vault, s.latest, false));
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("list"), async (request) => {
     const kv = vaultRequest(request);
-    const max = parseMaxResults(request.query.maxresults);
     const name = request.params.name;
-    const page = await keys.listVersions(kv.vault, name, parseSkipToken(request.query.$skiptoken), max);
-    return {
-      value: page.items.map((r) => keyItem(kv.base, kv.vault, r, true)),
-      nextLink: nextLink(kv.base, `/keys/${encodeURIComponent(name)}/versions`, kv.apiVersion, page.next, max),
-    };
+    return listPage(
+      kv,
+      `/keys/${encodeURIComponent(name)}/versions`,
+      request.query,
+      (after, max) => keys.listVersions(kv.vault, name, after, max),
+      (r) => keyItem(kv.base, kv.vault, r, true),
+    );
   });
 
   app.delete<{ Params: NameParams }>("/keys/:name", op("delete"), async (request) => {
@@ -80,9 +73,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Querystring: Query }>("/deletedkeys", op("list"), async (request) => {
     const kv = vaultRequest(request);
-    const max = parseMaxResults(request.query.maxresults);
-    const page = await keys.listDeleted(kv.vault, parseSkipToken(request.query.$skiptoken), max);
-    return { value: page.items.map((s) => deletedKeyItem(kv.base, kv.vault, s)), nextLink: nextLink(kv.base, "/deletedkeys", kv.apiVersion, page.next, max) };
+    return listPage(kv, "/deletedkeys", request.query, (after, max) => keys.listDeleted(kv.vault, after, max), (s) => deletedKeyItem(kv.base, kv.vault, s));
   });
 
   app.get<{ Params: NameParams }>("/deletedkeys/:name", op("get"), async (request) => {
@@ -156,31 +147,31 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
       const kv = vaultRequest(request);
       const { alg, value, input } = parseKeyOperation(request.body);
       const { record, output } = await keys.encrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
-      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(output.value), iv: b64(output.iv), tag: b64(output.tag), aad: b64(input.aad) };
+      return { kid: objectId(kv.base, record), value: b64(output.value), iv: b64(output.iv), tag: b64(output.tag), aad: b64(input.aad) };
     });
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/decrypt`, op("decrypt"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, value, input } = parseKeyOperation(request.body);
       const { record, value: plain } = await keys.decrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
-      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(plain) };
+      return { kid: objectId(kv.base, record), value: b64(plain) };
     });
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/wrapkey`, op("wrapKey"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, value } = parseKeyOperation(request.body);
       const { record, value: wrapped } = await keys.wrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(wrapped) };
+      return { kid: objectId(kv.base, record), value: b64(wrapped) };
     });
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/unwrapkey`, op("unwrapKey"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, value } = parseKeyOperation(request.body);
       const { record, value: plain } = await keys.unwrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(plain) };
+      return { kid: objectId(kv.base, record), value: b64(plain) };
     });
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/sign`, op("sign"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, value } = parseKeyOperation(request.body);
       const { record, value: signature } = await keys.sign(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: `${kv.base}/keys/${record.name}/${record.version}`, value: b64(signature) };
+      return { kid: objectId(kv.base, record), value: b64(signature) };
     });
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/verify`, op("verify"), async (request) => {
       const kv = vaultRequest(request);

@@ -3,8 +3,8 @@ import { badParameter } from "../../vault/errors.js";
 import { checkObjectName } from "../../vault/limits.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
+import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
 import { base64urlBytes, asObject } from "../wire/parse.js";
-import { nextLink, parseMaxResults, parseSkipToken } from "../wire/paging.js";
 import {
   deletedSecretBundle,
   deletedSecretItem,
@@ -14,14 +14,6 @@ import {
   secretItem,
 } from "../wire/secret-wire.js";
 
-interface NameParams {
-  name: string;
-  version?: string;
-}
-type Query = Record<string, string | undefined>;
-
-/** An empty version segment (`/secrets/n/`, `/secrets/n//`) means the latest (SDK-WIRE-NOTES §1). */
-const versionOf = (params: NameParams): string | null => (params.version ? params.version : null);
 
 /** The Secrets API (spec/keyvault/2025-07-01/secrets.json), status codes as the SDK expects them. */
 export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -47,12 +39,7 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.get<{ Querystring: Query }>("/secrets", { config: { operation: "secrets/list" } }, async (request) => {
     const kv = vaultRequest(request);
-    const max = parseMaxResults(request.query.maxresults);
-    const page = await secrets.list(kv.vault, parseSkipToken(request.query.$skiptoken), max);
-    return {
-      value: page.items.map((s) => secretItem(kv.base, kv.vault, s.latest, false)),
-      nextLink: nextLink(kv.base, "/secrets", kv.apiVersion, page.next, max),
-    };
+    return listPage(kv, "/secrets", request.query, (after, max) => secrets.list(kv.vault, after, max), (s) => secretItem(kv.base, kv.vault, s.latest, false));
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>(
@@ -60,13 +47,14 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     { config: { operation: "secrets/list" } },
     async (request) => {
       const kv = vaultRequest(request);
-      const max = parseMaxResults(request.query.maxresults);
       const name = request.params.name;
-      const page = await secrets.listVersions(kv.vault, name, parseSkipToken(request.query.$skiptoken), max);
-      return {
-        value: page.items.map((r) => secretItem(kv.base, kv.vault, r, true)),
-        nextLink: nextLink(kv.base, `/secrets/${encodeURIComponent(name)}/versions`, kv.apiVersion, page.next, max),
-      };
+      return listPage(
+        kv,
+        `/secrets/${encodeURIComponent(name)}/versions`,
+        request.query,
+        (after, max) => secrets.listVersions(kv.vault, name, after, max),
+        (r) => secretItem(kv.base, kv.vault, r, true),
+      );
     },
   );
 
@@ -77,12 +65,7 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/list" } }, async (request) => {
     const kv = vaultRequest(request);
-    const max = parseMaxResults(request.query.maxresults);
-    const page = await secrets.listDeleted(kv.vault, parseSkipToken(request.query.$skiptoken), max);
-    return {
-      value: page.items.map((s) => deletedSecretItem(kv.base, kv.vault, s)),
-      nextLink: nextLink(kv.base, "/deletedsecrets", kv.apiVersion, page.next, max),
-    };
+    return listPage(kv, "/deletedsecrets", request.query, (after, max) => secrets.listDeleted(kv.vault, after, max), (s) => deletedSecretItem(kv.base, kv.vault, s));
   });
 
   app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/get" } }, async (request) => {

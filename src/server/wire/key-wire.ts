@@ -3,9 +3,9 @@ import { type CurveName, KEY_OPERATIONS, type KeyFamily, type KeyOperation, NODE
 import type { ObjectSummary, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
 import { badParameter } from "../../vault/errors.js";
 import type { CreateKeyInput, ImportKeyInput, KeyAttributes, KeyView } from "../../vault/key-service.js";
-import { recoveryLevel } from "../../vault/limits.js";
 import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
-import { type Json, asObject, base64urlBytes, optionalBoolean, optionalEpoch, optionalObject, optionalTags, requiredString } from "./parse.js";
+import { attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
+import { type Json, asObject, base64urlBytes, optionalBoolean, optionalObject, requiredString } from "./parse.js";
 
 /** Translation between Azure's key JSON (KeyBundle, KeyItem, JsonWebKey, KeyOperationResult…) and the domain. */
 
@@ -43,12 +43,7 @@ function attributes(json: Json): KeyAttributes {
   if (optionalBoolean(a.exportable, "attributes.exportable") === true || json.release_policy != null) {
     throw badParameter("Exportable keys and release policies (secure key release) are not supported by Keyhold.");
   }
-  return {
-    enabled: optionalBoolean(a.enabled, "attributes.enabled") ?? true,
-    notBefore: optionalEpoch(a.nbf, "attributes.nbf") ?? null,
-    expires: optionalEpoch(a.exp, "attributes.exp") ?? null,
-    tags: optionalTags(json.tags) ?? null,
-  };
+  return parseNewAttributes(json);
 }
 
 export function parseKeyCreate(body: unknown): CreateKeyInput {
@@ -84,16 +79,7 @@ export function parseKeyImport(body: unknown): ImportKeyInput {
 
 export function parseKeyUpdate(body: unknown): Partial<KeyAttributes> & { keyOps?: KeyOperation[] } {
   const json = asObject(body ?? {}, "The request body");
-  const a = optionalObject(json.attributes, "attributes") ?? {};
-  const patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] } = {};
-  const enabled = optionalBoolean(a.enabled, "attributes.enabled");
-  if (enabled !== undefined) patch.enabled = enabled;
-  const nbf = optionalEpoch(a.nbf, "attributes.nbf");
-  if (nbf !== undefined) patch.notBefore = nbf;
-  const exp = optionalEpoch(a.exp, "attributes.exp");
-  if (exp !== undefined) patch.expires = exp;
-  const tags = optionalTags(json.tags);
-  if (tags !== undefined) patch.tags = tags;
+  const patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] } = parseAttributePatch(json);
   const ops = keyOps(json.key_ops);
   if (ops !== null) patch.keyOps = ops;
   return patch;
@@ -137,52 +123,27 @@ export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifeti
   return { lifetimeActions, expiryTime: expiry === undefined || expiry === null ? null : requiredString(expiry, "expiryTime") };
 }
 
-function keyAttributesJson(vault: VaultRecord, r: ObjectVersionRecord): object {
-  return {
-    enabled: r.enabled,
-    ...(r.notBefore !== null && { nbf: r.notBefore }),
-    ...(r.expires !== null && { exp: r.expires }),
-    created: r.created,
-    updated: r.updated,
-    recoveryLevel: recoveryLevel(vault.retentionDays, vault.purgeProtection),
-    recoverableDays: vault.retentionDays,
-    exportable: false,
-  };
-}
-
-const kid = (base: string, r: ObjectVersionRecord, withVersion = true): string => `${base}/keys/${r.name}${withVersion ? `/${r.version}` : ""}`;
-
 /** A KeyBundle: the public JWK only; private parts (d, p, q, dp, dq, qi, k) never leave the server. */
 export function keyBundle(base: string, view: KeyView): Record<string, unknown> {
   const r = view.record;
   const d = view.description;
   return {
-    key: { ...d.jwk, kid: kid(base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
-    attributes: keyAttributesJson(view.vault, r),
+    key: { ...d.jwk, kid: objectId(base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
+    attributes: { ...attributesJson(view.vault, r), exportable: false },
     ...(r.tags !== null && { tags: r.tags }),
   };
 }
 
 export function deletedKeyBundle(base: string, view: KeyView): object {
-  return {
-    recoveryId: `${base}/deletedkeys/${view.record.name}`,
-    deletedDate: view.state?.deletedAt ?? undefined,
-    scheduledPurgeDate: view.state?.scheduledPurge ?? undefined,
-    ...keyBundle(base, view),
-  };
+  return { ...deletedFields(base, view.record, view.state), ...keyBundle(base, view) };
 }
 
 export function keyItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { kid: kid(base, r, withVersion), attributes: keyAttributesJson(vault, r), ...(r.tags !== null && { tags: r.tags }) };
+  return { kid: objectId(base, r, withVersion), attributes: { ...attributesJson(vault, r), exportable: false }, ...(r.tags !== null && { tags: r.tags }) };
 }
 
 export function deletedKeyItem(base: string, vault: VaultRecord, s: ObjectSummary): object {
-  return {
-    recoveryId: `${base}/deletedkeys/${s.latest.name}`,
-    deletedDate: s.state.deletedAt ?? undefined,
-    scheduledPurgeDate: s.state.scheduledPurge ?? undefined,
-    ...keyItem(base, vault, s.latest, false),
-  };
+  return { ...deletedFields(base, s.latest, s.state), ...keyItem(base, vault, s.latest, false) };
 }
 
 export function rotationPolicyJson(base: string, name: string, policy: RotationPolicy): object {

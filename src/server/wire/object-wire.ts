@@ -1,0 +1,59 @@
+import type { ObjectKind, ObjectState, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
+import { recoveryLevel } from "../../vault/limits.js";
+import { optionalBoolean, optionalEpoch, optionalObject, optionalTags, type Json } from "./parse.js";
+
+/** The wire shapes secrets, keys and certificates share: attributes and the soft-delete fields. */
+
+const COLLECTION: Record<ObjectKind, string> = { secret: "secrets", key: "keys", certificate: "certificates" };
+
+/** `https://host/{secrets|keys|certificates}/NAME[/VERSION]`, as parseKeyVaultIdentifier expects. */
+export function objectId(base: string, r: ObjectVersionRecord, withVersion = true): string {
+  return `${base}/${COLLECTION[r.kind]}/${r.name}${withVersion ? `/${r.version}` : ""}`;
+}
+
+export function attributesJson(vault: VaultRecord, r: ObjectVersionRecord): Record<string, unknown> {
+  return {
+    enabled: r.enabled,
+    ...(r.notBefore !== null && { nbf: r.notBefore }),
+    ...(r.expires !== null && { exp: r.expires }),
+    created: r.created,
+    updated: r.updated,
+    recoveryLevel: recoveryLevel(vault.retentionDays, vault.purgeProtection),
+    recoverableDays: vault.retentionDays,
+  };
+}
+
+/** recoveryId (whose presence drives the SDK's delete pollers), deletedDate and scheduledPurgeDate. */
+export function deletedFields(base: string, r: ObjectVersionRecord, state: ObjectState | undefined): Record<string, unknown> {
+  return {
+    recoveryId: `${base}/deleted${COLLECTION[r.kind]}/${r.name}`,
+    deletedDate: state?.deletedAt ?? undefined,
+    scheduledPurgeDate: state?.scheduledPurge ?? undefined,
+  };
+}
+
+/** The attributes a create, set or import takes: enabled (default true), nbf, exp; and the tags. */
+export function parseNewAttributes(json: Json): { enabled: boolean; notBefore: number | null; expires: number | null; tags: Record<string, string> | null } {
+  const a = optionalObject(json.attributes, "attributes") ?? {};
+  return {
+    enabled: optionalBoolean(a.enabled, "attributes.enabled") ?? true,
+    notBefore: optionalEpoch(a.nbf, "attributes.nbf") ?? null,
+    expires: optionalEpoch(a.exp, "attributes.exp") ?? null,
+    tags: optionalTags(json.tags) ?? null,
+  };
+}
+
+/** The same for an update: only what is present changes, and an explicit null clears nbf, exp or tags. */
+export function parseAttributePatch(json: Json): { enabled?: boolean; notBefore?: number | null; expires?: number | null; tags?: Record<string, string> | null } {
+  const a = optionalObject(json.attributes, "attributes") ?? {};
+  const patch: ReturnType<typeof parseAttributePatch> = {};
+  const enabled = optionalBoolean(a.enabled, "attributes.enabled");
+  if (enabled !== undefined) patch.enabled = enabled;
+  const nbf = optionalEpoch(a.nbf, "attributes.nbf");
+  if (nbf !== undefined) patch.notBefore = nbf;
+  const exp = optionalEpoch(a.exp, "attributes.exp");
+  if (exp !== undefined) patch.expires = exp;
+  const tags = optionalTags(json.tags);
+  if (tags !== undefined) patch.tags = tags;
+  return patch;
+}
