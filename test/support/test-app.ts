@@ -31,12 +31,12 @@ export interface TestApp {
 const now = (): number => Math.floor(Date.now() / 1000);
 
 /** The HTTP application in-process (fastify inject), over a throw-away SQLite file. */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(mode: "dev" | "production" = "dev"): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
   const store = SqliteStore.open(join(dir, "keyhold.db"));
   const masterKey = randomBytes(32);
   const ctx = await createContext(store, {
-    mode: "dev",
+    mode,
     masterKey,
     vaultDomains: ["vault.azure.net", "vault.localhost"],
     defaultVault: "test-vault",
