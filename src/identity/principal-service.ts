@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { CredentialRecord, PrincipalKind, PrincipalRecord } from "../storage/records.js";
 import type { StoreOps } from "../storage/store.js";
 import { hashSecret, newSecret, verifySecret } from "./secret-hash.js";
@@ -15,6 +15,9 @@ export interface NewManagedIdentity {
 
 type PrincipalStore = Pick<StoreOps, "createPrincipal" | "getPrincipal" | "listPrincipals" | "deletePrincipal" | "addCredential" | "listCredentials">;
 
+const RECENT_SECONDS = 300;
+const RECENT_LIMIT = 10_000;
+
 /** A hash of a random value, checked when the caller is unknown so that the answer takes as long. */
 let decoyHash: Promise<string> | undefined;
 const decoy = (): Promise<string> => (decoyHash ??= hashSecret(newSecret()));
@@ -24,6 +27,14 @@ const decoy = (): Promise<string> => (decoyHash ??= hashSecret(newSecret()));
  * `<principal id>.<secret>`). Only slow salted hashes of the secrets are stored.
  */
 export class PrincipalService {
+  /**
+   * Credentials that passed the slow hash recently, by HMAC(process key, kind, id, secret): the token endpoint
+   * then answers a returning client without another scrypt. Entries live at most five minutes and never past
+   * the credential's expiry; a wrong secret always costs the full hash.
+   */
+  readonly #recent = new Map<string, { principal: PrincipalRecord; until: number }>();
+  readonly #recentKey = randomBytes(32);
+
   constructor(
     private readonly store: PrincipalStore,
     private readonly now: () => number,
@@ -69,8 +80,26 @@ export class PrincipalService {
     credentialKind: CredentialRecord["kind"],
     secret: string,
   ): Promise<PrincipalRecord | null> {
-    const principal = id ? await this.store.getPrincipal(id) : undefined;
     const now = this.now();
+    const recentId = createHmac("sha256", this.#recentKey).update(`${credentialKind}\0${id.toLowerCase()}\0${secret}`).digest("base64url");
+    const recent = this.#recent.get(recentId);
+    if (recent && recent.until > now) return recent.principal;
+    const principal = await this.#verify(id, kind, credentialKind, secret, now);
+    if (principal) {
+      if (this.#recent.size >= RECENT_LIMIT) this.#recent.delete(this.#recent.keys().next().value!);
+      this.#recent.set(recentId, { principal: principal.principal, until: Math.min(now + RECENT_SECONDS, principal.expiresAt ?? Infinity) });
+    }
+    return principal?.principal ?? null;
+  }
+
+  async #verify(
+    id: string,
+    kind: PrincipalKind,
+    credentialKind: CredentialRecord["kind"],
+    secret: string,
+    now: number,
+  ): Promise<{ principal: PrincipalRecord; expiresAt: number | null } | null> {
+    const principal = id ? await this.store.getPrincipal(id) : undefined;
     const credentials =
       principal?.kind === kind
         ? (await this.store.listCredentials(principal.id)).filter(
@@ -82,7 +111,7 @@ export class PrincipalService {
       return null;
     }
     for (const credential of credentials) {
-      if (await verifySecret(secret, credential.hash)) return principal!;
+      if (await verifySecret(secret, credential.hash)) return { principal: principal!, expiresAt: credential.expiresAt };
     }
     return null;
   }

@@ -9,8 +9,14 @@ export interface CreateVaultInput {
   purgeProtection?: boolean;
 }
 
-/** The vaults one Keyhold server serves. */
+/** How long a looked-up vault is reused before the store is asked again (bounds staleness across processes). */
+const CACHE_MS = 2_000;
+const CACHE_LIMIT = 10_000;
+
+/** The vaults one Keyhold server serves. Every data-plane request looks its vault up, so lookups are cached. */
 export class VaultService {
+  readonly #cache = new Map<string, { vault: VaultRecord | undefined; until: number }>();
+
   constructor(
     private readonly store: Pick<Store, "createVault" | "getVault" | "listVaults" | "deleteVault">,
     private readonly now: () => number,
@@ -30,22 +36,30 @@ export class VaultService {
       createdBy,
     };
     if (!(await this.store.createVault(vault))) throw conflict(`A vault named '${input.name}' already exists.`);
+    this.#cache.delete(input.name.toLowerCase());
     return vault;
   }
 
   /** Creates the vault unless it exists; used for the dev server's default vault. */
   async ensure(name: string, createdBy: string): Promise<VaultRecord> {
-    return (await this.store.getVault(name)) ?? this.create({ name }, createdBy);
+    return (await this.find(name)) ?? this.create({ name }, createdBy);
   }
 
   async get(name: string): Promise<VaultRecord> {
-    const vault = await this.store.getVault(name);
+    const vault = await this.find(name);
     if (!vault) throw vaultNotFound(name);
     return vault;
   }
 
-  find(name: string): Promise<VaultRecord | undefined> {
-    return this.store.getVault(name);
+  async find(name: string): Promise<VaultRecord | undefined> {
+    const key = name.toLowerCase();
+    const cached = this.#cache.get(key);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.vault;
+    const vault = await this.store.getVault(name);
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(key, { vault, until: now + CACHE_MS });
+    return vault;
   }
 
   list(): Promise<VaultRecord[]> {
@@ -53,6 +67,8 @@ export class VaultService {
   }
 
   async delete(name: string): Promise<void> {
-    if (!(await this.store.deleteVault(name))) throw vaultNotFound(name);
+    const deleted = await this.store.deleteVault(name);
+    this.#cache.delete(name.toLowerCase());
+    if (!deleted) throw vaultNotFound(name);
   }
 }
