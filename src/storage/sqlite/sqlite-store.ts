@@ -3,7 +3,7 @@ import type { Store, StoreOps } from "../store.js";
 import { MIGRATIONS } from "./schema.js";
 import { SqliteOps } from "./sqlite-ops.js";
 import { Statements } from "./statements.js";
-import { WriteLock } from "./write-lock.js";
+import { GroupCommit } from "./group-commit.js";
 
 function openConnection(file: string, readonly: boolean): Database.Database {
   const db = new Database(file, { readonly, fileMustExist: readonly });
@@ -32,13 +32,14 @@ function migrate(db: Database.Database): void {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode, a write connection serialised by a lock (transactions may
- * span awaits) and a reader connection for everything read outside a transaction.
+ * The embedded store: one SQLite file in WAL mode, a write connection whose transactions are grouped into
+ * shared commits (group-commit.ts), and a reader connection for everything read outside a transaction.
  */
 export class SqliteStore extends SqliteOps implements Store {
   readonly #writerDb: Database.Database;
   readonly #readerDb: Database.Database;
-  readonly #lock: WriteLock;
+  readonly #commits: GroupCommit;
+  readonly #tx: SqliteOps;
 
   static open(file: string): SqliteStore {
     const writerDb = openConnection(file, false);
@@ -47,32 +48,22 @@ export class SqliteStore extends SqliteOps implements Store {
   }
 
   private constructor(writerDb: Database.Database, readerDb: Database.Database) {
-    const lock = new WriteLock();
+    const commits = new GroupCommit(writerDb);
     const writer = new Statements(writerDb);
-    super(new Statements(readerDb), writer, (work) => lock.run(() => writerDb.transaction(work).immediate()));
+    super(new Statements(readerDb), writer, (work) => commits.run(async () => work()));
     this.#writerDb = writerDb;
     this.#readerDb = readerDb;
-    this.#lock = lock;
+    this.#commits = commits;
+    // Inside a unit, each operation gets its own savepoint too, so it is atomic on its own.
+    this.#tx = new SqliteOps(writer, writer, async (w) => writerDb.transaction(w)());
   }
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.#lock.run(async () => {
-      // Each operation runs in a savepoint, so one that fails leaves the transaction as it was (atomic on its own).
-      const tx = new SqliteOps(this.writer, this.writer, async (w) => this.#writerDb.transaction(w)());
-      this.#writerDb.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await work(tx);
-        this.#writerDb.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.#writerDb.inTransaction) this.#writerDb.exec("ROLLBACK");
-        throw error;
-      }
-    });
+    return this.#commits.run(() => work(this.#tx));
   }
 
   async close(): Promise<void> {
-    await this.#lock.run(() => undefined);
+    await this.#commits.idle();
     this.#readerDb.close();
     this.#writerDb.close();
   }
