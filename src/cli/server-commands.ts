@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError, loadServeConfig } from "../config/serve-config.js";
 import type { RunningServer } from "../server/start-server.js";
-import { parsePort } from "./options.js";
+import { parseInteger, parsePort } from "./options.js";
 
 function stopOnSignals(server: RunningServer): void {
   let stopping = false;
@@ -24,8 +24,10 @@ export function registerServerCommands(program: Command): void {
     .option("--data-dir <dir>", "where the store, CA, keys and env files live", ".keyhold")
     .option("--port <port>", "HTTPS port (0 picks a free one)", parsePort, 8443)
     .option("--proxy-port <port>", "dev CONNECT proxy port (default: port + 1000)", parsePort)
+    .option("--workers <n>", "HTTPS worker processes sharing the port (node:cluster)", parseInteger, 1)
     .addHelpText("after", "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443\n  source .keyhold/dev.env")
-    .action(async (options: { dataDir: string; port: number; proxyPort?: number }) => {
+    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number }) => {
+      if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
       const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev(options));
     });

@@ -23,6 +23,7 @@ interface RawConfig {
   vaultDomains?: string[];
   defaultVault?: string | null;
   tokenLifetimeSeconds?: number;
+  workers?: number;
   logLevel?: ServerConfig["logLevel"];
 }
 
@@ -79,6 +80,9 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
   const lifetime = raw.tokenLifetimeSeconds ?? 3600;
   if (!Number.isInteger(lifetime) || lifetime < 300 || lifetime > 86_400) fail("tokenLifetimeSeconds must be between 300 and 86400");
 
+  const workers = raw.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail("workers must be an integer from 1 to 64");
+
   return Object.freeze({
     mode: "production",
     listenHost: raw.listen?.host ?? "0.0.0.0",
@@ -92,6 +96,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     vaultUriTemplate: `https://{name}.${vaultDomains[0]}`,
     defaultVault: raw.defaultVault ?? null,
     tokenLifetimeSeconds: lifetime,
+    workers,
     logLevel: raw.logLevel ?? "info",
   });
 }

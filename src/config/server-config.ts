@@ -19,6 +19,8 @@ export interface ServerConfig {
   /** The vault that plain `localhost` and IP requests reach, or null. */
   defaultVault: string | null;
   tokenLifetimeSeconds: number;
+  /** HTTPS worker processes (node:cluster); 1 serves from this process. */
+  workers: number;
   logLevel: "silent" | "error" | "warn" | "info";
 }
 

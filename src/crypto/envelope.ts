@@ -39,8 +39,12 @@ function open(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buf
   }
 }
 
+/** Unwrapped data keys kept for reuse (reads of the same record skip one AES-GCM); bounded. */
+const DEK_CACHE_LIMIT = 10_000;
+
 export class Envelope {
   readonly #masterKey: Buffer;
+  readonly #deks = new Map<string, Buffer>();
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error("the master key must be 32 bytes (256 bits)");
@@ -75,12 +79,15 @@ export class Envelope {
     const iv = take(IV);
     const tag = take(TAG);
     const ciphertext = record.subarray(at);
-    const dek = open(this.#masterKey, dekIv, wrappedDek, dekTag, aad);
-    try {
-      return open(dek, iv, ciphertext, tag, aad);
-    } finally {
-      dek.fill(0);
+    // The cache key is the wrapped key with its IV, tag and context: any other record misses.
+    const id = `${record.toString("base64", 1, 1 + IV + DEK + TAG)}|${context}`;
+    let dek = this.#deks.get(id);
+    if (!dek) {
+      dek = open(this.#masterKey, dekIv, wrappedDek, dekTag, aad);
+      if (this.#deks.size >= DEK_CACHE_LIMIT) this.#deks.delete(this.#deks.keys().next().value!);
+      this.#deks.set(id, dek);
     }
+    return open(dek, iv, ciphertext, tag, aad);
   }
 
   /** A key for one purpose, derived from the master key (HKDF-SHA256), e.g. for backup blobs. */

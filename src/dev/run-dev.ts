@@ -11,6 +11,8 @@ export interface DevOptions {
   port: number;
   /** Defaults to port + 1000; 0 picks a free one. */
   proxyPort?: number;
+  /** HTTPS worker processes (node:cluster); default 1. */
+  workers?: number;
   quiet?: boolean;
 }
 
@@ -50,6 +52,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     vaultUriTemplate: "https://{name}.vault.azure.net",
     defaultVault: DEV_DEFAULT_VAULT,
     tokenLifetimeSeconds: 3600,
+    workers: options.workers ?? 1,
     logLevel: "warn",
   });
   const server = await startServer(config);

@@ -22,6 +22,8 @@ export interface TlsMaterial {
 export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   const options: FastifyServerOptions & { https?: TlsMaterial } = {
     logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel },
+    // No per-request log lines: they would cost on every request and could carry what a caller sent.
+    disableRequestLogging: true,
     bodyLimit: ctx.bodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -39,8 +41,9 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   };
   const app = Fastify(options) as unknown as FastifyInstance;
 
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-ms-request-id", request.id);
+    done();
   });
 
   app.removeAllContentTypeParsers();

@@ -7,6 +7,7 @@ import type { AppContext } from "./app-context.js";
 import { buildApp } from "./build-app.js";
 import { createContext, nowSeconds } from "./create-context.js";
 import { type DevTunnel, startDevTunnel } from "./dev-tunnel.js";
+import { requestConfig, startWorkers } from "./workers.js";
 
 export interface RunningServer {
   config: ServerConfig;
@@ -19,8 +20,8 @@ export interface RunningServer {
 
 const PURGE_INTERVAL_MS = 60_000;
 
-/** Composition root: open the store → unseal → build the services and the app → listen. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/** Opens the store, builds the services and the HTTPS app, and listens (alone, or as a cluster worker). */
+async function serve(config: ServerConfig): Promise<{ store: SqliteStore; ctx: AppContext; app: FastifyInstance; port: number }> {
   const store = SqliteStore.open(config.storeFile);
   try {
     let app: FastifyInstance | null = null;
@@ -30,13 +31,54 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     });
     app = buildApp(ctx, config.tls);
     await app.listen({ host: config.listenHost, port: config.port });
-    const port = (app.server.address() as AddressInfo).port;
+    return { store, ctx, app, port: (app.server.address() as AddressInfo).port };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** A cluster worker: serves with the config the primary sends, until the primary disconnects it. */
+export async function runWorker(): Promise<void> {
+  const { store, app } = await serve(await requestConfig());
+  // Shutdown is the primary's to order (a Ctrl-C reaches the whole process group): it disconnects us.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => undefined);
+  process.once("disconnect", () => {
+    void app
+      .close()
+      .then(() => store.close())
+      .finally(() => process.exit(0));
+  });
+}
+
+/**
+ * Composition root: open the store → unseal → build the services and the app → listen. With more than one
+ * worker the HTTPS listeners live in cluster workers; this process keeps the dev tunnel and background work.
+ */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  let serving: { store: SqliteStore; ctx: AppContext; port: number; close: () => Promise<void> };
+  if (config.workers > 1) {
+    const store = SqliteStore.open(config.storeFile);
+    try {
+      const ctx = await createContext(store, config);
+      const workers = await startWorkers(config, (message) => process.stderr.write(`keyhold: ${message}\n`));
+      serving = { store, ctx, port: workers.port, close: workers.close };
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  } else {
+    const single = await serve(config);
+    serving = { ...single, close: () => single.app.close() };
+  }
+  const { store, ctx, port } = serving;
+  try {
     let tunnel: DevTunnel | null = null;
     if (config.mode === "dev" && config.proxyPort !== null) {
       tunnel = await startDevTunnel(ctx.hosts, port, config.proxyPort);
     }
     const purge = setInterval(() => {
-      store.purgeDueObjects(nowSeconds()).catch((error) => app?.log.error({ err: error }, "purge failed"));
+      store.purgeDueObjects(nowSeconds()).catch((error: Error) => process.stderr.write(`keyhold: purge failed: ${error.message}\n`));
     }, PURGE_INTERVAL_MS);
     purge.unref();
     return {
@@ -48,11 +90,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       async close() {
         clearInterval(purge);
         await tunnel?.close();
-        await app.close();
+        await serving.close();
         await store.close();
       },
     };
   } catch (error) {
+    await serving.close();
     await store.close();
     throw error;
   }

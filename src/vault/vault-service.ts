@@ -15,7 +15,7 @@ const CACHE_LIMIT = 10_000;
 
 /** The vaults one Keyhold server serves. Every data-plane request looks its vault up, so lookups are cached. */
 export class VaultService {
-  readonly #cache = new Map<string, { vault: VaultRecord | undefined; until: number }>();
+  readonly #cache = new Map<string, { vault: VaultRecord; until: number }>();
 
   constructor(
     private readonly store: Pick<Store, "createVault" | "getVault" | "listVaults" | "deleteVault">,
@@ -57,8 +57,11 @@ export class VaultService {
     const now = Date.now();
     if (cached && cached.until > now) return cached.vault;
     const vault = await this.store.getVault(name);
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-    this.#cache.set(key, { vault, until: now + CACHE_MS });
+    // Only found vaults are kept: a vault just created through another process is seen at once.
+    if (vault) {
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      this.#cache.set(key, { vault, until: now + CACHE_MS });
+    }
     return vault;
   }
 

@@ -1,0 +1,82 @@
+import cluster, { type Worker } from "node:cluster";
+import type { ServerConfig } from "../config/server-config.js";
+
+/**
+ * node:cluster: N worker processes serve HTTPS on one shared port, so one server uses every core. The
+ * primary sends each worker the validated config over the IPC channel (never through the environment or
+ * argv, since it holds the master key) and replaces a worker that dies.
+ */
+export interface Workers {
+  port: number;
+  close(): Promise<void>;
+}
+
+interface ConfigMessage {
+  type: "keyhold-config";
+  config: ServerConfig;
+}
+
+const CONFIG_REQUEST = "keyhold-config-request";
+
+/**
+ * In a worker: asks the primary for the config once this process listens for the answer (a message sent
+ * before a listener exists would be lost while the worker is still loading its modules).
+ */
+export function requestConfig(): Promise<ServerConfig> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message !== "object" || message === null || (message as ConfigMessage).type !== "keyhold-config") return;
+      process.off("message", onMessage);
+      resolve((message as ConfigMessage).config);
+    };
+    process.on("message", onMessage);
+    process.send!({ type: CONFIG_REQUEST });
+  });
+}
+
+export async function startWorkers(config: ServerConfig, log: (message: string) => void): Promise<Workers> {
+  cluster.setupPrimary({ serialization: "advanced", args: [] });
+  let closing = false;
+  let port = 0;
+
+  const fork = (): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      worker.on("message", (message: { type?: string }) => {
+        if (message?.type === CONFIG_REQUEST) worker.send({ type: "keyhold-config", config } satisfies ConfigMessage);
+      });
+      worker.once("listening", (address) => {
+        port = address.port;
+        resolve(worker);
+      });
+      worker.once("exit", (code, signal) => {
+        if (closing) return;
+        if (port === 0) return reject(new Error(`a worker exited before listening (code ${code}, signal ${signal})`));
+        log(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}); starting another`);
+        fork().catch((error: Error) => log(`could not replace a worker: ${error.message}`));
+      });
+    });
+
+  const workers = await Promise.all(Array.from({ length: config.workers }, fork));
+  return {
+    port,
+    async close() {
+      closing = true;
+      await Promise.all(
+        Object.values(cluster.workers ?? {}).map(
+          (worker) =>
+            new Promise<void>((done) => {
+              if (!worker || worker.isDead()) return done();
+              const timer = setTimeout(() => worker.kill("SIGKILL"), 5_000);
+              worker.once("exit", () => {
+                clearTimeout(timer);
+                done();
+              });
+              worker.disconnect();
+            }),
+        ),
+      );
+      void workers;
+    },
+  };
+}
