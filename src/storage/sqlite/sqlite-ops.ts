@@ -206,13 +206,14 @@ export class SqliteOps implements StoreOps {
   }
 
   async listObjects(vault: string, kind: ObjectKind, deleted: boolean, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
-    const rows = this.read
-      .get(
-        `SELECT o.name AS key, o.deleted_at, o.scheduled_purge, ${VERSION_COLUMNS} FROM ${LATEST_JOIN}
-         WHERE o.vault = ? AND o.kind = ? AND (o.deleted_at IS NOT NULL) = ? AND (? IS NULL OR o.name > ?)
-         ORDER BY o.name LIMIT ?`,
-      )
-      .all(vault, kind, deleted ? 1 : 0, after, after, limit + 1) as Row[];
+    // Two statements, so the cursor is a plain range on the primary key (an `? IS NULL OR` would scan from the start).
+    const select = `SELECT o.name AS key, o.deleted_at, o.scheduled_purge, ${VERSION_COLUMNS} FROM ${LATEST_JOIN}
+         WHERE o.vault = ? AND o.kind = ? AND (o.deleted_at IS NOT NULL) = ?`;
+    const rows = (
+      after === null
+        ? this.read.get(`${select} ORDER BY o.name LIMIT ?`).all(vault, kind, deleted ? 1 : 0, limit + 1)
+        : this.read.get(`${select} AND o.name > ? ORDER BY o.name LIMIT ?`).all(vault, kind, deleted ? 1 : 0, after, limit + 1)
+    ) as Row[];
     const items = rows.slice(0, limit).map((r) => {
       const latest = toVersion(r);
       return { latest, state: toState(r, latest.name) };
