@@ -1,0 +1,188 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { startBaseline } from "./baseline-server.js";
+import { Client } from "./client.js";
+import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
+import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
+import { type LoadResult, runLoad } from "./load.js";
+import { type PageLatency, measurePages, percentile } from "./pages.js";
+import { formatTable, machine, ms, num, writeResults } from "./report.js";
+import { type ScalePoint, loadFailures, tableRows } from "./rows.js";
+import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
+import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
+import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
+
+/**
+ * `npm run bench`: issue 4's measurements of a real `keyhold dev` server against the machine's own ceilings,
+ * printed as a table and written to bench/results/latest.json. Exits 1 if any load saw socket errors, timeouts
+ * or non-2xx answers; a missed target is only reported.
+ *
+ * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
+ * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
+ * server with `--workers N` (node:cluster), to measure it both ways.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
+const WARMUP_SECONDS = 1;
+const FULL = process.env.BENCH_FULL === "1";
+const WALK_BUDGET_SECONDS = Number(process.env.BENCH_WALK_SECONDS) || 120;
+const CONNECTIONS = [32, 128] as const;
+const PAGE_SAMPLES = 200;
+const COLD_STARTS = 3;
+const VAULT = "keyhold-dev";
+const RESULTS_FILE = join(PROJECT_ROOT, "bench/results/latest.json");
+
+const started = performance.now();
+const log = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const secretGetOf = (list: Workload[]): Workload => list.find((w) => w.id === "secret-get")!;
+
+function load(port: number, w: Pick<Workload, "headers" | "requests">, connections: number): Promise<LoadResult> {
+  return runLoad({ url: `https://localhost:${port}`, headers: w.headers, requests: w.requests, connections, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+}
+
+/** Starts the server on `dir` and returns it with an authenticated client (a restart changes the issuer's port). */
+async function serve(dir: string): Promise<{ server: KeyholdServer; client: Client }> {
+  const server = await startKeyhold(dir);
+  const client = new Client(server);
+  await client.authenticate();
+  return { server, client };
+}
+
+/** One request of each workload first, so that a broken request fails with its answer instead of as 100% non-2xx. */
+async function probe(client: Client, w: Workload): Promise<void> {
+  const request = w.requests[0]!;
+  const reply = await client.send(request.method, request.path, request.body, w.headers);
+  if (reply.status < 200 || reply.status > 299) throw new Error(`${w.id}: ${reply.status} ${reply.body}`);
+}
+
+async function pagesOf(client: Client): Promise<PageLatency> {
+  const pages = await measurePages(client, PAGE_SAMPLES, WALK_BUDGET_SECONDS * 1000);
+  const reached = pages.reachedEnd ? "" : ` (walk stopped after ${WALK_BUDGET_SECONDS} s: "last" is the deepest page reached)`;
+  log(`  ${pages.items} secrets listed in ${pages.pages} pages, ${(pages.walkMs / 1000).toFixed(1)} s${reached}`);
+  log(`  first page p50 ${ms(pages.firstPage.p50Ms)} p99 ${ms(pages.firstPage.p99Ms)}; last page p50 ${ms(pages.lastPage.p50Ms)} p99 ${ms(pages.lastPage.p99Ms)}`);
+  return pages;
+}
+
+/** After bulk seeding: secret get at 32 connections, the page latencies, the server's RSS. */
+async function scalePoint(nominal: number, server: KeyholdServer, client: Client, rsaPublic: RsaPublic): Promise<ScalePoint> {
+  log(`scale point: ${num(nominal)} secrets: secret get, 32 connections`);
+  const secretGet32 = await load(server.port, secretGetOf(workloads(client.bearer, server.env, rsaPublic)), 32);
+  const pages = await pagesOf(client);
+  return { nominal, secretGet32, pages, rssBytes: rssBytes(server.pid) };
+}
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const root = tempDir("run");
+  const dir = join(root, "data");
+  log(`keyhold bench: ${SECONDS} s per load after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS.join(" and ")} connections${FULL ? ", up to 1,000,000 secrets" : ""}${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+
+  log("cold start on fresh directories");
+  const coldFresh: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const fresh = join(root, `fresh-${i}`);
+    coldFresh.push(await coldStartMs(fresh));
+    rmSync(fresh, { recursive: true, force: true });
+  }
+
+  log("first start: idle RSS, the keys and the bench secret");
+  let { server, client } = await serve(dir);
+  await new Promise((r) => setTimeout(r, 500));
+  const rssIdle = rssBytes(server.pid);
+  const { rsaPublic } = await prepareVault(client);
+  client.close();
+  await server.stop();
+
+  log("seeding 1,000 secrets (store opened directly, server stopped)");
+  const seeding = [await seedSecrets(dir, VAULT, 0, 1_000)];
+  ({ server, client } = await serve(dir));
+  const all = workloads(client.bearer, server.env, rsaPublic);
+  for (const w of all) await probe(client, w);
+  log("list pages at 1,000 secrets");
+  const pages1k = await pagesOf(client);
+
+  const baselineServer = await startBaseline(join(dir, "server.pem"), join(dir, "server-key.pem"));
+  const baseline: Record<number, LoadResult> = {};
+  for (const c of CONNECTIONS) {
+    log(`baseline (bare node:https, 200-byte JSON), ${c} connections`);
+    baseline[c] = await load(baselineServer.port, { headers: {}, requests: [{ method: "GET", path: "/" }] }, c);
+  }
+  await baselineServer.stop();
+  log("node:crypto ceilings (no HTTP, thread pool, all cores)");
+  const ceilings = { rs256: await rs256Ceiling(SECONDS, WARMUP_SECONDS), oaep256: await oaep256Ceiling(SECONDS, WARMUP_SECONDS) };
+
+  const results: Record<string, Record<number, LoadResult>> = {};
+  for (const w of all) {
+    results[w.id] = {};
+    for (const c of CONNECTIONS) {
+      log(`${w.title}, ${c} connections`);
+      const r = (results[w.id]![c] = await load(server.port, w, c));
+      if (loadFailures(r) > 0) log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
+    }
+  }
+  const rssAfterLoad = rssBytes(server.pid);
+  const scale: ScalePoint[] = [{ nominal: 1_000, secretGet32: results["secret-get"]![32]!, pages: pages1k, rssBytes: rssAfterLoad }];
+  client.close();
+  await server.stop();
+
+  log("seeding to 100,000 secrets");
+  const storeBefore100k = storeSize(dir);
+  seeding.push(await seedSecrets(dir, VAULT, 1_000, 100_000));
+  const storeAt100k = storeSize(dir);
+  log("cold start on the existing directory (100,000 secrets)");
+  const coldExisting: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) coldExisting.push(await coldStartMs(dir));
+  ({ server, client } = await serve(dir));
+  const rssAfterStartAt100k = rssBytes(server.pid);
+  scale.push(await scalePoint(100_000, server, client, rsaPublic));
+  client.close();
+  await server.stop();
+
+  let storeAt1m: StoreSize | null = null;
+  if (FULL) {
+    log("seeding to 1,000,000 secrets");
+    seeding.push(await seedSecrets(dir, VAULT, 100_000, 1_000_000));
+    storeAt1m = storeSize(dir);
+    ({ server, client } = await serve(dir));
+    scale.push(await scalePoint(1_000_000, server, client, rsaPublic));
+    client.close();
+    await server.stop();
+  }
+
+  const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
+  const rows = tableRows({ workloads: all, connections: CONNECTIONS, results, baseline, ceilings, coldStartMedianMs, rssIdleBytes: rssIdle, storeBefore100k, storeAt100k, seededTo100k: seeding[1]!.seeded, scale });
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const failed = all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`));
+  const totalSeconds = (performance.now() - started) / 1000;
+  writeResults(RESULTS_FILE, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, pipelining: 1, full: FULL, pageSamples: PAGE_SAMPLES, workers: WORKERS },
+    totalSeconds,
+    baseline,
+    ceilings,
+    workloads: results,
+    coldStartMs: { fresh: coldFresh, existing: coldExisting, median: coldStartMedianMs },
+    rssBytes: { idle: rssIdle, afterLoadAt1k: rssAfterLoad, afterStartAt100k: rssAfterStartAt100k, after100k: scale[1]!.rssBytes },
+    store: { before100k: storeBefore100k, at100k: storeAt100k, at1m: storeAt1m },
+    seeding,
+    scale,
+    rows,
+    failedLoads: failed,
+  });
+  log(`results written to ${RESULTS_FILE}; total ${totalSeconds.toFixed(0)} s`);
+  if (failed.length > 0) log(`FAILED: socket errors, timeouts or non-2xx answers in ${failed.join(", ")}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await cleanUp();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    if (wasInterrupted()) return; // the signal handler stops everything and exits 130
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    await cleanUp();
+    process.exit(1);
+  });
