@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { request } from "node:https";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { parseDevEnvFile } from "../src/dev/dev-env.js";
+import { freePort } from "../src/dev/free-port.js";
 import { stopChild, track } from "./lifecycle.js";
 
 /** Starting and stopping `keyhold dev` exactly as a user does: `node bin/keyhold.js dev --data-dir DIR`. */
@@ -20,15 +21,6 @@ export interface KeyholdServer {
   ca: Buffer;
   output(): string;
   stop(): Promise<void>;
-}
-
-export function parseEnvFile(path: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const match = /^export ([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
-    if (match) env[match[1]!] = match[2]!.replace(/'\\''/g, "'");
-  }
-  return env;
 }
 
 /** BENCH_WORKERS=N runs the server with `--workers N` (node:cluster); unset, the default single process. */
@@ -66,7 +58,7 @@ export async function startKeyhold(dir: string): Promise<KeyholdServer> {
     port,
     url: `https://localhost:${port}`,
     pid: child.pid!,
-    env: parseEnvFile(join(dir, "dev.env")),
+    env: parseDevEnvFile(join(dir, "dev.env")),
     ca: readFileSync(join(dir, "ca.pem")),
     output: () => output,
     stop: () => stopChild(child),
@@ -98,16 +90,6 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /**
  * One GET /healthz; true on a 200. The certificate is not checked: on a fresh directory the CA does not exist

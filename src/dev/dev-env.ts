@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DevHome } from "./dev-home.js";
 import type { DevIdentities } from "./dev-identities.js";
@@ -59,4 +59,14 @@ export function writeDevEnvFiles(input: DevEnvInput): { devEnv: string; devMiEnv
     { mode: 0o600 },
   );
   return { devEnv, devMiEnv };
+}
+
+/** Reads back a file written above (`export K='V'` lines), for tools and tests. */
+export function parseDevEnvFile(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^export ([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
+    if (match) env[match[1]!] = match[2]!.replace(/'\\''/g, "'");
+  }
+  return env;
 }

@@ -1,10 +1,10 @@
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevIdentities } from "./dev-identities.js";
+import { freePort } from "./free-port.js";
 
 export interface DevOptions {
   dataDir: string;
@@ -17,18 +17,6 @@ export interface DevOptions {
 }
 
 export const DEV_DEFAULT_VAULT = "keyhold-dev";
-
-/** A free loopback port, for `--port 0` (the issuer URL must be known before the server starts). */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /** `keyhold dev`: one command to a working local Key Vault on the embedded store. */
 export async function runDev(options: DevOptions): Promise<RunningServer> {

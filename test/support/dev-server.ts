@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseDevEnvFile } from "../../src/dev/dev-env.js";
 
 /** The project's root and its compiled CLI. */
 export const PROJECT_ROOT = resolve(import.meta.dirname, "../../..");
@@ -18,15 +19,6 @@ export function newDataDir(): string {
   const dir = mkdtempSync(join(testRoot(), "server-"));
   for (const file of ["ca.pem", "ca-key.pem"]) copyFileSync(join(process.env.KEYHOLD_TEST_CA_DIR!, file), join(dir, file));
   return dir;
-}
-
-export function parseEnvFile(path: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const match = /^export ([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
-    if (match) env[match[1]!] = match[2]!.replace(/'\\''/g, "'");
-  }
-  return env;
 }
 
 export interface DevServer {
@@ -68,7 +60,7 @@ export async function startDevServer(dir: string = newDataDir(), extraArgs: stri
       fail(new Error(`dev server exited:\n${output}`));
     });
   });
-  const env = parseEnvFile(join(dir, "dev.env"));
+  const env = parseDevEnvFile(join(dir, "dev.env"));
   const proxyPort = Number(new URL(env.HTTPS_PROXY!).port);
   return {
     dir,
@@ -76,7 +68,7 @@ export async function startDevServer(dir: string = newDataDir(), extraArgs: stri
     proxyPort,
     url: `https://localhost:${port}`,
     env,
-    miEnv: existsSync(join(dir, "dev-mi.env")) ? parseEnvFile(join(dir, "dev-mi.env")) : {},
+    miEnv: existsSync(join(dir, "dev-mi.env")) ? parseDevEnvFile(join(dir, "dev-mi.env")) : {},
     process: child,
     output: () => output,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
