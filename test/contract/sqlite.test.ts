@@ -49,4 +49,27 @@ describe("sqlite store file", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("serves cached live reads no staler than the file, whoever wrote it", async () => {
+    const dir = newDir();
+    const file = join(dir, "keyhold.db");
+    const a = SqliteStore.open(file);
+    const b = SqliteStore.open(file); // as another process would
+    try {
+      await a.createVault(vaultRecord(VAULT));
+      const v1 = await a.addObjectVersion(versionRecord("shared", 1));
+      assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v1);
+      assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v1, "a repeated read");
+      const v2 = await a.addObjectVersion(versionRecord("shared", 2));
+      assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v2, "a commit by another connection is seen at once");
+      await a.setObjectDeleted(VAULT, "secret", "shared", 1, 2);
+      assert.equal(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), undefined);
+      await b.setObjectDeleted(VAULT, "secret", "shared", null, null);
+      assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v2, "and its own commits too");
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,6 +10,7 @@ import type {
   VaultRecord,
 } from "../records.js";
 import type { StoreOps } from "../store.js";
+import type { ReadCache } from "./read-cache.js";
 import type { Statements } from "./statements.js";
 
 type Row = Record<string, unknown>;
@@ -75,6 +76,8 @@ export class SqliteOps implements StoreOps {
     protected readonly read: Statements,
     protected readonly writer: Statements,
     private readonly write: <T>(work: () => T) => Promise<T>,
+    /** For the reader connection only: reads inside a transaction must see its own writes. */
+    private readonly cache?: ReadCache,
   ) {}
 
   async getMeta(key: string): Promise<Buffer | undefined> {
@@ -166,7 +169,9 @@ export class SqliteOps implements StoreOps {
   }
 
   async getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
-    return this.#version(vault, kind, name, version, true);
+    if (!this.cache) return this.#version(vault, kind, name, version, true);
+    const key = `${vault.toLowerCase()}\0${kind}\0${name.toLowerCase()}\0${version?.toLowerCase() ?? ""}`;
+    return this.cache.get(key, () => this.#version(vault, kind, name, version, true));
   }
 
   #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): ObjectVersionRecord | undefined {

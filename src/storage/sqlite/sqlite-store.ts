@@ -4,6 +4,7 @@ import { MIGRATIONS } from "./schema.js";
 import { SqliteOps } from "./sqlite-ops.js";
 import { Statements } from "./statements.js";
 import { GroupCommit } from "./group-commit.js";
+import { ReadCache } from "./read-cache.js";
 
 function openConnection(file: string, readonly: boolean): Database.Database {
   const db = new Database(file, { readonly, fileMustExist: readonly });
@@ -50,7 +51,9 @@ export class SqliteStore extends SqliteOps implements Store {
   private constructor(writerDb: Database.Database, readerDb: Database.Database) {
     const commits = new GroupCommit(writerDb);
     const writer = new Statements(writerDb);
-    super(new Statements(readerDb), writer, (work) => commits.run(async () => work()));
+    const reader = new Statements(readerDb);
+    // The hot read (a live version, on every secret get and key operation) is remembered until a commit.
+    super(reader, writer, (work) => commits.run(async () => work()), new ReadCache(reader.get("PRAGMA data_version")));
     this.#writerDb = writerDb;
     this.#readerDb = readerDb;
     this.#commits = commits;
