@@ -16,7 +16,7 @@ import {
 } from "../crypto/key-types.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store } from "../storage/store.js";
-import { KeyVaultError, badParameter, forbidden } from "./errors.js";
+import { KeyVaultError, badParameter, forbidden, objectNotFound } from "./errors.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
@@ -89,19 +89,16 @@ export class KeyService {
   }
 
   async #addKeyVersion(vault: VaultRecord, name: string, made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null }, policy?: RotationPolicy): Promise<KeyView> {
-    const family = made.description.jwk.kty;
-    const record = await this.#store.transaction(async (tx) => {
-      const added = await this.#objects.addVersion(tx, vault, name, {
-        enabled: input.enabled,
-        notBefore: input.notBefore,
-        expires: input.expires ?? (policy?.expiryTime ? this.#now() + durationSeconds(policy.expiryTime)! : null),
-        tags: input.tags,
-        contentType: null,
-        keyOps: input.keyOps ?? DEFAULT_KEY_OPS[family],
-        publicData: JSON.stringify(made.description),
-        content: made.material,
-      });
-      return added;
+    const record = await this.#objects.create(vault, name, {
+      enabled: input.enabled,
+      notBefore: input.notBefore,
+      // A version made by rotation expires as its policy says.
+      expires: input.expires ?? (policy?.expiryTime ? this.#now() + durationSeconds(policy.expiryTime)! : null),
+      tags: input.tags,
+      contentType: null,
+      keyOps: input.keyOps ?? DEFAULT_KEY_OPS[made.description.jwk.kty],
+      publicData: JSON.stringify(made.description),
+      content: made.material,
     });
     return this.#view(vault, record);
   }
@@ -212,7 +209,7 @@ export class KeyService {
   async setRotationPolicy(vault: VaultRecord, name: string, input: Pick<RotationPolicy, "lifetimeActions" | "expiryTime">): Promise<RotationPolicy> {
     validateRotationPolicy(input.lifetimeActions, input.expiryTime);
     return this.#store.transaction(async (tx) => {
-      if (!(await tx.getLiveObjectVersion(vault.name, "key", name, null))) await this.#objects.live(vault, name, null);
+      if (!(await tx.getLiveObjectVersion(vault.name, "key", name, null))) throw objectNotFound("key", name);
       const stored = await tx.getObjectPolicy(vault.name, "key", name);
       const now = this.#now();
       const policy: RotationPolicy = { ...input, created: stored ? ((JSON.parse(stored) as RotationPolicy).created ?? now) : now, updated: now };
