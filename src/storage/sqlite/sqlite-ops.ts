@@ -117,10 +117,11 @@ export class SqliteOps implements StoreOps {
   }
 
   async getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined> {
+    // objects.name keeps the name as first written (an upsert never changes it).
     const row = this.read
-      .get(`SELECT o.vault, o.kind, o.deleted_at, o.scheduled_purge, v.display_name FROM ${LATEST_JOIN} WHERE o.vault = ? AND o.kind = ? AND o.name = ?`)
+      .get("SELECT vault, kind, name, deleted_at, scheduled_purge FROM objects WHERE vault = ? AND kind = ? AND name = ?")
       .get(vault, kind, name) as Row | undefined;
-    return row ? toState(row, String(row.display_name)) : undefined;
+    return row ? toState(row, String(row.name)) : undefined;
   }
 
   addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
@@ -129,14 +130,11 @@ export class SqliteOps implements StoreOps {
         .get(
           `INSERT INTO objects (vault, kind, name, next_seq, latest_version) VALUES (?, ?, ?, 1, ?)
            ON CONFLICT (vault, kind, name) DO UPDATE SET next_seq = next_seq + 1, latest_version = excluded.latest_version
-           RETURNING next_seq`,
+           RETURNING next_seq, name`,
         )
         .get(r.vault, r.kind, r.name, r.version) as Row;
       const seq = Number(row.next_seq);
-      const first = this.writer
-        .get("SELECT display_name FROM object_versions WHERE vault = ? AND kind = ? AND name = ? LIMIT 1")
-        .get(r.vault, r.kind, r.name) as Row | undefined;
-      const displayName = first ? String(first.display_name) : r.name;
+      const displayName = String(row.name);
       this.writer
         .get(
           `INSERT INTO object_versions (${COLUMNS.replace("vault, kind,", "vault, kind, name,")})
