@@ -15,8 +15,19 @@ interface Pending {
 export class GroupCommit {
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
+  readonly #sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    // Prepared once: these run for every unit, and db.exec would parse them each time.
+    this.#sql = {
+      begin: db.prepare("BEGIN IMMEDIATE"),
+      savepoint: db.prepare("SAVEPOINT unit"),
+      release: db.prepare("RELEASE unit"),
+      rollbackTo: db.prepare("ROLLBACK TO unit"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+    };
+  }
 
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -35,27 +46,27 @@ export class GroupCommit {
       const batch = this.#queue.splice(0);
       const outcomes: { ok: boolean; value: unknown }[] = [];
       try {
-        this.db.exec("BEGIN IMMEDIATE");
+        this.#sql.begin.run();
       } catch (error) {
         for (const item of batch) item.reject(error);
         continue;
       }
       for (const item of batch) {
-        this.db.exec("SAVEPOINT unit");
+        this.#sql.savepoint.run();
         try {
           const value = await item.work();
-          this.db.exec("RELEASE unit");
+          this.#sql.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
-          this.db.exec("ROLLBACK TO unit");
-          this.db.exec("RELEASE unit");
+          this.#sql.rollbackTo.run();
+          this.#sql.release.run();
           outcomes.push({ ok: false, value: error });
         }
       }
       try {
-        this.db.exec("COMMIT");
+        this.#sql.commit.run();
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction) this.#sql.rollback.run();
         for (const item of batch) item.reject(error);
         continue;
       }
