@@ -8,7 +8,6 @@ import type { VaultHosts } from "./vault-hosts.js";
 
 /** Everything the HTTP layer needs, built by the composition root (or by a test). */
 export interface AppContext {
-  mode: "dev" | "production";
   tenantId: string;
   /** The base URL of the token issuer as clients configure it (AZURE_AUTHORITY_HOST). */
   authorityUrl: string;

@@ -36,7 +36,6 @@ export async function createContext(
   const hosts = new VaultHosts(config.vaultDomains, config.defaultVault);
   const issuer = issuerUrl(config.authorityUrl, tenantId);
   return {
-    mode: config.mode,
     tenantId,
     authorityUrl: config.authorityUrl,
     hosts,

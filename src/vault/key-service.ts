@@ -6,12 +6,14 @@ import {
   CIPHER_ALGORITHMS,
   type CurveName,
   DEFAULT_KEY_OPS,
+  ENCRYPTION_ALGORITHMS,
   type EncryptionAlgorithm,
   type KeyDescription,
   type KeyFamily,
   type KeyOperation,
   SIGNATURE_ALGORITHMS,
   type SignatureAlgorithm,
+  WRAP_ALGORITHMS,
   type WrapAlgorithm,
 } from "../crypto/key-types.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
@@ -268,26 +270,26 @@ export class KeyService {
 
   async encrypt(vault: VaultRecord, name: string, version: string | null, alg: string, plaintext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; output: CipherOutput }> {
     const { key, record } = await this.#usable(vault, name, version, "encrypt", false);
-    this.#checkCipher(key, alg, Object.keys(CIPHER_ALGORITHMS).filter((a) => !a.endsWith("KW")));
+    this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
     if (alg.endsWith("GCM") && input.iv) throw badParameter("For AES-GCM the server makes the IV; do not send one.");
     return { record, output: await this.#guard(() => this.#backend.encrypt(key, alg as EncryptionAlgorithm, plaintext, input), "encrypt") };
   }
 
   async decrypt(vault: VaultRecord, name: string, version: string | null, alg: string, ciphertext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "decrypt", true);
-    this.#checkCipher(key, alg, Object.keys(CIPHER_ALGORITHMS).filter((a) => !a.endsWith("KW")));
+    this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.decrypt(key, alg as EncryptionAlgorithm, ciphertext, input), "decrypt") };
   }
 
   async wrap(vault: VaultRecord, name: string, version: string | null, alg: string, data: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "wrapKey", false);
-    this.#checkCipher(key, alg, ["RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "A128KW", "A192KW", "A256KW"]);
+    this.#checkCipher(key, alg, WRAP_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.wrap(key, alg as WrapAlgorithm, data), "wrap") };
   }
 
   async unwrap(vault: VaultRecord, name: string, version: string | null, alg: string, wrapped: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "unwrapKey", true);
-    this.#checkCipher(key, alg, ["RSA1_5", "RSA-OAEP", "RSA-OAEP-256", "A128KW", "A192KW", "A256KW"]);
+    this.#checkCipher(key, alg, WRAP_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.unwrap(key, alg as WrapAlgorithm, wrapped), "unwrap") };
   }
 

@@ -10,7 +10,6 @@ export const PAGE_SIZE_MAX = 25;
 export const DEFAULT_RETENTION_DAYS = 90;
 
 const OBJECT_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const VERSION = /^[0-9a-fA-F]{32}$/;
 /** Vault names as Azure: 3–24 characters, letters, digits and dashes. */
 const VAULT_NAME = /^[0-9a-zA-Z-]{3,24}$/;
 
@@ -19,10 +18,6 @@ export function checkObjectName(kind: "secret" | "key" | "certificate", name: st
     throw badParameter(`The request URI contains an invalid name: ${kind} names may only contain alphanumeric characters and dashes and be 1-127 characters long.`);
   }
   return name;
-}
-
-export function isVersionId(version: string): boolean {
-  return VERSION.test(version);
 }
 
 export function checkVaultName(name: string): string {
