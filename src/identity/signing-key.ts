@@ -1,5 +1,6 @@
 import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { calculateJwkThumbprint, type JWK } from "jose";
+import type { JWK } from "jose";
+import { calculateJwkThumbprint } from "jose/jwk/thumbprint";
 import type { Envelope } from "../crypto/envelope.js";
 import type { StoreOps } from "../storage/store.js";
 

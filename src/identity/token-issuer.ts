@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
+import { SignJWT } from "jose/jwt/sign";
 import type { PrincipalRecord } from "../storage/records.js";
 import type { SigningKey } from "./signing-key.js";
 

@@ -1,4 +1,5 @@
-import { errors as joseErrors, jwtVerify } from "jose";
+import * as joseErrors from "jose/errors";
+import { jwtVerify } from "jose/jwt/verify";
 import type { SigningKey } from "./signing-key.js";
 
 export interface VerifiedCaller {
