@@ -101,13 +101,19 @@ async function main(): Promise<number> {
   log("list pages at 1,000 secrets");
   const pages1k = await pagesOf(client);
 
+  // The baseline is measured before and after Keyhold's workloads and the better run is kept: on a shared
+  // machine a dip in one run is interference, not the bare server's capacity (both runs are in the JSON).
   const baselineServer = await startBaseline(join(dir, "server.pem"), join(dir, "server-key.pem"));
-  const baseline: Record<number, LoadResult> = {};
-  for (const c of CONNECTIONS) {
-    log(`baseline (bare node:https, 200-byte JSON), ${c} connections`);
-    baseline[c] = await load(baselineServer.port, { headers: {}, requests: [{ method: "GET", path: "/" }] }, c);
-  }
-  await baselineServer.stop();
+  const baselineRuns: Record<number, LoadResult>[] = [];
+  const measureBaseline = async (when: string) => {
+    const run: Record<number, LoadResult> = {};
+    for (const c of CONNECTIONS) {
+      log(`baseline (bare node:https, 200-byte JSON), ${c} connections, ${when}`);
+      run[c] = await load(baselineServer.port, { headers: {}, requests: [{ method: "GET", path: "/" }] }, c);
+    }
+    baselineRuns.push(run);
+  };
+  await measureBaseline("before");
   log("node:crypto ceilings (no HTTP, thread pool, all cores)");
   const ceilings = { rs256: await rs256Ceiling(SECONDS, WARMUP_SECONDS), oaep256: await oaep256Ceiling(SECONDS, WARMUP_SECONDS) };
 
@@ -119,6 +125,12 @@ async function main(): Promise<number> {
       const r = (results[w.id]![c] = await load(server.port, w, c));
       if (loadFailures(r) > 0) log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
     }
+  }
+  await measureBaseline("after");
+  await baselineServer.stop();
+  const baseline: Record<number, LoadResult> = {};
+  for (const c of CONNECTIONS) {
+    baseline[c] = baselineRuns.map((run) => run[c]!).reduce((best, r) => (r.rps > best.rps ? r : best));
   }
   const rssAfterLoad = rssBytes(server.pid);
   const scale: ScalePoint[] = [{ nominal: 1_000, secretGet32: results["secret-get"]![32]!, pages: pages1k, rssBytes: rssAfterLoad }];
@@ -160,6 +172,7 @@ async function main(): Promise<number> {
     settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, pipelining: 1, full: FULL, pageSamples: PAGE_SAMPLES, workers: WORKERS },
     totalSeconds,
     baseline,
+    baselineRuns,
     ceilings,
     workloads: results,
     coldStartMs: { fresh: coldFresh, existing: coldExisting, median: coldStartMedianMs },
