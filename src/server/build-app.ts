@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from "fastify";
 import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply.js";
@@ -23,7 +23,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   const options: FastifyServerOptions & { https?: TlsMaterial } = {
     logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel },
     // No per-request log lines: they would cost on every request and could carry what a caller sent.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit,
     genReqId: () => randomUUID(),
     requestIdHeader: false,

@@ -37,6 +37,11 @@ describe("keyhold vault commands", () => {
     assert.match(gone.stderr, /^ERROR: \(VaultNotFound\)/);
   });
 
+  it("starts without warnings on its output (deprecations, experimental features)", () => {
+    assert.doesNotMatch(server.output(), /Warning|Deprecat/i);
+    assert.match(server.output(), /DEV MODE/);
+  });
+
   it("works with the managed identity env too", () => {
     const listed = keyhold(["vault", "list"], server.miEnv);
     assert.equal(listed.status, 0, listed.stderr);
