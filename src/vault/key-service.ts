@@ -144,7 +144,7 @@ export class KeyService {
     const made = await this.#backend.generate(d.jwk.kty, {
       size: d.size,
       curve: d.jwk.crv ?? "P-256",
-      publicExponent: d.jwk.e ? Buffer.from(d.jwk.e, "base64url").readUIntBE(0, Buffer.from(d.jwk.e, "base64url").length) : 65537,
+      publicExponent: d.jwk.e ? Number(BigInt(`0x${Buffer.from(d.jwk.e, "base64url").toString("hex")}`)) : 65537,
       hsm: d.hsm,
     });
     const policy = await this.getRotationPolicy(vault, name);

@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { ClientSecretCredential, DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
+import { viaDevProxy } from "../support/sdk.js";
 
 const IDENTITY_VARS = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"];
 
@@ -24,7 +25,7 @@ describe("identity with the official @azure/identity", () => {
   let server: DevServer;
   const saved: Record<string, string | undefined> = {};
   const vaultClient = (credential: ConstructorParameters<typeof SecretClient>[1]) =>
-    new SecretClient(server.env.KEY_VAULT_URL!, credential, { proxyOptions: { host: "http://127.0.0.1", port: server.proxyPort } });
+    new SecretClient(server.env.KEY_VAULT_URL!, credential, viaDevProxy(server));
 
   before(async () => {
     server = await startDevServer();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { DefaultAzureCredential } from "@azure/identity";
 import { type SecretClientOptions, SecretClient } from "@azure/keyvault-secrets";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
+import { viaDevProxy } from "../support/sdk.js";
 
 /** Every SecretClient method, through the official package, against a live `keyhold dev` over TLS. */
 describe("SecretClient against a live server", () => {
@@ -12,7 +13,7 @@ describe("SecretClient against a live server", () => {
   const fast = { updateIntervalInMs: 20, intervalInMs: 20 };
 
   const clientFor = (url: string, options: SecretClientOptions = {}) =>
-    new SecretClient(url, credential, { proxyOptions: { host: "http://127.0.0.1", port: server.proxyPort }, ...options });
+    new SecretClient(url, credential, { ...viaDevProxy(server), ...options });
 
   before(async () => {
     server = await startDevServer();

@@ -1,13 +1,11 @@
-import { ClientSecretCredential } from "@azure/identity";
 import { CryptographyClient, type KeyClientOptions, KeyClient, type KeyVaultKey } from "@azure/keyvault-keys";
 import type { DevServer } from "./dev-server.js";
+import { devCredential, viaDevProxy } from "./sdk.js";
 
 /** A KeyClient for the server's default vault as its dev service principal, through the dev proxy. */
 export function keyClientFor(server: DevServer, options: KeyClientOptions = {}): { client: KeyClient; crypto: (key: KeyVaultKey | string) => CryptographyClient } {
-  const credential = new ClientSecretCredential("adfs", server.env.AZURE_CLIENT_ID!, server.env.AZURE_CLIENT_SECRET!, {
-    authorityHost: server.env.AZURE_AUTHORITY_HOST!,
-  });
-  const pipeline = { proxyOptions: { host: "http://127.0.0.1", port: server.proxyPort }, ...options };
+  const credential = devCredential(server);
+  const pipeline = { ...viaDevProxy(server), ...options };
   return {
     client: new KeyClient(server.env.KEY_VAULT_URL!, credential, pipeline),
     crypto: (key) => new CryptographyClient(key, credential, pipeline),

@@ -149,30 +149,21 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
       const { record, output } = await keys.encrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
       return { kid: objectId(kv.base, record), value: b64(output.value), iv: b64(output.iv), tag: b64(output.tag), aad: b64(input.aad) };
     });
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/decrypt`, op("decrypt"), async (request) => {
-      const kv = vaultRequest(request);
-      const { alg, value, input } = parseKeyOperation(request.body);
-      const { record, value: plain } = await keys.decrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
-      return { kid: objectId(kv.base, record), value: b64(plain) };
-    });
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/wrapkey`, op("wrapKey"), async (request) => {
-      const kv = vaultRequest(request);
-      const { alg, value } = parseKeyOperation(request.body);
-      const { record, value: wrapped } = await keys.wrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: objectId(kv.base, record), value: b64(wrapped) };
-    });
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/unwrapkey`, op("unwrapKey"), async (request) => {
-      const kv = vaultRequest(request);
-      const { alg, value } = parseKeyOperation(request.body);
-      const { record, value: plain } = await keys.unwrap(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: objectId(kv.base, record), value: b64(plain) };
-    });
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/sign`, op("sign"), async (request) => {
-      const kv = vaultRequest(request);
-      const { alg, value } = parseKeyOperation(request.body);
-      const { record, value: signature } = await keys.sign(kv.vault, request.params.name, versionOf(request.params), alg, value);
-      return { kid: objectId(kv.base, record), value: b64(signature) };
-    });
+    // The operations that take an algorithm and bytes and answer with the key version and bytes.
+    const bytesOperations = [
+      ["decrypt", "decrypt", keys.decrypt],
+      ["wrapkey", "wrapKey", keys.wrap],
+      ["unwrapkey", "unwrapKey", keys.unwrap],
+      ["sign", "sign", keys.sign],
+    ] as const;
+    for (const [path, permission, operate] of bytesOperations) {
+      app.post<{ Params: NameParams }>(`/keys/:name${suffix}/${path}`, op(permission), async (request) => {
+        const kv = vaultRequest(request);
+        const { alg, value, input } = parseKeyOperation(request.body);
+        const result = await operate.call(keys, kv.vault, request.params.name, versionOf(request.params), alg, value, input);
+        return { kid: objectId(kv.base, result.record), value: b64(result.value) };
+      });
+    }
     app.post<{ Params: NameParams }>(`/keys/:name${suffix}/verify`, op("verify"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, digest, signature } = parseVerify(request.body);
