@@ -33,7 +33,9 @@ function open(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buf
     const decipher = createDecipheriv("aes-256-gcm", key, iv);
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+    const plaintext = decipher.update(ciphertext);
+    decipher.final(); // GCM yields nothing more here; it checks the tag and throws on a mismatch
+    return plaintext;
   } catch {
     throw new EnvelopeError();
   }

@@ -11,11 +11,15 @@ export function objectId(base: string, r: ObjectVersionRecord, withVersion = tru
   return `${base}/${COLLECTION[r.kind]}/${r.name}${withVersion ? `/${r.version}` : ""}`;
 }
 
+/**
+ * Wire objects are built with one fixed shape and `undefined` for what is absent (JSON.stringify leaves those
+ * out): conditional spreads would make each response a differently shaped, slower object to serialise.
+ */
 export function attributesJson(vault: VaultRecord, r: ObjectVersionRecord): Record<string, unknown> {
   return {
     enabled: r.enabled,
-    ...(r.notBefore !== null && { nbf: r.notBefore }),
-    ...(r.expires !== null && { exp: r.expires }),
+    nbf: r.notBefore ?? undefined,
+    exp: r.expires ?? undefined,
     created: r.created,
     updated: r.updated,
     recoveryLevel: recoveryLevel(vault.retentionDays, vault.purgeProtection),

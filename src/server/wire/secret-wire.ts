@@ -23,16 +23,15 @@ export function parseSecretUpdate(body: unknown): Partial<SecretAttributes> {
   return patch;
 }
 
-function common(vault: VaultRecord, r: ObjectVersionRecord): object {
-  return {
-    attributes: attributesJson(vault, r),
-    ...(r.contentType !== null && { contentType: r.contentType }),
-    ...(r.tags !== null && { tags: r.tags }),
-  };
-}
-
 export function secretBundle(base: string, view: SecretView): object {
-  return { ...(view.value !== undefined && { value: view.value }), id: objectId(base, view.record), ...common(view.vault, view.record) };
+  const r = view.record;
+  return {
+    value: view.value,
+    id: objectId(base, r),
+    attributes: attributesJson(view.vault, r),
+    contentType: r.contentType ?? undefined,
+    tags: r.tags ?? undefined,
+  };
 }
 
 export function deletedSecretBundle(base: string, view: SecretView): object {
@@ -40,7 +39,7 @@ export function deletedSecretBundle(base: string, view: SecretView): object {
 }
 
 export function secretItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { id: objectId(base, r, withVersion), ...common(vault, r) };
+  return { id: objectId(base, r, withVersion), attributes: attributesJson(vault, r), contentType: r.contentType ?? undefined, tags: r.tags ?? undefined };
 }
 
 export function deletedSecretItem(base: string, vault: VaultRecord, s: ObjectSummary): object {

@@ -9,15 +9,25 @@ interface Pending {
 /**
  * Group commit on the one SQLite write connection. Units of work that arrive while a batch is being written
  * wait for the next batch; each batch is one transaction and one fsync. Inside it every unit runs in its own
- * savepoint, so a unit that fails is undone alone and the others still commit. A unit's promise settles only
- * after the COMMIT that made it durable. Units may await (the tx's operations, crypto), but run one at a time.
+ * savepoint, so a unit that fails is undone alone and the others still commit. Units may await (the tx's
+ * operations, crypto), but run one at a time.
+ *
+ * Durability: the connection runs with synchronous=NORMAL, under which SQLite syncs the WAL before and the
+ * database after every checkpoint but not at a commit (sqlite.org/pragma.html#pragma_synchronous). The commit's
+ * sync is done here instead: `flush` (wal-sync.ts: an fdatasync of the WAL file on the thread pool) after the
+ * COMMIT, and a unit's promise settles only after it. Together that is synchronous=FULL, except that the event loop keeps serving
+ * requests (and gathering the next batch) while the disk flushes. What readers see in the moment between the
+ * COMMIT and the end of the flush is committed but not yet on disk; no writer has been answered for it yet.
  */
 export class GroupCommit {
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
   readonly #sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly flush: () => Promise<void>,
+  ) {
     // Prepared once: these run for every unit, and db.exec would parse them each time.
     this.#sql = {
       begin: db.prepare("BEGIN IMMEDIATE"),
@@ -65,6 +75,7 @@ export class GroupCommit {
       }
       try {
         this.#sql.commit.run();
+        await this.flush();
       } catch (error) {
         if (this.db.inTransaction) this.#sql.rollback.run();
         for (const item of batch) item.reject(error);
