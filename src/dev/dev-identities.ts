@@ -21,8 +21,8 @@ export async function ensureDevIdentities(dir: string, principals: PrincipalServ
     const mi = await principals.get(kept.identityId);
     if (sp && mi) return kept;
   }
-  const sp = await principals.createServicePrincipal("keyhold-dev");
-  const mi = await principals.createManagedIdentity("keyhold-dev-identity");
+  // Both hash their credential with scrypt on the thread pool: side by side, not one after the other.
+  const [sp, mi] = await Promise.all([principals.createServicePrincipal("keyhold-dev"), principals.createManagedIdentity("keyhold-dev-identity")]);
   const identities: DevIdentities = {
     clientId: sp.principal.id,
     clientSecret: sp.clientSecret,
