@@ -51,7 +51,7 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command("bootstrap")
-    .description("Create a service principal directly in a production store and print its secret once")
+    .description("Create a server administrator (a service principal with the Keyhold Administrator role at '/') directly in a production store and print its secret once")
     .requiredOption("--config <file>", "the same config file `serve` uses")
     .option("--name <name>", "display name of the principal", "keyhold-admin")
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
@@ -59,9 +59,12 @@ export function registerServerCommands(program: Command): void {
       const config = loadServeConfig(options.config);
       const { SqliteStore } = await import("../storage/sqlite/sqlite-store.js");
       const { PrincipalService } = await import("../identity/principal-service.js");
+      const { AccessControl } = await import("../authz/access-control.js");
       const store = SqliteStore.open(config.storeFile);
       try {
-        const created = await new PrincipalService(store, () => Math.floor(Date.now() / 1000)).createServicePrincipal(options.name);
+        const now = () => Math.floor(Date.now() / 1000);
+        const created = await new PrincipalService(store, now).createServicePrincipal(options.name);
+        await new AccessControl(store, now).createAssignment({ principalId: created.principal.id, role: "Keyhold Administrator", scope: "/" }, "bootstrap");
         process.stdout.write(
           `${JSON.stringify(
             {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { AccessControl } from "../authz/access-control.js";
 import type { PrincipalService } from "../identity/principal-service.js";
 
 export interface DevIdentities {
@@ -31,4 +32,15 @@ export async function ensureDevIdentities(dir: string, principals: PrincipalServ
   };
   writeFileSync(file, JSON.stringify(identities, null, 2) + "\n", { mode: 0o600 });
   return identities;
+}
+
+/**
+ * Dev mode's grants, made idempotently at every start: the dev service principal administers the server (the
+ * admin API, the CLI) and, like the managed identity, has the Key Vault Administrator role on the default vault.
+ */
+export async function ensureDevAccess(access: AccessControl, identities: DevIdentities, vaultName: string): Promise<void> {
+  await access.ensureAssignment({ principalId: identities.clientId, role: "Keyhold Administrator", scope: "/" }, "keyhold-dev");
+  for (const principalId of [identities.clientId, identities.identityId]) {
+    await access.ensureAssignment({ principalId, role: "Key Vault Administrator", scope: `/vaults/${vaultName}` }, "keyhold-dev");
+  }
 }

@@ -3,7 +3,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
-import { ensureDevIdentities } from "./dev-identities.js";
+import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
 import { freePort } from "./free-port.js";
 
 export interface DevOptions {
@@ -46,6 +46,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
   const server = await startServer(config);
   const identities = await ensureDevIdentities(dir, server.ctx.principals);
   await server.ctx.vaults.ensure(DEV_DEFAULT_VAULT, identities.clientId);
+  await ensureDevAccess(server.ctx.access, identities, DEV_DEFAULT_VAULT);
   const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (!options.quiet) {

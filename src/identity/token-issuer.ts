@@ -23,7 +23,11 @@ export class TokenIssuer {
     private readonly options: TokenIssuerOptions,
   ) {}
 
-  async issue(principal: PrincipalRecord, audience: string): Promise<IssuedToken> {
+  /**
+   * `credentialId` names the credential the caller proved (client secret, certificate or identity header):
+   * the token carries it as `kh_cid`, and is refused once that credential or its principal is deleted.
+   */
+  async issue(principal: PrincipalRecord, credentialId: string, audience: string): Promise<IssuedToken> {
     const now = this.options.now();
     const exp = now + this.options.lifetimeSeconds;
     const accessToken = await new SignJWT({
@@ -33,6 +37,7 @@ export class TokenIssuer {
       azp: principal.id,
       idtyp: "app",
       ver: "1.0",
+      kh_cid: credentialId,
     })
       .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: this.key.kid })
       .setIssuer(this.options.issuer)

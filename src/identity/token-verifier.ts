@@ -4,6 +4,8 @@ import type { SigningKey } from "./signing-key.js";
 
 export interface VerifiedCaller {
   principalId: string;
+  /** The credential the token was issued for (claim `kh_cid`). */
+  credentialId: string;
   tenantId: string;
   audience: string;
   expiresAt: number;
@@ -63,13 +65,14 @@ export class TokenVerifier {
         audience: [...this.options.audiences],
         clockTolerance: this.options.leewaySeconds,
         currentDate: new Date(this.options.now() * 1000),
-        requiredClaims: ["exp", "nbf", "iat", "oid", "tid"],
+        requiredClaims: ["exp", "nbf", "iat", "oid", "tid", "kh_cid"],
       });
-      if (payload.tid !== this.options.tenantId || typeof payload.oid !== "string") {
+      if (payload.tid !== this.options.tenantId || typeof payload.oid !== "string" || typeof payload.kh_cid !== "string") {
         throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
       }
       return {
         principalId: payload.oid,
+        credentialId: payload.kh_cid,
         tenantId: payload.tid,
         audience: String(payload.aud),
         expiresAt: Number(payload.exp),

@@ -1,3 +1,4 @@
+import type { AccessControl } from "../authz/access-control.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
@@ -16,6 +17,7 @@ export interface AppContext {
   secrets: SecretService;
   keys: KeyService;
   principals: PrincipalService;
+  access: AccessControl;
   issuer: TokenIssuer;
   verifier: TokenVerifier;
   /** The URL clients use for a vault, as `vault show` prints it. */

@@ -20,11 +20,18 @@ export async function authenticate(
     reply.header("www-authenticate", challenge);
     throw unauthorized("AKV10000: Request is missing a Bearer or PoP token.");
   }
+  let caller: VerifiedCaller;
   try {
-    return await ctx.verifier.verify(header.replace(/^Bearer\s+/i, "").trim());
+    caller = await ctx.verifier.verify(header.replace(/^Bearer\s+/i, "").trim());
   } catch (error) {
     if (!(error instanceof InvalidTokenError)) throw error;
     reply.header("www-authenticate", challenge);
     throw unauthorized(error.reason);
   }
+  // Revocation: a token outlives neither its principal nor the credential it was issued for.
+  if (!(await ctx.principals.isCurrent(caller.principalId, caller.credentialId))) {
+    reply.header("www-authenticate", challenge);
+    throw unauthorized("AKV10000: The token's principal or credential has been deleted.");
+  }
+  return caller;
 }

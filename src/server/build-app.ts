@@ -3,7 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply.js";
-import { registerAdminRoutes } from "./routes/admin-vaults.js";
+import { installAdminAuth } from "./routes/admin-auth.js";
+import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
+import { registerAdminRoleRoutes } from "./routes/admin-roles.js";
+import { registerAdminVaultRoutes } from "./routes/admin-vaults.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerKeyRoutes } from "./routes/keys.js";
@@ -71,7 +74,13 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
 
   registerHealthRoutes(app);
   app.register(async (scope) => registerIdentityRoutes(scope, ctx));
-  app.register(async (scope) => registerAdminRoutes(scope, ctx));
+  // The admin scope: every route is authorised by its management action (admin-auth.ts).
+  app.register(async (scope) => {
+    installAdminAuth(scope, ctx);
+    registerAdminVaultRoutes(scope, ctx);
+    registerAdminPrincipalRoutes(scope, ctx);
+    registerAdminRoleRoutes(scope, ctx);
+  });
   // One data-plane scope: its hook (vault by host, authentication, api-version, authorisation) covers both APIs.
   app.register(async (scope) => {
     installDataPlane(scope, ctx);

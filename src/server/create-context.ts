@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AccessControl } from "../authz/access-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { DEFAULT_BODY_LIMIT } from "../config/server-config.js";
 import { Envelope } from "../crypto/envelope.js";
@@ -50,6 +51,7 @@ export async function createContext(
       ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
     }),
     principals: new PrincipalService(store, now),
+    access: new AccessControl(store, now),
     issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now }),
     verifier: new TokenVerifier(signingKey, { issuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),

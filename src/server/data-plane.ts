@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Operation, authorize } from "../authz/authorize.js";
+import type { Operation } from "../authz/operations.js";
 import type { VerifiedCaller } from "../identity/token-verifier.js";
 import type { VaultRecord } from "../storage/records.js";
 import { KeyVaultError, forbidden } from "../vault/errors.js";
@@ -32,7 +32,8 @@ export function vaultRequest(request: FastifyRequest): VaultRequest {
 
 /**
  * Installs the data-plane pipeline on a scope: vault by host → authentication → api-version → vault lookup →
- * authorisation, in that order, all before the body is read.
+ * authorisation (the caller's grants on the vault or on the named object), in that order, all before the body
+ * is read. A refused request changes nothing.
  */
 export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void {
   scope.decorateRequest("kv", null);
@@ -46,8 +47,9 @@ export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void 
     const vault = await ctx.vaults.get(target.vaultName);
     const operation = request.routeOptions.config.operation;
     if (!operation) throw new Error(`route ${request.routeOptions.url} has no operation`);
-    const decision = authorize(caller, vault, operation);
-    if (!decision.allowed) throw forbidden(`The caller is not authorized to perform ${operation}: ${decision.reason}`);
+    const objectName = (request.params as { name?: string }).name ?? null;
+    const decision = await ctx.access.check(caller, vault, operation, objectName);
+    if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
     request.kv = { caller, vault, apiVersion, base: `https://${request.host}` };
   });
 }

@@ -5,7 +5,10 @@ export interface VaultRecord {
   createdAt: number;
   /** Soft-delete retention, 7–90 days, fixed at creation. */
   retentionDays: number;
+  /** Once on, never off: nothing is purged before its retention ends. */
   purgeProtection: boolean;
+  /** The permission model: role assignments (true, Azure's default) or the vault's access policies. */
+  enableRbacAuthorization: boolean;
   createdBy: string;
 }
 
@@ -64,14 +67,59 @@ export interface PrincipalRecord {
   createdAt: number;
 }
 
+export type CredentialKind = "clientSecret" | "identityHeader" | "certificate";
+
 export interface CredentialRecord {
   id: string;
   principalId: string;
-  kind: "clientSecret" | "identityHeader";
-  /** A slow salted hash (see identity/secret-hash.ts); never the secret itself. */
+  kind: CredentialKind;
+  /**
+   * Secrets: a slow salted hash (see identity/secret-hash.ts), never the secret itself. Certificates: the
+   * certificate's SHA-256 thumbprint, hex.
+   */
   hash: string;
+  /** Certificates only: the certificate, PEM, whose public key checks the client's assertions. */
+  certificate: string | null;
   createdAt: number;
   expiresAt: number | null;
+}
+
+/** The three permission lists of an access policy, named as `az keyvault set-policy` names them. */
+export type PermissionCategory = "keys" | "secrets" | "certificates";
+
+export interface AccessPolicyRecord {
+  vault: string;
+  principalId: string;
+  permissions: Record<PermissionCategory, string[]>;
+  updatedAt: number;
+}
+
+export interface RolePermissions {
+  /** Management actions (Keyhold's admin API), with `*` wildcards. */
+  actions: string[];
+  notActions: string[];
+  /** Data actions (the vault API), e.g. `Microsoft.KeyVault/vaults/secrets/getSecret/action`. */
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+/** A custom role; the built-in roles live in code (authz/built-in-roles.ts). */
+export interface RoleDefinitionRecord {
+  id: string;
+  roleName: string;
+  description: string;
+  permissions: RolePermissions;
+  createdAt: number;
+}
+
+export interface RoleAssignmentRecord {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  /** `/`, `/vaults/NAME`, or `/vaults/NAME/{secrets|keys|certificates}/OBJECT`. */
+  scope: string;
+  createdAt: number;
+  createdBy: string;
 }
 
 export interface Page<T> {

@@ -1,4 +1,5 @@
 import type {
+  AccessPolicyRecord,
   CredentialRecord,
   ObjectAttributes,
   ObjectKind,
@@ -7,8 +8,13 @@ import type {
   ObjectVersionRecord,
   Page,
   PrincipalRecord,
+  RoleAssignmentRecord,
+  RoleDefinitionRecord,
   VaultRecord,
 } from "./records.js";
+
+/** What a vault update may change (retention is fixed at creation, as in Azure). */
+export type VaultChange = Partial<Pick<VaultRecord, "enableRbacAuthorization" | "purgeProtection">>;
 
 /**
  * The storage contract. Every adapter (SQLite now, PostgreSQL next) implements it and passes the suite in
@@ -24,7 +30,8 @@ export interface StoreOps {
   createVault(vault: VaultRecord): Promise<boolean>;
   getVault(name: string): Promise<VaultRecord | undefined>;
   listVaults(): Promise<VaultRecord[]>;
-  /** Removes the vault and everything in it. */
+  updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined>;
+  /** Removes the vault and everything in it, its access policies and the role assignments scoped to it. */
   deleteVault(name: string): Promise<boolean>;
 
   getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined>;
@@ -59,9 +66,33 @@ export interface StoreOps {
   createPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
   listPrincipals(): Promise<PrincipalRecord[]>;
+  /** Removes the principal with its credentials, access policies and role assignments. */
   deletePrincipal(id: string): Promise<boolean>;
   addCredential(credential: CredentialRecord): Promise<void>;
+  /** One credential of one principal (read on every request: a deleted credential revokes its tokens). */
+  getCredential(principalId: string, credentialId: string): Promise<CredentialRecord | undefined>;
   listCredentials(principalId: string): Promise<CredentialRecord[]>;
+  deleteCredential(principalId: string, credentialId: string): Promise<boolean>;
+
+  getAccessPolicy(vault: string, principalId: string): Promise<AccessPolicyRecord | undefined>;
+  /** Creates or replaces the principal's policy on the vault. */
+  setAccessPolicy(policy: AccessPolicyRecord): Promise<void>;
+  deleteAccessPolicy(vault: string, principalId: string): Promise<boolean>;
+  listAccessPolicies(vault: string): Promise<AccessPolicyRecord[]>;
+
+  /** False when the id exists, or the same principal already has the same role at the same scope. */
+  createRoleAssignment(assignment: RoleAssignmentRecord): Promise<boolean>;
+  getRoleAssignment(id: string): Promise<RoleAssignmentRecord | undefined>;
+  deleteRoleAssignment(id: string): Promise<boolean>;
+  /** All assignments, or one principal's (read on every request in RBAC vaults), in creation order. */
+  listRoleAssignments(principalId?: string): Promise<RoleAssignmentRecord[]>;
+
+  /** Creates or replaces a custom role. */
+  putRoleDefinition(role: RoleDefinitionRecord): Promise<void>;
+  getRoleDefinition(id: string): Promise<RoleDefinitionRecord | undefined>;
+  listRoleDefinitions(): Promise<RoleDefinitionRecord[]>;
+  /** False when absent; refused while an assignment uses it. */
+  deleteRoleDefinition(id: string): Promise<boolean>;
 }
 
 export interface Store extends StoreOps {

@@ -1,5 +1,6 @@
+import { grantCreator } from "../authz/access-control.js";
 import type { VaultRecord } from "../storage/records.js";
-import type { Store } from "../storage/store.js";
+import type { Store, VaultChange } from "../storage/store.js";
 import { badParameter, conflict, vaultNotFound } from "./errors.js";
 import { DEFAULT_RETENTION_DAYS, checkVaultName } from "./limits.js";
 
@@ -7,21 +8,22 @@ export interface CreateVaultInput {
   name: string;
   retentionDays?: number;
   purgeProtection?: boolean;
+  /** Default true, as `az keyvault create` today. */
+  enableRbacAuthorization?: boolean;
 }
 
-/** How long a looked-up vault is reused before the store is asked again (bounds staleness across processes). */
-const CACHE_MS = 2_000;
-const CACHE_LIMIT = 10_000;
-
-/** The vaults one Keyhold server serves. Every data-plane request looks its vault up, so lookups are cached. */
+/**
+ * The vaults one Keyhold server serves, with Azure's settings: soft-delete retention (7–90 days, fixed at
+ * creation), purge protection (once on, never off) and the permission model. Every data-plane request looks its
+ * vault up; the store remembers the lookup until the next commit.
+ */
 export class VaultService {
-  readonly #cache = new Map<string, { vault: VaultRecord; until: number }>();
-
   constructor(
-    private readonly store: Pick<Store, "createVault" | "getVault" | "listVaults" | "deleteVault">,
+    private readonly store: Pick<Store, "transaction" | "getVault" | "listVaults" | "deleteVault" | "updateVault">,
     private readonly now: () => number,
   ) {}
 
+  /** Creates the vault and gives its creator full rights on it, in one transaction. */
   async create(input: CreateVaultInput, createdBy: string): Promise<VaultRecord> {
     checkVaultName(input.name);
     const retentionDays = input.retentionDays ?? DEFAULT_RETENTION_DAYS;
@@ -33,11 +35,14 @@ export class VaultService {
       createdAt: this.now(),
       retentionDays,
       purgeProtection: input.purgeProtection ?? false,
+      enableRbacAuthorization: input.enableRbacAuthorization ?? true,
       createdBy,
     };
-    if (!(await this.store.createVault(vault))) throw conflict(`A vault named '${input.name}' already exists.`);
-    this.#cache.delete(input.name.toLowerCase());
-    return vault;
+    return this.store.transaction(async (tx) => {
+      if (!(await tx.createVault(vault))) throw conflict(`A vault named '${input.name}' already exists.`);
+      await grantCreator(tx, vault, createdBy, vault.createdAt);
+      return vault;
+    });
   }
 
   /** Creates the vault unless it exists; used for the dev server's default vault. */
@@ -51,27 +56,26 @@ export class VaultService {
     return vault;
   }
 
-  async find(name: string): Promise<VaultRecord | undefined> {
-    const key = name.toLowerCase();
-    const cached = this.#cache.get(key);
-    const now = Date.now();
-    if (cached && cached.until > now) return cached.vault;
-    const vault = await this.store.getVault(name);
-    // Only found vaults are kept: a vault just created through another process is seen at once.
-    if (vault) {
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-      this.#cache.set(key, { vault, until: now + CACHE_MS });
-    }
-    return vault;
+  find(name: string): Promise<VaultRecord | undefined> {
+    return this.store.getVault(name);
   }
 
   list(): Promise<VaultRecord[]> {
     return this.store.listVaults();
   }
 
+  /** Switches the permission model, or turns purge protection on (Azure refuses to turn it off). */
+  async update(name: string, change: VaultChange): Promise<VaultRecord> {
+    const vault = await this.get(name);
+    if (change.purgeProtection === false && vault.purgeProtection) {
+      throw badParameter("Purge protection cannot be disabled once enabled: enabling purge protection for a vault is an irreversible action.");
+    }
+    const updated = await this.store.updateVault(vault.name, change);
+    if (!updated) throw vaultNotFound(name);
+    return updated;
+  }
+
   async delete(name: string): Promise<void> {
-    const deleted = await this.store.deleteVault(name);
-    this.#cache.delete(name.toLowerCase());
-    if (!deleted) throw vaultNotFound(name);
+    if (!(await this.store.deleteVault(name))) throw vaultNotFound(name);
   }
 }

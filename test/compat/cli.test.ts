@@ -42,9 +42,10 @@ describe("keyhold vault commands", () => {
     assert.match(server.output(), /DEV MODE/);
   });
 
-  it("works with the managed identity env too", () => {
+  it("authenticates with the managed identity env too, which is no server administrator", () => {
     const listed = keyhold(["vault", "list"], server.miEnv);
-    assert.equal(listed.status, 0, listed.stderr);
+    assert.equal(listed.status, 1);
+    assert.match(listed.stderr, /^ERROR: \(Forbidden\) Caller is not authorized to perform action 'Keyhold\/vaults\/read'/);
   });
 
   it("fails with one clear line for bad input, a duplicate and a missing environment", () => {

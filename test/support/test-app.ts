@@ -21,6 +21,8 @@ export interface TestApp {
   ctx: AppContext;
   store: SqliteStore;
   principal: PrincipalRecord;
+  /** The test principal's client secret credential, which its tokens name (claim kh_cid). */
+  credentialId: string;
   /** A valid bearer token for the test principal and https://vault.azure.net. */
   token: string;
   /** Signs arbitrary claims with the server's own key (for edited-claims tests) or another key. */
@@ -46,9 +48,10 @@ export async function createTestApp(mode: "dev" | "production" = "dev"): Promise
     logLevel: "silent",
   });
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
-  const { principal } = await ctx.principals.createServicePrincipal("test");
+  const { principal, credentialId } = await ctx.principals.createServicePrincipal("test");
+  await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);
   await ctx.vaults.create({ name: "test-vault" }, principal.id);
-  const token = (await ctx.issuer.issue(principal, "https://vault.azure.net")).accessToken;
+  const token = (await ctx.issuer.issue(principal, credentialId, "https://vault.azure.net")).accessToken;
   const app = buildApp(ctx);
   await app.ready();
   const otherKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
@@ -57,6 +60,7 @@ export async function createTestApp(mode: "dev" | "production" = "dev"): Promise
     ctx,
     store,
     principal,
+    credentialId,
     token,
     sign: (claims, options = {}) =>
       new SignJWT(claims)
@@ -78,6 +82,7 @@ export function claimsFor(t: TestApp, overrides: Record<string, unknown> = {}): 
     aud: "https://vault.azure.net",
     oid: t.principal.id,
     tid: t.ctx.tenantId,
+    kh_cid: t.credentialId,
     appid: t.principal.id,
     sub: t.principal.id,
     iat,

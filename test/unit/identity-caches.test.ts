@@ -33,8 +33,8 @@ describe("identity caches", () => {
     const issuer = new TokenIssuer(key, { ...options, lifetimeSeconds: 600 });
     const verifier = new TokenVerifier(key, { ...options, audiences: ["https://vault.azure.net"], leewaySeconds: 60 });
     const principals = new PrincipalService(store, now);
-    const { principal } = await principals.createServicePrincipal("cached");
-    const { accessToken } = await issuer.issue(principal, "https://vault.azure.net");
+    const { principal, credentialId } = await principals.createServicePrincipal("cached");
+    const { accessToken } = await issuer.issue(principal, credentialId, "https://vault.azure.net");
     assert.equal((await verifier.verify(accessToken)).principalId, principal.id);
     assert.equal((await verifier.verify(accessToken)).principalId, principal.id, "served from the cache");
     const altered = accessToken.slice(0, -2) + (accessToken.endsWith("A") ? "BB" : "AA");
@@ -47,9 +47,9 @@ describe("identity caches", () => {
   it("remembers a correct client secret, never a wrong one, and forgets after five minutes", async () => {
     const principals = new PrincipalService(store, now);
     const { principal, clientSecret } = await principals.createServicePrincipal("remembered");
-    assert.equal((await principals.authenticateClient(principal.id, clientSecret))?.id, principal.id);
+    assert.equal((await principals.authenticateClient(principal.id, clientSecret))?.principal.id, principal.id);
     const started = process.hrtime.bigint();
-    assert.equal((await principals.authenticateClient(principal.id, clientSecret))?.id, principal.id);
+    assert.equal((await principals.authenticateClient(principal.id, clientSecret))?.principal.id, principal.id);
     assert.ok(process.hrtime.bigint() - started < 5_000_000n, "the second check skips scrypt");
     assert.equal(await principals.authenticateClient(principal.id, `${clientSecret}x`), null);
     assert.equal(await principals.authenticateClient(principal.id.toUpperCase(), "wrong"), null);

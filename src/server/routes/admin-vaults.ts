@@ -1,74 +1,82 @@
 import type { FastifyInstance } from "fastify";
-import type { Operation } from "../../authz/authorize.js";
-import { authorize } from "../../authz/authorize.js";
-import type { VerifiedCaller } from "../../identity/token-verifier.js";
-import type { VaultRecord } from "../../storage/records.js";
-import { forbidden } from "../../vault/errors.js";
+import type { PermissionCategory } from "../../storage/records.js";
 import type { AppContext } from "../app-context.js";
-import { authenticate } from "../authenticate.js";
-import { asObject, optionalBoolean } from "../wire/parse.js";
+import { asObject, optionalBoolean, optionalObject, optionalStringArray } from "../wire/parse.js";
+import { policyJson, vaultJson } from "../wire/admin-wire.js";
+import { action, adminCaller } from "./admin-auth.js";
 
-declare module "fastify" {
-  interface FastifyRequest {
-    adminCaller: VerifiedCaller | null;
-  }
-}
+type VaultParams = { name: string };
 
-/** The vault shape the admin API and the CLI print, modelled on `az keyvault show`. */
-function vaultJson(vault: VaultRecord, vaultUri: string): object {
-  return {
-    name: vault.name,
-    id: `/vaults/${vault.name}`,
-    type: "Keyhold/vaults",
-    properties: {
-      vaultUri,
-      enableSoftDelete: true,
-      softDeleteRetentionInDays: vault.retentionDays,
-      enablePurgeProtection: vault.purgeProtection || null,
-      createdAt: new Date(vault.createdAt * 1000).toISOString(),
-      createdBy: vault.createdBy,
-    },
+/** Vaults and their access policies, under /keyhold/vaults (`az keyvault create|show|update|set-policy`). */
+export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const show = async (name: string) => {
+    const vault = await ctx.vaults.get(name);
+    return vaultJson(vault, ctx.vaultUri(vault.name), ctx.tenantId, await ctx.access.listPolicies(vault.name));
   };
-}
 
-/** Keyhold's own management API for vaults, under /keyhold/; authenticated like the data plane. */
-export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const resource = ctx.hosts.resources[0]!;
-  const uri = (name: string) => ctx.vaultUri(name);
-  app.decorateRequest("adminCaller", null);
-  app.addHook("onRequest", async (request, reply) => {
-    const caller = await authenticate(ctx, request, reply, resource);
-    const operation: Operation = request.method === "GET" ? "admin/vaults/read" : "admin/vaults/write";
-    const decision = authorize(caller, null, operation);
-    if (!decision.allowed) throw forbidden(`The caller is not authorized to perform ${operation}: ${decision.reason}`);
-    request.adminCaller = caller;
-  });
+  app.get("/keyhold/vaults", action("vaults/read"), async () =>
+    Promise.all((await ctx.vaults.list()).map(async (v) => vaultJson(v, ctx.vaultUri(v.name), ctx.tenantId, await ctx.access.listPolicies(v.name)))),
+  );
 
-  app.get("/keyhold/vaults", async () => (await ctx.vaults.list()).map((v) => vaultJson(v, uri(v.name))));
+  app.get<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/read"), async (request) => show(request.params.name));
 
-  app.get<{ Params: { name: string } }>("/keyhold/vaults/:name", async (request) => {
-    const vault = await ctx.vaults.get(request.params.name);
-    return vaultJson(vault, uri(vault.name));
-  });
-
-  app.put<{ Params: { name: string } }>("/keyhold/vaults/:name", async (request, reply) => {
+  app.put<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/write"), async (request, reply) => {
     const body = asObject(request.body ?? {}, "The request body");
     const retention = body.softDeleteRetentionInDays;
+    const purgeProtection = optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection");
+    const rbac = optionalBoolean(body.enableRbacAuthorization, "enableRbacAuthorization");
     const vault = await ctx.vaults.create(
       {
         name: request.params.name,
         ...(retention !== undefined && { retentionDays: Number(retention) }),
-        ...(body.enablePurgeProtection !== undefined && {
-          purgeProtection: optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection") ?? false,
-        }),
+        ...(purgeProtection !== undefined && { purgeProtection }),
+        ...(rbac !== undefined && { enableRbacAuthorization: rbac }),
       },
-      request.adminCaller!.principalId,
+      adminCaller(request).principalId,
     );
-    return reply.code(201).send(vaultJson(vault, uri(vault.name)));
+    return reply.code(201).send(await show(vault.name));
   });
 
-  app.delete<{ Params: { name: string } }>("/keyhold/vaults/:name", async (request, reply) => {
+  app.patch<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/write"), async (request) => {
+    const body = asObject(request.body ?? {}, "The request body");
+    const purgeProtection = optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection");
+    const rbac = optionalBoolean(body.enableRbacAuthorization, "enableRbacAuthorization");
+    const vault = await ctx.vaults.update(request.params.name, {
+      ...(purgeProtection !== undefined && { purgeProtection }),
+      ...(rbac !== undefined && { enableRbacAuthorization: rbac }),
+    });
+    return show(vault.name);
+  });
+
+  app.delete<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/delete"), async (request, reply) => {
     await ctx.vaults.delete(request.params.name);
     return reply.code(204).send();
   });
+
+  app.get<{ Params: VaultParams }>("/keyhold/vaults/:name/accessPolicies", action("accessPolicies/read"), async (request) =>
+    (await ctx.access.listPolicies(request.params.name)).map((p) => policyJson(p, ctx.tenantId)),
+  );
+
+  app.put<{ Params: VaultParams & { principalId: string } }>(
+    "/keyhold/vaults/:name/accessPolicies/:principalId",
+    action("accessPolicies/write"),
+    async (request) => {
+      const permissions = optionalObject(asObject(request.body ?? {}, "The request body").permissions, "permissions") ?? {};
+      const requested: Partial<Record<PermissionCategory, string[]>> = {};
+      for (const category of ["keys", "secrets", "certificates"] as const) {
+        const list = optionalStringArray(permissions[category], `permissions.${category}`);
+        if (list) requested[category] = list;
+      }
+      return policyJson(await ctx.access.setPolicy(request.params.name, request.params.principalId, requested), ctx.tenantId);
+    },
+  );
+
+  app.delete<{ Params: VaultParams & { principalId: string } }>(
+    "/keyhold/vaults/:name/accessPolicies/:principalId",
+    action("accessPolicies/write"),
+    async (request, reply) => {
+      await ctx.access.deletePolicy(request.params.name, request.params.principalId);
+      return reply.code(204).send();
+    },
+  );
 }

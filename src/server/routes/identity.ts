@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { issuerUrl } from "../../identity/issuer-url.js";
-import type { PrincipalRecord } from "../../storage/records.js";
+import type { Authenticated } from "../../identity/principal-service.js";
 import type { AppContext } from "../app-context.js";
 
 /**
@@ -9,6 +9,8 @@ import type { AppContext } from "../app-context.js";
  * identity endpoint. Errors use OAuth 2.0's shape (RFC 6749 §5.2), not Key Vault's.
  */
 type Form = Record<string, string | undefined>;
+
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 function oauthError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   return reply.code(status).header("cache-control", "no-store").send({ error, error_description: description });
@@ -29,7 +31,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     jwks_uri: `${origin(request)}/${tenantPath}/discovery/keys`,
     response_types_supported: ["token"],
     grant_types_supported: ["client_credentials"],
-    token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+    token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "private_key_jwt"],
     id_token_signing_alg_values_supported: ["ES256"],
     subject_types_supported: ["pairwise"],
     tenant_region_scope: null,
@@ -62,15 +64,26 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     if (form.grant_type !== "client_credentials") {
       return oauthError(reply, 400, "unsupported_grant_type", "AADSTS70003: Only the client_credentials grant is supported.");
     }
-    const client = clientCredentials(request, form);
-    if (!client) return oauthError(reply, 400, "invalid_request", "AADSTS900144: client_id and client_secret are required.");
     const audience = audienceOf(form, ctx);
     if (!audience) {
       return oauthError(reply, 400, "invalid_scope", "AADSTS70011: The scope must name a resource this server serves, as '<resource>/.default'.");
     }
-    const principal = await ctx.principals.authenticateClient(client.id, client.secret);
-    if (!principal) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
-    const token = await ctx.issuer.issue(principal, audience);
+    let found: Authenticated | null;
+    if (form.client_assertion_type !== undefined || form.client_assertion !== undefined) {
+      // RFC 7523 §2.2: the client proves a registered certificate by a JWT made for this token endpoint.
+      if (form.client_assertion_type !== JWT_BEARER || !form.client_assertion || !form.client_id) {
+        return oauthError(reply, 400, "invalid_request", `AADSTS900144: client_id, client_assertion and client_assertion_type=${JWT_BEARER} are required.`);
+      }
+      const endpoint = `${origin(request)}${request.url.split("?")[0]}`;
+      found = await ctx.principals.authenticateAssertion(form.client_id, form.client_assertion, { audiences: [endpoint], leewaySeconds: 60 });
+      if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.");
+    } else {
+      const client = clientCredentials(request, form);
+      if (!client) return oauthError(reply, 400, "invalid_request", "AADSTS900144: client_id and client_secret are required.");
+      found = await ctx.principals.authenticateClient(client.id, client.secret);
+      if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+    }
+    const token = await ctx.issuer.issue(found.principal, found.credentialId, audience);
     return reply.header("cache-control", "no-store").send({
       token_type: "Bearer",
       expires_in: token.expiresIn,
@@ -91,12 +104,13 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!resource || !ctx.hosts.resources.includes(resource)) {
       return oauthError(reply, 400, "invalid_resource", "The resource must be one this server serves.");
     }
-    const principal: PrincipalRecord | null = await ctx.principals.authenticateIdentityHeader(header);
+    const found = await ctx.principals.authenticateIdentityHeader(header);
     const requested = request.query.client_id ?? request.query.object_id ?? request.query.principal_id;
-    if (!principal || (requested !== undefined && requested.toLowerCase() !== principal.id)) {
+    if (!found || (requested !== undefined && requested.toLowerCase() !== found.principal.id)) {
       return oauthError(reply, 401, "unauthorized_client", "The identity header is not valid for the requested identity.");
     }
-    const token = await ctx.issuer.issue(principal, resource);
+    const principal = found.principal;
+    const token = await ctx.issuer.issue(principal, found.credentialId, resource);
     return reply.header("cache-control", "no-store").send({
       access_token: token.accessToken,
       expires_on: String(token.expiresOn),

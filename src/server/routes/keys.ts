@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { KeyPermission } from "../../authz/authorize.js";
+import type { Operation } from "../../authz/operations.js";
 import { badParameter, forbidden } from "../../vault/errors.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
@@ -20,41 +20,41 @@ import {
 import { objectId } from "../wire/object-wire.js";
 import { asObject, base64urlBytes } from "../wire/parse.js";
 
-const op = (permission: KeyPermission) => ({ config: { operation: `keys/${permission}` as const } });
+const op = (operation: Operation) => ({ config: { operation } });
 const b64 = (value: Buffer | undefined) => value?.toString("base64url");
 
 /** The Keys API (spec/keyvault/2025-07-01/keys.json), status codes as the SDK expects them. */
 export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
   const keys = ctx.keys;
 
-  app.post<{ Params: NameParams }>("/keys/:name/create", op("create"), async (request) => {
+  app.post<{ Params: NameParams }>("/keys/:name/create", op("keys/create"), async (request) => {
     const kv = vaultRequest(request);
     return keyBundle(kv.base, await keys.create(kv.vault, request.params.name, parseKeyCreate(request.body)));
   });
 
-  app.put<{ Params: NameParams }>("/keys/:name", op("import"), async (request) => {
+  app.put<{ Params: NameParams }>("/keys/:name", op("keys/import"), async (request) => {
     const kv = vaultRequest(request);
     return keyBundle(kv.base, await keys.import(kv.vault, request.params.name, parseKeyImport(request.body)));
   });
 
   for (const url of ["/keys/:name", "/keys/:name/:version"]) {
-    app.get<{ Params: NameParams }>(url, op("get"), async (request) => {
+    app.get<{ Params: NameParams }>(url, op("keys/get"), async (request) => {
       const kv = vaultRequest(request);
       return keyBundle(kv.base, await keys.get(kv.vault, request.params.name, versionOf(request.params)));
     });
-    app.patch<{ Params: NameParams }>(url, op("update"), async (request) => {
+    app.patch<{ Params: NameParams }>(url, op("keys/update"), async (request) => {
       const kv = vaultRequest(request);
       const patch = parseKeyUpdate(request.body);
       return keyBundle(kv.base, await keys.update(kv.vault, request.params.name, versionOf(request.params), patch));
     });
   }
 
-  app.get<{ Querystring: Query }>("/keys", op("list"), async (request) => {
+  app.get<{ Querystring: Query }>("/keys", op("keys/list"), async (request) => {
     const kv = vaultRequest(request);
     return listPage(kv, "/keys", request.query, (after, max) => keys.list(kv.vault, after, max), (s) => keyItem(kv.base, kv.vault, s.latest, false));
   });
 
-  app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("list"), async (request) => {
+  app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("keys/listVersions"), async (request) => {
     const kv = vaultRequest(request);
     const name = request.params.name;
     return listPage(
@@ -66,75 +66,75 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     );
   });
 
-  app.delete<{ Params: NameParams }>("/keys/:name", op("delete"), async (request) => {
+  app.delete<{ Params: NameParams }>("/keys/:name", op("keys/delete"), async (request) => {
     const kv = vaultRequest(request);
     return deletedKeyBundle(kv.base, await keys.delete(kv.vault, request.params.name));
   });
 
-  app.get<{ Querystring: Query }>("/deletedkeys", op("list"), async (request) => {
+  app.get<{ Querystring: Query }>("/deletedkeys", op("keys/listDeleted"), async (request) => {
     const kv = vaultRequest(request);
     return listPage(kv, "/deletedkeys", request.query, (after, max) => keys.listDeleted(kv.vault, after, max), (s) => deletedKeyItem(kv.base, kv.vault, s));
   });
 
-  app.get<{ Params: NameParams }>("/deletedkeys/:name", op("get"), async (request) => {
+  app.get<{ Params: NameParams }>("/deletedkeys/:name", op("keys/getDeleted"), async (request) => {
     const kv = vaultRequest(request);
     return deletedKeyBundle(kv.base, await keys.getDeleted(kv.vault, request.params.name));
   });
 
-  app.post<{ Params: NameParams }>("/deletedkeys/:name/recover", op("recover"), async (request) => {
+  app.post<{ Params: NameParams }>("/deletedkeys/:name/recover", op("keys/recover"), async (request) => {
     const kv = vaultRequest(request);
     return keyBundle(kv.base, await keys.recover(kv.vault, request.params.name));
   });
 
-  app.delete<{ Params: NameParams }>("/deletedkeys/:name", op("purge"), async (request, reply) => {
+  app.delete<{ Params: NameParams }>("/deletedkeys/:name", op("keys/purge"), async (request, reply) => {
     const kv = vaultRequest(request);
     await keys.purge(kv.vault, request.params.name);
     return reply.code(204).send();
   });
 
-  app.post<{ Params: NameParams }>("/keys/:name/backup", op("backup"), async (request) => {
+  app.post<{ Params: NameParams }>("/keys/:name/backup", op("keys/backup"), async (request) => {
     const kv = vaultRequest(request);
     return { value: (await keys.backup(kv.vault, request.params.name)).toString("base64url") };
   });
 
-  app.post("/keys/restore", op("restore"), async (request) => {
+  app.post("/keys/restore", op("keys/restore"), async (request) => {
     const kv = vaultRequest(request);
     const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
     if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
     return keyBundle(kv.base, await keys.restore(kv.vault, blob));
   });
 
-  app.post<{ Params: NameParams }>("/keys/:name/rotate", op("rotate"), async (request) => {
+  app.post<{ Params: NameParams }>("/keys/:name/rotate", op("keys/rotate"), async (request) => {
     const kv = vaultRequest(request);
     return keyBundle(kv.base, await keys.rotate(kv.vault, request.params.name));
   });
 
-  app.get<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("getrotationpolicy"), async (request) => {
+  app.get<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("keys/getRotationPolicy"), async (request) => {
     const kv = vaultRequest(request);
     return rotationPolicyJson(kv.base, request.params.name, await keys.getRotationPolicy(kv.vault, request.params.name));
   });
 
-  app.put<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("setrotationpolicy"), async (request) => {
+  app.put<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("keys/setRotationPolicy"), async (request) => {
     const kv = vaultRequest(request);
     const policy = await keys.setRotationPolicy(kv.vault, request.params.name, parseRotationPolicy(request.body));
     return rotationPolicyJson(kv.base, request.params.name, policy);
   });
 
-  app.post("/rng", op("random"), async (request) => {
+  app.post("/rng", op("keys/random"), async (request) => {
     const count = asObject(request.body, "The request body").count;
     return { value: keys.randomBytes(typeof count === "number" ? count : Number.NaN).toString("base64url") };
   });
 
   // Secure key release and key attestation need exportable keys and an attestation service (Managed HSM).
   for (const url of ["/keys/:name/release", "/keys/:name/:version/release"]) {
-    app.post<{ Params: NameParams }>(url, op("get"), async (request) => {
+    app.post<{ Params: NameParams }>(url, op("keys/release"), async (request) => {
       const kv = vaultRequest(request);
       await keys.get(kv.vault, request.params.name, versionOf(request.params));
       throw forbidden("Operation release is not allowed on a non-exportable key: Keyhold does not support secure key release.", "KeyNotExportable");
     });
   }
   for (const url of ["/keys/:name/attestation", "/keys/:name/:version/attestation"]) {
-    app.get<{ Params: NameParams }>(url, op("get"), async (request) => {
+    app.get<{ Params: NameParams }>(url, op("keys/get"), async (request) => {
       const kv = vaultRequest(request);
       await keys.get(kv.vault, request.params.name, versionOf(request.params));
       throw badParameter("Key attestation is available only for keys held in a hardware security module; this key has none.");
@@ -143,7 +143,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // Cryptographic operations, on a named version or the latest (`/keys/k//encrypt` arrives as `/keys/k/encrypt`).
   for (const suffix of ["", "/:version"]) {
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/encrypt`, op("encrypt"), async (request) => {
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/encrypt`, op("keys/encrypt"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, value, input } = parseKeyOperation(request.body);
       const { record, output } = await keys.encrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
@@ -151,20 +151,20 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     // The operations that take an algorithm and bytes and answer with the key version and bytes.
     const bytesOperations = [
-      ["decrypt", "decrypt", keys.decrypt],
-      ["wrapkey", "wrapKey", keys.wrap],
-      ["unwrapkey", "unwrapKey", keys.unwrap],
-      ["sign", "sign", keys.sign],
+      ["decrypt", "keys/decrypt", keys.decrypt],
+      ["wrapkey", "keys/wrapKey", keys.wrap],
+      ["unwrapkey", "keys/unwrapKey", keys.unwrap],
+      ["sign", "keys/sign", keys.sign],
     ] as const;
-    for (const [path, permission, operate] of bytesOperations) {
-      app.post<{ Params: NameParams }>(`/keys/:name${suffix}/${path}`, op(permission), async (request) => {
+    for (const [path, operation, operate] of bytesOperations) {
+      app.post<{ Params: NameParams }>(`/keys/:name${suffix}/${path}`, op(operation), async (request) => {
         const kv = vaultRequest(request);
         const { alg, value, input } = parseKeyOperation(request.body);
         const result = await operate.call(keys, kv.vault, request.params.name, versionOf(request.params), alg, value, input);
         return { kid: objectId(kv.base, result.record), value: b64(result.value) };
       });
     }
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/verify`, op("verify"), async (request) => {
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/verify`, op("keys/verify"), async (request) => {
       const kv = vaultRequest(request);
       const { alg, digest, signature } = parseVerify(request.body);
       return { value: await keys.verify(kv.vault, request.params.name, versionOf(request.params), alg, digest, signature) };

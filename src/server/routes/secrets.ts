@@ -44,7 +44,7 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.get<{ Params: NameParams; Querystring: Query }>(
     "/secrets/:name/versions",
-    { config: { operation: "secrets/list" } },
+    { config: { operation: "secrets/listVersions" } },
     async (request) => {
       const kv = vaultRequest(request);
       const name = request.params.name;
@@ -63,12 +63,12 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     return deletedSecretBundle(kv.base, await secrets.delete(kv.vault, request.params.name));
   });
 
-  app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/list" } }, async (request) => {
+  app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/listDeleted" } }, async (request) => {
     const kv = vaultRequest(request);
     return listPage(kv, "/deletedsecrets", request.query, (after, max) => secrets.listDeleted(kv.vault, after, max), (s) => deletedSecretItem(kv.base, kv.vault, s));
   });
 
-  app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/get" } }, async (request) => {
+  app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/getDeleted" } }, async (request) => {
     const kv = vaultRequest(request);
     return deletedSecretBundle(kv.base, await secrets.getDeleted(kv.vault, request.params.name));
   });

@@ -55,3 +55,11 @@ export function base64urlBytes(value: unknown, field: string): Buffer {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw badParameter(`The parameter '${field}' must be base64url encoded.`);
   return Buffer.from(text, "base64url");
 }
+
+export function optionalStringArray(value: unknown, field: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw badParameter(`The parameter '${field}' must be an array of strings.`);
+  }
+  return value as string[];
+}

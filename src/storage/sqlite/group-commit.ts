@@ -14,8 +14,8 @@ interface Pending {
  *
  * Durability: the connection runs with synchronous=NORMAL, under which SQLite syncs the WAL before and the
  * database after every checkpoint but not at a commit (sqlite.org/pragma.html#pragma_synchronous). The commit's
- * sync is done here instead: `flush` (wal-sync.ts: an fdatasync of the WAL file on the thread pool) after the
- * COMMIT, and a unit's promise settles only after it. Together that is synchronous=FULL, except that the event loop keeps serving
+ * sync is done in `afterCommit` instead (the store's: an fdatasync of the WAL file on the thread pool, see
+ * wal-sync.ts), and a unit's promise settles only after it. Together that is synchronous=FULL, except that the event loop keeps serving
  * requests (and gathering the next batch) while the disk flushes. What readers see in the moment between the
  * COMMIT and the end of the flush is committed but not yet on disk; no writer has been answered for it yet.
  */
@@ -26,7 +26,8 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly flush: () => Promise<void>,
+    /** Runs after each COMMIT; the batch's units settle when it resolves, and fail if it rejects. */
+    private readonly afterCommit: () => Promise<void>,
   ) {
     // Prepared once: these run for every unit, and db.exec would parse them each time.
     this.#sql = {
@@ -75,7 +76,7 @@ export class GroupCommit {
       }
       try {
         this.#sql.commit.run();
-        await this.flush();
+        await this.afterCommit();
       } catch (error) {
         if (this.db.inTransaction) this.#sql.rollback.run();
         for (const item of batch) item.reject(error);

@@ -63,4 +63,45 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX credentials_principal ON credentials (principal_id);
   `,
+  // 2: permission models (access policies, role assignments, custom roles), certificate credentials. Vaults
+  // that exist keep working for their creators: each gets the Key Vault Administrator role on its vault.
+  `
+  ALTER TABLE vaults ADD COLUMN enable_rbac INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE credentials ADD COLUMN certificate TEXT;
+
+  CREATE TABLE access_policies (
+    vault TEXT NOT NULL COLLATE NOCASE REFERENCES vaults(name) ON DELETE CASCADE,
+    principal_id TEXT NOT NULL COLLATE NOCASE REFERENCES principals(id) ON DELETE CASCADE,
+    permissions TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (vault, principal_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE role_definitions (
+    id TEXT PRIMARY KEY COLLATE NOCASE,
+    role_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE role_assignments (
+    id TEXT PRIMARY KEY COLLATE NOCASE,
+    principal_id TEXT NOT NULL COLLATE NOCASE REFERENCES principals(id) ON DELETE CASCADE,
+    role_definition_id TEXT NOT NULL COLLATE NOCASE,
+    scope TEXT NOT NULL COLLATE NOCASE,
+    -- The vault the scope lies in (NULL for "/"), so that deleting a vault removes its assignments.
+    vault TEXT COLLATE NOCASE REFERENCES vaults(name) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (principal_id, role_definition_id, scope)
+  ) STRICT;
+  CREATE INDEX role_assignments_principal ON role_assignments (principal_id);
+
+  INSERT INTO role_assignments (id, principal_id, role_definition_id, scope, vault, created_at, created_by)
+    SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' ||
+                 substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+           p.id, '00482a5a-887f-4fb3-b363-3b7fe8e74483', '/vaults/' || lower(v.name), v.name, v.created_at, 'migration'
+    FROM vaults v JOIN principals p ON p.id = v.created_by;
+  `,
 ];

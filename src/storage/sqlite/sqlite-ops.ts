@@ -1,21 +1,7 @@
-import type {
-  CredentialRecord,
-  ObjectAttributes,
-  ObjectKind,
-  ObjectState,
-  ObjectSummary,
-  ObjectVersionRecord,
-  Page,
-  PrincipalRecord,
-  VaultRecord,
-} from "../records.js";
-import type { StoreOps } from "../store.js";
-import type { ReadCache } from "./read-cache.js";
-import type { Statements } from "./statements.js";
-
-type Row = Record<string, unknown>;
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type { StoreOps, VaultChange } from "../store.js";
+import { SqliteAccessOps } from "./sqlite-access-ops.js";
+import { type Row, json, jsonOrNull, num, text } from "./sqlite-base.js";
 
 function toVault(r: Row): VaultRecord {
   return {
@@ -23,12 +9,11 @@ function toVault(r: Row): VaultRecord {
     createdAt: Number(r.created_at),
     retentionDays: Number(r.retention_days),
     purgeProtection: r.purge_protection === 1,
+    enableRbacAuthorization: r.enable_rbac === 1,
     createdBy: String(r.created_by),
   };
 }
 
-const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
-const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 function toVersion(r: Row): ObjectVersionRecord {
   return {
@@ -65,21 +50,9 @@ const COLUMNS =
 /** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
 const VERSION_COLUMNS = COLUMNS.split(", ").map((c) => `v.${c}`).join(", ");
 const LATEST_JOIN = "objects o JOIN object_versions v ON v.vault = o.vault AND v.kind = o.kind AND v.name = o.name AND v.version = o.latest_version";
-const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 
-/**
- * The store's operations over SQLite. Reads use `read` (the reader connection, or the writer inside a
- * transaction); writes run through `write`, which the owner makes atomic and serialised.
- */
-export class SqliteOps implements StoreOps {
-  constructor(
-    protected readonly read: Statements,
-    protected readonly writer: Statements,
-    private readonly write: <T>(work: () => T) => Promise<T>,
-    /** For the reader connection only: reads inside a transaction must see its own writes. */
-    private readonly cache?: ReadCache,
-  ) {}
-
+/** The store's operations over SQLite: meta, vaults and versioned objects here; principals and access in the base. */
+export class SqliteOps extends SqliteAccessOps implements StoreOps {
   async getMeta(key: string): Promise<Buffer | undefined> {
     const row = this.read.get("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
     return row ? (row.value as Buffer) : undefined;
@@ -96,16 +69,31 @@ export class SqliteOps implements StoreOps {
     return this.write(() => {
       const info = this.writer
         .get(
-          "INSERT INTO vaults (name, created_at, retention_days, purge_protection, created_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+          `INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO NOTHING`,
         )
-        .run(v.name, v.createdAt, v.retentionDays, v.purgeProtection ? 1 : 0, v.createdBy);
+        .run(v.name, v.createdAt, v.retentionDays, v.purgeProtection ? 1 : 0, v.enableRbacAuthorization ? 1 : 0, v.createdBy);
       return info.changes === 1;
     });
   }
 
   async getVault(name: string): Promise<VaultRecord | undefined> {
-    const row = this.read.get("SELECT * FROM vaults WHERE name = ?").get(name) as Row | undefined;
-    return row ? toVault(row) : undefined;
+    return this.cached(`vault\0${name.toLowerCase()}`, () => {
+      const row = this.read.get("SELECT * FROM vaults WHERE name = ?").get(name) as Row | undefined;
+      return row ? toVault(row) : undefined;
+    });
+  }
+
+  updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined> {
+    return this.write(() => {
+      const row = this.writer
+        .get(
+          `UPDATE vaults SET enable_rbac = coalesce(?, enable_rbac), purge_protection = coalesce(?, purge_protection)
+           WHERE name = ? RETURNING *`,
+        )
+        .get(flag(change.enableRbacAuthorization), flag(change.purgeProtection), name) as Row | undefined;
+      return row ? toVault(row) : undefined;
+    });
   }
 
   async listVaults(): Promise<VaultRecord[]> {
@@ -167,9 +155,8 @@ export class SqliteOps implements StoreOps {
   }
 
   async getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
-    if (!this.cache) return this.#version(vault, kind, name, version, true);
     const key = `${vault.toLowerCase()}\0${kind}\0${name.toLowerCase()}\0${version?.toLowerCase() ?? ""}`;
-    return this.cache.get(key, () => this.#version(vault, kind, name, version, true));
+    return this.cached(key, () => this.#version(vault, kind, name, version, true));
   }
 
   #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): ObjectVersionRecord | undefined {
@@ -271,54 +258,6 @@ export class SqliteOps implements StoreOps {
       () => this.writer.get("UPDATE objects SET policy = ? WHERE vault = ? AND kind = ? AND name = ?").run(policy, vault, kind, name).changes === 1,
     );
   }
-
-  createPrincipal(p: PrincipalRecord): Promise<void> {
-    return this.write(() => {
-      this.writer
-        .get("INSERT INTO principals (id, kind, display_name, created_at) VALUES (?, ?, ?, ?)")
-        .run(p.id, p.kind, p.displayName, p.createdAt);
-    });
-  }
-
-  async getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
-    const row = this.read.get("SELECT * FROM principals WHERE id = ?").get(id) as Row | undefined;
-    return row ? toPrincipal(row) : undefined;
-  }
-
-  async listPrincipals(): Promise<PrincipalRecord[]> {
-    return (this.read.get("SELECT * FROM principals ORDER BY created_at, id").all() as Row[]).map(toPrincipal);
-  }
-
-  deletePrincipal(id: string): Promise<boolean> {
-    return this.write(() => this.writer.get("DELETE FROM principals WHERE id = ?").run(id).changes === 1);
-  }
-
-  addCredential(c: CredentialRecord): Promise<void> {
-    return this.write(() => {
-      this.writer
-        .get("INSERT INTO credentials (id, principal_id, kind, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(c.id, c.principalId, c.kind, c.hash, c.createdAt, c.expiresAt);
-    });
-  }
-
-  async listCredentials(principalId: string): Promise<CredentialRecord[]> {
-    const rows = this.read.get("SELECT * FROM credentials WHERE principal_id = ? ORDER BY created_at").all(principalId) as Row[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      principalId: String(r.principal_id),
-      kind: r.kind as CredentialRecord["kind"],
-      hash: String(r.hash),
-      createdAt: Number(r.created_at),
-      expiresAt: num(r.expires_at),
-    }));
-  }
 }
 
-function toPrincipal(r: Row): PrincipalRecord {
-  return {
-    id: String(r.id),
-    kind: r.kind as PrincipalRecord["kind"],
-    displayName: String(r.display_name),
-    createdAt: Number(r.created_at),
-  };
-}
+const flag = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);

@@ -52,11 +52,15 @@ export class SqliteStore extends SqliteOps implements Store {
 
   private constructor(writerDb: Database.Database, readerDb: Database.Database, walFile: string) {
     const wal = new WalSync(walFile);
-    const commits = new GroupCommit(writerDb, wal.flush);
-    const writer = new Statements(writerDb);
     const reader = new Statements(readerDb);
-    // The hot read (a live version, on every secret get and key operation) is remembered until a commit.
-    super(reader, writer, (work) => commits.run(async () => work()), new ReadCache(reader.get("PRAGMA data_version")));
+    // The hot reads (vault, credential, grants, live version: every request) are remembered until a commit.
+    const cache = new ReadCache(reader.get("PRAGMA data_version"));
+    const commits = new GroupCommit(writerDb, () => {
+      cache.invalidate();
+      return wal.flush();
+    });
+    const writer = new Statements(writerDb);
+    super(reader, writer, (work) => commits.run(async () => work()), cache);
     this.#writerDb = writerDb;
     this.#readerDb = readerDb;
     this.#commits = commits;

@@ -1,0 +1,68 @@
+import type { PermissionCategory } from "../storage/records.js";
+
+/**
+ * Every data-plane operation a route performs, with what authorises it in each permission model: the
+ * access-policy permission (the one the REST specification names for it) and the RBAC data action (the
+ * strings of Azure's built-in Key Vault roles). `object`: whether the operation acts on one named object, so
+ * that a role assigned at that object's scope applies.
+ */
+export interface OperationRule {
+  category: PermissionCategory;
+  permission: string;
+  dataAction: string;
+  object: boolean;
+}
+
+const KV = "Microsoft.KeyVault/vaults";
+const rule = (category: PermissionCategory, permission: string, action: string, object = true): OperationRule => ({
+  category,
+  permission,
+  dataAction: `${KV}/${action}`,
+  object,
+});
+
+export const OPERATIONS = {
+  "secrets/get": rule("secrets", "get", "secrets/getSecret/action"),
+  "secrets/list": rule("secrets", "list", "secrets/readMetadata/action", false),
+  "secrets/listVersions": rule("secrets", "list", "secrets/readMetadata/action"),
+  "secrets/set": rule("secrets", "set", "secrets/setSecret/action"),
+  "secrets/update": rule("secrets", "set", "secrets/update/action"),
+  "secrets/delete": rule("secrets", "delete", "secrets/delete"),
+  "secrets/listDeleted": rule("secrets", "list", "secrets/readMetadata/action", false),
+  "secrets/getDeleted": rule("secrets", "get", "secrets/readMetadata/action"),
+  "secrets/recover": rule("secrets", "recover", "secrets/recover/action"),
+  "secrets/purge": rule("secrets", "purge", "secrets/purge/action"),
+  "secrets/backup": rule("secrets", "backup", "secrets/backup/action"),
+  "secrets/restore": rule("secrets", "restore", "secrets/restore/action", false),
+
+  "keys/create": rule("keys", "create", "keys/create/action"),
+  "keys/import": rule("keys", "import", "keys/import/action"),
+  "keys/get": rule("keys", "get", "keys/read"),
+  "keys/update": rule("keys", "update", "keys/update/action"),
+  "keys/list": rule("keys", "list", "keys/read", false),
+  "keys/listVersions": rule("keys", "list", "keys/read"),
+  "keys/delete": rule("keys", "delete", "keys/delete"),
+  "keys/listDeleted": rule("keys", "list", "keys/read", false),
+  "keys/getDeleted": rule("keys", "get", "keys/read"),
+  "keys/recover": rule("keys", "recover", "keys/recover/action"),
+  "keys/purge": rule("keys", "purge", "keys/purge/action"),
+  "keys/backup": rule("keys", "backup", "keys/backup/action"),
+  "keys/restore": rule("keys", "restore", "keys/restore/action", false),
+  "keys/encrypt": rule("keys", "encrypt", "keys/encrypt/action"),
+  "keys/decrypt": rule("keys", "decrypt", "keys/decrypt/action"),
+  "keys/wrapKey": rule("keys", "wrapKey", "keys/wrap/action"),
+  "keys/unwrapKey": rule("keys", "unwrapKey", "keys/unwrap/action"),
+  "keys/sign": rule("keys", "sign", "keys/sign/action"),
+  "keys/verify": rule("keys", "verify", "keys/verify/action"),
+  "keys/release": rule("keys", "release", "keys/release/action"),
+  "keys/rotate": rule("keys", "rotate", "keys/rotate/action"),
+  "keys/getRotationPolicy": rule("keys", "getrotationpolicy", "keyrotationpolicies/read"),
+  "keys/setRotationPolicy": rule("keys", "setrotationpolicy", "keyrotationpolicies/write"),
+  // Random bytes touch no key; anyone who may read the vault's keys may ask for them.
+  "keys/random": rule("keys", "get", "keys/read", false),
+} as const satisfies Record<string, OperationRule>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+/** The collection an operation's object lives in, for its scope: `/vaults/V/secrets/NAME`. */
+export const collectionOf = (operation: Operation): string => OPERATIONS[operation].category;

@@ -1,0 +1,28 @@
+import type { ReadCache } from "./read-cache.js";
+import type { Statements } from "./statements.js";
+
+export type Row = Record<string, unknown>;
+
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+
+/**
+ * What every part of the SQLite adapter shares. Reads use `read` (the reader connection, or the writer inside a
+ * transaction); writes run through `write`, which the owner makes atomic and serialised.
+ */
+export abstract class SqliteBase {
+  constructor(
+    protected readonly read: Statements,
+    protected readonly writer: Statements,
+    protected readonly write: <T>(work: () => T) => Promise<T>,
+    /** For the reader connection only: reads inside a transaction must see its own writes. */
+    protected readonly cache?: ReadCache,
+  ) {}
+
+  /** A read remembered until the next commit (reader connection), or done at once (inside a transaction). */
+  protected cached<T>(key: string, load: () => T): T {
+    return this.cache ? this.cache.get(key, load) : load();
+  }
+}
