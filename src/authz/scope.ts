@@ -2,7 +2,7 @@
  * Role assignment scopes: `/` (the whole server), `/vaults/NAME`, or one object,
  * `/vaults/NAME/{secrets|keys|certificates}/OBJECT`. Compared without regard to case, as Azure compares them.
  */
-const SCOPE = /^\/(?:vaults\/([0-9a-zA-Z-]{3,24})(?:\/(secrets|keys|certificates)\/([0-9a-zA-Z-]{1,127}))?)?$/;
+const SCOPE = /^\/(?:vaults\/([0-9a-zA-Z-]{3,24})(?:\/(secrets|keys|certificates)\/([0-9a-zA-Z-]{1,127}))?)?$/i;
 
 export interface ParsedScope {
   vault: string | null;

@@ -15,6 +15,7 @@ import {
   versionRecord,
   watch,
 } from "./store-contract-fixtures.js";
+import { accessContract } from "./store-contract-access.js";
 import { secretContract } from "./store-contract-secrets.js";
 
 /**
@@ -27,6 +28,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     metaAndVaultContract(store);
     secretContract(store);
     principalContract(store);
+    accessContract(store);
     transactionContract(store);
   });
 }
