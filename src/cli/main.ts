@@ -1,6 +1,8 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
+import { registerAccessCommands } from "./access-commands.js";
 import { CliError } from "./keyhold-client.js";
+import { registerPrincipalCommands } from "./principal-commands.js";
 import { registerServerCommands } from "./server-commands.js";
 import { registerVaultCommands } from "./vault-commands.js";
 
@@ -10,6 +12,8 @@ async function runCli(): Promise<void> {
     .showHelpAfterError();
   registerServerCommands(program);
   registerVaultCommands(program);
+  registerPrincipalCommands(program);
+  registerAccessCommands(program);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

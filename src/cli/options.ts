@@ -11,3 +11,20 @@ export function parseInteger(value: string): number {
   if (!Number.isInteger(n)) throw new InvalidArgumentError("must be an integer");
   return n;
 }
+
+/** `true` or `false`, as az takes booleans (`--enable-rbac-authorization false`). */
+export function parseBoolean(value: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw new InvalidArgumentError("must be true or false");
+}
+
+export function parsePositiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
+  return n;
+}
+
+export const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};

@@ -1,10 +1,6 @@
 import type { Command } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
-import { parseInteger } from "./options.js";
-
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+import { parseBoolean, parseInteger, print } from "./options.js";
 const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(name)}`;
 
 export function registerVaultCommands(program: Command): void {
@@ -15,13 +11,34 @@ export function registerVaultCommands(program: Command): void {
     .description("Create a vault")
     .requiredOption("--name <name>", "vault name: 3-24 characters, letters, digits and dashes")
     .option("--retention-days <days>", "soft-delete retention, 7-90 days", parseInteger)
-    .option("--enable-purge-protection", "refuse purges until retention ends (cannot be turned off)")
-    .addHelpText("after", "\nExample:\n  keyhold vault create --name my-vault --retention-days 30")
-    .action(async (o: { name: string; retentionDays?: number; enablePurgeProtection?: boolean }) => {
+    .option("--enable-purge-protection [bool]", "refuse purges until retention ends (cannot be turned off)", parseBoolean)
+    .option("--enable-rbac-authorization <bool>", "permission model: role assignments (true, the default) or access policies (false)", parseBoolean)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold vault create --name my-vault --retention-days 30\n  keyhold vault create --name legacy-vault --enable-rbac-authorization false",
+    )
+    .action(async (o: { name: string; retentionDays?: number; enablePurgeProtection?: boolean; enableRbacAuthorization?: boolean }) => {
       print(
         await new KeyholdClient().call("PUT", path(o.name), {
           ...(o.retentionDays !== undefined && { softDeleteRetentionInDays: o.retentionDays }),
-          ...(o.enablePurgeProtection && { enablePurgeProtection: true }),
+          ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
+          ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
+        }),
+      );
+    });
+
+  vault
+    .command("update")
+    .description("Change a vault's permission model, or turn purge protection on")
+    .requiredOption("--name <name>", "vault name")
+    .option("--enable-purge-protection [bool]", "turn purge protection on (it cannot be turned off)", parseBoolean)
+    .option("--enable-rbac-authorization <bool>", "role assignments (true) or access policies (false)", parseBoolean)
+    .addHelpText("after", "\nExample:\n  keyhold vault update --name my-vault --enable-rbac-authorization false")
+    .action(async (o: { name: string; enablePurgeProtection?: boolean; enableRbacAuthorization?: boolean }) => {
+      print(
+        await new KeyholdClient().call("PATCH", path(o.name), {
+          ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
+          ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
         }),
       );
     });
