@@ -20,12 +20,11 @@ export class EnvelopeError extends Error {
   }
 }
 
-function seal(key: Buffer, plaintext: Buffer, aad: Buffer): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
-  const iv = randomBytes(IV);
+function seal(key: Buffer, iv: Buffer, plaintext: Buffer, aad: Buffer): { ciphertext: Buffer; tag: Buffer } {
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { iv, ciphertext, tag: cipher.getAuthTag() };
+  return { ciphertext, tag: cipher.getAuthTag() };
 }
 
 function open(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): Buffer {
@@ -55,19 +54,15 @@ export class Envelope {
 
   seal(plaintext: Buffer, context: string): Buffer {
     const aad = Buffer.from(context, "utf8");
-    const dek = randomBytes(DEK);
-    const wrapped = seal(this.#masterKey, dek, aad);
-    const sealed = seal(dek, plaintext, aad);
+    // One draw from the CSPRNG for the data key and both IVs (each call has a fixed cost on the hot write path).
+    const random = randomBytes(DEK + IV + IV);
+    const dek = random.subarray(0, DEK);
+    const dekIv = random.subarray(DEK, DEK + IV);
+    const iv = random.subarray(DEK + IV);
+    const wrapped = seal(this.#masterKey, dekIv, dek, aad);
+    const sealed = seal(dek, iv, plaintext, aad);
     dek.fill(0);
-    return Buffer.concat([
-      Buffer.of(FORMAT_V1),
-      wrapped.iv,
-      wrapped.ciphertext,
-      wrapped.tag,
-      sealed.iv,
-      sealed.tag,
-      sealed.ciphertext,
-    ]);
+    return Buffer.concat([Buffer.of(FORMAT_V1), dekIv, wrapped.ciphertext, wrapped.tag, iv, sealed.tag, sealed.ciphertext]);
   }
 
   open(record: Buffer, context: string): Buffer {
@@ -100,8 +95,9 @@ export class Envelope {
 
 /** Authenticated encryption of a blob under a derived key: 12 iv | 16 tag | ciphertext. */
 export function sealWithKey(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const s = seal(key, plaintext, Buffer.from(aad, "utf8"));
-  return Buffer.concat([s.iv, s.tag, s.ciphertext]);
+  const iv = randomBytes(IV);
+  const s = seal(key, iv, plaintext, Buffer.from(aad, "utf8"));
+  return Buffer.concat([iv, s.tag, s.ciphertext]);
 }
 
 export function openWithKey(key: Buffer, blob: Buffer, aad: string): Buffer {

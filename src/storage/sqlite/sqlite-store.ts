@@ -66,7 +66,9 @@ export class SqliteStore extends SqliteOps implements Store {
     this.#commits = commits;
     this.#wal = wal;
     // Inside a unit, each operation gets its own savepoint too, so it is atomic on its own.
-    this.#tx = new SqliteOps(writer, writer, async (w) => writerDb.transaction(w)());
+    // Made once: better-sqlite3 turns it into SAVEPOINT/RELEASE when called inside the batch's transaction.
+    const atomically = writerDb.transaction((work: () => unknown) => work());
+    this.#tx = new SqliteOps(writer, writer, async <T>(w: () => T) => atomically(w) as T);
   }
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
