@@ -14,7 +14,7 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
 
 /**
  * `npm run bench`: issue 4's measurements of a real `keyhold dev` server against the machine's own ceilings,
- * printed as a table and written to bench/results/latest.json. Exits 1 if any load saw socket errors, timeouts
+ * printed as a table and written to bench/results/latest.json (workers-N.json with BENCH_WORKERS=N). Exits 1 if any load saw socket errors, timeouts
  * or non-2xx answers; a missed target is only reported.
  *
  * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
@@ -29,7 +29,8 @@ const CONNECTIONS = [32, 128] as const;
 const PAGE_SAMPLES = 200;
 const COLD_STARTS = 3;
 const VAULT = "keyhold-dev";
-const RESULTS_FILE = join(PROJECT_ROOT, "bench/results/latest.json");
+/** A run with workers writes its own file, so that it never replaces the single-process figures. */
+const RESULTS_FILE = join(PROJECT_ROOT, `bench/results/${WORKERS ? `workers-${WORKERS}` : "latest"}.json`);
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);

@@ -3,45 +3,45 @@ import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseInteger, print } from "./options.js";
 const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(name)}`;
 
+interface VaultSettings {
+  enablePurgeProtection?: boolean;
+  enableRbacAuthorization?: boolean;
+}
+
+/** The settings `create` and `update` share, as options and as the body's fields. */
+function withSettings(command: Command): Command {
+  return command
+    .option("--enable-purge-protection [bool]", "refuse purges until retention ends (cannot be turned off)", parseBoolean)
+    .option("--enable-rbac-authorization <bool>", "permission model: role assignments (true, the default) or access policies (false)", parseBoolean);
+}
+
+const settings = (o: VaultSettings) => ({
+  ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
+  ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
+});
+
 export function registerVaultCommands(program: Command): void {
   const vault = program.command("vault").description("Manage vaults (like `az keyvault`)");
 
-  vault
-    .command("create")
-    .description("Create a vault")
-    .requiredOption("--name <name>", "vault name: 3-24 characters, letters, digits and dashes")
-    .option("--retention-days <days>", "soft-delete retention, 7-90 days", parseInteger)
-    .option("--enable-purge-protection [bool]", "refuse purges until retention ends (cannot be turned off)", parseBoolean)
-    .option("--enable-rbac-authorization <bool>", "permission model: role assignments (true, the default) or access policies (false)", parseBoolean)
+  withSettings(
+    vault
+      .command("create")
+      .description("Create a vault")
+      .requiredOption("--name <name>", "vault name: 3-24 characters, letters, digits and dashes")
+      .option("--retention-days <days>", "soft-delete retention, 7-90 days", parseInteger),
+  )
     .addHelpText(
       "after",
       "\nExamples:\n  keyhold vault create --name my-vault --retention-days 30\n  keyhold vault create --name legacy-vault --enable-rbac-authorization false",
     )
-    .action(async (o: { name: string; retentionDays?: number; enablePurgeProtection?: boolean; enableRbacAuthorization?: boolean }) => {
-      print(
-        await new KeyholdClient().call("PUT", path(o.name), {
-          ...(o.retentionDays !== undefined && { softDeleteRetentionInDays: o.retentionDays }),
-          ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
-          ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
-        }),
-      );
+    .action(async (o: VaultSettings & { name: string; retentionDays?: number }) => {
+      const body = { ...(o.retentionDays !== undefined && { softDeleteRetentionInDays: o.retentionDays }), ...settings(o) };
+      print(await new KeyholdClient().call("PUT", path(o.name), body));
     });
 
-  vault
-    .command("update")
-    .description("Change a vault's permission model, or turn purge protection on")
-    .requiredOption("--name <name>", "vault name")
-    .option("--enable-purge-protection [bool]", "turn purge protection on (it cannot be turned off)", parseBoolean)
-    .option("--enable-rbac-authorization <bool>", "role assignments (true) or access policies (false)", parseBoolean)
+  withSettings(vault.command("update").description("Change a vault's permission model, or turn purge protection on").requiredOption("--name <name>", "vault name"))
     .addHelpText("after", "\nExample:\n  keyhold vault update --name my-vault --enable-rbac-authorization false")
-    .action(async (o: { name: string; enablePurgeProtection?: boolean; enableRbacAuthorization?: boolean }) => {
-      print(
-        await new KeyholdClient().call("PATCH", path(o.name), {
-          ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
-          ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
-        }),
-      );
-    });
+    .action(async (o: VaultSettings & { name: string }) => print(await new KeyholdClient().call("PATCH", path(o.name), settings(o))));
 
   vault
     .command("list")
