@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
-import { print } from "./options.js";
+import { print } from "./output.js";
 
 type Permissions = Record<"keys" | "secrets" | "certificates", string[]>;
 const policyPath = (vault: string, principal?: string): string =>

@@ -72,24 +72,60 @@ function challengeResource(header: string | string[] | undefined): string {
   return match[1]!;
 }
 
+/** The Key Vault API version the CLI speaks. */
+export const API_VERSION = "2025-07-01";
+
 export class KeyholdClient {
   #token: string | null = null;
+  /** The vault resource from the server's challenge, e.g. https://vault.azure.net: vaults are NAME.<its host>. */
+  #resource: string | null = null;
   readonly #baseUrl: string;
 
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
     this.#baseUrl = need(env, "KEYHOLD_URL").replace(/\/$/, "");
   }
 
-  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+  /** A call to Keyhold's admin API (or any path of the server's own host). */
+  call(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.#call(method, path, body, null);
+  }
+
+  /**
+   * A call to one vault's API: sent to KEYHOLD_URL's address with the vault's host name (`NAME.<vault domain>`,
+   * the domain learnt from the challenge), which the server routes by and TLS names (SNI), and the api-version.
+   */
+  async vaultCall(vaultName: string, method: string, path: string, body?: unknown): Promise<unknown> {
+    if (!this.#resource) await this.#call("GET", "/keyhold/vaults", undefined, null).catch(() => undefined);
+    if (!this.#resource) throw new CliError("Unauthorized", "the server sent no challenge naming its vault domain");
+    const host = `${vaultName}.${new URL(this.#resource).host}`;
+    const withVersion = path.includes("api-version=") ? path : `${path}${path.includes("?") ? "&" : "?"}api-version=${API_VERSION}`;
+    return this.#call(method, withVersion, body, host);
+  }
+
+  /** Every item of a paged vault listing, following `nextLink` (which names the vault's host and the api-version). */
+  async vaultList(vaultName: string, path: string): Promise<unknown[]> {
+    const items: unknown[] = [];
+    let next: string | null = path;
+    while (next) {
+      const page = (await this.vaultCall(vaultName, "GET", next)) as { value?: unknown[]; nextLink?: string | null };
+      items.push(...(page.value ?? []));
+      next = page.nextLink ? new URL(page.nextLink).pathname + new URL(page.nextLink).search : null;
+    }
+    return items;
+  }
+
+  async #call(method: string, path: string, body: unknown, host: string | null): Promise<unknown> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers = (): Record<string, string> => ({
       accept: "application/json",
+      ...(host && { host }),
       ...(payload !== undefined && { "content-type": "application/json" }),
       ...(this.#token && { authorization: `Bearer ${this.#token}` }),
     });
     let res = await send(method, this.#baseUrl + path, headers(), payload);
     if (res.status === 401 && !this.#token) {
-      this.#token = await acquireToken(this.env, challengeResource(res.headers["www-authenticate"]));
+      this.#resource = challengeResource(res.headers["www-authenticate"]);
+      this.#token = await acquireToken(this.env, this.#resource);
       res = await send(method, this.#baseUrl + path, headers(), payload);
     }
     const json = res.body ? (JSON.parse(res.body) as unknown) : null;

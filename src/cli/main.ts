@@ -1,24 +1,41 @@
 import cluster from "node:cluster";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
+import { withHint } from "./error-hints.js";
 import { CliError } from "./keyhold-client.js";
+import { OUTPUT_FORMATS, type OutputFormat, setOutput } from "./output.js";
+import { registerKeyCommands } from "./key-commands.js";
 import { registerPrincipalCommands } from "./principal-commands.js";
+import { registerRunCommand } from "./run-command.js";
+import { registerSecretCommands } from "./secret-commands.js";
 import { registerServerCommands } from "./server-commands.js";
 import { registerVaultCommands } from "./vault-commands.js";
 
 async function runCli(): Promise<void> {
   const program = new Command("keyhold")
     .description("Keyhold: a self-hosted key and secret vault that speaks the Azure Key Vault REST API")
-    .showHelpAfterError();
+    .addOption(new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default("json"))
+    .option("--query <jmespath>", "a JMESPath expression applied to the result, as az's --query")
+    .option("--debug", "print the stack of an error")
+    .showHelpAfterError()
+    .hook("preAction", (_program, action) => {
+      const o = action.optsWithGlobals() as { output: OutputFormat; query?: string };
+      setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });
+    });
   registerServerCommands(program);
   registerVaultCommands(program);
+  registerSecretCommands(program);
+  registerKeyCommands(program);
+  registerRunCommand(program);
   registerPrincipalCommands(program);
   registerAccessCommands(program);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
-    const message = error instanceof CliError ? `(${error.code}) ${error.message}` : error instanceof Error ? error.message : String(error);
+    // One line, never a stack trace unless --debug.
+    const message = error instanceof CliError ? `(${error.code}) ${withHint(error.code, error.message)}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`ERROR: ${message}\n`);
+    if (program.opts().debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }
 }

@@ -25,6 +25,20 @@ export function parsePositiveInteger(value: string): number {
   return n;
 }
 
-export const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+/** `--tags a=b c=d` (as az takes them) as a tag object. */
+export function parseTags(values: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf("=");
+    if (eq <= 0) throw new InvalidArgumentError(`tags are KEY=VALUE, not '${value}'`);
+    tags[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return tags;
+}
+
+/** An ISO 8601 date-time (`2027-01-31T00:00:00Z`) as epoch seconds, as the API takes `exp` and `nbf`. */
+export function parseDateTime(value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError("must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z");
+  return Math.floor(ms / 1000);
+}

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
-import { parsePositiveInteger, print } from "./options.js";
+import { parsePositiveInteger } from "./options.js";
+import { print } from "./output.js";
 
 const principalPath = (id: string): string => `/keyhold/principals/${encodeURIComponent(id)}`;
 const DAY = 86_400;

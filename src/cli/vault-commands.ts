@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
-import { parseBoolean, parseInteger, print } from "./options.js";
+import { parseBoolean, parseInteger } from "./options.js";
+import { print } from "./output.js";
 const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(name)}`;
 
 interface VaultSettings {
