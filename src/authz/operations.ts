@@ -34,6 +34,8 @@ export const OPERATIONS = {
   "secrets/purge": rule("secrets", "purge", "secrets/purge/action"),
   "secrets/backup": rule("secrets", "backup", "secrets/backup/action"),
   "secrets/restore": rule("secrets", "restore", "secrets/restore/action", false),
+  // Keyhold's extension: many secrets in one transaction (`keyhold secret import`); `set` on the whole vault.
+  "secrets/import": rule("secrets", "set", "secrets/setSecret/action", false),
 
   "keys/create": rule("keys", "create", "keys/create/action"),
   "keys/import": rule("keys", "import", "keys/import/action"),

@@ -10,6 +10,9 @@ export class CliError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** For an error answer of the server: its HTTP status and Azure's inner error code. */
+    readonly statusCode?: number,
+    readonly innerCode?: string,
   ) {
     super(message);
     this.name = "CliError";
@@ -130,8 +133,8 @@ export class KeyholdClient {
     }
     const json = res.body ? (JSON.parse(res.body) as unknown) : null;
     if (res.status >= 400) {
-      const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new CliError(error?.code ?? `HTTP${res.status}`, error?.message ?? `request failed with status ${res.status}`);
+      const error = (json as { error?: { code?: string; message?: string; innererror?: { code?: string } } } | null)?.error;
+      throw new CliError(error?.code ?? `HTTP${res.status}`, error?.message ?? `request failed with status ${res.status}`, res.status, error?.innererror?.code);
     }
     return json;
   }

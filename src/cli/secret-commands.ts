@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
 import { print } from "./output.js";
+import { registerSecretTransferCommands } from "./secret-transfer-commands.js";
 
 type Encoding = "utf-8" | "ascii" | "base64" | "hex";
 const ENCODINGS: readonly Encoding[] = ["utf-8", "ascii", "base64", "hex"];
@@ -130,6 +131,8 @@ export function registerSecretCommands(program: Command): void {
     .action(async (o: { vaultName: string; file: string }) =>
       print(await client().vaultCall(o.vaultName, "POST", "/secrets/restore", { value: readFileSync(o.file).toString("base64url") })),
     );
+
+  registerSecretTransferCommands(secret);
 
   target(secret.command("download").description("Write a secret's value to a file (0600)"), true)
     .requiredOption("-f, --file <file>", "where to write the value")

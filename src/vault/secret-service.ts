@@ -37,12 +37,16 @@ export class SecretService {
     this.#objects = new VersionedObjects(deps.store, deps.envelope, "secret", deps.now);
   }
 
-  async set(vault: VaultRecord, name: string, input: SecretInput): Promise<SecretView> {
+  #check(name: string, input: SecretInput): void {
     checkObjectName("secret", name);
     if (Buffer.byteLength(input.value, "utf8") > SECRET_VALUE_MAX_BYTES) {
       throw badParameter(`The secret value exceeds the maximum size of ${SECRET_VALUE_MAX_BYTES} bytes.`);
     }
     checkAttributes(input);
+  }
+
+  async set(vault: VaultRecord, name: string, input: SecretInput): Promise<SecretView> {
+    this.#check(name, input);
     const { value, ...attributes } = input;
     const record = await this.#objects.create(vault, name, {
       ...attributes,
@@ -51,6 +55,24 @@ export class SecretService {
       content: Buffer.from(value, "utf8"),
     });
     return { vault, record, value };
+  }
+
+  /**
+   * Sets many secrets in one transaction (Keyhold's extension behind `keyhold secret import`): every input is
+   * checked before anything is written, and if one write is refused (a soft-deleted name) none stays.
+   */
+  async importMany(vault: VaultRecord, inputs: readonly (SecretInput & { name: string })[]): Promise<SecretView[]> {
+    const names = new Set<string>();
+    for (const input of inputs) {
+      this.#check(input.name, input);
+      if (names.has(input.name.toLowerCase())) throw badParameter(`The secret '${input.name}' appears twice in the import.`);
+      names.add(input.name.toLowerCase());
+    }
+    const records = await this.#objects.createMany(
+      vault,
+      inputs.map(({ name, value, ...attributes }) => ({ name, input: { ...attributes, keyOps: null, publicData: null, content: Buffer.from(value, "utf8") } })),
+    );
+    return records.map((record) => ({ vault, record }));
   }
 
   /** Azure returns expired and not-yet-valid secrets; only a disabled version is refused. */

@@ -87,6 +87,15 @@ export class VersionedObjects {
     return this.store.transaction((tx) => this.addVersion(tx, vault, name, input));
   }
 
+  /** New versions of several objects, all in one transaction: all are written, or none. */
+  createMany(vault: VaultRecord, items: readonly { name: string; input: NewVersion }[]): Promise<ObjectVersionRecord[]> {
+    return this.store.transaction(async (tx) => {
+      const records: ObjectVersionRecord[] = [];
+      for (const { name, input } of items) records.push(await this.addVersion(tx, vault, name, input));
+      return records;
+    });
+  }
+
   /** A version of an object that is not soft-deleted, or 404. */
   async live(vault: VaultRecord, name: string, version: string | null): Promise<ObjectVersionRecord> {
     const record = await this.store.getLiveObjectVersion(vault.name, this.kind, name, version);

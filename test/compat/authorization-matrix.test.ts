@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { CryptographyClient, type KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { OPERATIONS, type Operation } from "../../src/authz/operations.js";
+import { KeyholdClient } from "../../src/cli/keyhold-client.js";
 import { PERMISSIONS } from "../../src/authz/permissions.js";
 import { adminApi, newPrincipal, type TestPrincipal } from "../support/admin-api.js";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
@@ -17,6 +18,9 @@ import { SecretClient as AdminSecretClient } from "@azure/keyvault-secrets";
  * (a custom role holding exactly the operation's data action, or every data action but that one).
  */
 interface Clients {
+  /** Keyhold's own client (the CLI's), for Keyhold's extensions the SDK does not know. */
+  cli: KeyholdClient;
+  vault: string;
   secrets: SecretClient;
   keys: KeyClient;
   crypto: (keyId: string) => CryptographyClient;
@@ -58,6 +62,7 @@ const CASES: Partial<Record<Operation, Case>> = {
   "secrets/recover": { setup: deletedSecret, act: async (t, n) => (await t.secrets.beginRecoverDeletedSecret(n)).pollUntilDone() },
   "secrets/purge": { setup: deletedSecret, act: (t, n) => t.secrets.purgeDeletedSecret(n) },
   "secrets/backup": { setup: secret, act: (t, n) => t.secrets.backupSecret(n) },
+  "secrets/import": { act: (t, n) => t.cli.vaultCall(t.vault, "POST", "/secrets/import", { secrets: [{ name: n, value: "v" }] }) },
   "secrets/restore": {
     setup: async (a, n) => {
       await secret(a, n);
@@ -129,7 +134,10 @@ const NOT_SUPPORTED: Operation[] = ["keys/release"];
 function clients(server: DevServer, vault: string, principal: TestPrincipal | null): Clients {
   const credential = principal?.credential ?? devCredential(server);
   const url = `https://${vault}.vault.azure.net`;
+  const env = principal ? { ...server.env, AZURE_CLIENT_ID: principal.clientId, AZURE_CLIENT_SECRET: principal.clientSecret } : server.env;
   return {
+    cli: new KeyholdClient(env),
+    vault,
     secrets: principal ? principal.secrets(vault) : new AdminSecretClient(url, credential, viaDevProxy(server)),
     keys: principal ? principal.keys(vault) : new AdminKeyClient(url, credential, viaDevProxy(server)),
     crypto: (keyId) => new CryptographyClient(keyId, credential, viaDevProxy(server)),
@@ -141,7 +149,7 @@ async function expectForbidden(run: Promise<unknown>, innerCode: string, label: 
     assert.equal(error.statusCode, 403, `${label}: ${error.message}`);
     assert.equal(error.code, "Forbidden", label);
     // The SDK deserialises Azure's `innererror` as `innerError`; its pager drops the body (raw check below).
-    if (!/^Pagination failed/.test(error.message)) assert.equal(error.details?.error?.innerError?.code, innerCode, label);
+    if (!/^Pagination failed/.test(error.message)) assert.equal(error.innerCode ?? error.details?.error?.innerError?.code, innerCode, label);
     return true;
   });
 }

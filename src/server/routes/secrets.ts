@@ -4,7 +4,7 @@ import { checkObjectName } from "../../vault/limits.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
 import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
-import { base64urlBytes, asObject } from "../wire/parse.js";
+import { base64urlBytes, asObject, requiredString } from "../wire/parse.js";
 import {
   deletedSecretBundle,
   deletedSecretItem,
@@ -96,6 +96,17 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     const kv = vaultRequest(request);
     const blob = await secrets.backup(kv.vault, request.params.name);
     return { value: blob.toString("base64url") };
+  });
+
+  // Keyhold's extension (there is no POST /secrets/{name} in Azure's API, as with /secrets/restore): many secrets
+  // in one transaction, for `keyhold secret import`. Answers with the new versions' items, never values.
+  app.post("/secrets/import", { config: { operation: "secrets/import" } }, async (request) => {
+    const kv = vaultRequest(request);
+    const list = asObject(request.body, "The request body").secrets;
+    if (!Array.isArray(list) || list.length === 0) throw badParameter("The parameter 'secrets' must be a non-empty array.");
+    const inputs = list.map((item, i) => ({ ...parseSecretSet(item), name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`) }));
+    const views = await secrets.importMany(kv.vault, inputs);
+    return { value: views.map((v) => secretItem(kv.base, kv.vault, v.record, true)) };
   });
 
   app.post("/secrets/restore", { config: { operation: "secrets/restore" } }, async (request) => {
