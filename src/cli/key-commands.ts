@@ -79,7 +79,9 @@ export function registerKeyCommands(program: Command): void {
     .action(async (o: Target & Attributes & { pemFile?: string; jwkFile?: string; hsm?: boolean }) => {
       if ((o.pemFile === undefined) === (o.jwkFile === undefined)) throw new Error("give exactly one of --pem-file and --jwk-file");
       const jwk = o.pemFile ? pemToJwk(o.pemFile) : (JSON.parse(readFileSync(o.jwkFile!, "utf8")) as Record<string, unknown>);
-      print(await call(o, "PUT", "", { key: jwk, ...(o.hsm && { hsm: true }), ...attributesBody(o) }));
+      // On import the permitted operations travel inside the JWK (key_ops), not beside it.
+      const { key_ops: _ops, ...rest } = attributesBody(o);
+      print(await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...rest }));
     });
 
   target(key.command("show").description("Show a key (its public part)"), true).action(async (o: Target) => print(await call(o, "GET")));

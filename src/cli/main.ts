@@ -17,7 +17,10 @@ async function runCli(): Promise<void> {
     .addOption(new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default("json"))
     .option("--query <jmespath>", "a JMESPath expression applied to the result, as az's --query")
     .option("--debug", "print the stack of an error")
-    .showHelpAfterError()
+    // Usage errors are one line too, with the way to the help.
+    .configureOutput({
+      outputError: (text, write) => write(`ERROR: (BadArgument) ${text.replace(/^error: /, "").replace(/\s+/g, " ").trim()} Hint: add --help for the command's options and examples.\n`),
+    })
     .hook("preAction", (_program, action) => {
       const o = action.optsWithGlobals() as { output: OutputFormat; query?: string };
       setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });

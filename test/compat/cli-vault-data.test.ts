@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash, createVerify, generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { CLI, type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
+
+/** Issue 6: the secret, key and run commands as child processes against a live server (dev.env only). */
+describe("keyhold secret, key and run commands", () => {
+  let server: DevServer;
+  let work: string;
+  let vault: string;
+  before(async () => {
+    server = await startDevServer();
+    vault = server.env.KEY_VAULT_NAME!;
+    work = mkdtempSync(join(testRoot(), "cli-work-"));
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const keyhold = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH!, ...server.env, HTTPS_PROXY: "", https_proxy: "" }, encoding: "utf8" });
+  /** Runs a command that must succeed; its stdout parsed as JSON (or null when empty). */
+  const ok = (args: string[]): any => {
+    const r = keyhold(args);
+    assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim() ? JSON.parse(r.stdout) : null;
+  };
+  const fails = (args: string[], code: RegExp) => {
+    const r = keyhold(args);
+    assert.equal(r.status, 1, `keyhold ${args.join(" ")} should fail`);
+    assert.match(r.stderr, code);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line, no stack: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+  };
+  const v = ["--vault-name"];
+
+  it("sets, shows, lists, updates, deletes, recovers and purges secrets, printing the REST shapes", () => {
+    const set = ok(["secret", "set", ...v, vault, "--name", "cli-s", "--value", "one", "--tags", "env=dev", "--content-type", "text/plain"]);
+    assert.equal(set.value, "one");
+    assert.deepEqual(set.tags, { env: "dev" });
+    const second = ok(["secret", "set", ...v, vault, "-n", "cli-s", "--value", "two", "--expires", "2030-01-01T00:00:00Z"]);
+    assert.equal(second.attributes.exp, 1_893_456_000);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-s"]).value, "two");
+    const firstVersion = set.id.split("/").pop();
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-s", "--version", firstVersion]).value, "one");
+    assert.ok(ok(["secret", "list", ...v, vault]).some((s: any) => s.id.endsWith("/secrets/cli-s")));
+    assert.equal(ok(["secret", "list-versions", ...v, vault, "-n", "cli-s"]).length, 2);
+    assert.equal(ok(["secret", "update", ...v, vault, "-n", "cli-s", "--enabled", "false"]).attributes.enabled, false);
+    fails(["secret", "show", ...v, vault, "-n", "cli-s"], /^ERROR: \(Forbidden\) .*disabled/);
+    ok(["secret", "update", ...v, vault, "-n", "cli-s", "--enabled", "true"]);
+
+    assert.ok(ok(["secret", "delete", ...v, vault, "-n", "cli-s"]).recoveryId);
+    assert.ok(ok(["secret", "list-deleted", ...v, vault]).some((s: any) => s.recoveryId.endsWith("/deletedsecrets/cli-s")));
+    assert.ok(ok(["secret", "show-deleted", ...v, vault, "-n", "cli-s"]).scheduledPurgeDate);
+    assert.equal(ok(["secret", "recover", ...v, vault, "-n", "cli-s"]).value, undefined);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-s"]).value, "two");
+    ok(["secret", "delete", ...v, vault, "-n", "cli-s"]);
+    assert.equal(ok(["secret", "purge", ...v, vault, "-n", "cli-s"]), null);
+    fails(["secret", "show-deleted", ...v, vault, "-n", "cli-s"], /^ERROR: \(SecretNotFound\)/);
+  });
+
+  it("backs up, restores, downloads and reads values from files with an encoding", () => {
+    const binary = randomBytes(64);
+    writeFileSync(join(work, "blob.bin"), binary);
+    ok(["secret", "set", ...v, vault, "-n", "cli-file", "--file", "blob.bin", "--encoding", "base64"]);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-file"]).value, binary.toString("base64"));
+    ok(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin", "--encoding", "base64"]);
+    assert.deepEqual(readFileSync(join(work, "back.bin")), binary);
+
+    ok(["secret", "backup", ...v, vault, "-n", "cli-file", "--file", "cli-file.backup"]);
+    ok(["secret", "delete", ...v, vault, "-n", "cli-file"]);
+    ok(["secret", "purge", ...v, vault, "-n", "cli-file"]);
+    assert.equal(ok(["secret", "restore", ...v, vault, "--file", "cli-file.backup"]).id.split("/")[4], "cli-file");
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-file"]).value, binary.toString("base64"));
+  });
+
+  it("prints table, tsv and yaml, and applies a JMESPath --query", () => {
+    ok(["secret", "set", ...v, vault, "-n", "cli-out", "--value", "shown"]);
+    const table = keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "-o", "table"]).stdout.split("\n");
+    assert.match(table[0]!, /^value\s+id\s+attributes\.enabled/);
+    assert.match(table[1]!, /^-+\s+-+/);
+    assert.match(table[2]!, /^shown\s+https:\/\//);
+    assert.equal(keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "--query", "value", "-o", "tsv"]).stdout, "shown\n");
+    assert.equal(parseYaml(keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "-o", "yaml"]).stdout).value, "shown");
+    const names = ok(["secret", "list", ...v, vault, "--query", "[?ends_with(id, 'cli-out')].id"]);
+    assert.equal(names.length, 1);
+    fails(["secret", "list", ...v, vault, "--query", "[?"], /^ERROR: \(InvalidQuery\)/);
+  });
+
+  it("refuses bad input with one line, a code and a hint, and a non-zero exit", () => {
+    fails(["secret", "show", ...v, vault, "-n", "no-such-secret"], /^ERROR: \(SecretNotFound\) .* Hint: /);
+    fails(["secret", "set", ...v, vault, "-n", "bad_name", "--value", "x"], /^ERROR: \(BadParameter\)/);
+    fails(["secret", "set", ...v, "no-such-vault", "-n", "x", "--value", "x"], /^ERROR: \(VaultNotFound\)/);
+    fails(["secret", "set", ...v, vault, "-n", "x"], /exactly one of --value and --file/);
+    fails(["secret", "set", ...v, vault, "-n", "x", "--value", "x", "--expires", "tomorrow"], /ISO 8601/);
+    const missing = keyhold(["secret", "show", "-n", "x"]);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /--vault-name/);
+  });
+
+  it("creates, uses and manages keys; signatures and ciphertexts check out with node:crypto", () => {
+    const ec = ok(["key", "create", ...v, vault, "-n", "cli-ec", "--kty", "EC", "--curve", "P-256"]);
+    assert.equal(ec.key.crv, "P-256");
+    const digest = createHash("sha256").update("signed by the CLI").digest();
+    const signature = Buffer.from(ok(["key", "sign", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64")]).value, "base64url");
+    const publicKey = { key: { kty: "EC", crv: "P-256", x: ec.key.x, y: ec.key.y }, format: "jwk" as const, dsaEncoding: "ieee-p1363" as const };
+    assert.ok(createVerify("sha256").update("signed by the CLI").verify(publicKey, signature));
+    assert.equal(ok(["key", "verify", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64"), "--signature", signature.toString("base64")]).value, true);
+
+    ok(["key", "create", ...v, vault, "-n", "cli-aes", "--kty", "oct", "--size", "256"]);
+    const sealed = ok(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "hello", "--data-type", "plaintext"]);
+    const opened = ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag]);
+    assert.equal(Buffer.from(opened.value, "base64url").toString(), "hello");
+    const cek = randomBytes(32);
+    const wrapped = ok(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", cek.toString("base64")]);
+    assert.deepEqual(Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", wrapped.value]).value, "base64url"), cek);
+
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" });
+    writeFileSync(join(work, "import.pem"), pem);
+    const imported = ok(["key", "import", ...v, vault, "-n", "cli-imported", "--pem-file", "import.pem", "--ops", "sign", "verify"]);
+    assert.equal(imported.key.kty, "RSA");
+    assert.deepEqual(imported.key.key_ops, ["sign", "verify"]);
+    assert.equal(imported.key.d, undefined, "no private part in the answer");
+
+    assert.equal(ok(["key", "rotate", ...v, vault, "-n", "cli-ec"]).key.crv, "P-256");
+    assert.equal(ok(["key", "list-versions", ...v, vault, "-n", "cli-ec"]).length, 2);
+    assert.ok(ok(["key", "list", ...v, vault]).length >= 3);
+    assert.equal(ok(["key", "show", ...v, vault, "-n", "cli-ec"]).key.kty, "EC");
+    assert.deepEqual(ok(["key", "update", ...v, vault, "-n", "cli-ec", "--ops", "verify"]).key.key_ops, ["verify"]);
+    fails(["key", "sign", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64")], /^ERROR: \(Forbidden\)/);
+    const policy = ok(["key", "rotation-policy", "update", ...v, vault, "-n", "cli-ec", "--value", JSON.stringify({ lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P90D" } })]);
+    assert.equal(policy.attributes.expiryTime, "P90D");
+    assert.equal(ok(["key", "rotation-policy", "show", ...v, vault, "-n", "cli-ec"]).attributes.expiryTime, "P90D");
+    assert.equal(Buffer.from(ok(["key", "random", ...v, vault, "--count", "24"]).value, "base64url").length, 24);
+
+    ok(["key", "backup", ...v, vault, "-n", "cli-aes", "--file", "cli-aes.backup"]);
+    ok(["key", "delete", ...v, vault, "-n", "cli-aes"]);
+    assert.ok(ok(["key", "list-deleted", ...v, vault]).some((k: any) => k.kid.endsWith("/keys/cli-aes")));
+    assert.ok(ok(["key", "show-deleted", ...v, vault, "-n", "cli-aes"]).recoveryId);
+    ok(["key", "recover", ...v, vault, "-n", "cli-aes"]);
+    ok(["key", "delete", ...v, vault, "-n", "cli-aes"]);
+    ok(["key", "purge", ...v, vault, "-n", "cli-aes"]);
+    assert.equal(ok(["key", "restore", ...v, vault, "--file", "cli-aes.backup"]).key.kty, "oct");
+  });
+
+  it("runs a program with secrets in its environment and leaves no file behind", () => {
+    ok(["secret", "set", ...v, vault, "-n", "run-db-password", "--value", "p4ss word"]);
+    ok(["secret", "set", ...v, vault, "-n", "run-api-key", "--value", "k3y"]);
+    const before = [readdirSync(work).sort(), readdirSync(server.dir).sort()];
+    const script = "process.stdout.write(JSON.stringify({ a: process.env.RUN_DB_PASSWORD, b: process.env.CUSTOM, c: process.env.RUN_API_KEY ?? null })); process.exit(7)";
+    const run = keyhold(["run", ...v, vault, "--secret", "run-db-password", "run-api-key=CUSTOM", "--", process.execPath, "-e", script]);
+    assert.equal(run.status, 7, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { a: "p4ss word", b: "k3y", c: null });
+    const all = keyhold(["run", ...v, vault, "--all", "--", process.execPath, "-e", "process.stdout.write(process.env.RUN_API_KEY)"]);
+    assert.equal(all.stdout, "k3y");
+    assert.deepEqual([readdirSync(work).sort(), readdirSync(server.dir).sort()], before, "no file written anywhere");
+    fails(["run", ...v, vault, "--", "true"], /^ERROR: \(BadParameter\) name the secrets/);
+    fails(["run", ...v, vault, "--secret", "absent-secret", "--", "true"], /^ERROR: \(SecretNotFound\)/);
+  });
+
+  it("exports and imports secrets: .env and JSON, a dry run changes nothing, a bad file changes nothing", () => {
+    writeFileSync(join(work, "in.env"), "APP_DB_URL='postgres://x'\nAPP_CERT=`line one\nline two`\n");
+    const planned = ok(["secret", "import", ...v, vault, "--file", "in.env", "--dry-run"]);
+    assert.deepEqual(planned.map((p: any) => p.name), ["app-db-url", "app-cert"]);
+    fails(["secret", "show", ...v, vault, "-n", "app-db-url"], /SecretNotFound/);
+    assert.equal(ok(["secret", "import", ...v, vault, "--file", "in.env"]).length, 2);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "app-cert"]).value, "line one\nline two");
+
+    writeFileSync(join(work, "bad.json"), JSON.stringify({ "import-ok": "1", "import bad": "2" }));
+    fails(["secret", "import", ...v, vault, "--file", "bad.json"], /^ERROR: \(BadParameter\)/);
+    fails(["secret", "show", ...v, vault, "-n", "import-ok"], /SecretNotFound/);
+
+    const exported = keyhold(["secret", "export", ...v, vault]);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /^APP_DB_URL='postgres:\/\/x'$/m);
+    ok(["secret", "export", ...v, vault, "--format", "json", "--file", "all.json"]);
+    const json = JSON.parse(readFileSync(join(work, "all.json"), "utf8"));
+    assert.equal(json["app-cert"], "line one\nline two");
+    assert.ok(existsSync(join(work, "all.json")));
+    fails(["secret", "export", ...v, vault, "--format", "json", "--file", "all.json"], /EEXIST|exists/);
+  });
+});
