@@ -1,4 +1,5 @@
 import { request } from "node:https";
+import { type Login, readLogin } from "./login-store.js";
 
 /**
  * The CLI's client for a Keyhold server. It authenticates the way the Azure SDK does: an unauthenticated
@@ -84,8 +85,33 @@ export class KeyholdClient {
   #resource: string | null = null;
   readonly #baseUrl: string;
 
+  /**
+   * Credentials come from the environment (a service principal or a managed identity); without them, from
+   * `keyhold login`'s saved token for the same server (KEYHOLD_URL, or the login's when that is unset).
+   */
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.#baseUrl = need(env, "KEYHOLD_URL").replace(/\/$/, "");
+    const login = env.AZURE_CLIENT_SECRET || env.IDENTITY_HEADER ? null : readLogin(env);
+    this.#baseUrl = (env.KEYHOLD_URL ?? login?.url ?? need(env, "KEYHOLD_URL")).replace(/\/$/, "");
+    if (login && login.url.replace(/\/$/, "") === this.#baseUrl) this.#useLogin(login);
+  }
+
+  #useLogin(login: Login): void {
+    if (login.expiresOn <= Date.now() / 1000 + 30) throw new CliError("LoginExpired", "the saved login has expired: run `keyhold login` again");
+    this.#token = login.accessToken;
+    this.#resource = login.resource;
+  }
+
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /** Gets a token now (from the environment's credential), as `keyhold login` saves it. */
+  async signIn(): Promise<{ token: string; resource: string }> {
+    await this.#call("GET", "/keyhold/roleDefinitions", undefined, null).catch((error: unknown) => {
+      if (!(error instanceof CliError) || error.statusCode !== 403) throw error;
+    });
+    if (!this.#token || !this.#resource) throw new CliError("Unauthorized", "the server did not ask for a token");
+    return { token: this.#token, resource: this.#resource };
   }
 
   /** A call to Keyhold's admin API (or any path of the server's own host). */

@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
+import { registerCompletionCommand } from "./completion-command.js";
 import { withHint } from "./error-hints.js";
 import { CliError } from "./keyhold-client.js";
 import { OUTPUT_FORMATS, type OutputFormat, setOutput } from "./output.js";
@@ -8,6 +9,7 @@ import { registerKeyCommands } from "./key-commands.js";
 import { registerPrincipalCommands } from "./principal-commands.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerSecretCommands } from "./secret-commands.js";
+import { registerSessionCommands } from "./session-commands.js";
 import { registerServerCommands } from "./server-commands.js";
 import { registerVaultCommands } from "./vault-commands.js";
 
@@ -30,6 +32,8 @@ async function runCli(): Promise<void> {
   registerSecretCommands(program);
   registerKeyCommands(program);
   registerRunCommand(program);
+  registerSessionCommands(program);
+  registerCompletionCommand(program);
   registerPrincipalCommands(program);
   registerAccessCommands(program);
   try {

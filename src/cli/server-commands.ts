@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { CliError } from "./keyhold-client.js";
 import { ConfigError, loadServeConfig } from "../config/serve-config.js";
 import type { RunningServer } from "../server/start-server.js";
 import { parseInteger, parsePort } from "./options.js";
@@ -18,18 +21,37 @@ function stopOnSignals(server: RunningServer): void {
 }
 
 export function registerServerCommands(program: Command): void {
-  program
+  const dev = program
     .command("dev")
     .description("Run a development server on the embedded SQLite store, with generated CA and credentials")
     .option("--data-dir <dir>", "where the store, CA, keys and env files live", ".keyhold")
     .option("--port <port>", "HTTPS port (0 picks a free one)", parsePort, 8443)
     .option("--proxy-port <port>", "dev CONNECT proxy port (default: port + 1000)", parsePort)
     .option("--workers <n>", "HTTPS worker processes sharing the port (node:cluster)", parseInteger, 1)
-    .addHelpText("after", "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443\n  source .keyhold/dev.env")
-    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number }) => {
+    .option("--reset", "start from an empty store (vaults, principals, grants and the master key go; the CA stays)")
+    .option("--vault <names...>", "more vaults to make besides keyhold-dev")
+    .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval \"$(npx keyhold dev env)\"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: \"${random:24}\"\n      keys:\n        signer: { kty: EC, crv: P-256 }",
+    )
+    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string }) => {
       if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
       const { runDev } = await import("../dev/run-dev.js");
-      stopOnSignals(await runDev(options));
+      stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
+    });
+
+  dev
+    .command("env")
+    .description("Print the dev environment as shell lines, for `eval \"$(keyhold dev env)\"`")
+    .option("--managed-identity", "the managed identity's environment instead of the service principal's")
+    .addHelpText("after", "\nExamples:\n  eval \"$(keyhold dev env)\"\n  eval \"$(keyhold dev --data-dir /tmp/kh env --managed-identity)\"")
+    .action((options: { managedIdentity?: boolean }, command: Command) => {
+      // --data-dir belongs to `dev` (given before or after `env`).
+      const dataDir = (command.parent!.opts() as { dataDir: string }).dataDir;
+      const file = join(dataDir, options.managedIdentity ? "dev-mi.env" : "dev.env");
+      if (!existsSync(file)) throw new CliError("NoDevServer", `${file} does not exist: start a dev server with \`keyhold dev --data-dir ${dataDir}\` first`);
+      process.stdout.write(readFileSync(file, "utf8"));
     });
 
   program

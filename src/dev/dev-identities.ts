@@ -36,11 +36,14 @@ export async function ensureDevIdentities(dir: string, principals: PrincipalServ
 
 /**
  * Dev mode's grants, made idempotently at every start: the dev service principal administers the server (the
- * admin API, the CLI) and, like the managed identity, has the Key Vault Administrator role on the default vault.
+ * admin API, the CLI) and, like the managed identity, has the Key Vault Administrator role on dev mode's vaults
+ * (the default one, `--vault` ones and seeded ones).
  */
-export async function ensureDevAccess(access: AccessControl, identities: DevIdentities, vaultName: string): Promise<void> {
+export async function ensureDevAccess(access: AccessControl, identities: DevIdentities, vaultNames: readonly string[]): Promise<void> {
   await access.ensureAssignment({ principalId: identities.clientId, role: "Keyhold Administrator", scope: "/" }, "keyhold-dev");
-  for (const principalId of [identities.clientId, identities.identityId]) {
-    await access.ensureAssignment({ principalId, role: "Key Vault Administrator", scope: `/vaults/${vaultName}` }, "keyhold-dev");
+  for (const vaultName of vaultNames) {
+    for (const principalId of [identities.clientId, identities.identityId]) {
+      await access.ensureAssignment({ principalId, role: "Key Vault Administrator", scope: `/vaults/${vaultName}` }, "keyhold-dev");
+    }
   }
 }

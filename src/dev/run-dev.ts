@@ -1,9 +1,11 @@
-import { resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
+import { applySeed, readSeedFile } from "./dev-seed.js";
 import { freePort } from "./free-port.js";
 
 export interface DevOptions {
@@ -14,7 +16,16 @@ export interface DevOptions {
   /** HTTPS worker processes (node:cluster); default 1. */
   workers?: number;
   quiet?: boolean;
+  /** Start from an empty store: vaults, principals and grants are gone; the CA and certificates stay. */
+  reset?: boolean;
+  /** More vaults to make (besides keyhold-dev), with the same dev grants. */
+  vaults?: string[];
+  /** A JSON or YAML file of vaults, secrets and keys to make unless they exist (dev-seed.ts). */
+  seed?: string;
 }
+
+/** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
+const RESET_FILES = ["keyhold.db", "keyhold.db-wal", "keyhold.db-shm", "master.key", "dev-identities.json", "dev.env", "dev-mi.env"];
 
 export const DEV_DEFAULT_VAULT = "keyhold-dev";
 
@@ -22,6 +33,8 @@ export const DEV_DEFAULT_VAULT = "keyhold-dev";
 export async function runDev(options: DevOptions): Promise<RunningServer> {
   const started = process.hrtime.bigint();
   const dir = resolve(options.dataDir);
+  const seed = options.seed ? readSeedFile(resolve(options.seed)) : [];
+  if (options.reset) for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
   const home = await prepareDevHome(dir);
   const port = options.port === 0 ? await freePort() : options.port;
   const requestedProxy = options.proxyPort ?? (options.port === 0 ? 0 : port + 1000);
@@ -45,8 +58,10 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
   });
   const server = await startServer(config);
   const identities = await ensureDevIdentities(dir, server.ctx.principals);
-  await server.ctx.vaults.ensure(DEV_DEFAULT_VAULT, identities.clientId);
-  await ensureDevAccess(server.ctx.access, identities, DEV_DEFAULT_VAULT);
+  const vaultNames = [DEV_DEFAULT_VAULT, ...(options.vaults ?? [])];
+  for (const name of vaultNames) await server.ctx.vaults.ensure(name, identities.clientId);
+  const seeded = await applySeed(server.ctx, seed, identities.clientId);
+  await ensureDevAccess(server.ctx.access, identities, [...new Set([...vaultNames, ...seeded.vaults].map((n) => n.toLowerCase()))]);
   const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (!options.quiet) {
@@ -57,6 +72,8 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
         `  ${dir} — for development and CI only, never for production data.`,
         "",
         `  Vault API     https://${DEV_DEFAULT_VAULT}.vault.azure.net (through HTTPS_PROXY), https://localhost:${port}`,
+        ...(vaultNames.length + seeded.vaults.length > 1 ? [`  Vaults        ${[...new Set([...vaultNames, ...seeded.vaults])].join(", ")}`] : []),
+        ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
         "  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted but kept in SOFTWARE in dev mode (no HSM here)",
