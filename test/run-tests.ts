@@ -30,7 +30,8 @@ writeFileSync(join(caDir, "ca-key.pem"), ca.keyPem, { mode: 0o600 });
 const files = findTests(here, process.argv[2]).sort();
 const result = spawnSync(process.execPath, ["--test", ...files], {
   stdio: "inherit",
-  env: { ...process.env, NODE_EXTRA_CA_CERTS: join(caDir, "ca.pem"), KEYHOLD_TEST_CA_DIR: caDir, KEYHOLD_TEST_ROOT: root },
+  // KEYHOLD_CONFIG_DIR: a login saved by whoever runs the tests never leaks into them.
+  env: { ...process.env, NODE_EXTRA_CA_CERTS: join(caDir, "ca.pem"), KEYHOLD_TEST_CA_DIR: caDir, KEYHOLD_TEST_ROOT: root, KEYHOLD_CONFIG_DIR: join(root, "config") },
 });
 rmSync(root, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -72,6 +72,8 @@ export function readSeedFile(file: string): SeedVault[] {
     if (vault.enableRbacAuthorization !== undefined && typeof vault.enableRbacAuthorization !== "boolean") {
       throw new SeedError(`${where}.enableRbacAuthorization`, "expected true or false");
     }
+    // Placeholders are checked now, before any server starts (their values are made only when used).
+    expand({ secrets: vault.secrets ?? {}, keys: vault.keys ?? {} }, `vaults[${i}] (${vault.name})`);
     return {
       name: vault.name,
       ...(vault.enableRbacAuthorization !== undefined && { enableRbacAuthorization: vault.enableRbacAuthorization }),

@@ -57,6 +57,24 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     logLevel: "warn",
   });
   const server = await startServer(config);
+  try {
+    return await provisionDevServer(server, dir, home, options, seed, { port, proxyPort, authorityUrl, started });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+/** After the server listens: identities, vaults, the seed, grants, env files, and the banner. */
+async function provisionDevServer(
+  server: RunningServer,
+  dir: string,
+  home: Awaited<ReturnType<typeof prepareDevHome>>,
+  options: DevOptions,
+  seed: ReturnType<typeof readSeedFile>,
+  at: { port: number; proxyPort: number; authorityUrl: string; started: bigint },
+): Promise<RunningServer> {
+  const { port, proxyPort, authorityUrl, started } = at;
   const identities = await ensureDevIdentities(dir, server.ctx.principals);
   const vaultNames = [DEV_DEFAULT_VAULT, ...(options.vaults ?? [])];
   for (const name of vaultNames) await server.ctx.vaults.ensure(name, identities.clientId);

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CLI, type DevServer, newDataDir, startDevServer, testRoot } from "../support/dev-server.js";
+
+/** Issue 6: dev mode's options and `dev env`, login/logout/status, completion, and --help everywhere. */
+describe("keyhold dev options, sessions, completion and help", () => {
+  let server: DevServer;
+  let config: string;
+  const seedFile = join(mkdtempSync(join(testRoot(), "seed-")), "seed.yaml");
+  writeFileSync(
+    seedFile,
+    [
+      "vaults:",
+      "  - name: seeded-vault",
+      "    secrets:",
+      '      generated: "${random:16}"',
+      '      from-env: "${env:SEED_VALUE}"',
+      "      described: { value: plain, contentType: text/plain, tags: { team: a } }",
+      "    keys:",
+      "      signer: { kty: EC, crv: P-256 }",
+      "  - name: seeded-policies",
+      "    enableRbacAuthorization: false",
+      "",
+    ].join("\n"),
+  );
+  const dir = newDataDir();
+
+  before(async () => {
+    process.env.SEED_VALUE = "from the environment";
+    server = await startDevServer(dir, ["--seed", seedFile, "--vault", "extra-one", "extra-two"]);
+    config = mkdtempSync(join(testRoot(), "config-"));
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const keyhold = (args: string[], env: Record<string, string> = server.env) =>
+    spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, KEYHOLD_CONFIG_DIR: config, ...env, HTTPS_PROXY: "", https_proxy: "" }, encoding: "utf8" });
+  const json = (args: string[], env?: Record<string, string>) => {
+    const r = keyhold(args, env);
+    assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+
+  it("prints the dev environment for eval, for the service principal or the managed identity", () => {
+    const sp = keyhold(["dev", "env", "--data-dir", dir]);
+    assert.equal(sp.status, 0, sp.stderr);
+    assert.equal(sp.stdout, readFileSync(join(dir, "dev.env"), "utf8"));
+    assert.match(keyhold(["dev", "--data-dir", dir, "env", "--managed-identity"]).stdout, /^export IDENTITY_HEADER=/m);
+    const none = keyhold(["dev", "env", "--data-dir", join(dir, "absent")]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /^ERROR: \(NoDevServer\)/);
+  });
+
+  it("makes --vault vaults and the seed's vaults, secrets and keys, with placeholders filled in", () => {
+    const names = json(["vault", "list", "--query", "[].name"]);
+    for (const name of ["keyhold-dev", "extra-one", "extra-two", "seeded-vault", "seeded-policies"]) assert.ok(names.includes(name), name);
+    assert.equal(json(["secret", "show", "--vault-name", "seeded-vault", "-n", "from-env", "--query", "value"]), "from the environment");
+    assert.match(json(["secret", "show", "--vault-name", "seeded-vault", "-n", "generated", "--query", "value"]), /^[A-Za-z0-9_-]{22}$/);
+    const described = json(["secret", "show", "--vault-name", "seeded-vault", "-n", "described"]);
+    assert.deepEqual([described.contentType, described.tags], ["text/plain", { team: "a" }]);
+    assert.equal(json(["key", "show", "--vault-name", "seeded-vault", "-n", "signer", "--query", "key.crv"]), "P-256");
+    assert.equal(json(["vault", "show", "--name", "seeded-policies", "--query", "properties.enableRbacAuthorization"]), false);
+    assert.equal(json(["secret", "set", "--vault-name", "extra-two", "-n", "x", "--value", "y", "--query", "value"]), "y", "dev grants on --vault vaults");
+  });
+
+  it("keeps seeded values across a restart, and starts empty with --reset but keeps the CA", async () => {
+    const before = json(["secret", "show", "--vault-name", "seeded-vault", "-n", "generated", "--query", "value"]);
+    const ca = readFileSync(join(dir, "ca.pem"));
+    await server.stop();
+    server = await startDevServer(dir, ["--seed", seedFile]);
+    assert.equal(json(["secret", "show", "--vault-name", "seeded-vault", "-n", "generated", "--query", "value"]), before, "a restart changes nothing");
+    assert.equal(json(["secret", "list-versions", "--vault-name", "seeded-vault", "-n", "generated", "--query", "length(@)"]), 1);
+    await server.stop();
+    server = await startDevServer(dir, ["--reset"]);
+    assert.deepEqual(json(["vault", "list", "--query", "[].name"]), ["keyhold-dev"]);
+    assert.deepEqual(readFileSync(join(dir, "ca.pem")), ca, "the CA stays, so clients keep trusting the server");
+  });
+
+  it("refuses a bad seed file before starting, saying where", () => {
+    const bad = join(mkdtempSync(join(testRoot(), "seed-")), "bad.yaml");
+    writeFileSync(bad, "vaults:\n  - name: v1\n    secrets:\n      s: \"${nope}\"\n");
+    const r = spawnSync(process.execPath, [CLI, "dev", "--data-dir", newDataDir(), "--port", "0", "--seed", bad], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /seed vaults\[0\] \(v1\)\.secrets\.s: unknown placeholder/);
+  });
+
+  it("logs in, works without the environment, shows its status, and logs out", () => {
+    const login = json(["login"]);
+    assert.equal(login.url, server.url);
+    assert.equal(statSync(login.savedIn).mode & 0o777, 0o600);
+    assert.doesNotMatch(readFileSync(login.savedIn, "utf8"), new RegExp(server.env.AZURE_CLIENT_SECRET!), "the secret is not kept");
+    const bare = { NODE_EXTRA_CA_CERTS: server.env.NODE_EXTRA_CA_CERTS! };
+    const status = json(["status"], bare);
+    assert.deepEqual([status.reachable, status.credential, status.serverAdministrator], [true, "keyhold login", true]);
+    assert.equal(status.principalId, server.env.AZURE_CLIENT_ID!.toLowerCase());
+    assert.ok(json(["vault", "list"], bare).length >= 1);
+    assert.equal(json(["logout"], bare).loggedOut, true);
+    const after = keyhold(["vault", "list"], bare);
+    assert.equal(after.status, 1);
+    assert.match(after.stderr, /^ERROR: \(MissingEnvironment\)/);
+    const mi = json(["status"], server.miEnv);
+    assert.deepEqual([mi.credential, mi.serverAdministrator], ["environment: managed identity", false]);
+  });
+
+  it("prints completion scripts that complete commands and options in bash", () => {
+    const script = keyhold(["completion", "bash"]).stdout;
+    const complete = (words: string[]) =>
+      spawnSync("bash", ["-c", `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _keyhold; echo "\${COMPREPLY[@]}"`], { encoding: "utf8" }).stdout.trim();
+    assert.equal(complete(["keyhold", "sec"]), "secret");
+    assert.match(complete(["keyhold", "secret", "set", "--vault"]), /--vault-name/);
+    assert.equal(complete(["keyhold", "role", "assignment", "cr"]), "create");
+    assert.match(keyhold(["completion", "zsh"]).stdout, /bashcompinit/);
+    assert.match(keyhold(["completion", "fish"]).stdout, /complete -c keyhold -n '__fish_seen_subcommand_from secret' -a '.*show/);
+    assert.equal(keyhold(["completion", "tcsh"]).status, 1);
+  });
+
+  it("answers --help on every command", () => {
+    const script = keyhold(["completion", "bash"]).stdout;
+    const paths = [...script.matchAll(/^ {4}"([^"]*)"\) words=/gm)].map((m) => m[1]!);
+    assert.ok(paths.length > 60, `${paths.length} command paths`);
+    for (const path of paths) {
+      const r = keyhold([...(path ? path.split(" ") : []), "--help"]);
+      assert.equal(r.status, 0, `${path} --help: ${r.stderr}`);
+      assert.match(r.stdout, /^Usage: keyhold/, path);
+    }
+  });
+});
