@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
 import { registerCompletionCommand } from "./completion-command.js";
 import { withHint } from "./error-hints.js";
+import { addExamples } from "./examples.js";
 import { CliError } from "./keyhold-client.js";
 import { OUTPUT_FORMATS, type OutputFormat, setOutput } from "./output.js";
 import { registerKeyCommands } from "./key-commands.js";
@@ -31,11 +32,12 @@ async function runCli(): Promise<void> {
   registerVaultCommands(program);
   registerSecretCommands(program);
   registerKeyCommands(program);
+  registerPrincipalCommands(program);
+  registerAccessCommands(program);
   registerRunCommand(program);
   registerSessionCommands(program);
   registerCompletionCommand(program);
-  registerPrincipalCommands(program);
-  registerAccessCommands(program);
+  addExamples(program);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { withSpinner } from "./progress.js";
 import { envNameOf, secretValues } from "./vault-secrets.js";
 
 /** `NAME` or `NAME=ENV` → the secret's name and the variable it becomes. */
@@ -28,7 +29,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (command: string[], o: { vaultName: string; secret?: string[]; all?: boolean }) => {
       if (!o.all && !o.secret?.length) throw new CliError("BadParameter", "name the secrets with --secret NAME[=ENV] or use --all");
       const specs = (o.secret ?? []).map(mapping);
-      const values = await secretValues(new KeyholdClient(), o.vaultName, o.all ? null : specs.map((s) => s.secret));
+      const values = await withSpinner("reading secrets", secretValues(new KeyholdClient(), o.vaultName, o.all ? null : specs.map((s) => s.secret)));
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const [name, value] of values) env[specs.find((s) => s.secret === name)?.env ?? envNameOf(name)] = value;
       const child = spawn(command[0]!, command.slice(1), { stdio: "inherit", env });

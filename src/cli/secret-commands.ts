@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
 import { print } from "./output.js";
+import { withSpinner } from "./progress.js";
 import { registerSecretTransferCommands } from "./secret-transfer-commands.js";
 
 type Encoding = "utf-8" | "ascii" | "base64" | "hex";
@@ -82,7 +83,7 @@ export function registerSecretCommands(program: Command): void {
     .requiredOption("--vault-name <vault>", "vault name")
     .option("--maxresults <n>", "at most this many", parsePositiveInteger)
     .action(async (o: { vaultName: string; maxresults?: number }) => {
-      const items = await client().vaultList(o.vaultName, "/secrets");
+      const items = await withSpinner("listing secrets", client().vaultList(o.vaultName, "/secrets"));
       print(o.maxresults ? items.slice(0, o.maxresults) : items);
     });
 

@@ -118,14 +118,15 @@ describe("keyhold dev options, sessions, completion and help", () => {
     assert.equal(keyhold(["completion", "tcsh"]).status, 1);
   });
 
-  it("answers --help on every command", () => {
+  it("answers --help on every command, with examples on every command that does something", () => {
     const script = keyhold(["completion", "bash"]).stdout;
-    const paths = [...script.matchAll(/^ {4}"([^"]*)"\) words=/gm)].map((m) => m[1]!);
-    assert.ok(paths.length > 60, `${paths.length} command paths`);
-    for (const path of paths) {
+    const nodes = [...script.matchAll(/^ {4}"([^"]*)"\) words="([^"]*)"/gm)].map((m) => ({ path: m[1]!, leaf: m[2]!.startsWith("-") }));
+    assert.ok(nodes.length > 60, `${nodes.length} command paths`);
+    for (const { path, leaf } of nodes) {
       const r = keyhold([...(path ? path.split(" ") : []), "--help"]);
       assert.equal(r.status, 0, `${path} --help: ${r.stderr}`);
       assert.match(r.stdout, /^Usage: keyhold/, path);
+      if (leaf) assert.match(r.stdout, /\nExamples?:\n {2}\S/, `${path} --help has an example`);
     }
   });
 });
