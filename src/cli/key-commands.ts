@@ -1,52 +1,19 @@
 import { createPrivateKey } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
-import { parseBoolean, parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
+import { parseBoolean, parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
+import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
 
-interface Target {
-  vaultName: string;
-  name: string;
-  version?: string;
-}
-interface Attributes {
-  expires?: number;
-  notBefore?: number;
-  enabled?: boolean;
+interface KeyAttributes extends CommonAttributes {
   ops?: string[];
-  tags?: string[];
 }
 
-const keyPath = (o: Target) => `/keys/${encodeURIComponent(o.name)}${o.version ? `/${encodeURIComponent(o.version)}` : ""}`;
 /** Bytes given on the command line as base64 (standard or URL-safe), sent as the API's base64url. */
 const b64u = (value: string): string => Buffer.from(value, "base64").toString("base64url");
-
-function attributesBody(o: Attributes): Record<string, unknown> {
-  const attributes = {
-    ...(o.enabled !== undefined && { enabled: o.enabled }),
-    ...(o.expires !== undefined && { exp: o.expires }),
-    ...(o.notBefore !== undefined && { nbf: o.notBefore }),
-  };
-  return {
-    ...(Object.keys(attributes).length > 0 && { attributes }),
-    ...(o.ops !== undefined && { key_ops: o.ops }),
-    ...(o.tags !== undefined && { tags: parseTags(o.tags) }),
-  };
-}
-
-function target(command: Command, withVersion = false): Command {
-  command.requiredOption("--vault-name <vault>", "vault name").requiredOption("-n, --name <name>", "key name");
-  return withVersion ? command.option("--version <version>", "a version (default: the latest)") : command;
-}
-
-function attributeOptions(command: Command): Command {
-  return command
-    .option("--expires <datetime>", "expiry, ISO 8601", parseDateTime)
-    .option("--not-before <datetime>", "not valid before, ISO 8601", parseDateTime)
-    .option("--ops <ops...>", "permitted operations: encrypt decrypt sign verify wrapKey unwrapKey")
-    .option("--tags <tags...>", "space-separated KEY=VALUE tags");
-}
+const body = (o: KeyAttributes) => ({ ...attributesBody(o), ...(o.ops !== undefined && { key_ops: o.ops }) });
+const withOps = (command: Command) => attributeOptions(command).option("--ops <ops...>", "permitted operations: encrypt decrypt sign verify wrapKey unwrapKey");
 
 /** A private key from a PEM file as a JWK (node:crypto parses it; Azure's curve names). */
 function pemToJwk(file: string): Record<string, unknown> {
@@ -59,89 +26,49 @@ function pemToJwk(file: string): Record<string, unknown> {
 export function registerKeyCommands(program: Command): void {
   const key = program.command("key").description("Manage keys and use them (like `az keyvault key`)");
   const client = () => new KeyholdClient();
-  const call = (o: Target, method: string, suffix = "", body?: unknown) => client().vaultCall(o.vaultName, method, keyPath(o) + suffix, body);
+  const call = (o: ObjectTarget, method: string, suffix = "", payload?: unknown) => client().vaultCall(o.vaultName, method, objectPath("keys", o) + suffix, payload);
 
-  attributeOptions(target(key.command("create").description("Create a key, or a new version of it")))
+  withOps(objectTarget(key.command("create").description("Create a key, or a new version of it"), "keys"))
     .addOption(new Option("--kty <kty>", "key type").choices(["RSA", "RSA-HSM", "EC", "EC-HSM", "oct", "oct-HSM"]).default("RSA"))
     .option("--size <bits>", "RSA: 2048, 3072, 4096; oct: 128, 192, 256", parsePositiveInteger)
     .addOption(new Option("--curve <curve>", "EC curve").choices(["P-256", "P-256K", "P-384", "P-521"]))
     .option("--disabled", "create the version disabled")
     .addHelpText("after", "\nExamples:\n  keyhold key create --vault-name my-vault --name signer --kty EC --curve P-256\n  keyhold key create --vault-name my-vault --name wrapper --kty RSA --size 3072 --ops wrapKey unwrapKey")
-    .action(async (o: Target & Attributes & { kty: string; size?: number; curve?: string; disabled?: boolean }) => {
-      const body = { kty: o.kty, ...(o.size && { key_size: o.size }), ...(o.curve && { crv: o.curve }), ...attributesBody({ ...o, ...(o.disabled && { enabled: false }) }) };
-      print(await call(o, "POST", "/create", body));
+    .action(async (o: ObjectTarget & KeyAttributes & { kty: string; size?: number; curve?: string; disabled?: boolean }) => {
+      const created = { kty: o.kty, ...(o.size && { key_size: o.size }), ...(o.curve && { crv: o.curve }), ...body({ ...o, ...(o.disabled && { enabled: false }) }) };
+      print(await call(o, "POST", "/create", created));
     });
 
-  attributeOptions(target(key.command("import").description("Import a private key from a PEM or JWK file")))
+  withOps(objectTarget(key.command("import").description("Import a private key from a PEM or JWK file"), "keys"))
     .option("--pem-file <file>", "a PEM private key (PKCS#8, PKCS#1 or SEC1)")
     .option("--jwk-file <file>", "a private JWK as JSON")
     .option("--hsm", "import as an -HSM key")
-    .action(async (o: Target & Attributes & { pemFile?: string; jwkFile?: string; hsm?: boolean }) => {
+    .action(async (o: ObjectTarget & KeyAttributes & { pemFile?: string; jwkFile?: string; hsm?: boolean }) => {
       if ((o.pemFile === undefined) === (o.jwkFile === undefined)) throw new Error("give exactly one of --pem-file and --jwk-file");
       const jwk = o.pemFile ? pemToJwk(o.pemFile) : (JSON.parse(readFileSync(o.jwkFile!, "utf8")) as Record<string, unknown>);
       // On import the permitted operations travel inside the JWK (key_ops), not beside it.
-      const { key_ops: _ops, ...rest } = attributesBody(o);
-      print(await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...rest }));
+      print(await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...attributesBody(o) }));
     });
 
-  target(key.command("show").description("Show a key (its public part)"), true).action(async (o: Target) => print(await call(o, "GET")));
+  objectTarget(key.command("show").description("Show a key (its public part)"), "keys", true).action(async (o: ObjectTarget) => print(await call(o, "GET")));
 
-  key
-    .command("list")
-    .description("List the keys of a vault")
-    .requiredOption("--vault-name <vault>", "vault name")
-    .action(async (o: { vaultName: string }) => print(await client().vaultList(o.vaultName, "/keys")));
-
-  target(key.command("list-versions").description("List a key's versions")).action(async (o: Target) =>
-    print(await client().vaultList(o.vaultName, `${keyPath(o)}/versions`)),
-  );
-
-  attributeOptions(target(key.command("update").description("Change a version's attributes (az: set-attributes)"), true))
+  withOps(objectTarget(key.command("update").description("Change a version's attributes (az: set-attributes)"), "keys", true))
     .option("--enabled <bool>", "enable or disable the version", parseBoolean)
-    .action(async (o: Target & Attributes) => print(await call(o, "PATCH", "", attributesBody(o))));
+    .action(async (o: ObjectTarget & KeyAttributes) => print(await call(o, "PATCH", "", body(o))));
 
-  target(key.command("delete").description("Delete a key (soft delete)")).action(async (o: Target) => print(await call(o, "DELETE")));
-  target(key.command("recover").description("Recover a deleted key")).action(async (o: Target) =>
-    print(await client().vaultCall(o.vaultName, "POST", `/deletedkeys/${encodeURIComponent(o.name)}/recover`)),
-  );
-  target(key.command("purge").description("Purge a deleted key for good")).action(async (o: Target) => {
-    await client().vaultCall(o.vaultName, "DELETE", `/deletedkeys/${encodeURIComponent(o.name)}`);
-  });
-  key
-    .command("list-deleted")
-    .description("List deleted keys")
-    .requiredOption("--vault-name <vault>", "vault name")
-    .action(async (o: { vaultName: string }) => print(await client().vaultList(o.vaultName, "/deletedkeys")));
-  target(key.command("show-deleted").description("Show a deleted key")).action(async (o: Target) =>
-    print(await client().vaultCall(o.vaultName, "GET", `/deletedkeys/${encodeURIComponent(o.name)}`)),
-  );
+  registerLifecycleCommands(key, "keys");
 
-  target(key.command("backup").description("Write a key's backup (all versions, sealed) to a file"))
-    .requiredOption("-f, --file <file>", "where to write the backup")
-    .action(async (o: Target & { file: string }) => {
-      const { value } = (await call(o, "POST", "/backup")) as { value: string };
-      writeFileSync(o.file, Buffer.from(value, "base64url"), { mode: 0o600 });
-    });
-  key
-    .command("restore")
-    .description("Restore a key from a backup file")
-    .requiredOption("--vault-name <vault>", "vault name")
-    .requiredOption("-f, --file <file>", "the backup file")
-    .action(async (o: { vaultName: string; file: string }) =>
-      print(await client().vaultCall(o.vaultName, "POST", "/keys/restore", { value: readFileSync(o.file).toString("base64url") })),
-    );
-
-  target(key.command("rotate").description("Make a new version of the same type and size")).action(async (o: Target) => print(await call(o, "POST", "/rotate")));
+  objectTarget(key.command("rotate").description("Make a new version of the same type and size"), "keys").action(async (o: ObjectTarget) => print(await call(o, "POST", "/rotate")));
 
   // Operations with an algorithm and bytes: values on the command line are base64.
   const cryptoCommand = (name: string, path: string, description: string) =>
-    target(key.command(name).description(description), true).requiredOption("-a, --algorithm <alg>", "the algorithm, e.g. RSA-OAEP-256, A256GCM, ES256, A256KW");
+    objectTarget(key.command(name).description(description), "keys", true).requiredOption("-a, --algorithm <alg>", "the algorithm, e.g. RSA-OAEP-256, A256GCM, ES256, A256KW");
   cryptoCommand("encrypt", "encrypt", "Encrypt bytes with a key")
     .requiredOption("--value <base64>", "the plaintext, base64 (or text with --data-type plaintext)")
     .addOption(new Option("--data-type <type>", "how --value is given").choices(["base64", "plaintext"]).default("base64"))
     .option("--iv <base64>", "AES-CBC: the IV")
     .option("--aad <base64>", "AES-GCM: additional authenticated data")
-    .action(async (o: Target & { algorithm: string; value: string; dataType: string; iv?: string; aad?: string }) => {
+    .action(async (o: ObjectTarget & { algorithm: string; value: string; dataType: string; iv?: string; aad?: string }) => {
       const value = o.dataType === "plaintext" ? Buffer.from(o.value, "utf8").toString("base64url") : b64u(o.value);
       print(await call(o, "POST", "/encrypt", { alg: o.algorithm, value, ...(o.iv && { iv: b64u(o.iv) }), ...(o.aad && { aad: b64u(o.aad) }) }));
     });
@@ -150,7 +77,7 @@ export function registerKeyCommands(program: Command): void {
     .option("--iv <base64>", "AES: the IV")
     .option("--aad <base64>", "AES-GCM: additional authenticated data")
     .option("--tag <base64>", "AES-GCM: the authentication tag")
-    .action(async (o: Target & { algorithm: string; value: string; iv?: string; aad?: string; tag?: string }) => {
+    .action(async (o: ObjectTarget & { algorithm: string; value: string; iv?: string; aad?: string; tag?: string }) => {
       const extra = { ...(o.iv && { iv: b64u(o.iv) }), ...(o.aad && { aad: b64u(o.aad) }), ...(o.tag && { tag: b64u(o.tag) }) };
       print(await call(o, "POST", "/decrypt", { alg: o.algorithm, value: b64u(o.value), ...extra }));
     });
@@ -160,24 +87,24 @@ export function registerKeyCommands(program: Command): void {
   ] as const) {
     cryptoCommand(name, path, what)
       .requiredOption("--value <base64>", "the bytes, base64")
-      .action(async (o: Target & { algorithm: string; value: string }) => print(await call(o, "POST", `/${path}`, { alg: o.algorithm, value: b64u(o.value) })));
+      .action(async (o: ObjectTarget & { algorithm: string; value: string }) => print(await call(o, "POST", `/${path}`, { alg: o.algorithm, value: b64u(o.value) })));
   }
   cryptoCommand("sign", "sign", "Sign a digest (already hashed with the algorithm's hash)")
     .requiredOption("--digest <base64>", "the digest, base64")
-    .action(async (o: Target & { algorithm: string; digest: string }) => print(await call(o, "POST", "/sign", { alg: o.algorithm, value: b64u(o.digest) })));
+    .action(async (o: ObjectTarget & { algorithm: string; digest: string }) => print(await call(o, "POST", "/sign", { alg: o.algorithm, value: b64u(o.digest) })));
   cryptoCommand("verify", "verify", "Verify a signature over a digest")
     .requiredOption("--digest <base64>", "the digest, base64")
     .requiredOption("--signature <base64>", "the signature, base64")
-    .action(async (o: Target & { algorithm: string; digest: string; signature: string }) =>
+    .action(async (o: ObjectTarget & { algorithm: string; digest: string; signature: string }) =>
       print(await call(o, "POST", "/verify", { alg: o.algorithm, digest: b64u(o.digest), value: b64u(o.signature) })),
     );
 
   const policy = key.command("rotation-policy").description("Show or set a key's rotation policy");
-  target(policy.command("show").description("Show a key's rotation policy")).action(async (o: Target) => print(await call(o, "GET", "/rotationpolicy")));
-  target(policy.command("update").description("Set a key's rotation policy from JSON (the REST shape)"))
+  objectTarget(policy.command("show").description("Show a key's rotation policy"), "keys").action(async (o: ObjectTarget) => print(await call(o, "GET", "/rotationpolicy")));
+  objectTarget(policy.command("update").description("Set a key's rotation policy from JSON (the REST shape)"), "keys")
     .requiredOption("--value <json>", "the policy, as JSON or @FILE")
     .addHelpText("after", `\nExample:\n  keyhold key rotation-policy update --vault-name v -n k --value '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P90D"}}'`)
-    .action(async (o: Target & { value: string }) => {
+    .action(async (o: ObjectTarget & { value: string }) => {
       const text = o.value.startsWith("@") ? readFileSync(o.value.slice(1), "utf8") : o.value;
       print(await call(o, "PUT", "/rotationpolicy", JSON.parse(text) as unknown));
     });

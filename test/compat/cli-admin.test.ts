@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CLI, type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
+import { runKeyhold } from "../support/cli.js";
+import { type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
 
 /** Issue 6: the administration commands (principals, identities, policies, roles, vault settings) as child processes. */
 describe("keyhold administration commands", () => {
@@ -15,8 +15,7 @@ describe("keyhold administration commands", () => {
     await server.stop();
   });
 
-  const keyhold = (args: string[], env: Record<string, string> = server.env) =>
-    spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, ...env, HTTPS_PROXY: "", https_proxy: "" }, encoding: "utf8" });
+  const keyhold = (args: string[], env: Record<string, string> = server.env) => runKeyhold(env, args);
   const ok = (args: string[], env?: Record<string, string>): any => {
     const r = keyhold(args, env);
     assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash, createVerify, generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { runKeyhold } from "../support/cli.js";
 import { parse as parseYaml } from "yaml";
-import { CLI, type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
+import { type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
 
 /** Issue 6: the secret, key and run commands as child processes against a live server (dev.env only). */
 describe("keyhold secret, key and run commands", () => {
@@ -21,8 +21,7 @@ describe("keyhold secret, key and run commands", () => {
     await server.stop();
   });
 
-  const keyhold = (args: string[]) =>
-    spawnSync(process.execPath, [CLI, ...args], { cwd: work, env: { PATH: process.env.PATH!, ...server.env, HTTPS_PROXY: "", https_proxy: "" }, encoding: "utf8" });
+  const keyhold = (args: string[]) => runKeyhold(server.env, args, work);
   /** Runs a command that must succeed; its stdout parsed as JSON (or null when empty). */
   const ok = (args: string[]): any => {
     const r = keyhold(args);

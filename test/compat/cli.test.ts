@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { CLI, type DevServer, startDevServer } from "../support/dev-server.js";
+import { runKeyhold } from "../support/cli.js";
+import { type DevServer, startDevServer } from "../support/dev-server.js";
 
 /** `keyhold vault …` as a child process with dev.env as its only configuration (issue 2). */
 describe("keyhold vault commands", () => {
@@ -13,8 +13,7 @@ describe("keyhold vault commands", () => {
     await server.stop();
   });
 
-  const keyhold = (args: string[], env: Record<string, string> = server.env) =>
-    spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8" });
+  const keyhold = (args: string[], env: Record<string, string> = server.env) => runKeyhold(env, args);
 
   it("creates, shows, lists and deletes vaults, printing JSON", () => {
     const created = keyhold(["vault", "create", "--name", "cli-vault", "--retention-days", "7"]);
