@@ -1,0 +1,32 @@
+export type Row = Record<string, unknown>;
+export type Query = (text: string, values?: unknown[]) => Promise<{ rows: Row[]; rowCount: number | null }>;
+
+/** Where statements go: the pool (each call its own transaction) or one transaction's connection. */
+export interface PgTarget {
+  query: Query;
+  /** Runs several statements as one: inside the surrounding transaction, or in a new one. */
+  atomic<T>(work: (query: Query) => Promise<T>): Promise<T>;
+}
+
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+/** The case-insensitive key of a name (names are ASCII, as Azure's). */
+export const key = (name: string): string => name.toLowerCase();
+
+export abstract class PgBase {
+  constructor(protected readonly target: PgTarget) {}
+
+  protected async one(sql: string, values: unknown[]): Promise<Row | undefined> {
+    return (await this.target.query(sql, values)).rows[0];
+  }
+
+  protected async all(sql: string, values: unknown[] = []): Promise<Row[]> {
+    return (await this.target.query(sql, values)).rows;
+  }
+
+  protected async changed(sql: string, values: unknown[]): Promise<number> {
+    return (await this.target.query(sql, values)).rowCount ?? 0;
+  }
+}

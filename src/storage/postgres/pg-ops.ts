@@ -1,0 +1,224 @@
+import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type { StoreOps, VaultChange } from "../store.js";
+import { PgAccessOps } from "./pg-access-ops.js";
+import { type Row, json, jsonOrNull, key, num, text } from "./pg-base.js";
+
+function toVault(r: Row): VaultRecord {
+  return {
+    name: String(r.name),
+    createdAt: Number(r.created_at),
+    retentionDays: Number(r.retention_days),
+    purgeProtection: r.purge_protection === true,
+    enableRbacAuthorization: r.enable_rbac === true,
+    createdBy: String(r.created_by),
+  };
+}
+
+function toVersion(r: Row): ObjectVersionRecord {
+  return {
+    vault: String(r.vault),
+    kind: r.kind as ObjectKind,
+    name: String(r.display_name),
+    version: String(r.version),
+    seq: Number(r.seq),
+    created: Number(r.created),
+    updated: Number(r.updated),
+    enabled: r.enabled === true,
+    notBefore: num(r.not_before),
+    expires: num(r.expires),
+    tags: json<Record<string, string>>(r.tags),
+    contentType: text(r.content_type),
+    keyOps: json<string[]>(r.key_ops),
+    publicData: text(r.public_data),
+    sealed: r.sealed as Buffer,
+  };
+}
+
+const toState = (r: Row): ObjectState => ({
+  vault: String(r.vault),
+  kind: r.kind as ObjectKind,
+  name: String(r.display_name),
+  deletedAt: num(r.deleted_at),
+  scheduledPurge: num(r.scheduled_purge),
+});
+
+/** The version's columns, with the object's name as first written (`display_name`). */
+const VERSION = `v.vault, v.kind, v.version, v.seq, o.name AS display_name, v.created, v.updated, v.enabled, v.not_before, v.expires,
+  v.tags, v.content_type, v.key_ops, v.public_data, v.sealed`;
+const JOIN = "objects o JOIN object_versions v ON v.vault_key = o.vault_key AND v.kind = o.kind AND v.name_key = o.name_key";
+const LATEST = `${JOIN} AND v.version_key = lower(o.latest_version)`;
+
+/** The store's operations over PostgreSQL: meta, vaults and versioned objects here; principals and access in the base. */
+export class PgOps extends PgAccessOps implements StoreOps {
+  async getMeta(k: string): Promise<Buffer | undefined> {
+    return (await this.one("SELECT value FROM meta WHERE key = $1", [k]))?.value as Buffer | undefined;
+  }
+
+  async initMeta(k: string, value: Buffer): Promise<Buffer> {
+    await this.target.query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [k, value]);
+    return (await this.one("SELECT value FROM meta WHERE key = $1", [k]))!.value as Buffer;
+  }
+
+  async createVault(v: VaultRecord): Promise<boolean> {
+    return (
+      (await this.changed(
+        `INSERT INTO vaults (name_key, name, created_at, retention_days, purge_protection, enable_rbac, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name_key) DO NOTHING`,
+        [key(v.name), v.name, v.createdAt, v.retentionDays, v.purgeProtection, v.enableRbacAuthorization, v.createdBy],
+      )) === 1
+    );
+  }
+
+  async getVault(name: string): Promise<VaultRecord | undefined> {
+    const row = await this.one("SELECT * FROM vaults WHERE name_key = $1", [key(name)]);
+    return row ? toVault(row) : undefined;
+  }
+
+  async updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined> {
+    const row = await this.one(
+      "UPDATE vaults SET enable_rbac = coalesce($1, enable_rbac), purge_protection = coalesce($2, purge_protection) WHERE name_key = $3 RETURNING *",
+      [change.enableRbacAuthorization ?? null, change.purgeProtection ?? null, key(name)],
+    );
+    return row ? toVault(row) : undefined;
+  }
+
+  async listVaults(): Promise<VaultRecord[]> {
+    return (await this.all('SELECT * FROM vaults ORDER BY name_key COLLATE "C"')).map(toVault);
+  }
+
+  async deleteVault(name: string): Promise<boolean> {
+    return (await this.changed("DELETE FROM vaults WHERE name_key = $1", [key(name)])) === 1;
+  }
+
+  async getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined> {
+    const row = await this.one(
+      "SELECT (SELECT name FROM vaults WHERE name_key = o.vault_key) AS vault, o.kind, o.name AS display_name, o.deleted_at, o.scheduled_purge FROM objects o WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3",
+      [key(vault), kind, key(name)],
+    );
+    return row ? toState(row) : undefined;
+  }
+
+  /** One statement takes the object's row lock and the next sequence number, so concurrent writers get distinct, ordered versions. */
+  addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
+    return this.target.atomic(async (query) => {
+      const row = (
+        await query(
+          `INSERT INTO objects (vault_key, kind, name_key, name, next_seq, latest_version) VALUES ($1, $2, $3, $4, 1, $5)
+           ON CONFLICT (vault_key, kind, name_key) DO UPDATE SET next_seq = objects.next_seq + 1, latest_version = excluded.latest_version
+           RETURNING next_seq, name`,
+          [key(r.vault), r.kind, key(r.name), r.name, r.version],
+        )
+      ).rows[0]!;
+      const seq = Number(row.next_seq);
+      await query(
+        `INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, not_before, expires,
+           tags, content_type, key_ops, public_data, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+        [
+          key(r.vault),
+          r.kind,
+          key(r.name),
+          key(r.version),
+          r.vault,
+          r.version,
+          seq,
+          r.created,
+          r.updated,
+          r.enabled,
+          r.notBefore,
+          r.expires,
+          jsonOrNull(r.tags),
+          r.contentType,
+          jsonOrNull(r.keyOps),
+          r.publicData,
+          r.sealed,
+        ],
+      );
+      return { ...r, name: String(row.name), seq };
+    });
+  }
+
+  getObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
+    return this.#version(vault, kind, name, version, false);
+  }
+
+  getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
+    return this.#version(vault, kind, name, version, true);
+  }
+
+  async #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): Promise<ObjectVersionRecord | undefined> {
+    const live = liveOnly ? " AND o.deleted_at IS NULL" : "";
+    const row =
+      version === null
+        ? await this.one(`SELECT ${VERSION} FROM ${LATEST} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3${live}`, [key(vault), kind, key(name)])
+        : await this.one(`SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 AND v.version_key = $4${live}`, [
+            key(vault),
+            kind,
+            key(name),
+            key(version),
+          ]);
+    return row ? toVersion(row) : undefined;
+  }
+
+  async updateObjectVersion(vault: string, kind: ObjectKind, name: string, version: string, a: ObjectAttributes, updated: number): Promise<ObjectVersionRecord | undefined> {
+    const changed = await this.changed(
+      `UPDATE object_versions SET enabled = $1, not_before = $2, expires = $3, tags = $4, content_type = $5, key_ops = $6, updated = $7
+       WHERE vault_key = $8 AND kind = $9 AND name_key = $10 AND version_key = $11`,
+      [a.enabled, a.notBefore, a.expires, jsonOrNull(a.tags), a.contentType, jsonOrNull(a.keyOps), updated, key(vault), kind, key(name), key(version)],
+    );
+    return changed === 1 ? this.#version(vault, kind, name, version, false) : undefined;
+  }
+
+  async listObjects(vault: string, kind: ObjectKind, deleted: boolean, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
+    const select = `SELECT o.name_key AS position, o.deleted_at, o.scheduled_purge, ${VERSION} FROM ${LATEST}
+      WHERE o.vault_key = $1 AND o.kind = $2 AND (o.deleted_at IS NOT NULL) = $3`;
+    const rows =
+      after === null
+        ? await this.all(`${select} ORDER BY o.name_key COLLATE "C" LIMIT $4`, [key(vault), kind, deleted, limit + 1])
+        : await this.all(`${select} AND o.name_key COLLATE "C" > $5 ORDER BY o.name_key COLLATE "C" LIMIT $4`, [key(vault), kind, deleted, limit + 1, after]);
+    const items = rows.slice(0, limit).map((r) => ({ latest: toVersion(r), state: { ...toState(r), vault: String(r.vault) } }));
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items, next: last ? String(last.position) : null };
+  }
+
+  async listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
+    const rows = await this.all(
+      `SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 AND v.seq > $4 ORDER BY v.seq LIMIT $5`,
+      [key(vault), kind, key(name), after === null ? 0 : Number(after), limit + 1],
+    );
+    const items = rows.slice(0, limit).map(toVersion);
+    const last = rows.length > limit ? items[items.length - 1] : undefined;
+    return { items, next: last ? String(last.seq) : null };
+  }
+
+  async allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]> {
+    return (await this.all(`SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 ORDER BY v.seq`, [key(vault), kind, key(name)])).map(toVersion);
+  }
+
+  async setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean> {
+    return (
+      (await this.changed("UPDATE objects SET deleted_at = $1, scheduled_purge = $2 WHERE vault_key = $3 AND kind = $4 AND name_key = $5", [
+        deletedAt,
+        scheduledPurge,
+        key(vault),
+        kind,
+        key(name),
+      ])) === 1
+    );
+  }
+
+  async purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean> {
+    return (await this.changed("DELETE FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)])) === 1;
+  }
+
+  purgeDueObjects(now: number): Promise<number> {
+    return this.changed("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= $1", [now]);
+  }
+
+  async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
+    return text((await this.one("SELECT policy FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)]))?.policy);
+  }
+
+  async setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean> {
+    return (await this.changed("UPDATE objects SET policy = $1 WHERE vault_key = $2 AND kind = $3 AND name_key = $4", [policy, key(vault), kind, key(name)])) === 1;
+  }
+}

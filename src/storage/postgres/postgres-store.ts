@@ -1,0 +1,136 @@
+import pg from "pg";
+import type { Store, StoreOps } from "../store.js";
+import type { PgTarget, Query } from "./pg-base.js";
+import { PgOps } from "./pg-ops.js";
+import { PG_MIGRATIONS } from "./schema.js";
+
+/** One advisory lock key for schema migrations: nodes that start together take turns, and migrate once. */
+const MIGRATION_LOCK = 0x6b68_6d67; // "khmg"
+
+/** How often a transaction refused for a serialization conflict is run again. */
+const MAX_ATTEMPTS = 30;
+
+/** The operations of a transaction, each in its own savepoint (a failed statement would otherwise end the transaction). */
+function withSavepoints(ops: PgOps, query: Query): StoreOps {
+  return new Proxy(ops, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        await query("SAVEPOINT keyhold_op");
+        try {
+          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          await query("RELEASE SAVEPOINT keyhold_op");
+          return result;
+        } catch (error) {
+          await query("ROLLBACK TO SAVEPOINT keyhold_op");
+          await query("RELEASE SAVEPOINT keyhold_op");
+          throw error;
+        }
+      };
+    },
+  });
+}
+
+export interface PostgresOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>, begin = "BEGIN"): Promise<T> {
+  await client.query(begin);
+  try {
+    const result = await work();
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await client.query("CREATE TABLE IF NOT EXISTS keyhold_schema (version INTEGER NOT NULL)");
+    const current = Number((await client.query("SELECT max(version) AS v FROM keyhold_schema")).rows[0]?.v ?? 0);
+    if (current > PG_MIGRATIONS.length) {
+      throw new Error(`the database's schema (version ${current}) is newer than this Keyhold (version ${PG_MIGRATIONS.length})`);
+    }
+    for (let v = current; v < PG_MIGRATIONS.length; v++) {
+      await inTransaction(client, async () => {
+        await client.query(PG_MIGRATIONS[v]!);
+        await client.query("INSERT INTO keyhold_schema (version) VALUES ($1)", [v + 1]);
+      });
+    }
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}
+
+/**
+ * The PostgreSQL store, for several Keyhold nodes over one database: a connection pool, schema migrations under
+ * an advisory lock, and PostgreSQL's own transactions (READ COMMITTED; the statements that must not race take
+ * row locks, e.g. the object row that hands out version numbers).
+ */
+export class PostgresStore extends PgOps implements Store {
+  readonly #pool: pg.Pool;
+
+  static async open(connectionString: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
+    // An idle connection that breaks (the server restarts) is dropped by the pool; it must not crash the process.
+    pool.on("error", () => undefined);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool);
+  }
+
+  private constructor(pool: pg.Pool) {
+    const query: Query = (text, values) => pool.query(text, values);
+    super({
+      query,
+      atomic: async (work) => {
+        const client = await pool.connect();
+        try {
+          return await inTransaction(client, () => work((text, values) => client.query(text, values)));
+        } finally {
+          client.release();
+        }
+      },
+    });
+    this.#pool = pool;
+  }
+
+  /**
+   * SERIALIZABLE, so that what a transaction reads is what its writes build on, whichever node the other
+   * writers are on (no lost update). PostgreSQL refuses one of two conflicting transactions; it is run again,
+   * so `work` must have no effect outside the store. Each operation inside runs in its own savepoint, so one
+   * that fails is undone alone and the transaction can go on, as the contract says.
+   */
+  async transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#pool.connect();
+      try {
+        const query: Query = (text, values) => client.query(text, values);
+        const target: PgTarget = { query, atomic: (inner) => inner(query) };
+        return await inTransaction(client, () => work(withSavepoints(new PgOps(target), query)), "BEGIN ISOLATION LEVEL SERIALIZABLE");
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if ((code !== "40001" && code !== "40P01") || attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Versioned migrations for the PostgreSQL store, applied in order under an advisory lock (postgres-store.ts) so
+ * that nodes starting together migrate once. Names compare without regard to case, as in Azure: each named
+ * thing has a `*_key` column holding `lower(name)` (names are ASCII), and keeps the name as first written.
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
+
+  CREATE TABLE vaults (
+    name_key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    retention_days INTEGER NOT NULL,
+    purge_protection BOOLEAN NOT NULL,
+    enable_rbac BOOLEAN NOT NULL,
+    created_by TEXT NOT NULL
+  );
+
+  CREATE TABLE objects (
+    vault_key TEXT NOT NULL REFERENCES vaults (name_key) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    next_seq BIGINT NOT NULL,
+    latest_version TEXT NOT NULL,
+    deleted_at BIGINT,
+    scheduled_purge BIGINT,
+    policy TEXT,
+    PRIMARY KEY (vault_key, kind, name_key)
+  );
+  CREATE INDEX objects_purge ON objects (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
+
+  CREATE TABLE object_versions (
+    vault_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    version_key TEXT NOT NULL,
+    vault TEXT NOT NULL,
+    version TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    created BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    not_before BIGINT,
+    expires BIGINT,
+    tags TEXT,
+    content_type TEXT,
+    key_ops TEXT,
+    public_data TEXT,
+    sealed BYTEA NOT NULL,
+    PRIMARY KEY (vault_key, kind, name_key, version_key),
+    FOREIGN KEY (vault_key, kind, name_key) REFERENCES objects (vault_key, kind, name_key) ON DELETE CASCADE
+  );
+  CREATE UNIQUE INDEX object_versions_seq ON object_versions (vault_key, kind, name_key, seq);
+
+  CREATE TABLE principals (
+    id_key TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    principal_key TEXT NOT NULL REFERENCES principals (id_key) ON DELETE CASCADE,
+    principal_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    certificate TEXT,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT
+  );
+  CREATE INDEX credentials_principal ON credentials (principal_key);
+
+  CREATE TABLE access_policies (
+    vault_key TEXT NOT NULL REFERENCES vaults (name_key) ON DELETE CASCADE,
+    principal_key TEXT NOT NULL REFERENCES principals (id_key) ON DELETE CASCADE,
+    vault TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (vault_key, principal_key)
+  );
+
+  CREATE TABLE role_definitions (
+    id_key TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    role_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE role_assignments (
+    id_key TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    principal_key TEXT NOT NULL REFERENCES principals (id_key) ON DELETE CASCADE,
+    principal_id TEXT NOT NULL,
+    role_definition_key TEXT NOT NULL,
+    role_definition_id TEXT NOT NULL,
+    scope_key TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    -- The vault the scope lies in (NULL for "/"), so that deleting a vault removes its assignments.
+    vault_key TEXT REFERENCES vaults (name_key) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (principal_key, role_definition_key, scope_key)
+  );
+  CREATE INDEX role_assignments_principal ON role_assignments (principal_key);
+  `,
+];
