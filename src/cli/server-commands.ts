@@ -31,11 +31,12 @@ export function registerServerCommands(program: Command): void {
     .option("--reset", "start from an empty store (vaults, principals, grants and the master key go; the CA stays)")
     .option("--vault <names...>", "more vaults to make besides keyhold-dev")
     .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
+    .option("--database <url>", "PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster")
     .addHelpText(
       "after",
       "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval \"$(npx keyhold dev env)\"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: \"${random:24}\"\n      keys:\n        signer: { kty: EC, crv: P-256 }",
     )
-    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string }) => {
+    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string }) => {
       if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
       const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
@@ -79,10 +80,10 @@ export function registerServerCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
     .action(async (options: { config: string; name: string }) => {
       const config = loadServeConfig(options.config);
-      const { SqliteStore } = await import("../storage/sqlite/sqlite-store.js");
+      const { openStore } = await import("../storage/open-store.js");
       const { PrincipalService } = await import("../identity/principal-service.js");
       const { AccessControl } = await import("../authz/access-control.js");
-      const store = SqliteStore.open(config.storeFile);
+      const store = await openStore(config);
       try {
         const now = () => Math.floor(Date.now() / 1000);
         const created = await new PrincipalService(store, now).createServicePrincipal(options.name);

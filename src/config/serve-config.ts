@@ -20,6 +20,8 @@ interface RawConfig {
   tls?: { certFile?: string; keyFile?: string };
   masterKey?: { file?: string; env?: string };
   storeFile?: string;
+  /** PostgreSQL instead of the embedded store: a URL, or `{ "env": NAME }` to read it (with its password) from the environment. */
+  database?: string | { env?: string };
   vaultDomains?: string[];
   defaultVault?: string | null;
   tokenLifetimeSeconds?: number;
@@ -82,6 +84,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
 
   const workers = raw.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail("workers must be an integer from 1 to 64");
+  const databaseUrl = databaseUrlOf(raw.database, env);
 
   return Object.freeze({
     mode: "production",
@@ -89,6 +92,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     port,
     proxyPort: null,
     storeFile: at(raw.storeFile ?? "keyhold.db"),
+    databaseUrl,
     tls: { cert, key },
     masterKey,
     vaultDomains,
@@ -99,4 +103,13 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     workers,
     logLevel: raw.logLevel ?? "info",
   });
+}
+
+/** The PostgreSQL URL from the config (`database`: a URL or `{ "env": NAME }`), or null for the embedded store. */
+function databaseUrlOf(database: RawConfig["database"], env: NodeJS.ProcessEnv): string | null {
+  if (database === undefined || database === null) return null;
+  const url = typeof database === "string" ? database : database.env ? env[database.env] : undefined;
+  if (typeof database === "object" && !url) fail(`the environment variable ${database.env ?? "(none named)"} named by database.env is not set`);
+  if (!url || !/^postgres(ql)?:\/\//.test(url)) fail("database must be a postgres:// URL (or { \"env\": NAME } naming one)");
+  return url;
 }

@@ -8,6 +8,8 @@ export interface ServerConfig {
   proxyPort: number | null;
   /** The SQLite file of the embedded store. */
   storeFile: string;
+  /** A PostgreSQL connection URL (`postgres://user:password@host:5432/db?sslmode=require`): several nodes, one database. Null for the embedded store. */
+  databaseUrl: string | null;
   tls: { cert: string; key: string };
   masterKey: Buffer;
   /** Vaults are `NAME.<domain>` for each of these. */

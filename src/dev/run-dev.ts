@@ -22,6 +22,8 @@ export interface DevOptions {
   vaults?: string[];
   /** A JSON or YAML file of vaults, secrets and keys to make unless they exist (dev-seed.ts). */
   seed?: string;
+  /** PostgreSQL instead of DIR/keyhold.db: dev processes on one data directory and one database form a cluster. */
+  database?: string;
 }
 
 /** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
@@ -34,6 +36,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
   const started = process.hrtime.bigint();
   const dir = resolve(options.dataDir);
   const seed = options.seed ? readSeedFile(resolve(options.seed)) : [];
+  if (options.reset && options.database) throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
   if (options.reset) for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
   const home = await prepareDevHome(dir);
   const port = options.port === 0 ? await freePort() : options.port;
@@ -46,6 +49,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     port,
     proxyPort,
     storeFile: resolve(dir, "keyhold.db"),
+    databaseUrl: options.database ?? null,
     tls: { cert: `${home.server.certPem.trim()}\n${home.ca.certPem.trim()}\n`, key: home.server.keyPem },
     masterKey: home.masterKey,
     vaultDomains: DEV_VAULT_DOMAINS,

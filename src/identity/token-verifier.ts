@@ -21,7 +21,8 @@ export class InvalidTokenError extends Error {
 }
 
 export interface TokenVerifierOptions {
-  issuer: string;
+  /** Whether a token's `iss` is one this server accepts (its own issuer; in a dev cluster, any node's). */
+  acceptIssuer: (iss: string) => boolean;
   tenantId: string;
   audiences: readonly string[];
   /** Allowed clock difference in seconds for exp and nbf. */
@@ -31,7 +32,7 @@ export interface TokenVerifierOptions {
 
 /**
  * Verifies bearer tokens: the issuer's own key only, `alg` pinned to ES256 (so `none` and HMAC tricks fail),
- * exact issuer and tenant, one of the served audiences, exp/nbf with a small leeway (RFC 7519 §4.1).
+ * the accepted issuer and the tenant, one of the served audiences, exp/nbf with a small leeway (RFC 7519 §4.1).
  */
 export class TokenVerifier {
   /**
@@ -61,12 +62,12 @@ export class TokenVerifier {
     try {
       const { payload } = await jwtVerify(token, this.key.publicKey, {
         algorithms: ["ES256"],
-        issuer: this.options.issuer,
         audience: [...this.options.audiences],
         clockTolerance: this.options.leewaySeconds,
         currentDate: new Date(this.options.now() * 1000),
-        requiredClaims: ["exp", "nbf", "iat", "oid", "tid", "kh_cid"],
+        requiredClaims: ["exp", "nbf", "iat", "iss", "oid", "tid", "kh_cid"],
       });
+      if (typeof payload.iss !== "string" || !this.options.acceptIssuer(payload.iss)) throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
       if (payload.tid !== this.options.tenantId || typeof payload.oid !== "string" || typeof payload.kh_cid !== "string") {
         throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
       }

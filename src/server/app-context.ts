@@ -12,6 +12,8 @@ export interface AppContext {
   tenantId: string;
   /** The base URL of the token issuer as clients configure it (AZURE_AUTHORITY_HOST). */
   authorityUrl: string;
+  /** The `iss` of the tokens this server issues and accepts. */
+  issuerUrl: string;
   hosts: VaultHosts;
   vaults: VaultService;
   secrets: SecretService;

@@ -20,7 +20,8 @@ import { VaultHosts } from "./vault-hosts.js";
 export type ContextConfig = Pick<
   ServerConfig,
   "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
->;
+> &
+  Partial<Pick<ServerConfig, "databaseUrl">>;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -36,9 +37,14 @@ export async function createContext(
   const signingKey = await loadSigningKey(store, envelope);
   const hosts = new VaultHosts(config.vaultDomains, config.defaultVault);
   const issuer = issuerUrl(config.authorityUrl, tenantId);
+  // Dev servers on one database differ only in their port: a token from one is good at the others (they share
+  // the signing key). A production cluster shares one authorityUrl, so there the issuer must match exactly.
+  const devCluster = new RegExp(`^https://localhost:\\d+/${tenantId}/v2\\.0$`);
+  const acceptIssuer = config.mode === "dev" && config.databaseUrl ? (iss: string) => devCluster.test(iss) : (iss: string) => iss === issuer;
   return {
     tenantId,
     authorityUrl: config.authorityUrl,
+    issuerUrl: issuer,
     hosts,
     vaults: new VaultService(store, now),
     secrets: new SecretService({ store, envelope, now }),
@@ -53,7 +59,7 @@ export async function createContext(
     principals: new PrincipalService(store, now),
     access: new AccessControl(store, now),
     issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now }),
-    verifier: new TokenVerifier(signingKey, { issuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
+    verifier: new TokenVerifier(signingKey, { acceptIssuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
     bodyLimit: DEFAULT_BODY_LIMIT,
     logLevel: config.logLevel,

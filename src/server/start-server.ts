@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { ServerConfig } from "../config/server-config.js";
-import { SqliteStore } from "../storage/sqlite/sqlite-store.js";
+import { openStore } from "../storage/open-store.js";
 import type { Store } from "../storage/store.js";
 import type { AppContext } from "./app-context.js";
 import { buildApp } from "./build-app.js";
@@ -21,8 +21,8 @@ export interface RunningServer {
 const PURGE_INTERVAL_MS = 60_000;
 
 /** Opens the store, builds the services and the HTTPS app, and listens (alone, or as a cluster worker). */
-async function serve(config: ServerConfig): Promise<{ store: SqliteStore; ctx: AppContext; app: FastifyInstance; port: number }> {
-  const store = SqliteStore.open(config.storeFile);
+async function serve(config: ServerConfig): Promise<{ store: Store; ctx: AppContext; app: FastifyInstance; port: number }> {
+  const store = await openStore(config);
   try {
     let app: FastifyInstance | null = null;
     const ctx = await createContext(store, config, {
@@ -56,9 +56,9 @@ export async function runWorker(): Promise<void> {
  * worker the HTTPS listeners live in cluster workers; this process keeps the dev tunnel and background work.
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  let serving: { store: SqliteStore; ctx: AppContext; port: number; close: () => Promise<void> };
+  let serving: { store: Store; ctx: AppContext; port: number; close: () => Promise<void> };
   if (config.workers > 1) {
-    const store = SqliteStore.open(config.storeFile);
+    const store = await openStore(config);
     try {
       const ctx = await createContext(store, config);
       const workers = await startWorkers(config, (message) => process.stderr.write(`keyhold: ${message}\n`));

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { issuerUrl } from "../../identity/issuer-url.js";
 import type { Authenticated } from "../../identity/principal-service.js";
 import type { AppContext } from "../app-context.js";
 
@@ -25,7 +24,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   const origin = (request: FastifyRequest): string => `https://${request.host}`;
 
   const discovery = (request: FastifyRequest, tenantPath: string, tokenPath: string) => ({
-    issuer: issuerUrl(ctx.authorityUrl, ctx.tenantId),
+    issuer: ctx.issuerUrl,
     authorization_endpoint: `${origin(request)}/${tenantPath}/oauth2/authorize`,
     token_endpoint: `${origin(request)}/${tenantPath}/${tokenPath}`,
     jwks_uri: `${origin(request)}/${tenantPath}/discovery/keys`,
