@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { ServerConfig } from "./server-config.js";
+import { DEFAULT_BACKGROUND_INTERVAL_MS, type ServerConfig } from "./server-config.js";
 
 /**
  * Production configuration from a JSON file. Refuses to start without a master key from outside the store
@@ -26,6 +26,7 @@ interface RawConfig {
   defaultVault?: string | null;
   tokenLifetimeSeconds?: number;
   workers?: number;
+  backgroundIntervalMs?: number;
   logLevel?: ServerConfig["logLevel"];
 }
 
@@ -85,6 +86,8 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
   const workers = raw.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) fail("workers must be an integer from 1 to 64");
   const databaseUrl = databaseUrlOf(raw.database, env);
+  const backgroundIntervalMs = raw.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS;
+  if (!Number.isInteger(backgroundIntervalMs) || backgroundIntervalMs < 100 || backgroundIntervalMs > 3_600_000) fail("backgroundIntervalMs must be from 100 to 3600000");
 
   return Object.freeze({
     mode: "production",
@@ -101,6 +104,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     defaultVault: raw.defaultVault ?? null,
     tokenLifetimeSeconds: lifetime,
     workers,
+    backgroundIntervalMs,
     logLevel: raw.logLevel ?? "info",
   });
 }

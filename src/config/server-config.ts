@@ -21,9 +21,12 @@ export interface ServerConfig {
   /** The vault that plain `localhost` and IP requests reach, or null. */
   defaultVault: string | null;
   tokenLifetimeSeconds: number;
+  /** How often the background work (purge, automatic rotation) runs, in milliseconds. */
+  backgroundIntervalMs: number;
   /** HTTPS worker processes (node:cluster); 1 serves from this process. */
   workers: number;
   logLevel: "silent" | "error" | "warn" | "info";
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BACKGROUND_INTERVAL_MS = 5_000;

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ServerConfig } from "../config/server-config.js";
+import { DEFAULT_BACKGROUND_INTERVAL_MS, type ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
@@ -24,6 +24,8 @@ export interface DevOptions {
   seed?: string;
   /** PostgreSQL instead of DIR/keyhold.db: dev processes on one data directory and one database form a cluster. */
   database?: string;
+  /** How often purge and automatic rotation run (default 5 s). */
+  backgroundIntervalMs?: number;
 }
 
 /** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
@@ -58,6 +60,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     defaultVault: DEV_DEFAULT_VAULT,
     tokenLifetimeSeconds: 3600,
     workers: options.workers ?? 1,
+    backgroundIntervalMs: options.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS,
     logLevel: "warn",
   });
   const server = await startServer(config);

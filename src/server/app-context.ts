@@ -1,4 +1,5 @@
 import type { AccessControl } from "../authz/access-control.js";
+import type { DevClock } from "./dev-clock.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
@@ -24,6 +25,10 @@ export interface AppContext {
   verifier: TokenVerifier;
   /** The URL clients use for a vault, as `vault show` prints it. */
   vaultUri: (name: string) => string;
+  /** The time in epoch seconds for vault objects (dev mode's movable clock, else real time). */
+  now: () => number;
+  /** Dev mode only: the clock tests may move forward. */
+  devClock: DevClock | null;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
   logLevel: "silent" | "error" | "warn" | "info";

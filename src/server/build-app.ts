@@ -4,6 +4,7 @@ import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply.js";
 import { installAdminAuth } from "./routes/admin-auth.js";
+import { registerAdminDevRoutes } from "./routes/admin-dev.js";
 import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
 import { registerAdminRoleRoutes } from "./routes/admin-roles.js";
 import { registerAdminVaultRoutes } from "./routes/admin-vaults.js";
@@ -80,6 +81,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     registerAdminVaultRoutes(scope, ctx);
     registerAdminPrincipalRoutes(scope, ctx);
     registerAdminRoleRoutes(scope, ctx);
+    registerAdminDevRoutes(scope, ctx);
   });
   // One data-plane scope: its hook (vault by host, authentication, api-version, authorisation) covers both APIs.
   app.register(async (scope) => {

@@ -15,6 +15,7 @@ import { KeyService } from "../vault/key-service.js";
 import { SecretService } from "../vault/secret-service.js";
 import { VaultService } from "../vault/vault-service.js";
 import type { AppContext } from "./app-context.js";
+import type { DevClock } from "./dev-clock.js";
 import { VaultHosts } from "./vault-hosts.js";
 
 export type ContextConfig = Pick<
@@ -29,9 +30,13 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export async function createContext(
   store: Store,
   config: ContextConfig,
-  options: { now?: () => number; backend?: KeyBackend; onSoftwareHsmKey?: (vault: string, name: string) => void } = {},
+  options: { now?: () => number; devClock?: DevClock; backend?: KeyBackend; onSoftwareHsmKey?: (vault: string, name: string) => void } = {},
 ): Promise<AppContext> {
-  const now = options.now ?? nowSeconds;
+  if (options.devClock && config.mode !== "dev") throw new Error("the movable clock exists in dev mode only");
+  // Two clocks: identity (tokens, credentials) always keeps real time, which clients share; the vault's objects
+  // (retention, rotation, nbf/exp) follow the dev clock when there is one.
+  const realNow = options.now ?? nowSeconds;
+  const now = options.devClock?.now ?? realNow;
   const envelope = new Envelope(config.masterKey);
   const tenantId = (await store.initMeta("tenant-id", Buffer.from(randomUUID()))).toString("utf8");
   const signingKey = await loadSigningKey(store, envelope);
@@ -56,11 +61,13 @@ export async function createContext(
       softwareHsm: config.mode === "dev",
       ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
     }),
-    principals: new PrincipalService(store, now),
-    access: new AccessControl(store, now),
-    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now }),
-    verifier: new TokenVerifier(signingKey, { acceptIssuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now }),
+    principals: new PrincipalService(store, realNow),
+    access: new AccessControl(store, realNow),
+    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow }),
+    verifier: new TokenVerifier(signingKey, { acceptIssuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now: realNow }),
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
+    now,
+    devClock: options.devClock ?? null,
     bodyLimit: DEFAULT_BODY_LIMIT,
     logLevel: config.logLevel,
   };

@@ -5,7 +5,9 @@ import { openStore } from "../storage/open-store.js";
 import type { Store } from "../storage/store.js";
 import type { AppContext } from "./app-context.js";
 import { buildApp } from "./build-app.js";
-import { createContext, nowSeconds } from "./create-context.js";
+import { startBackgroundWork } from "./background-work.js";
+import { createContext } from "./create-context.js";
+import { DevClock } from "./dev-clock.js";
 import { type DevTunnel, startDevTunnel } from "./dev-tunnel.js";
 import { requestConfig, startWorkers } from "./workers.js";
 
@@ -18,14 +20,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const PURGE_INTERVAL_MS = 60_000;
-
 /** Opens the store, builds the services and the HTTPS app, and listens (alone, or as a cluster worker). */
 async function serve(config: ServerConfig): Promise<{ store: Store; ctx: AppContext; app: FastifyInstance; port: number }> {
   const store = await openStore(config);
   try {
     let app: FastifyInstance | null = null;
     const ctx = await createContext(store, config, {
+      ...(config.mode === "dev" && config.workers === 1 && { devClock: new DevClock() }),
       // Dev mode keeps -HSM key types in software, and says so each time one is made.
       onSoftwareHsmKey: (vault, name) => app?.log.warn({ vault, key: name }, "dev mode: an -HSM key type is kept in software, not in an HSM"),
     });
@@ -77,10 +78,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (config.mode === "dev" && config.proxyPort !== null) {
       tunnel = await startDevTunnel(ctx.hosts, port, config.proxyPort);
     }
-    const purge = setInterval(() => {
-      store.purgeDueObjects(nowSeconds()).catch((error: Error) => process.stderr.write(`keyhold: purge failed: ${error.message}\n`));
-    }, PURGE_INTERVAL_MS);
-    purge.unref();
+    const background = startBackgroundWork(store, ctx, config.backgroundIntervalMs, (message) => process.stderr.write(`keyhold: ${message}\n`));
     return {
       config,
       ctx,
@@ -88,7 +86,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       port,
       proxyPort: tunnel?.port ?? null,
       async close() {
-        clearInterval(purge);
+        background.stop();
         await tunnel?.close();
         await serving.close();
         await store.close();

@@ -59,6 +59,8 @@ export interface StoreOps {
   purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean>;
   /** Purges soft-deleted objects whose scheduled purge date is at or before `now`; returns how many. */
   purgeDueObjects(now: number): Promise<number>;
+  /** Every live (not soft-deleted) object of a kind that has a policy, for the background rotation. */
+  listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]>;
   /** A per-object policy document (a key's rotation policy), JSON, or null when none was set. */
   getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null>;
   setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean>;
@@ -97,5 +99,10 @@ export interface StoreOps {
 
 export interface Store extends StoreOps {
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /**
+   * Whether this process leads the background work (purge, rotation): exactly one process among those sharing
+   * the store at any time. Ask again each round: leadership moves when the leader dies.
+   */
+  leads(): Promise<boolean>;
   close(): Promise<void>;
 }

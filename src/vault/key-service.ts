@@ -20,7 +20,7 @@ import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultR
 import type { Store } from "../storage/store.js";
 import { KeyVaultError, badParameter, forbidden, objectNotFound } from "./errors.js";
 import { checkObjectName, checkTags } from "./limits.js";
-import { DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
+import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
 
 export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
@@ -218,6 +218,27 @@ export class KeyService {
       await tx.setObjectPolicy(vault.name, "key", name, JSON.stringify(policy));
       return policy;
     });
+  }
+
+  /**
+   * Rotates every key whose rotation policy says it is due (run by the background work's leader); returns the
+   * keys rotated. One key that fails is reported and skipped, the others still rotate.
+   */
+  async rotateDueKeys(vaults: (name: string) => Promise<VaultRecord | undefined>, onError: (key: string, error: unknown) => void): Promise<string[]> {
+    const now = this.#now();
+    const rotated: string[] = [];
+    for (const { vault: vaultName, name, policy } of await this.#store.listObjectPolicies("key")) {
+      try {
+        const vault = await vaults(vaultName);
+        const latest = vault && (await this.#store.getLiveObjectVersion(vault.name, "key", name, null));
+        if (!vault || !latest || !rotationDue(JSON.parse(policy) as RotationPolicy, latest, now)) continue;
+        await this.rotate(vault, name);
+        rotated.push(`${vault.name}/${name}`);
+      } catch (error) {
+        onError(`${vaultName}/${name}`, error);
+      }
+    }
+    return rotated;
   }
 
   /** 1–128 bytes from the OS CSPRNG (GetRandomBytesRequest). */

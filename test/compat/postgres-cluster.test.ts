@@ -3,7 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { type DevServer, newDataDir, startDevServer } from "../support/dev-server.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
+import { adminApi } from "../support/admin-api.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
+import { eventually } from "../support/eventually.js";
 
 /** Issue 7: two dev servers on one data directory and one PostgreSQL database serve as one. */
 describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? false : "no PostgreSQL here" }, () => {
@@ -13,8 +15,8 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
   before(async () => {
     database = await newDatabase("keyhold_cluster");
     const dir = newDataDir();
-    a = await startDevServer(dir, ["--database", database.url]);
-    b = await startDevServer(dir, ["--database", database.url]);
+    a = await startDevServer(dir, ["--database", database.url, "--background-interval-ms", "200"]);
+    b = await startDevServer(dir, ["--database", database.url, "--background-interval-ms", "200"]);
   });
   after(async () => {
     await a?.stop();
@@ -41,5 +43,19 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
     let count = 0;
     for await (const _ of client(b, b).listPropertiesOfSecretVersions("contended")) count++;
     assert.equal(count, 20);
+  });
+
+  it("runs the background work on one node, and on another within a round when that one is killed", async () => {
+    await adminApi(a)("PUT", "/keyhold/vaults/cluster-short", { softDeleteRetentionInDays: 7 });
+    const secrets = (node: DevServer) => new SecretClient("https://cluster-short.vault.azure.net", devCredential(node), viaDevProxy(node));
+    await secrets(b).setSecret("ephemeral", "v");
+    await (await secrets(b).beginDeleteSecret("ephemeral")).pollUntilDone();
+    // Only B's clock moves: while A leads (it started first), nothing is due on its clock.
+    await adminApi(b)("POST", "/keyhold/dev/clock", { advanceSeconds: 8 * 86_400 });
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal((await secrets(b).getDeletedSecret("ephemeral")).name, "ephemeral", "the leader (A) has not purged it");
+    await a.stop("SIGKILL");
+    const purged = await eventually(() => secrets(b).getDeletedSecret("ephemeral").then(() => false, (e) => e.statusCode === 404), 10_000);
+    assert.ok(purged, "B took over the background work and purged it");
   });
 });

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
@@ -19,5 +20,25 @@ if (!POSTGRES_URL) {
         await database.drop();
       },
     };
+  });
+}
+
+if (POSTGRES_URL) {
+  describe("postgres leadership", () => {
+    it("lets one store of a database lead at a time, and another take over when it goes", async () => {
+      const database = await newDatabase("keyhold_leader");
+      const first = await PostgresStore.open(database.url, { poolSize: 2 });
+      const second = await PostgresStore.open(database.url, { poolSize: 2 });
+      try {
+        assert.equal(await first.leads(), true);
+        assert.equal(await second.leads(), false, "the lock is held");
+        assert.equal(await first.leads(), true, "the leader stays");
+        await first.close();
+        assert.equal(await second.leads(), true, "taken over once the leader's session ends");
+      } finally {
+        await second.close();
+        await database.drop();
+      }
+    });
   });
 }

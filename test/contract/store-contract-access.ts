@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AccessPolicyRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../../src/storage/records.js";
 import type { Store } from "../../src/storage/store.js";
-import { VAULT, credentialRecord, principalRecord, vaultRecord } from "./store-contract-fixtures.js";
+import { VAULT, credentialRecord, principalRecord, vaultRecord, versionRecord } from "./store-contract-fixtures.js";
 
 const ALICE = "0a1b2c3d-0000-4000-8000-0000000000a1";
 const BOB = "0a1b2c3d-0000-4000-8000-0000000000b0";
@@ -150,6 +150,27 @@ export function accessContract(store: () => Store): void {
       assert.equal(await store().deleteRoleDefinition("role-r"), true);
       assert.equal(await store().deleteRoleDefinition("role-r"), false);
       assert.equal(await store().getRoleDefinition("role-r"), undefined);
+    });
+  });
+}
+
+/** The background work's view: objects with policies, and leadership among the processes sharing a store. */
+export function backgroundContract(store: () => Store): void {
+  describe("background work", () => {
+    it("lists the live objects of a kind that have a policy", async () => {
+      await store().createVault(vaultRecord(VAULT));
+      for (const [name, n] of [["rotated", 1], ["plain", 1], ["deleted", 1]] as const) await store().addObjectVersion(versionRecord(name, n, { kind: "key" }));
+      await store().addObjectVersion(versionRecord("secret-with-policy", 1));
+      await store().setObjectPolicy(VAULT, "key", "rotated", '{"p":1}');
+      await store().setObjectPolicy(VAULT, "key", "deleted", '{"p":2}');
+      await store().setObjectPolicy(VAULT, "secret", "secret-with-policy", '{"p":3}');
+      await store().setObjectDeleted(VAULT, "key", "deleted", 1, 2);
+      assert.deepEqual(await store().listObjectPolicies("key"), [{ vault: VAULT, name: "rotated", policy: '{"p":1}' }]);
+    });
+
+    it("says whether this process leads", async () => {
+      assert.equal(await store().leads(), true, "one store alone leads");
+      assert.equal(await store().leads(), true, "and keeps leading");
     });
   });
 }

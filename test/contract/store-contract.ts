@@ -15,7 +15,7 @@ import {
   versionRecord,
   watch,
 } from "./store-contract-fixtures.js";
-import { accessContract } from "./store-contract-access.js";
+import { accessContract, backgroundContract } from "./store-contract-access.js";
 import { secretContract } from "./store-contract-secrets.js";
 
 /**
@@ -29,6 +29,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     secretContract(store);
     principalContract(store);
     accessContract(store);
+    backgroundContract(store);
     transactionContract(store);
   });
 }

@@ -214,6 +214,15 @@ export class PgOps extends PgAccessOps implements StoreOps {
     return this.changed("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= $1", [now]);
   }
 
+  async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {
+    const rows = await this.all(
+      `SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name_key = o.vault_key
+       WHERE o.kind = $1 AND o.policy IS NOT NULL AND o.deleted_at IS NULL ORDER BY o.vault_key COLLATE "C", o.name_key COLLATE "C"`,
+      [kind],
+    );
+    return rows.map((r) => ({ vault: String(r.vault), name: String(r.name), policy: String(r.policy) }));
+  }
+
   async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
     return text((await this.one("SELECT policy FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)]))?.policy);
   }

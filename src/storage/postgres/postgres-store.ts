@@ -6,6 +6,8 @@ import { PG_MIGRATIONS } from "./schema.js";
 
 /** One advisory lock key for schema migrations: nodes that start together take turns, and migrate once. */
 const MIGRATION_LOCK = 0x6b68_6d67; // "khmg"
+/** The leader's advisory lock: held by one session at a time, released by PostgreSQL when that session ends. */
+const LEADER_LOCK = 0x6b68_6c64; // "khld"
 
 /** How often a transaction refused for a serialization conflict is run again. */
 const MAX_ATTEMPTS = 30;
@@ -77,6 +79,8 @@ async function migrate(pool: pg.Pool): Promise<void> {
  */
 export class PostgresStore extends PgOps implements Store {
   readonly #pool: pg.Pool;
+  /** The session that holds the leader's lock, while this node leads. */
+  #leaderSession: pg.PoolClient | null = null;
 
   static async open(connectionString: string, options: PostgresOptions = {}): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
@@ -130,7 +134,40 @@ export class PostgresStore extends PgOps implements Store {
     }
   }
 
+  /**
+   * Leadership is a session-level advisory lock on a connection kept for it: if this node dies or loses the
+   * database, the session ends and another node's next `leads()` takes the lock (within one round).
+   */
+  async leads(): Promise<boolean> {
+    try {
+      if (this.#leaderSession) {
+        await this.#leaderSession.query("SELECT 1");
+        return true;
+      }
+      const session = await this.#pool.connect();
+      const held = (await session.query("SELECT pg_try_advisory_lock($1) AS held", [LEADER_LOCK])).rows[0]?.held === true;
+      if (!held) {
+        session.release();
+        return false;
+      }
+      session.on("error", () => this.#dropLeadership());
+      this.#leaderSession = session;
+      return true;
+    } catch {
+      this.#dropLeadership();
+      return false;
+    }
+  }
+
+  #dropLeadership(): void {
+    const session = this.#leaderSession;
+    this.#leaderSession = null;
+    // Destroyed, not returned to the pool: the lock must end with this session.
+    session?.release(true);
+  }
+
   async close(): Promise<void> {
+    this.#dropLeadership();
     await this.#pool.end();
   }
 }

@@ -248,6 +248,13 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     );
   }
 
+  async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {
+    const rows = this.read
+      .get("SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name = o.vault WHERE o.kind = ? AND o.policy IS NOT NULL AND o.deleted_at IS NULL ORDER BY o.vault, o.name")
+      .all(kind) as Row[];
+    return rows.map((r) => ({ vault: String(r.vault), name: String(r.name), policy: String(r.policy) }));
+  }
+
   async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
     const row = this.read.get("SELECT policy FROM objects WHERE vault = ? AND kind = ? AND name = ?").get(vault, kind, name) as Row | undefined;
     return row ? text(row.policy) : null;

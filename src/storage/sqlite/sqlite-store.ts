@@ -71,6 +71,11 @@ export class SqliteStore extends SqliteOps implements Store {
     this.#tx = new SqliteOps(writer, writer, async <T>(w: () => T) => atomically(w) as T);
   }
 
+  /** One process owns an embedded store (cluster workers serve, the primary does the background work). */
+  async leads(): Promise<boolean> {
+    return true;
+  }
+
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
     return this.#commits.run(() => work(this.#tx));
   }

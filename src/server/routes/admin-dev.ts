@@ -1,0 +1,20 @@
+import type { FastifyInstance } from "fastify";
+import { badParameter } from "../../vault/errors.js";
+import type { AppContext } from "../app-context.js";
+import { asObject } from "../wire/parse.js";
+import { action } from "./admin-auth.js";
+
+const TEN_YEARS = 10 * 365 * 86_400;
+
+/** Dev mode only (the route does not exist otherwise): move this server's clock forward, for tests of retention and rotation. */
+export function registerAdminDevRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const clock = ctx.devClock;
+  if (!clock) return;
+  app.post("/keyhold/dev/clock", action("dev/clock"), async (request) => {
+    const seconds = asObject(request.body ?? {}, "The request body").advanceSeconds;
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 0 || seconds > TEN_YEARS) {
+      throw badParameter("The parameter 'advanceSeconds' must be a whole number of seconds from 0 to ten years.");
+    }
+    return { offsetSeconds: clock.advance(seconds), now: ctx.now() };
+  });
+}
