@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { KeyVaultError, badParameter, internalError, requestTooLarge } from "../vault/errors.js";
+import { StoreUnavailableError } from "../storage/store-unavailable.js";
+import { KeyVaultError, badParameter, internalError, requestTooLarge, serviceUnavailable } from "../vault/errors.js";
 
 /** Writes Azure's error body: {"error":{"code","message"[,"innererror":{"code"}]}}. */
 export function sendKeyVaultError(reply: FastifyReply, error: KeyVaultError): FastifyReply {
@@ -15,6 +16,7 @@ export function sendKeyVaultError(reply: FastifyReply, error: KeyVaultError): Fa
 /** Maps anything thrown to Azure's error JSON; a 5xx never says what went wrong inside. */
 export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultError {
   if (error instanceof KeyVaultError) return error;
+  if (error instanceof StoreUnavailableError) return serviceUnavailable();
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -39,7 +41,8 @@ export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultErro
 export function errorHandler(bodyLimit: number) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = toKeyVaultError(error, bodyLimit);
-    if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
+    if (mapped.status === 503) reply.header("retry-after", "1");
+    else if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
     return sendKeyVaultError(reply, mapped);
   };
 }

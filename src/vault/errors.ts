@@ -64,5 +64,8 @@ export const requestTooLarge = (limit: number): KeyVaultError =>
   new KeyVaultError(413, "RequestBodyTooLarge", `The request body is larger than the limit of ${limit} bytes.`);
 
 
+export const serviceUnavailable = (): KeyVaultError =>
+  new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable: its store cannot be reached. Please retry the request.");
+
 export const internalError = (): KeyVaultError =>
   new KeyVaultError(500, "InternalServerError", "The server encountered an internal error. Please retry the request.");

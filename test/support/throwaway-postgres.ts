@@ -10,8 +10,14 @@ import { join } from "node:path";
  */
 export interface ThrowawayPostgres {
   url: string;
+  /** Stops the server at once (as a crash would: `-m immediate`). */
   stop(): void;
+  /** Starts it again on the same port and data. */
+  start(): void;
 }
+
+/** Whether PostgreSQL's server programs are installed here. */
+export const postgresInstalled = (): boolean => binDir() !== null;
 
 function binDir(): string | null {
   for (const dir of (process.env.PATH ?? "").split(":")) if (existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl"))) return dir;
@@ -53,9 +59,11 @@ export async function startThrowawayPostgres(root: string): Promise<ThrowawayPos
   const port = await freePort();
   run("initdb", ["-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "--locale=C", "--encoding=UTF8"]);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  const start = () => run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]),
+    start,
   };
 }

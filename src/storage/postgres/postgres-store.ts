@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Store, StoreOps } from "../store.js";
+import { StoreUnavailableError } from "../store-unavailable.js";
 import type { PgTarget, Query } from "./pg-base.js";
 import { PgOps } from "./pg-ops.js";
 import { PG_MIGRATIONS } from "./schema.js";
@@ -8,6 +9,26 @@ import { PG_MIGRATIONS } from "./schema.js";
 const MIGRATION_LOCK = 0x6b68_6d67; // "khmg"
 /** The leader's advisory lock: held by one session at a time, released by PostgreSQL when that session ends. */
 const LEADER_LOCK = 0x6b68_6c64; // "khld"
+
+/**
+ * Connection failures, as opposed to refused statements: node's socket errors, the pool's own, and PostgreSQL's
+ * classes 08 (connection exception) and 57P (operator intervention: shutdown, starting up).
+ */
+function unavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (typeof e.code === "string" && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code) || ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH"].includes(e.code))) {
+    return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? "");
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw unavailable(error) ? new StoreUnavailableError(error) : error;
+  }
+}
 
 /** How often a transaction refused for a serialization conflict is run again. */
 const MAX_ATTEMPTS = 30;
@@ -96,17 +117,18 @@ export class PostgresStore extends PgOps implements Store {
   }
 
   private constructor(pool: pg.Pool) {
-    const query: Query = (text, values) => pool.query(text, values);
+    const query: Query = (text, values) => guarded(() => pool.query(text, values));
     super({
       query,
-      atomic: async (work) => {
-        const client = await pool.connect();
-        try {
-          return await inTransaction(client, () => work((text, values) => client.query(text, values)));
-        } finally {
-          client.release();
-        }
-      },
+      atomic: (work) =>
+        guarded(async () => {
+          const client = await pool.connect();
+          try {
+            return await inTransaction(client, () => work((text, values) => client.query(text, values)));
+          } finally {
+            client.release();
+          }
+        }),
     });
     this.#pool = pool;
   }
@@ -117,7 +139,11 @@ export class PostgresStore extends PgOps implements Store {
    * so `work` must have no effect outside the store. Each operation inside runs in its own savepoint, so one
    * that fails is undone alone and the transaction can go on, as the contract says.
    */
-  async transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return guarded(() => this.#transaction(work));
+  }
+
+  async #transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.#pool.connect();
       try {
