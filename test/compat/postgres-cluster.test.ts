@@ -57,5 +57,36 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
     await a.stop("SIGKILL");
     const purged = await eventually(() => secrets(b).getDeletedSecret("ephemeral").then(() => false, (e) => e.statusCode === 404), 10_000);
     assert.ok(purged, "B took over the background work and purged it");
+    a = await startDevServer(a.dir, ["--database", database.url, "--background-interval-ms", "200"]);
+  });
+
+  it("loses no acknowledged write when a node is killed mid-load: the survivor reads them all", async () => {
+    const acknowledged: { name: string; value: string }[] = [];
+    let writing = true;
+    const writer = (node: DevServer, tag: string) =>
+      (async () => {
+        const secrets = client(node, node);
+        for (let i = 0; writing; i++) {
+          const name = `killed-${tag}-${i}`;
+          try {
+            await secrets.setSecret(name, `value ${i}`);
+            acknowledged.push({ name, value: `value ${i}` });
+          } catch {
+            if (node === a) return; // A is gone: its writer stops
+          }
+        }
+      })();
+    const writers = [writer(a, "a"), writer(b, "b")];
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.stop("SIGKILL");
+    await new Promise((r) => setTimeout(r, 500));
+    writing = false;
+    await Promise.all(writers);
+    assert.ok(acknowledged.some((w) => w.name.startsWith("killed-a-")) && acknowledged.some((w) => w.name.startsWith("killed-b-")));
+    const survivor = client(b, b);
+    for (const { name, value } of acknowledged) assert.equal((await survivor.getSecret(name)).value, value, name);
+    // A comes back on the same data and database, and serves again.
+    a = await startDevServer(a.dir, ["--database", database.url, "--background-interval-ms", "200"]);
+    assert.equal((await client(a, a).getSecret(acknowledged[0]!.name)).value, acknowledged[0]!.value);
   });
 });
