@@ -9,6 +9,7 @@ import { type PageLatency, measurePages, percentile } from "./pages.js";
 import { formatTable, machine, ms, num, writeResults } from "./report.js";
 import { type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
+import { postgresFigures, postgresRows } from "./postgres.js";
 import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
 
@@ -162,8 +163,14 @@ async function main(): Promise<number> {
     await server.stop();
   }
 
+  const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
+
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
-  const rows = tableRows({ workloads: all, connections: CONNECTIONS, results, baseline, ceilings, coldStartMedianMs, rssIdleBytes: rssIdle, storeBefore100k, storeAt100k, seededTo100k: seeding[1]!.seeded, scale });
+  const sqliteRows = tableRows({ workloads: all, connections: CONNECTIONS, results, baseline, ceilings, coldStartMedianMs, rssIdleBytes: rssIdle, storeBefore100k, storeAt100k, seededTo100k: seeding[1]!.seeded, scale });
+  const rows = [
+    ...sqliteRows,
+    ...(postgres ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! }) : []),
+  ];
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
   const failed = all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`));
   const totalSeconds = (performance.now() - started) / 1000;
@@ -181,6 +188,7 @@ async function main(): Promise<number> {
     store: { before100k: storeBefore100k, at100k: storeAt100k, at1m: storeAt1m },
     seeding,
     scale,
+    postgres,
     rows,
     failedLoads: failed,
   });

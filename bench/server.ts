@@ -26,14 +26,14 @@ export interface KeyholdServer {
 /** BENCH_WORKERS=N runs the server with `--workers N` (node:cluster); unset, the default single process. */
 export const WORKERS = Number(process.env.BENCH_WORKERS) || null;
 
-function spawnKeyhold(dir: string, port: number): ChildProcess {
-  const args = [CLI, "dev", "--data-dir", dir, "--port", String(port), "--proxy-port", "0", ...(WORKERS ? ["--workers", String(WORKERS)] : [])];
+function spawnKeyhold(dir: string, port: number, extraArgs: string[] = []): ChildProcess {
+  const args = [CLI, "dev", "--data-dir", dir, "--port", String(port), "--proxy-port", "0", ...(WORKERS ? ["--workers", String(WORKERS)] : []), ...extraArgs];
   return track(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HTTPS_PROXY: "", https_proxy: "" } }));
 }
 
 /** Spawns `keyhold dev --port 0` on `dir` and waits for its "ready at https://localhost:PORT" line. */
-export async function startKeyhold(dir: string): Promise<KeyholdServer> {
-  const child = spawnKeyhold(dir, 0);
+export async function startKeyhold(dir: string, extraArgs: string[] = []): Promise<KeyholdServer> {
+  const child = spawnKeyhold(dir, 0, extraArgs);
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));

@@ -5,7 +5,8 @@ import { join } from "node:path";
 
 /**
  * A throw-away PostgreSQL server for the test run: initdb in a temporary directory, on a free loopback port,
- * trust authentication for loopback only, fsync off (nothing here outlives the run). Root cannot run
+ * trust authentication for loopback only, fsync off unless asked (nothing here outlives the run; the bench
+ * turns it on, so that its write figures are durable ones). Root cannot run
  * PostgreSQL, so as root it runs as the `postgres` user. Null when no PostgreSQL server binaries are installed.
  */
 export interface ThrowawayPostgres {
@@ -38,7 +39,7 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startThrowawayPostgres(root: string): Promise<ThrowawayPostgres | null> {
+export async function startThrowawayPostgres(root: string, options: { fsync?: boolean } = {}): Promise<ThrowawayPostgres | null> {
   const bin = binDir();
   if (!bin) return null;
   const asRoot = process.getuid?.() === 0;
@@ -58,8 +59,8 @@ export async function startThrowawayPostgres(root: string): Promise<ThrowawayPos
   };
   const port = await freePort();
   run("initdb", ["-D", join(dir, "data"), "-U", "postgres", "--auth=trust", "--locale=C", "--encoding=UTF8"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  const start = () => run("pg_ctl", ["-D", join(dir, "data"), "-o", options, "-l", join(dir, "log"), "-w", "start"]);
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${options.fsync ? "on" : "off"} -c max_connections=200`;
+  const start = () => run("pg_ctl", ["-D", join(dir, "data"), "-o", settings, "-l", join(dir, "log"), "-w", "start"]);
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
