@@ -60,11 +60,17 @@ export function registerServerCommands(program: Command): void {
     .command("serve")
     .description("Run in production mode from a config file (no generated credentials)")
     .requiredOption("--config <file>", "JSON config file (see README, Production)")
-    .addHelpText("after", "\nExample:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json")
-    .action(async (options: { config: string }) => {
+    .option("--database <url>", "PostgreSQL (postgres://…) instead of the config's store, for several nodes on one database")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json\n  npx keyhold serve --config /etc/keyhold/config.json --database \"postgres://keyhold@db:5432/keyhold?sslmode=verify-full\"",
+    )
+    .action(async (options: { config: string; database?: string }) => {
       try {
         const { startServer } = await import("../server/start-server.js");
-        const server = await startServer(loadServeConfig(options.config));
+        const config = loadServeConfig(options.config);
+        if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) throw new ConfigError("--database must be a postgres:// URL");
+        const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
         process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
         stopOnSignals(server);
       } catch (error) {

@@ -24,6 +24,20 @@ if (!POSTGRES_URL) {
 }
 
 if (POSTGRES_URL) {
+  describe("postgres schema", () => {
+    it("migrates once when several nodes open a new database at the same moment", async () => {
+      const database = await newDatabase("keyhold_migrate");
+      const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(database.url, { poolSize: 2 })));
+      try {
+        await stores[0]!.createVault({ name: "once", createdAt: 1, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, createdBy: "x" });
+        for (const store of stores) assert.equal((await store.getVault("once"))?.name, "once");
+      } finally {
+        for (const store of stores) await store.close();
+        await database.drop();
+      }
+    });
+  });
+
   describe("postgres leadership", () => {
     it("lets one store of a database lead at a time, and another take over when it goes", async () => {
       const database = await newDatabase("keyhold_leader");
