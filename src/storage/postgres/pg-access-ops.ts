@@ -1,5 +1,6 @@
 import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
-import { PgBase, type Row, key, num, text } from "./pg-base.js";
+import { toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
+import { PgBase, key } from "./pg-base.js";
 
 /** Principals, their credentials, access policies, role assignments and custom roles, in PostgreSQL. */
 export abstract class PgAccessOps extends PgBase {
@@ -115,50 +116,4 @@ export abstract class PgAccessOps extends PgBase {
   async deleteRoleDefinition(id: string): Promise<boolean> {
     return (await this.changed("DELETE FROM role_definitions WHERE id_key = $1", [key(id)])) === 1;
   }
-}
-
-function toPrincipal(r: Row): PrincipalRecord {
-  return { id: String(r.id), kind: r.kind as PrincipalRecord["kind"], displayName: String(r.display_name), createdAt: Number(r.created_at) };
-}
-
-function toCredential(r: Row): CredentialRecord {
-  return {
-    id: String(r.id),
-    principalId: String(r.principal_id),
-    kind: r.kind as CredentialRecord["kind"],
-    hash: String(r.hash),
-    certificate: text(r.certificate),
-    createdAt: Number(r.created_at),
-    expiresAt: num(r.expires_at),
-  };
-}
-
-function toPolicy(r: Row): AccessPolicyRecord {
-  return {
-    vault: String(r.vault),
-    principalId: String(r.principal_id),
-    permissions: JSON.parse(String(r.permissions)) as AccessPolicyRecord["permissions"],
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function toAssignment(r: Row): RoleAssignmentRecord {
-  return {
-    id: String(r.id),
-    principalId: String(r.principal_id),
-    roleDefinitionId: String(r.role_definition_id),
-    scope: String(r.scope),
-    createdAt: Number(r.created_at),
-    createdBy: String(r.created_by),
-  };
-}
-
-function toRole(r: Row): RoleDefinitionRecord {
-  return {
-    id: String(r.id),
-    roleName: String(r.role_name),
-    description: String(r.description),
-    permissions: JSON.parse(String(r.permissions)) as RoleDefinitionRecord["permissions"],
-    createdAt: Number(r.created_at),
-  };
 }

@@ -1,4 +1,5 @@
-export type Row = Record<string, unknown>;
+import type { Row } from "../row-mappers.js";
+
 export type Query = (text: string, values?: unknown[]) => Promise<{ rows: Row[]; rowCount: number | null }>;
 
 /** Where statements go: the pool (each call its own transaction) or one transaction's connection. */
@@ -8,10 +9,6 @@ export interface PgTarget {
   atomic<T>(work: (query: Query) => Promise<T>): Promise<T>;
 }
 
-export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
-export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 /** The case-insensitive key of a name (names are ASCII, as Azure's). */
 export const key = (name: string): string => name.toLowerCase();
 

@@ -1,38 +1,8 @@
 import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
 import type { StoreOps, VaultChange } from "../store.js";
 import { PgAccessOps } from "./pg-access-ops.js";
-import { type Row, json, jsonOrNull, key, num, text } from "./pg-base.js";
-
-function toVault(r: Row): VaultRecord {
-  return {
-    name: String(r.name),
-    createdAt: Number(r.created_at),
-    retentionDays: Number(r.retention_days),
-    purgeProtection: r.purge_protection === true,
-    enableRbacAuthorization: r.enable_rbac === true,
-    createdBy: String(r.created_by),
-  };
-}
-
-function toVersion(r: Row): ObjectVersionRecord {
-  return {
-    vault: String(r.vault),
-    kind: r.kind as ObjectKind,
-    name: String(r.display_name),
-    version: String(r.version),
-    seq: Number(r.seq),
-    created: Number(r.created),
-    updated: Number(r.updated),
-    enabled: r.enabled === true,
-    notBefore: num(r.not_before),
-    expires: num(r.expires),
-    tags: json<Record<string, string>>(r.tags),
-    contentType: text(r.content_type),
-    keyOps: json<string[]>(r.key_ops),
-    publicData: text(r.public_data),
-    sealed: r.sealed as Buffer,
-  };
-}
+import { type Row, jsonOrNull, num, text, toVault, toVersion } from "../row-mappers.js";
+import { key } from "./pg-base.js";
 
 const toState = (r: Row): ObjectState => ({
   vault: String(r.vault),

@@ -5,7 +5,8 @@ import type {
   RoleAssignmentRecord,
   RoleDefinitionRecord,
 } from "../records.js";
-import { type Row, SqliteBase, num, text } from "./sqlite-base.js";
+import { type Row, toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
+import { SqliteBase } from "./sqlite-base.js";
 
 /** Principals, their credentials, and who may do what: access policies, role assignments, custom roles. */
 export abstract class SqliteAccessOps extends SqliteBase {
@@ -133,50 +134,4 @@ export abstract class SqliteAccessOps extends SqliteBase {
   deleteRoleDefinition(id: string): Promise<boolean> {
     return this.write(() => this.writer.get("DELETE FROM role_definitions WHERE id = ?").run(id).changes === 1);
   }
-}
-
-function toPrincipal(r: Row): PrincipalRecord {
-  return { id: String(r.id), kind: r.kind as PrincipalRecord["kind"], displayName: String(r.display_name), createdAt: Number(r.created_at) };
-}
-
-function toCredential(r: Row): CredentialRecord {
-  return {
-    id: String(r.id),
-    principalId: String(r.principal_id),
-    kind: r.kind as CredentialRecord["kind"],
-    hash: String(r.hash),
-    certificate: text(r.certificate),
-    createdAt: Number(r.created_at),
-    expiresAt: num(r.expires_at),
-  };
-}
-
-function toPolicy(r: Row): AccessPolicyRecord {
-  return {
-    vault: String(r.vault),
-    principalId: String(r.principal_id),
-    permissions: JSON.parse(String(r.permissions)) as AccessPolicyRecord["permissions"],
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function toAssignment(r: Row): RoleAssignmentRecord {
-  return {
-    id: String(r.id),
-    principalId: String(r.principal_id),
-    roleDefinitionId: String(r.role_definition_id),
-    scope: String(r.scope),
-    createdAt: Number(r.created_at),
-    createdBy: String(r.created_by),
-  };
-}
-
-function toRole(r: Row): RoleDefinitionRecord {
-  return {
-    id: String(r.id),
-    roleName: String(r.role_name),
-    description: String(r.description),
-    permissions: JSON.parse(String(r.permissions)) as RoleDefinitionRecord["permissions"],
-    createdAt: Number(r.created_at),
-  };
 }

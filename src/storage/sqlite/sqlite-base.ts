@@ -1,12 +1,6 @@
 import type { ReadCache } from "./read-cache.js";
 import type { Statements } from "./statements.js";
 
-export type Row = Record<string, unknown>;
-
-export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
-export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 
 /**
  * What every part of the SQLite adapter shares. Reads use `read` (the reader connection, or the writer inside a

@@ -1,0 +1,100 @@
+import type {
+  AccessPolicyRecord,
+  CredentialRecord,
+  ObjectKind,
+  ObjectVersionRecord,
+  PrincipalRecord,
+  RoleAssignmentRecord,
+  RoleDefinitionRecord,
+  VaultRecord,
+} from "./records.js";
+
+/**
+ * Rows to records, for every SQL adapter: both stores name their columns alike. Booleans arrive as 0/1 from
+ * SQLite and as true/false from PostgreSQL; numbers as numbers or (BIGINT) strings.
+ */
+export type Row = Record<string, unknown>;
+
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+const flag = (v: unknown): boolean => v === true || v === 1;
+
+export function toVault(r: Row): VaultRecord {
+  return {
+    name: String(r.name),
+    createdAt: Number(r.created_at),
+    retentionDays: Number(r.retention_days),
+    purgeProtection: flag(r.purge_protection),
+    enableRbacAuthorization: flag(r.enable_rbac),
+    createdBy: String(r.created_by),
+  };
+}
+
+/** A version row whose `display_name` is the object's name as first written. */
+export function toVersion(r: Row): ObjectVersionRecord {
+  return {
+    vault: String(r.vault),
+    kind: r.kind as ObjectKind,
+    name: String(r.display_name),
+    version: String(r.version),
+    seq: Number(r.seq),
+    created: Number(r.created),
+    updated: Number(r.updated),
+    enabled: flag(r.enabled),
+    notBefore: num(r.not_before),
+    expires: num(r.expires),
+    tags: json<Record<string, string>>(r.tags),
+    contentType: text(r.content_type),
+    keyOps: json<string[]>(r.key_ops),
+    publicData: text(r.public_data),
+    sealed: r.sealed as Buffer,
+  };
+}
+
+export function toPrincipal(r: Row): PrincipalRecord {
+  return { id: String(r.id), kind: r.kind as PrincipalRecord["kind"], displayName: String(r.display_name), createdAt: Number(r.created_at) };
+}
+
+export function toCredential(r: Row): CredentialRecord {
+  return {
+    id: String(r.id),
+    principalId: String(r.principal_id),
+    kind: r.kind as CredentialRecord["kind"],
+    hash: String(r.hash),
+    certificate: text(r.certificate),
+    createdAt: Number(r.created_at),
+    expiresAt: num(r.expires_at),
+  };
+}
+
+export function toPolicy(r: Row): AccessPolicyRecord {
+  return {
+    vault: String(r.vault),
+    principalId: String(r.principal_id),
+    permissions: JSON.parse(String(r.permissions)) as AccessPolicyRecord["permissions"],
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export function toAssignment(r: Row): RoleAssignmentRecord {
+  return {
+    id: String(r.id),
+    principalId: String(r.principal_id),
+    roleDefinitionId: String(r.role_definition_id),
+    scope: String(r.scope),
+    createdAt: Number(r.created_at),
+    createdBy: String(r.created_by),
+  };
+}
+
+export function toRole(r: Row): RoleDefinitionRecord {
+  return {
+    id: String(r.id),
+    roleName: String(r.role_name),
+    description: String(r.description),
+    permissions: JSON.parse(String(r.permissions)) as RoleDefinitionRecord["permissions"],
+    createdAt: Number(r.created_at),
+  };
+}
