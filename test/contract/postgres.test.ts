@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
 import { runStoreContract } from "./store-contract.js";
+import { VAULT, vaultRecord, versionRecord } from "./store-contract-fixtures.js";
 
 /** The storage contract against PostgreSQL: a fresh database for every test, on the run's throw-away server. */
 if (!POSTGRES_URL) {
@@ -33,6 +34,34 @@ if (POSTGRES_URL) {
         for (const store of stores) assert.equal((await store.getVault("once"))?.name, "once");
       } finally {
         for (const store of stores) await store.close();
+        await database.drop();
+      }
+    });
+  });
+
+  describe("postgres read cache", () => {
+    it("serves remembered reads no staler than the database, whichever node wrote", async () => {
+      const database = await newDatabase("keyhold_cache");
+      const a = await PostgresStore.open(database.url, { poolSize: 2 });
+      const b = await PostgresStore.open(database.url, { poolSize: 2 }); // as another node would
+      try {
+        await a.createVault(vaultRecord(VAULT));
+        assert.equal(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), undefined);
+        const v1 = await a.addObjectVersion(versionRecord("shared", 1));
+        assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v1, "another node's commit is seen at once");
+        assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v1, "a repeated read");
+        await a.setObjectDeleted(VAULT, "secret", "shared", 1, 2);
+        assert.equal(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), undefined);
+        await b.setObjectDeleted(VAULT, "secret", "shared", null, null);
+        assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v1, "and its own commits too");
+        await b.transaction(async (tx) => {
+          await tx.updateVault(VAULT, { enableRbacAuthorization: false });
+        });
+        assert.equal((await b.getVault(VAULT))?.enableRbacAuthorization, false, "a transaction's commit too");
+        assert.equal((await a.getVault(VAULT))?.enableRbacAuthorization, false);
+      } finally {
+        await a.close();
+        await b.close();
         await database.drop();
       }
     });

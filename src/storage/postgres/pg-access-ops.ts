@@ -34,9 +34,11 @@ export abstract class PgAccessOps extends PgBase {
     );
   }
 
-  async getCredential(principalId: string, credentialId: string): Promise<CredentialRecord | undefined> {
-    const row = await this.one("SELECT * FROM credentials WHERE principal_key = $1 AND id = $2", [key(principalId), credentialId]);
-    return row ? toCredential(row) : undefined;
+  getCredential(principalId: string, credentialId: string): Promise<CredentialRecord | undefined> {
+    return this.cached(`credential\0${key(principalId)}\0${credentialId}`, async () => {
+      const row = await this.one("SELECT * FROM credentials WHERE principal_key = $1 AND id = $2", [key(principalId), credentialId]);
+      return row ? toCredential(row) : undefined;
+    });
   }
 
   async listCredentials(principalId: string): Promise<CredentialRecord[]> {
@@ -47,9 +49,11 @@ export abstract class PgAccessOps extends PgBase {
     return (await this.changed("DELETE FROM credentials WHERE principal_key = $1 AND id = $2", [key(principalId), credentialId])) === 1;
   }
 
-  async getAccessPolicy(vault: string, principalId: string): Promise<AccessPolicyRecord | undefined> {
-    const row = await this.one("SELECT * FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [key(vault), key(principalId)]);
-    return row ? toPolicy(row) : undefined;
+  getAccessPolicy(vault: string, principalId: string): Promise<AccessPolicyRecord | undefined> {
+    return this.cached(`policy\0${key(vault)}\0${key(principalId)}`, async () => {
+      const row = await this.one("SELECT * FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [key(vault), key(principalId)]);
+      return row ? toPolicy(row) : undefined;
+    });
   }
 
   async setAccessPolicy(p: AccessPolicyRecord): Promise<void> {
@@ -89,11 +93,10 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async listRoleAssignments(principalId?: string): Promise<RoleAssignmentRecord[]> {
-    const rows =
-      principalId === undefined
-        ? await this.all("SELECT * FROM role_assignments ORDER BY created_at, id_key COLLATE \"C\"")
-        : await this.all("SELECT * FROM role_assignments WHERE principal_key = $1 ORDER BY created_at, id_key COLLATE \"C\"", [key(principalId)]);
-    return rows.map(toAssignment);
+    if (principalId === undefined) return (await this.all('SELECT * FROM role_assignments ORDER BY created_at, id_key COLLATE "C"')).map(toAssignment);
+    return this.cached(`assignments\0${key(principalId)}`, async () =>
+      (await this.all('SELECT * FROM role_assignments WHERE principal_key = $1 ORDER BY created_at, id_key COLLATE "C"', [key(principalId)])).map(toAssignment),
+    );
   }
 
   async putRoleDefinition(r: RoleDefinitionRecord): Promise<void> {
@@ -104,9 +107,11 @@ export abstract class PgAccessOps extends PgBase {
     );
   }
 
-  async getRoleDefinition(id: string): Promise<RoleDefinitionRecord | undefined> {
-    const row = await this.one("SELECT * FROM role_definitions WHERE id_key = $1", [key(id)]);
-    return row ? toRole(row) : undefined;
+  getRoleDefinition(id: string): Promise<RoleDefinitionRecord | undefined> {
+    return this.cached(`role\0${key(id)}`, async () => {
+      const row = await this.one("SELECT * FROM role_definitions WHERE id_key = $1", [key(id)]);
+      return row ? toRole(row) : undefined;
+    });
   }
 
   async listRoleDefinitions(): Promise<RoleDefinitionRecord[]> {

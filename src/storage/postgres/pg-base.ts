@@ -7,6 +7,8 @@ export interface PgTarget {
   query: Query;
   /** Runs several statements as one: inside the surrounding transaction, or in a new one. */
   atomic<T>(work: (query: Query) => Promise<T>): Promise<T>;
+  /** Outside transactions only: a read remembered until the database changes (pg-read-cache.ts). */
+  cached?: <T>(key: string, load: () => Promise<T>) => Promise<T>;
 }
 
 /** The case-insensitive key of a name (names are ASCII, as Azure's). */
@@ -14,6 +16,10 @@ export const key = (name: string): string => name.toLowerCase();
 
 export abstract class PgBase {
   constructor(protected readonly target: PgTarget) {}
+
+  protected cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.target.cached ? this.target.cached(key, load) : load();
+  }
 
   protected async one(sql: string, values: unknown[]): Promise<Row | undefined> {
     return (await this.target.query(sql, values)).rows[0];

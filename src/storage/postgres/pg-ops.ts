@@ -39,9 +39,11 @@ export class PgOps extends PgAccessOps implements StoreOps {
     );
   }
 
-  async getVault(name: string): Promise<VaultRecord | undefined> {
-    const row = await this.one("SELECT * FROM vaults WHERE name_key = $1", [key(name)]);
-    return row ? toVault(row) : undefined;
+  getVault(name: string): Promise<VaultRecord | undefined> {
+    return this.cached(`vault\0${key(name)}`, async () => {
+      const row = await this.one("SELECT * FROM vaults WHERE name_key = $1", [key(name)]);
+      return row ? toVault(row) : undefined;
+    });
   }
 
   async updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined> {
@@ -112,7 +114,8 @@ export class PgOps extends PgAccessOps implements StoreOps {
   }
 
   getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
-    return this.#version(vault, kind, name, version, true);
+    const cacheKey = `${key(vault)}\0${kind}\0${key(name)}\0${version === null ? "" : key(version)}`;
+    return this.cached(cacheKey, () => this.#version(vault, kind, name, version, true));
   }
 
   async #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): Promise<ObjectVersionRecord | undefined> {

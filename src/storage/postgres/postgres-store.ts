@@ -3,6 +3,7 @@ import type { Store, StoreOps } from "../store.js";
 import { StoreUnavailableError } from "../store-unavailable.js";
 import type { PgTarget, Query } from "./pg-base.js";
 import { PgOps } from "./pg-ops.js";
+import { PgReadCache } from "./pg-read-cache.js";
 import { PG_MIGRATIONS } from "./schema.js";
 
 /** One advisory lock key for schema migrations: nodes that start together take turns, and migrate once. */
@@ -29,6 +30,9 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
     throw unavailable(error) ? new StoreUnavailableError(error) : error;
   }
 }
+
+/** Statements that change data (and so clear this process's read cache). */
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|TRUNCATE)\b/i;
 
 /** How often a transaction refused for a serialization conflict is run again. */
 const MAX_ATTEMPTS = 30;
@@ -95,29 +99,42 @@ async function migrate(pool: pg.Pool): Promise<void> {
 
 /**
  * The PostgreSQL store, for several Keyhold nodes over one database: a connection pool, schema migrations under
- * an advisory lock, and PostgreSQL's own transactions (READ COMMITTED; the statements that must not race take
- * row locks, e.g. the object row that hands out version numbers).
+ * an advisory lock, PostgreSQL's own transactions (SERIALIZABLE ones for `transaction`; the object row that hands
+ * out version numbers is locked), and a read cache exactly as fresh as the database (pg-read-cache.ts).
  */
 export class PostgresStore extends PgOps implements Store {
   readonly #pool: pg.Pool;
+  readonly #cache: PgReadCache;
   /** The session that holds the leader's lock, while this node leads. */
   #leaderSession: pg.PoolClient | null = null;
 
   static async open(connectionString: string, options: PostgresOptions = {}): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10 });
-    // An idle connection that breaks (the server restarts) is dropped by the pool; it must not crash the process.
+    // A connection that breaks (the server restarts) must not crash the process: an idle one is dropped by the
+    // pool, and one in use fails its query (which answers 503). Each connection gets a listener from the start,
+    // since node-postgres emits 'error' on a client in use with nobody else listening.
     pool.on("error", () => undefined);
+    pool.on("connect", (client) => client.on("error", () => undefined));
     try {
       await migrate(pool);
     } catch (error) {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool);
+    const walPosition = async () => String((await guarded(() => pool.query("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
+    return new PostgresStore(pool, new PgReadCache(walPosition));
   }
 
-  private constructor(pool: pg.Pool) {
-    const query: Query = (text, values) => guarded(() => pool.query(text, values));
+  private constructor(pool: pg.Pool, cache: PgReadCache) {
+    const query: Query = (text, values) =>
+      guarded(async () => {
+        try {
+          return await pool.query(text, values);
+        } finally {
+          // This process's own writes are seen by its next read at once (reads are remembered otherwise).
+          if (WRITE.test(text)) cache.invalidate();
+        }
+      });
     super({
       query,
       atomic: (work) =>
@@ -127,9 +144,12 @@ export class PostgresStore extends PgOps implements Store {
             return await inTransaction(client, () => work((text, values) => client.query(text, values)));
           } finally {
             client.release();
+            cache.invalidate();
           }
         }),
+      cached: (key, load) => cache.get(key, load),
     });
+    this.#cache = cache;
     this.#pool = pool;
   }
 
@@ -140,7 +160,7 @@ export class PostgresStore extends PgOps implements Store {
    * that fails is undone alone and the transaction can go on, as the contract says.
    */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return guarded(() => this.#transaction(work));
+    return guarded(() => this.#transaction(work)).finally(() => this.#cache.invalidate());
   }
 
   async #transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
