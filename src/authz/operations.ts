@@ -65,6 +65,3 @@ export const OPERATIONS = {
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;
-
-/** The collection an operation's object lives in, for its scope: `/vaults/V/secrets/NAME`. */
-export const collectionOf = (operation: Operation): string => OPERATIONS[operation].category;

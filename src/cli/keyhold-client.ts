@@ -105,7 +105,10 @@ export class KeyholdClient {
     return this.#baseUrl;
   }
 
-  /** Gets a token now (from the environment's credential), as `keyhold login` saves it. */
+  /**
+   * Gets a token now (from the environment's credential, or the saved login), and learns the vault resource from
+   * the server's challenge: what `keyhold login` saves, and what a vault call needs first.
+   */
   async signIn(): Promise<{ token: string; resource: string }> {
     await this.#call("GET", "/keyhold/roleDefinitions", undefined, null).catch((error: unknown) => {
       if (!(error instanceof CliError) || error.statusCode !== 403) throw error;
@@ -124,9 +127,8 @@ export class KeyholdClient {
    * the domain learnt from the challenge), which the server routes by and TLS names (SNI), and the api-version.
    */
   async vaultCall(vaultName: string, method: string, path: string, body?: unknown): Promise<unknown> {
-    if (!this.#resource) await this.#call("GET", "/keyhold/vaults", undefined, null).catch(() => undefined);
-    if (!this.#resource) throw new CliError("Unauthorized", "the server sent no challenge naming its vault domain");
-    const host = `${vaultName}.${new URL(this.#resource).host}`;
+    const { resource } = this.#resource ? { resource: this.#resource } : await this.signIn();
+    const host = `${vaultName}.${new URL(resource).host}`;
     const withVersion = path.includes("api-version=") ? path : `${path}${path.includes("?") ? "&" : "?"}api-version=${API_VERSION}`;
     return this.#call(method, withVersion, body, host);
   }
@@ -138,7 +140,8 @@ export class KeyholdClient {
     while (next) {
       const page = (await this.vaultCall(vaultName, "GET", next)) as { value?: unknown[]; nextLink?: string | null };
       items.push(...(page.value ?? []));
-      next = page.nextLink ? new URL(page.nextLink).pathname + new URL(page.nextLink).search : null;
+      const link = page.nextLink ? new URL(page.nextLink) : null;
+      next = link ? link.pathname + link.search : null;
     }
     return items;
   }
