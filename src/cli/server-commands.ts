@@ -33,11 +33,12 @@ export function registerServerCommands(program: Command): void {
     .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
     .option("--database <url>", "PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster")
     .option("--background-interval-ms <ms>", "how often purge and automatic key rotation run", parseInteger, 5000)
+    .option("--strict-api-versions", "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)")
     .addHelpText(
       "after",
       "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval \"$(npx keyhold dev env)\"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: \"${random:24}\"\n      keys:\n        signer: { kty: EC, crv: P-256 }",
     )
-    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string; backgroundIntervalMs: number }) => {
+    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string; backgroundIntervalMs: number; strictApiVersions?: boolean }) => {
       if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
       const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseInteger } from "./options.js";
 import { print } from "./output.js";
@@ -7,7 +7,10 @@ const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(nam
 interface VaultSettings {
   enablePurgeProtection?: boolean;
   enableRbacAuthorization?: boolean;
+  sku?: string;
 }
+
+const SKUS = ["standard", "premium"];
 
 /** The settings `create` and `update` share, as options and as the body's fields. */
 function withSettings(command: Command): Command {
@@ -19,6 +22,7 @@ function withSettings(command: Command): Command {
 const settings = (o: VaultSettings) => ({
   ...(o.enablePurgeProtection !== undefined && { enablePurgeProtection: o.enablePurgeProtection }),
   ...(o.enableRbacAuthorization !== undefined && { enableRbacAuthorization: o.enableRbacAuthorization }),
+  ...(o.sku !== undefined && { sku: o.sku }),
 });
 
 export function registerVaultCommands(program: Command): void {
@@ -29,19 +33,26 @@ export function registerVaultCommands(program: Command): void {
       .command("create")
       .description("Create a vault")
       .requiredOption("--name <name>", "vault name: 3-24 characters, letters, digits and dashes")
-      .option("--retention-days <days>", "soft-delete retention, 7-90 days", parseInteger),
+      .option("--retention-days <days>", "soft-delete retention, 7-90 days", parseInteger)
+      .addOption(new Option("--sku <sku>", "tier: premium vaults also hold -HSM key types").choices(SKUS).default("standard")),
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  keyhold vault create --name my-vault --retention-days 30\n  keyhold vault create --name legacy-vault --enable-rbac-authorization false",
+      "\nExamples:\n  keyhold vault create --name my-vault --retention-days 30\n  keyhold vault create --name hsm-vault --sku premium\n  keyhold vault create --name legacy-vault --enable-rbac-authorization false",
     )
     .action(async (o: VaultSettings & { name: string; retentionDays?: number }) => {
       const body = { ...(o.retentionDays !== undefined && { softDeleteRetentionInDays: o.retentionDays }), ...settings(o) };
       print(await new KeyholdClient().call("PUT", path(o.name), body));
     });
 
-  withSettings(vault.command("update").description("Change a vault's permission model, or turn purge protection on").requiredOption("--name <name>", "vault name"))
-    .addHelpText("after", "\nExample:\n  keyhold vault update --name my-vault --enable-rbac-authorization false")
+  withSettings(
+    vault
+      .command("update")
+      .description("Change a vault's permission model or tier, or turn purge protection on")
+      .requiredOption("--name <name>", "vault name")
+      .addOption(new Option("--sku <sku>", "tier; premium → standard is refused while the vault holds -HSM keys").choices(SKUS)),
+  )
+    .addHelpText("after", "\nExamples:\n  keyhold vault update --name my-vault --enable-rbac-authorization false\n  keyhold vault update --name my-vault --sku premium")
     .action(async (o: VaultSettings & { name: string }) => print(await new KeyholdClient().call("PATCH", path(o.name), settings(o))));
 
   vault

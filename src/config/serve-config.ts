@@ -91,6 +91,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
 
   return Object.freeze({
     mode: "production",
+    serveNewerApiVersions: false,
     listenHost: raw.listen?.host ?? "0.0.0.0",
     port,
     proxyPort: null,

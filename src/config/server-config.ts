@@ -26,6 +26,8 @@ export interface ServerConfig {
   /** HTTPS worker processes (node:cluster); 1 serves from this process. */
   workers: number;
   logLevel: "silent" | "error" | "warn" | "info";
+  /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */
+  serveNewerApiVersions: boolean;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

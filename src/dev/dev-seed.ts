@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { AppContext } from "../server/app-context.js";
+import type { VaultRecord, VaultSku } from "../storage/records.js";
 import { parseKeyCreate } from "../server/wire/key-wire.js";
 import { parseSecretSet } from "../server/wire/secret-wire.js";
 import { KeyVaultError } from "../vault/errors.js";
@@ -12,8 +13,12 @@ import { KeyVaultError } from "../vault/errors.js";
  * SetSecret body; keys are the REST CreateKey body. Strings may hold placeholders: `${random:N}` (N random
  * bytes, base64url), `${uuid}`, `${env:NAME}`.
  *
+ * A vault is standard unless it says `sku: premium` (needed for -HSM key types); a standard vault that exists
+ * becomes premium when the seed says so.
+ *
  *   vaults:
  *     - name: app-vault
+ *       sku: premium
  *       secrets:
  *         db-password: "${random:24}"
  *         api-url: { value: "https://api.example.test", contentType: text/plain }
@@ -30,6 +35,7 @@ export class SeedError extends Error {
 export interface SeedVault {
   name: string;
   enableRbacAuthorization?: boolean;
+  sku?: VaultSku;
   secrets: Record<string, unknown>;
   keys: Record<string, unknown>;
 }
@@ -72,11 +78,15 @@ export function readSeedFile(file: string): SeedVault[] {
     if (vault.enableRbacAuthorization !== undefined && typeof vault.enableRbacAuthorization !== "boolean") {
       throw new SeedError(`${where}.enableRbacAuthorization`, "expected true or false");
     }
+    if (vault.sku !== undefined && vault.sku !== "standard" && vault.sku !== "premium") {
+      throw new SeedError(`${where}.sku`, "expected standard or premium");
+    }
     // Placeholders are checked now, before any server starts (their values are made only when used).
     expand({ secrets: vault.secrets ?? {}, keys: vault.keys ?? {} }, `vaults[${i}] (${vault.name})`);
     return {
       name: vault.name,
       ...(vault.enableRbacAuthorization !== undefined && { enableRbacAuthorization: vault.enableRbacAuthorization }),
+      ...(vault.sku !== undefined && { sku: vault.sku }),
       secrets: (vault.secrets ?? {}) as Record<string, unknown>,
       keys: (vault.keys ?? {}) as Record<string, unknown>,
     };
@@ -93,15 +103,32 @@ async function absent(read: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
+/**
+ * The seed's vault, made unless it exists. An existing standard vault the seed calls premium is upgraded (never
+ * the other way: a downgrade may be refused), so that the seed's -HSM keys can be made in it.
+ */
+async function seedVault(ctx: AppContext, entry: SeedVault, creatorId: string): Promise<VaultRecord> {
+  const existing = await ctx.vaults.find(entry.name);
+  if (!existing) {
+    return ctx.vaults.create(
+      {
+        name: entry.name,
+        ...(entry.enableRbacAuthorization !== undefined && { enableRbacAuthorization: entry.enableRbacAuthorization }),
+        ...(entry.sku !== undefined && { sku: entry.sku }),
+      },
+      creatorId,
+    );
+  }
+  return entry.sku === "premium" && existing.sku !== "premium" ? ctx.vaults.update(existing.name, { sku: "premium" }) : existing;
+}
+
 /** Makes what the seed declares and does not exist yet; returns the vault names, for dev mode's grants. */
 export async function applySeed(ctx: AppContext, seed: readonly SeedVault[], creatorId: string): Promise<{ vaults: string[]; created: number }> {
   let created = 0;
   for (const [i, entry] of seed.entries()) {
     const where = `vaults[${i}] (${entry.name})`;
     try {
-      const vault =
-        (await ctx.vaults.find(entry.name)) ??
-        (await ctx.vaults.create({ name: entry.name, ...(entry.enableRbacAuthorization !== undefined && { enableRbacAuthorization: entry.enableRbacAuthorization }) }, creatorId));
+      const vault = await seedVault(ctx, entry, creatorId);
       for (const [name, definition] of Object.entries(entry.secrets)) {
         if (!(await absent(() => ctx.secrets.get(vault, name, null)))) continue;
         const body = typeof definition === "string" ? { value: definition } : definition;

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, type ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
+import type { VaultService } from "../vault/vault-service.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
@@ -26,12 +27,23 @@ export interface DevOptions {
   database?: string;
   /** How often purge and automatic rotation run (default 5 s). */
   backgroundIntervalMs?: number;
+  /** Refuse api-versions newer than the newest Keyhold knows, as production does. */
+  strictApiVersions?: boolean;
 }
 
 /** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
 const RESET_FILES = ["keyhold.db", "keyhold.db-wal", "keyhold.db-shm", "master.key", "dev-identities.json", "dev.env", "dev-mi.env"];
 
 export const DEV_DEFAULT_VAULT = "keyhold-dev";
+
+/**
+ * keyhold-dev is premium, so that dev mode's -HSM keys work there. A data directory made before vaults had tiers
+ * holds it as standard (a migration cannot know which vault is dev mode's): it is upgraded here.
+ */
+async function ensureDevDefaultVault(vaults: VaultService, creatorId: string): Promise<void> {
+  const vault = await vaults.ensure(DEV_DEFAULT_VAULT, creatorId, { sku: "premium" });
+  if (vault.sku !== "premium") await vaults.update(vault.name, { sku: "premium" });
+}
 
 /** `keyhold dev`: one command to a working local Key Vault on the embedded store. */
 export async function runDev(options: DevOptions): Promise<RunningServer> {
@@ -62,6 +74,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     workers: options.workers ?? 1,
     backgroundIntervalMs: options.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS,
     logLevel: "warn",
+    serveNewerApiVersions: !options.strictApiVersions,
   });
   const server = await startServer(config);
   try {
@@ -84,7 +97,8 @@ async function provisionDevServer(
   const { port, proxyPort, authorityUrl, started } = at;
   const identities = await ensureDevIdentities(dir, server.ctx.principals);
   const vaultNames = [DEV_DEFAULT_VAULT, ...(options.vaults ?? [])];
-  for (const name of vaultNames) await server.ctx.vaults.ensure(name, identities.clientId);
+  await ensureDevDefaultVault(server.ctx.vaults, identities.clientId);
+  for (const name of options.vaults ?? []) await server.ctx.vaults.ensure(name, identities.clientId);
   const seeded = await applySeed(server.ctx, seed, identities.clientId);
   await ensureDevAccess(server.ctx.access, identities, [...new Set([...vaultNames, ...seeded.vaults].map((n) => n.toLowerCase()))]);
   const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
@@ -101,7 +115,7 @@ async function provisionDevServer(
         ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
-        "  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted but kept in SOFTWARE in dev mode (no HSM here)",
+        `  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) but kept in SOFTWARE in dev mode (no HSM here)`,
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",
         `    source ${files.devEnv}      # service principal`,

@@ -1,3 +1,4 @@
+import type { ApiVersions } from "./api-version.js";
 import type { AccessControl } from "../authz/access-control.js";
 import type { DevClock } from "./dev-clock.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
@@ -16,6 +17,7 @@ export interface AppContext {
   /** The `iss` of the tokens this server issues and accepts. */
   issuerUrl: string;
   hosts: VaultHosts;
+  apiVersions: ApiVersions;
   vaults: VaultService;
   secrets: SecretService;
   keys: KeyService;

@@ -14,6 +14,7 @@ import type { Store } from "../storage/store.js";
 import { KeyService } from "../vault/key-service.js";
 import { SecretService } from "../vault/secret-service.js";
 import { VaultService } from "../vault/vault-service.js";
+import { ApiVersions } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import type { DevClock } from "./dev-clock.js";
 import { VaultHosts } from "./vault-hosts.js";
@@ -22,7 +23,7 @@ export type ContextConfig = Pick<
   ServerConfig,
   "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
 > &
-  Partial<Pick<ServerConfig, "databaseUrl">>;
+  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions">>;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -30,7 +31,13 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 export async function createContext(
   store: Store,
   config: ContextConfig,
-  options: { now?: () => number; devClock?: DevClock; backend?: KeyBackend; onSoftwareHsmKey?: (vault: string, name: string) => void } = {},
+  options: {
+    now?: () => number;
+    devClock?: DevClock;
+    backend?: KeyBackend;
+    onSoftwareHsmKey?: (vault: string, name: string) => void;
+    onNewerApiVersion?: (requested: string, served: string) => void;
+  } = {},
 ): Promise<AppContext> {
   if (options.devClock && config.mode !== "dev") throw new Error("the movable clock exists in dev mode only");
   // Two clocks: identity (tokens, credentials) always keeps real time, which clients share; the vault's objects
@@ -51,6 +58,10 @@ export async function createContext(
     authorityUrl: config.authorityUrl,
     issuerUrl: issuer,
     hosts,
+    apiVersions: new ApiVersions({
+      serveNewerAsLatest: config.mode === "dev" && config.serveNewerApiVersions === true,
+      ...(options.onNewerApiVersion && { onNewerVersion: options.onNewerApiVersion }),
+    }),
     vaults: new VaultService(store, now),
     secrets: new SecretService({ store, envelope, now }),
     keys: new KeyService({

@@ -3,7 +3,7 @@ import type { Operation } from "../authz/operations.js";
 import type { VerifiedCaller } from "../identity/token-verifier.js";
 import type { VaultRecord } from "../storage/records.js";
 import { KeyVaultError, forbidden } from "../vault/errors.js";
-import { checkApiVersion } from "./api-version.js";
+import type { ApiShape } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import { authenticate } from "./authenticate.js";
 
@@ -11,7 +11,9 @@ import { authenticate } from "./authenticate.js";
 export interface VaultRequest {
   caller: VerifiedCaller;
   vault: VaultRecord;
+  /** The api-version as the client sent it (next links repeat it) and the shape of the answer it asks for. */
   apiVersion: string;
+  shape: ApiShape;
   /** `https://host[:port]` exactly as the client addressed the vault (ids echo it, WIRING.md §1). */
   base: string;
 }
@@ -43,13 +45,14 @@ export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void 
       throw new KeyVaultError(404, "VaultNotFound", "The host name does not address a vault on this Keyhold server.");
     }
     const caller = await authenticate(ctx, request, reply, target.resource);
-    const apiVersion = checkApiVersion((request.query as Record<string, unknown>)["api-version"]);
+    const apiVersion = (request.query as Record<string, unknown>)["api-version"];
+    const shape = ctx.apiVersions.resolve(apiVersion);
     const vault = await ctx.vaults.get(target.vaultName);
     const operation = request.routeOptions.config.operation;
     if (!operation) throw new Error(`route ${request.routeOptions.url} has no operation`);
     const objectName = (request.params as { name?: string }).name ?? null;
     const decision = await ctx.access.check(caller, vault, operation, objectName);
     if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
-    request.kv = { caller, vault, apiVersion, base: `https://${request.host}` };
+    request.kv = { caller, vault, apiVersion: apiVersion as string, shape, base: `https://${request.host}` };
   });
 }

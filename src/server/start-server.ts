@@ -29,6 +29,11 @@ async function serve(config: ServerConfig): Promise<{ store: Store; ctx: AppCont
       ...(config.mode === "dev" && config.workers === 1 && { devClock: new DevClock() }),
       // Dev mode keeps -HSM key types in software, and says so each time one is made.
       onSoftwareHsmKey: (vault, name) => app?.log.warn({ vault, key: name }, "dev mode: an -HSM key type is kept in software, not in an HSM"),
+      onNewerApiVersion: (requested, served) =>
+        app?.log.warn(
+          { apiVersion: requested, servedAs: served },
+          `dev mode: api-version ${requested} is newer than the newest this Keyhold knows; answering as ${served} (keyhold dev --strict-api-versions refuses it)`,
+        ),
     });
     app = buildApp(ctx, config.tls);
     await app.listen({ host: config.listenHost, port: config.port });

@@ -1,5 +1,8 @@
 /** The shapes the store keeps. Times are epoch seconds; secret values are sealed (see crypto/envelope.ts). */
 
+/** Azure's vault tiers, as ARM names them (`properties.sku.name`): only premium vaults hold -HSM key types. */
+export type VaultSku = "standard" | "premium";
+
 export interface VaultRecord {
   name: string;
   createdAt: number;
@@ -9,6 +12,8 @@ export interface VaultRecord {
   purgeProtection: boolean;
   /** The permission model: role assignments (true, Azure's default) or the vault's access policies. */
   enableRbacAuthorization: boolean;
+  /** The tier: standard (Azure's default) or premium. */
+  sku: VaultSku;
   createdBy: string;
 }
 

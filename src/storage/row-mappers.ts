@@ -7,6 +7,7 @@ import type {
   RoleAssignmentRecord,
   RoleDefinitionRecord,
   VaultRecord,
+  VaultSku,
 } from "./records.js";
 
 /**
@@ -28,6 +29,7 @@ export function toVault(r: Row): VaultRecord {
     retentionDays: Number(r.retention_days),
     purgeProtection: flag(r.purge_protection),
     enableRbacAuthorization: flag(r.enable_rbac),
+    sku: r.sku as VaultSku,
     createdBy: String(r.created_by),
   };
 }

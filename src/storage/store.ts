@@ -14,7 +14,7 @@ import type {
 } from "./records.js";
 
 /** What a vault update may change (retention is fixed at creation, as in Azure). */
-export type VaultChange = Partial<Pick<VaultRecord, "enableRbacAuthorization" | "purgeProtection">>;
+export type VaultChange = Partial<Pick<VaultRecord, "enableRbacAuthorization" | "purgeProtection" | "sku">>;
 
 /**
  * The storage contract. Every adapter (SQLite now, PostgreSQL next) implements it and passes the suite in

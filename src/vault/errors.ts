@@ -57,6 +57,13 @@ export const objectInDeletedState = (kind: Kind, name: string): KeyVaultError =>
 export const objectExists = (kind: Kind, name: string): KeyVaultError =>
   conflict(`${TITLE[kind]} ${name} already exists in this vault and cannot be restored over.`);
 
+/**
+ * An -HSM key type (create, import, restore, rotate) in a standard vault: Azure keeps HSM-protected keys for
+ * premium vaults and answers 400 with the code and text below (as its answers show them in public reports).
+ */
+export const hardwareKeyInStandardVault = (): KeyVaultError =>
+  new KeyVaultError(400, "Forbidden", "Hardware key operation not allowed on standard vault");
+
 export const vaultNotFound = (name: string): KeyVaultError =>
   notFound("VaultNotFound", `The vault '${name}' does not exist on this Keyhold server.`);
 

@@ -17,8 +17,8 @@ import {
   type WrapAlgorithm,
 } from "../crypto/key-types.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
-import type { Store } from "../storage/store.js";
-import { KeyVaultError, badParameter, forbidden, objectNotFound } from "./errors.js";
+import type { Store, StoreOps } from "../storage/store.js";
+import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "./errors.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
@@ -50,7 +50,10 @@ export interface KeyServiceDeps {
   envelope: Envelope;
   backend: KeyBackend;
   now: () => number;
-  /** Dev mode: -HSM key types are accepted as software keys. Production refuses them without an HSM backend. */
+  /**
+   * Dev mode: -HSM key types in premium vaults are accepted as software keys. Production refuses them without an
+   * HSM backend. Standard vaults refuse them in both modes, as Azure's do.
+   */
   softwareHsm: boolean;
   onSoftwareHsmKey?: (vault: string, name: string) => void;
 }
@@ -58,7 +61,28 @@ export interface KeyServiceDeps {
 const SIZES: Record<KeyFamily, number[]> = { RSA: [2048, 3072, 4096], EC: [], oct: [128, 192, 256] };
 const DEFAULT_SIZE: Record<KeyFamily, number> = { RSA: 2048, EC: 0, oct: 256 };
 
-const describe = (record: ObjectVersionRecord): KeyDescription => JSON.parse(record.publicData!) as KeyDescription;
+export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): KeyDescription => JSON.parse(record.publicData!) as KeyDescription;
+
+const LISTING_PAGE = 100;
+
+/**
+ * Whether any version of any key in the vault, soft-deleted keys included, is of an -HSM type: such a vault
+ * cannot become standard, whose keys Azure keeps in software only.
+ */
+export async function vaultHoldsHsmKey(store: Pick<StoreOps, "listObjects" | "allObjectVersions">, vault: string): Promise<boolean> {
+  for (const deleted of [false, true]) {
+    let after: string | null = null;
+    do {
+      const page: Page<ObjectSummary> = await store.listObjects(vault, "key", deleted, after, LISTING_PAGE);
+      for (const { state } of page.items) {
+        const versions = await store.allObjectVersions(vault, "key", state.name);
+        if (versions.some((v) => describeKey(v).hsm)) return true;
+      }
+      after = page.next;
+    } while (after !== null);
+  }
+  return false;
+}
 
 function checkAttributes(a: KeyAttributes): void {
   checkTags(a.tags);
@@ -79,11 +103,13 @@ export class KeyService {
   }
 
   #view(vault: VaultRecord, record: ObjectVersionRecord, state?: ObjectView["state"]): KeyView {
-    return { vault, record, description: describe(record), ...(state && { state }) };
+    return { vault, record, description: describeKey(record), ...(state && { state }) };
   }
 
   #checkHsm(vault: VaultRecord, name: string, hsm: boolean): void {
-    if (!hsm || this.#backend.hardwareProtected) return;
+    if (!hsm) return;
+    if (vault.sku !== "premium") throw hardwareKeyInStandardVault();
+    if (this.#backend.hardwareProtected) return;
     if (!this.deps.softwareHsm) {
       throw badParameter("HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.");
     }
@@ -139,7 +165,7 @@ export class KeyService {
   /** A new version of the same type and size, with the latest version's operations and tags (rotate). */
   async rotate(vault: VaultRecord, name: string): Promise<KeyView> {
     const latest = await this.#objects.live(vault, name, null);
-    const d = describe(latest);
+    const d = describeKey(latest);
     this.#checkHsm(vault, name, d.hsm);
     const made = await this.#backend.generate(d.jwk.kty, {
       size: d.size,
@@ -198,8 +224,11 @@ export class KeyService {
     return this.#objects.backup(vault, name);
   }
 
+  /** Restores a key backup; one with any -HSM version is held to the same rules as creating that type. */
   async restore(vault: VaultRecord, blob: Buffer): Promise<KeyView> {
-    return this.#view(vault, (await this.#objects.restore(vault, blob)).record);
+    const checkHsm = (name: string, versions: readonly { publicData: string | null }[]) =>
+      this.#checkHsm(vault, name, versions.some((v) => describeKey(v).hsm));
+    return this.#view(vault, (await this.#objects.restore(vault, blob, checkHsm)).record);
   }
 
   async getRotationPolicy(vault: VaultRecord, name: string): Promise<RotationPolicy> {
@@ -262,7 +291,7 @@ export class KeyService {
     }
     const key: BackendKey = {
       id: `${vault.name.toLowerCase()}/${record.name.toLowerCase()}/${record.version}`,
-      description: describe(record),
+      description: describeKey(record),
       material: () => this.#objects.open(vault, record),
     };
     return { key, record };

@@ -196,9 +196,17 @@ export class VersionedObjects {
     return Buffer.concat([BACKUP_MAGIC, sealWithKey(this.#backupKey, plain, `backup/${this.kind}`)]);
   }
 
-  /** Restores every version with its id and dates; 409 when the name exists, live or soft-deleted. */
-  async restore(vault: VaultRecord, blob: Buffer): Promise<ObjectView> {
+  /**
+   * Restores every version with its id and dates; 409 when the name exists, live or soft-deleted. `check` sees
+   * the backup's versions before anything is written, to refuse what this vault may not hold.
+   */
+  async restore(
+    vault: VaultRecord,
+    blob: Buffer,
+    check: (name: string, versions: readonly { publicData: string | null }[]) => void = () => {},
+  ): Promise<ObjectView> {
     const backup = this.#readBackup(blob);
+    check(backup.name, backup.versions);
     const sealed = backup.versions.map((v) => ({
       ...v,
       sealed: this.envelope.seal(Buffer.from(v.content, "base64"), this.#context(vault.name, backup.name, v.version)),
@@ -217,7 +225,8 @@ export class VersionedObjects {
   }
 
   #readBackup(blob: Buffer): Backup {
-    const invalid = () => badParameter(`The backup blob is invalid, was made by another Keyhold deployment, or is not a ${this.kind} backup.`);
+    // Azure's own words, whatever the cause (tampered, another deployment's, another kind's): SDK tests compare them.
+    const invalid = () => badParameter("Backup blob contains invalid or corrupt version.");
     if (blob.length <= BACKUP_MAGIC.length || !blob.subarray(0, BACKUP_MAGIC.length).equals(BACKUP_MAGIC)) throw invalid();
     let backup: Backup;
     try {

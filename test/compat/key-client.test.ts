@@ -185,6 +185,12 @@ describe("KeyClient key management against a live server", () => {
     assert.ok((await crypto(again).verify("RS256", digest, resigned.result)).result);
     assert.ok(signature.result.length === 256);
     await assert.rejects(client.restoreKeyBackup(blob!), (e: { statusCode?: number }) => e.statusCode === 409);
+    const truncated = blob!.subarray(0, blob!.length - 7);
+    await assert.rejects(
+      client.restoreKeyBackup(truncated),
+      (e: { statusCode?: number; code?: string; message?: string }) =>
+        e.statusCode === 400 && e.code === "BadParameter" && e.message === "Backup blob contains invalid or corrupt version.",
+    );
   });
 
   it("rotates to a new version of the same type and size", async () => {

@@ -135,7 +135,12 @@ describe("SecretClient against a live server", () => {
     await assert.rejects(client.restoreSecretBackup(blob!), (e: { statusCode?: number }) => e.statusCode === 409);
     const tampered = Uint8Array.from(blob!);
     tampered[tampered.length - 1]! ^= 1;
-    await assert.rejects(client.restoreSecretBackup(tampered), (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === "BadParameter");
+    // Azure's exact words: the SDK's own tests compare them.
+    await assert.rejects(
+      client.restoreSecretBackup(tampered),
+      (e: { statusCode?: number; code?: string; message?: string }) =>
+        e.statusCode === 400 && e.code === "BadParameter" && e.message === "Backup blob contains invalid or corrupt version.",
+    );
   });
 
   it("answers 404 SecretNotFound for missing names and versions", async () => {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import pg from "pg";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
+import { PG_MIGRATIONS } from "../../src/storage/postgres/schema.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
 import { runStoreContract } from "./store-contract.js";
 import { VAULT, vaultRecord, versionRecord } from "./store-contract-fixtures.js";
@@ -30,10 +32,38 @@ if (POSTGRES_URL) {
       const database = await newDatabase("keyhold_migrate");
       const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(database.url, { poolSize: 2 })));
       try {
-        await stores[0]!.createVault({ name: "once", createdAt: 1, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, createdBy: "x" });
+        await stores[0]!.createVault({ name: "once", createdAt: 1, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, sku: "standard", createdBy: "x" });
         for (const store of stores) assert.equal((await store.getVault("once"))?.name, "once");
       } finally {
         for (const store of stores) await store.close();
+        await database.drop();
+      }
+    });
+
+    it("makes the vaults of a database from before vault tiers standard", async () => {
+      const database = await newDatabase("keyhold_tiers");
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const tiers = PG_MIGRATIONS.findIndex((m) => m.includes("ADD COLUMN sku"));
+        await client.query("CREATE TABLE keyhold_schema (version INTEGER NOT NULL)");
+        for (const [i, migration] of PG_MIGRATIONS.slice(0, tiers).entries()) {
+          await client.query(migration);
+          await client.query("INSERT INTO keyhold_schema (version) VALUES ($1)", [i + 1]);
+        }
+        await client.query(
+          "INSERT INTO vaults (name_key, name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          ["legacy", "Legacy", 1_700_000_000, 90, false, true, "tester"],
+        );
+      } finally {
+        await client.end();
+      }
+      const store = await PostgresStore.open(database.url, { poolSize: 2 });
+      try {
+        assert.deepEqual(await store.getVault("legacy"), vaultRecord("Legacy"));
+        assert.equal((await store.updateVault("legacy", { sku: "premium" }))?.sku, "premium");
+      } finally {
+        await store.close();
         await database.drop();
       }
     });

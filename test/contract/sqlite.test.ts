@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "../../src/storage/sqlite/schema.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { runStoreContract } from "./store-contract.js";
 import { VAULT, vaultRecord, versionRecord } from "./store-contract-fixtures.js";
@@ -44,6 +46,31 @@ describe("sqlite store file", () => {
         assert.equal((await second.addObjectVersion(versionRecord("kept", 2))).seq, 2);
       } finally {
         await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("makes the vaults of a file from before vault tiers standard", async () => {
+    const dir = newDir();
+    try {
+      const file = join(dir, "keyhold.db");
+      const older = new Database(file);
+      const tiers = MIGRATIONS.findIndex((m) => m.includes("ADD COLUMN sku"));
+      for (const migration of MIGRATIONS.slice(0, tiers)) older.exec(migration);
+      older.pragma(`user_version = ${tiers}`);
+      older
+        .prepare("INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)")
+        .run("Legacy", 1_700_000_000, 90, 0, 1, "tester");
+      older.close();
+
+      const store = SqliteStore.open(file);
+      try {
+        assert.deepEqual(await store.getVault("legacy"), vaultRecord("Legacy"));
+        assert.equal((await store.updateVault("legacy", { sku: "premium" }))?.sku, "premium");
+      } finally {
+        await store.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -49,6 +49,17 @@ export function accessContract(store: () => Store): void {
       assert.deepEqual(await store().updateVault(VAULT, {}), vaultRecord(VAULT, { enableRbacAuthorization: false, purgeProtection: true }));
       assert.equal(await store().updateVault("absent", { purgeProtection: true }), undefined);
     });
+
+    it("changes the tier both ways, and nothing else; other changes keep it", async () => {
+      await store().createVault(vaultRecord(VAULT, { enableRbacAuthorization: false }));
+      const premium = vaultRecord(VAULT, { enableRbacAuthorization: false, sku: "premium" });
+      assert.deepEqual(await store().updateVault("main", { sku: "premium" }), premium);
+      assert.deepEqual(await store().getVault(VAULT), premium, "read after the update");
+      assert.deepEqual(await store().updateVault(VAULT, { purgeProtection: true }), { ...premium, purgeProtection: true });
+      const standard = await store().transaction((tx) => tx.updateVault(VAULT, { sku: "standard" }));
+      assert.deepEqual(standard, vaultRecord(VAULT, { enableRbacAuthorization: false, purgeProtection: true }));
+      assert.deepEqual(await store().getVault(VAULT), standard, "a transaction's change, read after its commit");
+    });
   });
 
   describe("credentials one by one", () => {

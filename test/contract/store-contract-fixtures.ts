@@ -31,7 +31,7 @@ export function freshStorePerTest(open: OpenStore): () => Store {
 export const VAULT = "Main";
 
 export function vaultRecord(name: string, overrides: Partial<VaultRecord> = {}): VaultRecord {
-  return { name, createdAt: 1_700_000_000, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, createdBy: "tester", ...overrides };
+  return { name, createdAt: 1_700_000_000, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, sku: "standard", createdBy: "tester", ...overrides };
 }
 
 /** A version id of the usual 32 hex digits; later `n` sort lower, so ordering by id instead of creation shows. */

@@ -67,6 +67,15 @@ function metaAndVaultContract(store: () => Store): void {
       assert.deepEqual(listed[0], vaultRecord("Alpha"));
     });
 
+    it("keeps each vault's tier", async () => {
+      const premium = vaultRecord("Gold", { sku: "premium" });
+      await store().createVault(premium);
+      await store().createVault(vaultRecord("Plain"));
+      assert.deepEqual(await store().getVault("GOLD"), premium);
+      assert.equal((await store().getVault("plain"))?.sku, "standard");
+      assert.deepEqual((await store().listVaults()).map((v) => [v.name, v.sku]), [["Gold", "premium"], ["Plain", "standard"]]);
+    });
+
     it("deletes a vault with its secrets", async () => {
       await store().createVault(vaultRecord(VAULT));
       await store().createVault(vaultRecord("Other"));

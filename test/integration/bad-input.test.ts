@@ -125,6 +125,10 @@ describe("bad input to the Secrets API", () => {
     for (const value of ["", "not base64!", Buffer.from("KHSB1garbage").toString("base64url")]) {
       await expectError(await call("POST", "/secrets/restore?api-version=2025-07-01", JSON.stringify({ value })), 400, "BadParameter");
     }
+    for (const value of [Buffer.from("KHSB1garbage").toString("base64url"), Buffer.from("x".repeat(64)).toString("base64url")]) {
+      const res = await call("POST", "/secrets/restore?api-version=2025-07-01", JSON.stringify({ value }));
+      assert.equal(res.json().error.message, "Backup blob contains invalid or corrupt version.");
+    }
   });
 
   it("answers malformed URLs, form bodies and repeated api-versions with Azure's error JSON", async () => {

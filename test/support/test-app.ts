@@ -33,7 +33,10 @@ export interface TestApp {
 const now = (): number => Math.floor(Date.now() / 1000);
 
 /** The HTTP application in-process (fastify inject), over a throw-away SQLite file. */
-export async function createTestApp(mode: "dev" | "production" = "dev"): Promise<TestApp> {
+export async function createTestApp(
+  mode: "dev" | "production" = "dev",
+  options: { serveNewerApiVersions?: boolean; onNewerApiVersion?: (requested: string, served: string) => void } = {},
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
   const store = SqliteStore.open(join(dir, "keyhold.db"));
   const masterKey = randomBytes(32);
@@ -46,7 +49,8 @@ export async function createTestApp(mode: "dev" | "production" = "dev"): Promise
     vaultUriTemplate: "https://{name}.vault.azure.net",
     tokenLifetimeSeconds: 3600,
     logLevel: "silent",
-  });
+    serveNewerApiVersions: options.serveNewerApiVersions ?? false,
+  }, options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion });
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
   const { principal, credentialId } = await ctx.principals.createServicePrincipal("test");
   await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);

@@ -8,7 +8,7 @@ import { canonicalPermissions } from "../../src/authz/permissions.js";
 import { canonicalScope, scopeCovers } from "../../src/authz/scope.js";
 import type { VaultRecord } from "../../src/storage/records.js";
 
-const vault = (rbac: boolean): VaultRecord => ({ name: "Main", createdAt: 0, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: rbac, createdBy: "x" });
+const vault = (rbac: boolean): VaultRecord => ({ name: "Main", createdAt: 0, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: rbac, sku: "standard", createdBy: "x" });
 const held = (roleName: string, scope: string): HeldRole => ({
   role: builtInRoleByName(roleName)!,
   assignment: { id: "a", principalId: "p", roleDefinitionId: builtInRoleByName(roleName)!.id, scope, createdAt: 0, createdBy: "x" },

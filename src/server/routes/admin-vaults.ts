@@ -1,11 +1,25 @@
 import type { FastifyInstance } from "fastify";
 import type { PermissionCategory } from "../../storage/records.js";
 import type { AppContext } from "../app-context.js";
+import { badParameter } from "../../vault/errors.js";
 import { asObject, optionalBoolean, optionalObject, optionalStringArray } from "../wire/parse.js";
 import { policyJson, vaultJson } from "../wire/admin-wire.js";
 import { action, adminCaller } from "./admin-auth.js";
 
 type VaultParams = { name: string };
+
+/**
+ * The tier's name, given as `az keyvault create --sku` sends it ("premium") or as ARM shows it
+ * (`{"family": "A", "name": "premium"}`); VaultService checks the name itself.
+ */
+function optionalSku(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  const sku = asObject(value, "sku");
+  if (typeof sku.name !== "string") throw badParameter("The parameter 'sku.name' must be a string: 'standard' or 'premium'.");
+  if (sku.family !== undefined && sku.family !== "A") throw badParameter(`The SKU family '${String(sku.family)}' is not valid: vaults have family 'A'.`);
+  return sku.name;
+}
 
 /** Vaults and their access policies, under /keyhold/vaults (`az keyvault create|show|update|set-policy`). */
 export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -25,12 +39,14 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
     const retention = body.softDeleteRetentionInDays;
     const purgeProtection = optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection");
     const rbac = optionalBoolean(body.enableRbacAuthorization, "enableRbacAuthorization");
+    const sku = optionalSku(body.sku);
     const vault = await ctx.vaults.create(
       {
         name: request.params.name,
         ...(retention !== undefined && { retentionDays: Number(retention) }),
         ...(purgeProtection !== undefined && { purgeProtection }),
         ...(rbac !== undefined && { enableRbacAuthorization: rbac }),
+        ...(sku !== undefined && { sku }),
       },
       adminCaller(request).principalId,
     );
@@ -41,9 +57,11 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
     const body = asObject(request.body ?? {}, "The request body");
     const purgeProtection = optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection");
     const rbac = optionalBoolean(body.enableRbacAuthorization, "enableRbacAuthorization");
+    const sku = optionalSku(body.sku);
     const vault = await ctx.vaults.update(request.params.name, {
       ...(purgeProtection !== undefined && { purgeProtection }),
       ...(rbac !== undefined && { enableRbacAuthorization: rbac }),
+      ...(sku !== undefined && { sku }),
     });
     return show(vault.name);
   });

@@ -29,29 +29,29 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post<{ Params: NameParams }>("/keys/:name/create", op("keys/create"), async (request) => {
     const kv = vaultRequest(request);
-    return keyBundle(kv.base, await keys.create(kv.vault, request.params.name, parseKeyCreate(request.body)));
+    return keyBundle(kv, await keys.create(kv.vault, request.params.name, parseKeyCreate(request.body)));
   });
 
   app.put<{ Params: NameParams }>("/keys/:name", op("keys/import"), async (request) => {
     const kv = vaultRequest(request);
-    return keyBundle(kv.base, await keys.import(kv.vault, request.params.name, parseKeyImport(request.body)));
+    return keyBundle(kv, await keys.import(kv.vault, request.params.name, parseKeyImport(request.body)));
   });
 
   for (const url of ["/keys/:name", "/keys/:name/:version"]) {
     app.get<{ Params: NameParams }>(url, op("keys/get"), async (request) => {
       const kv = vaultRequest(request);
-      return keyBundle(kv.base, await keys.get(kv.vault, request.params.name, versionOf(request.params)));
+      return keyBundle(kv, await keys.get(kv.vault, request.params.name, versionOf(request.params)));
     });
     app.patch<{ Params: NameParams }>(url, op("keys/update"), async (request) => {
       const kv = vaultRequest(request);
       const patch = parseKeyUpdate(request.body);
-      return keyBundle(kv.base, await keys.update(kv.vault, request.params.name, versionOf(request.params), patch));
+      return keyBundle(kv, await keys.update(kv.vault, request.params.name, versionOf(request.params), patch));
     });
   }
 
   app.get<{ Querystring: Query }>("/keys", op("keys/list"), async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/keys", request.query, (after, max) => keys.list(kv.vault, after, max), (s) => keyItem(kv.base, kv.vault, s.latest, false));
+    return listPage(kv, "/keys", request.query, (after, max) => keys.list(kv.vault, after, max), (s) => keyItem(kv, s.latest, false));
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("keys/listVersions"), async (request) => {
@@ -62,28 +62,28 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
       `/keys/${encodeURIComponent(name)}/versions`,
       request.query,
       (after, max) => keys.listVersions(kv.vault, name, after, max),
-      (r) => keyItem(kv.base, kv.vault, r, true),
+      (r) => keyItem(kv, r, true),
     );
   });
 
   app.delete<{ Params: NameParams }>("/keys/:name", op("keys/delete"), async (request) => {
     const kv = vaultRequest(request);
-    return deletedKeyBundle(kv.base, await keys.delete(kv.vault, request.params.name));
+    return deletedKeyBundle(kv, await keys.delete(kv.vault, request.params.name));
   });
 
   app.get<{ Querystring: Query }>("/deletedkeys", op("keys/listDeleted"), async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/deletedkeys", request.query, (after, max) => keys.listDeleted(kv.vault, after, max), (s) => deletedKeyItem(kv.base, kv.vault, s));
+    return listPage(kv, "/deletedkeys", request.query, (after, max) => keys.listDeleted(kv.vault, after, max), (s) => deletedKeyItem(kv, s));
   });
 
   app.get<{ Params: NameParams }>("/deletedkeys/:name", op("keys/getDeleted"), async (request) => {
     const kv = vaultRequest(request);
-    return deletedKeyBundle(kv.base, await keys.getDeleted(kv.vault, request.params.name));
+    return deletedKeyBundle(kv, await keys.getDeleted(kv.vault, request.params.name));
   });
 
   app.post<{ Params: NameParams }>("/deletedkeys/:name/recover", op("keys/recover"), async (request) => {
     const kv = vaultRequest(request);
-    return keyBundle(kv.base, await keys.recover(kv.vault, request.params.name));
+    return keyBundle(kv, await keys.recover(kv.vault, request.params.name));
   });
 
   app.delete<{ Params: NameParams }>("/deletedkeys/:name", op("keys/purge"), async (request, reply) => {
@@ -101,12 +101,12 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     const kv = vaultRequest(request);
     const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
     if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
-    return keyBundle(kv.base, await keys.restore(kv.vault, blob));
+    return keyBundle(kv, await keys.restore(kv.vault, blob));
   });
 
   app.post<{ Params: NameParams }>("/keys/:name/rotate", op("keys/rotate"), async (request) => {
     const kv = vaultRequest(request);
-    return keyBundle(kv.base, await keys.rotate(kv.vault, request.params.name));
+    return keyBundle(kv, await keys.rotate(kv.vault, request.params.name));
   });
 
   app.get<{ Params: NameParams }>("/keys/:name/rotationpolicy", op("keys/getRotationPolicy"), async (request) => {

@@ -22,24 +22,24 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.put<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/set" } }, async (request) => {
     const kv = vaultRequest(request);
     const name = checkObjectName("secret", request.params.name);
-    return secretBundle(kv.base, await secrets.set(kv.vault, name, parseSecretSet(request.body)));
+    return secretBundle(kv, await secrets.set(kv.vault, name, parseSecretSet(request.body)));
   });
 
   for (const url of ["/secrets/:name", "/secrets/:name/:version"]) {
     app.get<{ Params: NameParams }>(url, { config: { operation: "secrets/get" } }, async (request) => {
       const kv = vaultRequest(request);
-      return secretBundle(kv.base, await secrets.get(kv.vault, request.params.name, versionOf(request.params)));
+      return secretBundle(kv, await secrets.get(kv.vault, request.params.name, versionOf(request.params)));
     });
     app.patch<{ Params: NameParams }>(url, { config: { operation: "secrets/update" } }, async (request) => {
       const kv = vaultRequest(request);
       const patch = parseSecretUpdate(request.body);
-      return secretBundle(kv.base, await secrets.update(kv.vault, request.params.name, versionOf(request.params), patch));
+      return secretBundle(kv, await secrets.update(kv.vault, request.params.name, versionOf(request.params), patch));
     });
   }
 
   app.get<{ Querystring: Query }>("/secrets", { config: { operation: "secrets/list" } }, async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/secrets", request.query, (after, max) => secrets.list(kv.vault, after, max), (s) => secretItem(kv.base, kv.vault, s.latest, false));
+    return listPage(kv, "/secrets", request.query, (after, max) => secrets.list(kv.vault, after, max), (s) => secretItem(kv, s.latest, false));
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>(
@@ -53,24 +53,24 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
         `/secrets/${encodeURIComponent(name)}/versions`,
         request.query,
         (after, max) => secrets.listVersions(kv.vault, name, after, max),
-        (r) => secretItem(kv.base, kv.vault, r, true),
+        (r) => secretItem(kv, r, true),
       );
     },
   );
 
   app.delete<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/delete" } }, async (request) => {
     const kv = vaultRequest(request);
-    return deletedSecretBundle(kv.base, await secrets.delete(kv.vault, request.params.name));
+    return deletedSecretBundle(kv, await secrets.delete(kv.vault, request.params.name));
   });
 
   app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/listDeleted" } }, async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/deletedsecrets", request.query, (after, max) => secrets.listDeleted(kv.vault, after, max), (s) => deletedSecretItem(kv.base, kv.vault, s));
+    return listPage(kv, "/deletedsecrets", request.query, (after, max) => secrets.listDeleted(kv.vault, after, max), (s) => deletedSecretItem(kv, s));
   });
 
   app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/getDeleted" } }, async (request) => {
     const kv = vaultRequest(request);
-    return deletedSecretBundle(kv.base, await secrets.getDeleted(kv.vault, request.params.name));
+    return deletedSecretBundle(kv, await secrets.getDeleted(kv.vault, request.params.name));
   });
 
   app.post<{ Params: NameParams }>(
@@ -78,7 +78,7 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     { config: { operation: "secrets/recover" } },
     async (request) => {
       const kv = vaultRequest(request);
-      return secretBundle(kv.base, await secrets.recover(kv.vault, request.params.name));
+      return secretBundle(kv, await secrets.recover(kv.vault, request.params.name));
     },
   );
 
@@ -106,13 +106,13 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     if (!Array.isArray(list) || list.length === 0) throw badParameter("The parameter 'secrets' must be a non-empty array.");
     const inputs = list.map((item, i) => ({ ...parseSecretSet(item), name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`) }));
     const views = await secrets.importMany(kv.vault, inputs);
-    return { value: views.map((v) => secretItem(kv.base, kv.vault, v.record, true)) };
+    return { value: views.map((v) => secretItem(kv, v.record, true)) };
   });
 
   app.post("/secrets/restore", { config: { operation: "secrets/restore" } }, async (request) => {
     const kv = vaultRequest(request);
     const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
     if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
-    return secretBundle(kv.base, await secrets.restore(kv.vault, blob));
+    return secretBundle(kv, await secrets.restore(kv.vault, blob));
   });
 }

@@ -24,6 +24,7 @@ export function vaultJson(vault: VaultRecord, vaultUri: string, tenantId: string
     properties: {
       vaultUri,
       tenantId,
+      sku: { family: "A", name: vault.sku },
       enableSoftDelete: true,
       softDeleteRetentionInDays: vault.retentionDays,
       enablePurgeProtection: vault.purgeProtection || null,

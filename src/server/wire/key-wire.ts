@@ -1,10 +1,10 @@
 import type { CipherInput } from "../../crypto/key-backend.js";
-import { type CurveName, KEY_OPERATIONS, type KeyFamily, type KeyOperation, NODE_CURVE } from "../../crypto/key-types.js";
-import type { ObjectSummary, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
+import { type CurveName, KEY_OPERATIONS, type KeyDescription, type KeyFamily, type KeyOperation, NODE_CURVE } from "../../crypto/key-types.js";
+import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
 import { badParameter } from "../../vault/errors.js";
-import type { CreateKeyInput, ImportKeyInput, KeyAttributes, KeyView } from "../../vault/key-service.js";
+import { type CreateKeyInput, type ImportKeyInput, type KeyAttributes, type KeyView, describeKey } from "../../vault/key-service.js";
 import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
-import { attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
+import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
 import { type Json, asObject, base64urlBytes, optionalBoolean, optionalObject, requiredString } from "./parse.js";
 
 /** Translation between Azure's key JSON (KeyBundle, KeyItem, JsonWebKey, KeyOperationResult…) and the domain. */
@@ -124,26 +124,40 @@ export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifeti
 }
 
 /** A KeyBundle: the public JWK only; private parts (d, p, q, dp, dq, qi, k) never leave the server. */
-export function keyBundle(base: string, view: KeyView): Record<string, unknown> {
+/**
+ * Key attributes: the shared ones, `exportable` (always false: Keyhold has no secure key release), and a
+ * symmetric key's size (read only).
+ */
+function keyAttributesJson(w: WireContext, r: ObjectVersionRecord, description?: KeyDescription): Record<string, unknown> {
+  const attributes = attributesJson(w, r);
+  attributes.exportable = w.shape.exportable ? false : undefined;
+  if (w.shape.symmetricKeySize) {
+    const d = description ?? describeKey(r);
+    attributes.key_size = d.jwk.kty === "oct" ? d.size : undefined;
+  }
+  return attributes;
+}
+
+export function keyBundle(w: WireContext, view: KeyView): Record<string, unknown> {
   const r = view.record;
   const d = view.description;
   return {
-    key: { ...d.jwk, kid: objectId(base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
-    attributes: { ...attributesJson(view.vault, r), exportable: false },
+    key: { ...d.jwk, kid: objectId(w.base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
+    attributes: keyAttributesJson(w, r, d),
     ...(r.tags !== null && { tags: r.tags }),
   };
 }
 
-export function deletedKeyBundle(base: string, view: KeyView): object {
-  return { ...deletedFields(base, view.record, view.state), ...keyBundle(base, view) };
+export function deletedKeyBundle(w: WireContext, view: KeyView): object {
+  return { ...deletedFields(w, view.record, view.state), ...keyBundle(w, view) };
 }
 
-export function keyItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { kid: objectId(base, r, withVersion), attributes: { ...attributesJson(vault, r), exportable: false }, ...(r.tags !== null && { tags: r.tags }) };
+export function keyItem(w: WireContext, r: ObjectVersionRecord, withVersion: boolean): object {
+  return { kid: objectId(w.base, r, withVersion), attributes: keyAttributesJson(w, r), ...(r.tags !== null && { tags: r.tags }) };
 }
 
-export function deletedKeyItem(base: string, vault: VaultRecord, s: ObjectSummary): object {
-  return { ...deletedFields(base, s.latest, s.state), ...keyItem(base, vault, s.latest, false) };
+export function deletedKeyItem(w: WireContext, s: ObjectSummary): object {
+  return { ...deletedFields(w, s.latest, s.state), ...keyItem(w, s.latest, false) };
 }
 
 export function rotationPolicyJson(base: string, name: string, policy: RotationPolicy): object {

@@ -1,8 +1,16 @@
 import type { ObjectKind, ObjectState, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
 import { recoveryLevel } from "../../vault/limits.js";
+import type { ApiShape } from "../api-version.js";
 import { optionalBoolean, optionalEpoch, optionalObject, optionalTags, type Json } from "./parse.js";
 
 /** The wire shapes secrets, keys and certificates share: attributes and the soft-delete fields. */
+
+/** What writing an answer needs from its request: how the client addressed the vault, the vault, and the api-version's shape. */
+export interface WireContext {
+  base: string;
+  vault: VaultRecord;
+  shape: ApiShape;
+}
 
 const COLLECTION: Record<ObjectKind, string> = { secret: "secrets", key: "keys", certificate: "certificates" };
 
@@ -15,24 +23,28 @@ export function objectId(base: string, r: ObjectVersionRecord, withVersion = tru
  * Wire objects are built with one fixed shape and `undefined` for what is absent (JSON.stringify leaves those
  * out): conditional spreads would make each response a differently shaped, slower object to serialise.
  */
-export function attributesJson(vault: VaultRecord, r: ObjectVersionRecord): Record<string, unknown> {
+export function attributesJson(w: WireContext, r: ObjectVersionRecord): Record<string, unknown> {
   return {
     enabled: r.enabled,
     nbf: r.notBefore ?? undefined,
     exp: r.expires ?? undefined,
     created: r.created,
     updated: r.updated,
-    recoveryLevel: recoveryLevel(vault.retentionDays, vault.purgeProtection),
-    recoverableDays: vault.retentionDays,
+    recoveryLevel: w.shape.softDelete ? recoveryLevel(w.vault.retentionDays, w.vault.purgeProtection) : undefined,
+    recoverableDays: w.shape.recoverableDays ? w.vault.retentionDays : undefined,
   };
 }
 
-/** recoveryId (whose presence drives the SDK's delete pollers), deletedDate and scheduledPurgeDate. */
-export function deletedFields(base: string, r: ObjectVersionRecord, state: ObjectState | undefined): Record<string, unknown> {
+/**
+ * recoveryId (whose presence drives the SDK's delete pollers), deletedDate and scheduledPurgeDate; versions
+ * from before soft-delete answer a delete with the plain bundle.
+ */
+export function deletedFields(w: WireContext, r: ObjectVersionRecord, state: ObjectState | undefined): Record<string, unknown> {
+  const soft = w.shape.softDelete;
   return {
-    recoveryId: `${base}/deleted${COLLECTION[r.kind]}/${r.name}`,
-    deletedDate: state?.deletedAt ?? undefined,
-    scheduledPurgeDate: state?.scheduledPurge ?? undefined,
+    recoveryId: soft ? `${w.base}/deleted${COLLECTION[r.kind]}/${r.name}` : undefined,
+    deletedDate: soft ? (state?.deletedAt ?? undefined) : undefined,
+    scheduledPurgeDate: soft ? (state?.scheduledPurge ?? undefined) : undefined,
   };
 }
 

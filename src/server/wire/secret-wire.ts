@@ -1,7 +1,7 @@
-import type { ObjectSummary, ObjectVersionRecord, VaultRecord } from "../../storage/records.js";
+import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
 import type { SecretAttributes, SecretInput, SecretView } from "../../vault/secret-service.js";
 import { asObject, optionalString, requiredString } from "./parse.js";
-import { attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
+import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
 
 /** Translation between Azure's secret JSON (SecretBundle, SecretItem, DeletedSecretBundle) and the domain. */
 
@@ -23,25 +23,25 @@ export function parseSecretUpdate(body: unknown): Partial<SecretAttributes> {
   return patch;
 }
 
-export function secretBundle(base: string, view: SecretView): object {
+export function secretBundle(w: WireContext, view: SecretView): object {
   const r = view.record;
   return {
     value: view.value,
-    id: objectId(base, r),
-    attributes: attributesJson(view.vault, r),
+    id: objectId(w.base, r),
+    attributes: attributesJson(w, r),
     contentType: r.contentType ?? undefined,
     tags: r.tags ?? undefined,
   };
 }
 
-export function deletedSecretBundle(base: string, view: SecretView): object {
-  return { ...deletedFields(base, view.record, view.state), ...secretBundle(base, view) };
+export function deletedSecretBundle(w: WireContext, view: SecretView): object {
+  return { ...deletedFields(w, view.record, view.state), ...secretBundle(w, view) };
 }
 
-export function secretItem(base: string, vault: VaultRecord, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { id: objectId(base, r, withVersion), attributes: attributesJson(vault, r), contentType: r.contentType ?? undefined, tags: r.tags ?? undefined };
+export function secretItem(w: WireContext, r: ObjectVersionRecord, withVersion: boolean): object {
+  return { id: objectId(w.base, r, withVersion), attributes: attributesJson(w, r), contentType: r.contentType ?? undefined, tags: r.tags ?? undefined };
 }
 
-export function deletedSecretItem(base: string, vault: VaultRecord, s: ObjectSummary): object {
-  return { ...deletedFields(base, s.latest, s.state), ...secretItem(base, vault, s.latest, false) };
+export function deletedSecretItem(w: WireContext, s: ObjectSummary): object {
+  return { ...deletedFields(w, s.latest, s.state), ...secretItem(w, s.latest, false) };
 }

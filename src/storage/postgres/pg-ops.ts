@@ -32,9 +32,9 @@ export class PgOps extends PgAccessOps implements StoreOps {
   async createVault(v: VaultRecord): Promise<boolean> {
     return (
       (await this.changed(
-        `INSERT INTO vaults (name_key, name, created_at, retention_days, purge_protection, enable_rbac, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name_key) DO NOTHING`,
-        [key(v.name), v.name, v.createdAt, v.retentionDays, v.purgeProtection, v.enableRbacAuthorization, v.createdBy],
+        `INSERT INTO vaults (name_key, name, created_at, retention_days, purge_protection, enable_rbac, sku, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name_key) DO NOTHING`,
+        [key(v.name), v.name, v.createdAt, v.retentionDays, v.purgeProtection, v.enableRbacAuthorization, v.sku, v.createdBy],
       )) === 1
     );
   }
@@ -48,8 +48,8 @@ export class PgOps extends PgAccessOps implements StoreOps {
 
   async updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined> {
     const row = await this.one(
-      "UPDATE vaults SET enable_rbac = coalesce($1, enable_rbac), purge_protection = coalesce($2, purge_protection) WHERE name_key = $3 RETURNING *",
-      [change.enableRbacAuthorization ?? null, change.purgeProtection ?? null, key(name)],
+      "UPDATE vaults SET enable_rbac = coalesce($1, enable_rbac), purge_protection = coalesce($2, purge_protection), sku = coalesce($3, sku) WHERE name_key = $4 RETURNING *",
+      [change.enableRbacAuthorization ?? null, change.purgeProtection ?? null, change.sku ?? null, key(name)],
     );
     return row ? toVault(row) : undefined;
   }

@@ -110,4 +110,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX role_assignments_principal ON role_assignments (principal_key);
   `,
+  // 2: vault tiers. Vaults that exist become standard, Azure's default (dev mode upgrades its own vault at start).
+  `
+  ALTER TABLE vaults ADD COLUMN sku TEXT NOT NULL DEFAULT 'standard' CHECK (sku IN ('standard', 'premium'));
+  `,
 ];

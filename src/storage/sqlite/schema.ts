@@ -104,4 +104,8 @@ export const MIGRATIONS: readonly string[] = [
            p.id, '00482a5a-887f-4fb3-b363-3b7fe8e74483', '/vaults/' || lower(v.name), v.name, v.created_at, 'migration'
     FROM vaults v JOIN principals p ON p.id = v.created_by;
   `,
+  // 3: vault tiers. Vaults that exist become standard, Azure's default (dev mode upgrades its own vault at start).
+  `
+  ALTER TABLE vaults ADD COLUMN sku TEXT NOT NULL DEFAULT 'standard' CHECK (sku IN ('standard', 'premium'));
+  `,
 ];

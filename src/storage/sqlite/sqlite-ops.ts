@@ -37,10 +37,10 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     return this.write(() => {
       const info = this.writer
         .get(
-          `INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)
+          `INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, sku, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO NOTHING`,
         )
-        .run(v.name, v.createdAt, v.retentionDays, v.purgeProtection ? 1 : 0, v.enableRbacAuthorization ? 1 : 0, v.createdBy);
+        .run(v.name, v.createdAt, v.retentionDays, v.purgeProtection ? 1 : 0, v.enableRbacAuthorization ? 1 : 0, v.sku, v.createdBy);
       return info.changes === 1;
     });
   }
@@ -56,10 +56,10 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     return this.write(() => {
       const row = this.writer
         .get(
-          `UPDATE vaults SET enable_rbac = coalesce(?, enable_rbac), purge_protection = coalesce(?, purge_protection)
+          `UPDATE vaults SET enable_rbac = coalesce(?, enable_rbac), purge_protection = coalesce(?, purge_protection), sku = coalesce(?, sku)
            WHERE name = ? RETURNING *`,
         )
-        .get(flag(change.enableRbacAuthorization), flag(change.purgeProtection), name) as Row | undefined;
+        .get(flag(change.enableRbacAuthorization), flag(change.purgeProtection), change.sku ?? null, name) as Row | undefined;
       return row ? toVault(row) : undefined;
     });
   }
