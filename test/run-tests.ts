@@ -15,11 +15,12 @@ import { startThrowawayPostgres } from "./support/throwaway-postgres.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function findTests(dir: string, filter: string | undefined): string[] {
+/** Every *.test.js under dir whose path contains one of the filters (all of them with none). */
+function findTests(dir: string, filters: string[]): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) return findTests(path, filter);
-    return path.endsWith(".test.js") && (!filter || path.includes(filter)) ? [path] : [];
+    if (statSync(path).isDirectory()) return findTests(path, filters);
+    return path.endsWith(".test.js") && (filters.length === 0 || filters.some((f) => path.includes(f))) ? [path] : [];
   });
 }
 
@@ -30,7 +31,7 @@ const ca = await createDevCa();
 writeFileSync(join(caDir, "ca.pem"), ca.certPem);
 writeFileSync(join(caDir, "ca-key.pem"), ca.keyPem, { mode: 0o600 });
 
-const files = findTests(here, process.argv[2]).sort();
+const files = findTests(here, process.argv.slice(2)).sort();
 const postgres = process.env.KEYHOLD_TEST_POSTGRES_URL ? null : await startThrowawayPostgres(root);
 const postgresUrl = process.env.KEYHOLD_TEST_POSTGRES_URL ?? postgres?.url;
 if (!postgresUrl) {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import ts from "typescript";
 import { CLI, PROJECT_ROOT, type DevServer, startDevServer } from "../support/dev-server.js";
 import { keyClientFor } from "../support/keys-sdk.js";
+import { sdkProgramEnv } from "../support/sdk-under-test.js";
 
 const PROGRAM = join(PROJECT_ROOT, "../shared/seeds/keys-get-started.ts");
 
@@ -38,7 +39,7 @@ describe("the keys article's program", { skip: existsSync(PROGRAM) ? false : `${
     writeFileSync(file, js);
     const capture = join(dir, `capture-${process.pid}.json`);
     const child = spawn(process.execPath, ["--import", join(PROJECT_ROOT, "test/support/capture-encrypt.mjs"), file], {
-      env: { ...env, KEYHOLD_CAPTURE_FILE: capture },
+      env: { ...env, ...sdkProgramEnv(), KEYHOLD_CAPTURE_FILE: capture },
       cwd: PROJECT_ROOT,
     });
     let out = "";

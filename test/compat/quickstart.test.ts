@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CLI, PROJECT_ROOT, type DevServer, startDevServer } from "../support/dev-server.js";
+import { sdkProgramEnv } from "../support/sdk-under-test.js";
 
 const SEEDS = join(PROJECT_ROOT, "../shared/seeds");
 const QUICKSTART = join(SEEDS, "secrets-quickstart.cjs");
@@ -23,8 +24,8 @@ describe("the secrets quickstart program", { skip: existsSync(QUICKSTART) ? fals
     const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "quickstart-vault"], { env, encoding: "utf8" });
     assert.equal(created.status, 0, created.stderr);
 
-    // Run from the project root so `require("@azure/identity")` resolves from its node_modules.
-    const child = spawn(process.execPath, [QUICKSTART], { env: { ...env, NODE_PATH: join(PROJECT_ROOT, "node_modules") }, cwd: PROJECT_ROOT });
+    // The program lives outside the project: `require("@azure/identity")` resolves through NODE_PATH.
+    const child = spawn(process.execPath, [QUICKSTART], { env: { ...env, ...sdkProgramEnv() }, cwd: PROJECT_ROOT });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (out += c.toString()));

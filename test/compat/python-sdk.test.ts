@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { createPublicKey, verify } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { PROJECT_ROOT, type DevServer, startDevServer } from "../support/dev-server.js";
+import { keyClientFor } from "../support/keys-sdk.js";
+
+/** Debian's interpreter: only it sees Debian's python3-azure (a pyenv python3 may come first on PATH). */
+const PYTHON = "/usr/bin/python3";
+/** Not compiled or copied into dist: read from the source tree. */
+const SCRIPT = join(PROJECT_ROOT, "test/compat/python-sdk.py");
+
+function pythonSdkMissing(): string | null {
+  const probe = spawnSync(PYTHON, ["-c", "import azure.keyvault.keys, azure.keyvault.secrets, azure.identity"], { encoding: "utf8" });
+  if (probe.status === 0) return null;
+  const why = probe.error ? probe.error.message : probe.stderr.trim().split("\n").at(-1);
+  return `${PYTHON} cannot import Debian's Python Azure SDK (${why}); install it with apt-get install python3-azure`;
+}
+
+const missing = pythonSdkMissing();
+const required = process.env.KEYHOLD_REQUIRE_PYTHON_SDK === "1";
+
+interface ScriptResult {
+  api_versions: { secrets: string; keys: string };
+  errors: Record<string, { type: string; message: string; status?: number; code?: string; request?: string; body?: string }>;
+  secrets?: { get: string; versions: number; updated_content_type: string; recovered: boolean; purged: boolean };
+  keys?: {
+    message: string;
+    rsa: { kid: string; n: string; e: string; rs256: string };
+    ec: { kid: string; crv: string; x: string; y: string; es256: string };
+    rsa_roundtrips: string[];
+  };
+}
+
+/**
+ * Debian's python3-azure (azure-keyvault-secrets 4.7.0b1, azure-keyvault-keys 4.8.0b3, azure-identity 1.13.0b2)
+ * run unmodified against a live `keyhold dev`: DefaultAzureCredential(), each client with its default
+ * api-version, and only dev.env's variables. Skips when the SDK is not installed, except with
+ * KEYHOLD_REQUIRE_PYTHON_SDK=1 (CI), where that fails.
+ */
+describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !required ? missing : false }, () => {
+  let server: DevServer;
+  let exitCode: number | null;
+  let stdout = "";
+  let stderr = "";
+  let result: ScriptResult;
+  /** What to show when an assertion fails: the script's output and the server's. */
+  const transcript = () => `exit ${exitCode}\nstdout:\n${stdout}\nstderr:\n${stderr}\nserver:\n${server.output()}`;
+
+  before(async () => {
+    if (missing) throw new Error(`KEYHOLD_REQUIRE_PYTHON_SDK=1, but ${missing}`);
+    server = await startDevServer();
+    const child = spawn(PYTHON, [SCRIPT], {
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...server.env },
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    exitCode = await new Promise<number | null>((done) => child.once("exit", done));
+    clearTimeout(timer);
+    try {
+      result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+    } catch {
+      throw new Error(`the script printed no JSON result:\n${transcript()}`);
+    }
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("gets dev.env's CA bundle with the system roots and the dev CA (the run's test CA)", () => {
+    const testCa = readFileSync(join(process.env.KEYHOLD_TEST_CA_DIR!, "ca.pem"), "utf8").trim();
+    assert.equal(readFileSync(join(server.dir, "ca.pem"), "utf8").trim(), testCa);
+    assert.equal(server.env.REQUESTS_CA_BUNDLE, join(server.dir, "ca-bundle.pem"));
+    assert.equal(server.env.SSL_CERT_FILE, server.env.REQUESTS_CA_BUNDLE);
+    const bundle = readFileSync(server.env.REQUESTS_CA_BUNDLE!, "utf8");
+    assert.ok(bundle.includes(testCa), "ca-bundle.pem lacks the dev CA");
+    assert.ok((bundle.match(/BEGIN CERTIFICATE/g) ?? []).length > 10, "ca-bundle.pem lacks the system roots");
+  });
+
+  it("sends each client's default api-version: secrets 7.3, keys 7.4-preview.1", () => {
+    assert.deepEqual(result.api_versions, { secrets: "7.3", keys: "7.4-preview.1" }, transcript());
+  });
+
+  it("SecretClient: set, get, list, update properties, delete, get deleted, recover, purge", () => {
+    assert.equal(result.errors.secrets, undefined, transcript());
+    assert.equal(result.secrets?.get, "python value 2");
+    assert.equal(result.secrets?.versions, 2);
+    assert.equal(result.secrets?.updated_content_type, "application/x-py");
+    assert.equal(result.secrets?.recovered, true);
+    assert.equal(result.secrets?.purged, true);
+  });
+
+  it("KeyClient and CryptographyClient: RSA and EC keys, sign/verify, RSA-OAEP(-256) encrypt/decrypt, wrap/unwrap", () => {
+    assert.equal(result.errors.keys, undefined, transcript());
+    assert.deepEqual(result.keys?.rsa_roundtrips, ["RSA-OAEP", "RSA-OAEP-256", "wrap RSA-OAEP-256"]);
+    assert.ok(result.keys?.rsa.kid.startsWith(`${server.env.KEY_VAULT_URL}/keys/py-rsa-`), result.keys?.rsa.kid);
+  });
+
+  it("the exit code is 0 (nothing failed)", () => {
+    assert.equal(exitCode, 0, transcript());
+    assert.deepEqual(result.errors, {});
+  });
+
+  it("the RS256 and ES256 signatures Keyhold made for Python verify in node:crypto over the message", async (t) => {
+    if (!result.keys) return t.skip("the keys section failed");
+    const { message, rsa, ec } = result.keys;
+    const rsaKey = createPublicKey({ key: { kty: "RSA", n: rsa.n, e: rsa.e }, format: "jwk" });
+    const rs256 = Buffer.from(rsa.rs256, "base64url");
+    assert.equal(verify("sha256", Buffer.from(message), rsaKey, rs256), true);
+    assert.equal(verify("sha256", Buffer.from(`${message}!`), rsaKey, rs256), false);
+
+    const ecKey = createPublicKey({ key: { kty: "EC", crv: ec.crv, x: ec.x, y: ec.y }, format: "jwk" });
+    const es256 = { key: ecKey, dsaEncoding: "ieee-p1363" as const };
+    assert.equal(verify("sha256", Buffer.from(message), es256, Buffer.from(ec.es256, "base64url")), true);
+    assert.equal(verify("sha256", Buffer.from(`${message}!`), es256, Buffer.from(ec.es256, "base64url")), false);
+
+    // The key Python created is the one the JavaScript SDK reads back.
+    const { client } = keyClientFor(server);
+    const name = new URL(rsa.kid).pathname.split("/")[2]!;
+    const fromJs = await client.getKey(name);
+    assert.equal(fromJs.id, rsa.kid);
+    assert.equal(Buffer.from(fromJs.key!.n!).toString("base64url"), rsa.n);
+  });
+});
