@@ -42,15 +42,12 @@ const SINCE = {
   symmetricKeySize: "2026-04-01",
 } as const satisfies Record<string, Stable>;
 
-/** What the answer to one request holds. */
-export type ApiShape = { readonly [F in keyof typeof SINCE]: boolean } & {
-  /** The version whose shape the answer takes. */
-  readonly served: Stable;
-};
+/** What the answer to one request holds: whether each later field is written. */
+export type ApiShape = { readonly [F in keyof typeof SINCE]: boolean };
 
 function shapeOf(served: Stable): ApiShape {
   const rank = STABLE.indexOf(served);
-  const shape = { served } as Record<string, unknown>;
+  const shape: Record<string, boolean> = {};
   for (const [field, since] of Object.entries(SINCE)) shape[field] = rank >= STABLE.indexOf(since);
   return Object.freeze(shape) as ApiShape;
 }
@@ -59,9 +56,6 @@ const KNOWN: ReadonlyMap<string, ApiShape> = new Map([
   ...STABLE.map((v) => [v, shapeOf(v)] as const),
   ...Object.entries(PREVIEWS).map(([v, stable]) => [v, shapeOf(stable)] as const),
 ]);
-
-/** Every version string Keyhold accepts, for tests and documentation. */
-export const KNOWN_API_VERSIONS: readonly string[] = [...KNOWN.keys()];
 
 /** A date version (`YYYY-MM-DD`, optionally `-preview`) that names a real calendar day. */
 function datedVersion(value: string): string | null {
