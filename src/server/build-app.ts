@@ -13,6 +13,7 @@ import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerSecretRoutes } from "./routes/secrets.js";
 import { installDataPlane } from "./data-plane.js";
+import { parseJsonBody } from "./wire/json-body.js";
 
 export interface TlsMaterial {
   cert: string;
@@ -58,13 +59,11 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === "") return done(null, undefined);
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(badParameter("The request body is not valid JSON."), undefined);
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 

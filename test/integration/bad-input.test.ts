@@ -143,6 +143,25 @@ describe("bad input to the Secrets API", () => {
     await expectError(await call("GET", "/secrets?api-version=7.4&api-version=7.5"), 400, "BadParameter");
   });
 
+  it("refuses a value it could not keep exactly (lone surrogates, bytes that are not UTF-8), and keeps the rest exactly", async () => {
+    for (const raw of ['{"value":"a\\ud800b"}', '{"value":"\\udc00"}', '{"value":"x","tags":{"k":"\\ud83d"}}', '{"value":"x","contentType":"\\uDFFF"}']) {
+      await expectError(await call("PUT", "/secrets/lone?api-version=2025-07-01", raw), 400, "BadParameter");
+    }
+    const notUtf8 = Buffer.concat([Buffer.from('{"value":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const res = await t.app.inject({
+      method: "PUT",
+      url: "/secrets/lone?api-version=2025-07-01",
+      headers: { host: VAULT_HOST, authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+      payload: notUtf8,
+    });
+    await expectError(res, 400, "BadParameter");
+    await assertNotStored("lone");
+    // A surrogate pair written as escapes, and an escaped backslash before "ud800", are ordinary values.
+    const kept = String.raw`{"value":"\ud83d\ude00 and \\ud800"}`;
+    assert.equal((await call("PUT", "/secrets/lone?api-version=2025-07-01", kept)).statusCode, 200);
+    assert.equal((await call("GET", "/secrets/lone?api-version=2025-07-01")).json().value, "\u{1F600} and \\ud800");
+  });
+
   it("answers unknown routes and hosts with Azure's error JSON", async () => {
     await expectError(await call("GET", "/nothing/here?api-version=2025-07-01"), 404, "NotFound");
     const res = await t.app.inject({ method: "GET", url: "/secrets?api-version=2025-07-01", headers: { host: "example.com", authorization: `Bearer ${t.token}` } });
