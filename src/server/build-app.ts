@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { SecureContextOptions } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from "fastify";
 import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
@@ -20,6 +21,22 @@ export interface TlsMaterial {
   key: string;
 }
 
+/**
+ * TLS 1.3's suites and TLS 1.2's forward-secret AEAD suites only: Node's defaults (`HIGH`) would also offer
+ * CBC with SHA-1 and CCM with 8-byte tags on TLS 1.2.
+ */
+const AEAD_CIPHER_SUITES = [
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "TLS_AES_128_GCM_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
 const noSchemas = (): never => {
   throw new Error("Keyhold routes declare no JSON schemas");
 };
@@ -29,7 +46,7 @@ const noSchemas = (): never => {
  * SDK-WIRE-NOTES §1: trailing and doubled slashes are tolerated, query names are decoded, bodies are JSON.
  */
 export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
-  const options: FastifyServerOptions & { https?: TlsMaterial } = {
+  const options: FastifyServerOptions & { https?: TlsMaterial & Pick<SecureContextOptions, "minVersion" | "ciphers"> } = {
     logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel },
     // No per-request log lines: they would cost on every request and could carry what a caller sent.
     logController: new LogController({ disableRequestLogging: true }),
@@ -49,7 +66,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     // Routes declare no JSON schemas (the wire/ parsers check every field with Azure's messages), so fastify's
     // schema compilers (ajv, fast-json-stringify) are never loaded: that keeps ~60 ms off every start.
     schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
-    ...(tls && { https: tls }),
+    ...(tls && { https: { ...tls, minVersion: "TLSv1.2", ciphers: AEAD_CIPHER_SUITES } }),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
 
