@@ -88,6 +88,7 @@ export function registerServerCommands(program: Command): void {
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
     .action(async (options: { config: string; name: string }) => {
       const config = loadServeConfig(options.config);
+      process.umask(0o077); // a store made here is for its owner only, as `serve` makes it
       const { openStore } = await import("../storage/open-store.js");
       const { PrincipalService } = await import("../identity/principal-service.js");
       const { AccessControl } = await import("../authz/access-control.js");

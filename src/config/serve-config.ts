@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { DEFAULT_BACKGROUND_INTERVAL_MS, type ServerConfig } from "./server-config.js";
+import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, type ServerConfig } from "./server-config.js";
 
 /**
  * Production configuration from a JSON file. Refuses to start without a master key from outside the store
@@ -27,6 +27,7 @@ interface RawConfig {
   tokenLifetimeSeconds?: number;
   workers?: number;
   backgroundIntervalMs?: number;
+  maxConnections?: number;
   logLevel?: ServerConfig["logLevel"];
 }
 
@@ -34,22 +35,34 @@ function fail(message: string): never {
   throw new ConfigError(message);
 }
 
+/**
+ * A key file only its owner can read, in a directory others cannot write to (where anyone could swap the file
+ * or plant a link before Keyhold reads it).
+ */
 function readOwnerOnly(path: string, what: string): Buffer {
   let mode: number;
+  let folderMode: number;
   try {
     mode = statSync(path).mode;
+    folderMode = statSync(dirname(path)).mode;
   } catch {
     fail(`${what} file ${path} cannot be read`);
   }
   if ((mode & 0o077) !== 0) fail(`${what} file ${path} is readable by group or others (chmod 600 it)`);
+  if ((folderMode & 0o022) !== 0) fail(`${what} file ${path} is in a folder that group or others can write to: keep it in one only its owner can change`);
   return readFileSync(path);
 }
 
 export function parseMasterKey(text: string): Buffer {
   const key = Buffer.from(text.trim(), "base64");
   if (key.length !== 32) fail("the master key must be 32 random bytes, base64 encoded (e.g. `openssl rand -base64 32`)");
+  // A key of one repeated byte (all zeros, say) is a placeholder, not a random key.
+  if (key.every((byte) => byte === key[0])) fail("the master key is one byte repeated, not 32 random bytes (make one with `openssl rand -base64 32`)");
   return key;
 }
+
+/** A DNS name: labels of letters, digits and inner hyphens, at least two of them (`vault.example.com`). */
+const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
 
 export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   let raw: RawConfig;
@@ -79,7 +92,9 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
   const authorityUrl = (raw.authorityUrl ?? "").replace(/\/$/, "");
   if (!/^https:\/\/[^/\s]+$/.test(authorityUrl)) fail("authorityUrl is required and must be https://HOST[:PORT] (clients' AZURE_AUTHORITY_HOST)");
   const vaultDomains = raw.vaultDomains ?? [];
-  if (vaultDomains.length === 0 || !vaultDomains.every((d) => /^[a-z0-9.-]+$/i.test(d))) fail("vaultDomains must list at least one DNS domain");
+  if (vaultDomains.length === 0 || !vaultDomains.every((d) => typeof d === "string" && DOMAIN.test(d))) {
+    fail("vaultDomains must list at least one DNS domain of two labels or more (vault.example.com)");
+  }
   const lifetime = raw.tokenLifetimeSeconds ?? 3600;
   if (!Number.isInteger(lifetime) || lifetime < 300 || lifetime > 86_400) fail("tokenLifetimeSeconds must be between 300 and 86400");
 
@@ -88,6 +103,8 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
   const databaseUrl = databaseUrlOf(raw.database, env);
   const backgroundIntervalMs = raw.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS;
   if (!Number.isInteger(backgroundIntervalMs) || backgroundIntervalMs < 100 || backgroundIntervalMs > 3_600_000) fail("backgroundIntervalMs must be from 100 to 3600000");
+  const maxConnections = raw.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000_000) fail("maxConnections must be from 1 to 1000000");
 
   return Object.freeze({
     mode: "production",
@@ -106,6 +123,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     tokenLifetimeSeconds: lifetime,
     workers,
     backgroundIntervalMs,
+    maxConnections,
     logLevel: raw.logLevel ?? "info",
   });
 }

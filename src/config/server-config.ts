@@ -25,6 +25,8 @@ export interface ServerConfig {
   backgroundIntervalMs: number;
   /** HTTPS worker processes (node:cluster); 1 serves from this process. */
   workers: number;
+  /** Open connections each serving process accepts; more are refused at once (a slow or hostile client cannot exhaust memory or descriptors). */
+  maxConnections: number;
   logLevel: "silent" | "error" | "warn" | "info";
   /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */
   serveNewerApiVersions: boolean;
@@ -32,3 +34,4 @@ export interface ServerConfig {
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_BACKGROUND_INTERVAL_MS = 5_000;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEFAULT_BACKGROUND_INTERVAL_MS, type ServerConfig } from "../config/server-config.js";
+import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, type ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import type { VaultService } from "../vault/vault-service.js";
 import { writeDevEnvFiles } from "./dev-env.js";
@@ -74,6 +74,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     workers: options.workers ?? 1,
     backgroundIntervalMs: options.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS,
     logLevel: "warn",
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
     serveNewerApiVersions: !options.strictApiVersions,
   });
   const server = await startServer(config);

@@ -33,5 +33,7 @@ export interface AppContext {
   devClock: DevClock | null;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
+  /** Open connections this process accepts. */
+  maxConnections: number;
   logLevel: "silent" | "error" | "warn" | "info";
 }

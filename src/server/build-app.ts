@@ -3,7 +3,7 @@ import type { SecureContextOptions } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from "fastify";
 import { KeyVaultError, badParameter } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
-import { errorHandler, sendKeyVaultError, toKeyVaultError } from "./errors-reply.js";
+import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
 import { installAdminAuth } from "./routes/admin-auth.js";
 import { registerAdminDevRoutes } from "./routes/admin-dev.js";
 import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
@@ -41,13 +41,19 @@ const noSchemas = (): never => {
   throw new Error("Keyhold routes declare no JSON schemas");
 };
 
+export interface AppOptions {
+  /** Where log lines (pino's JSON, one per write) go instead of standard output: tests read them. */
+  logStream?: { write(line: string): void };
+}
+
 /**
  * Builds the HTTPS application without listening, so tests can inject requests. The data plane follows
  * SDK-WIRE-NOTES §1: trailing and doubled slashes are tolerated, query names are decoded, bodies are JSON.
  */
-export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
+export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOptions = {}): FastifyInstance {
+  const handleError = errorHandler(ctx.bodyLimit);
   const options: FastifyServerOptions & { https?: TlsMaterial & Pick<SecureContextOptions, "minVersion" | "ciphers"> } = {
-    logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel },
+    logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel, ...(appOptions.logStream && { stream: appOptions.logStream }) },
     // No per-request log lines: they would cost on every request and could carry what a caller sent.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit,
@@ -58,10 +64,11 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     return503OnClosing: true,
     // A body that never arrives (slowloris) is cut off instead of holding a connection for minutes.
     requestTimeout: 30_000,
-    // Errors raised before routing (bad percent-encoding, over-long parameters) get Azure's JSON too.
+    // Errors raised before routing (bad percent-encoding, over-long parameters) get Azure's JSON too, and are
+    // logged as every other error is (a client's at info level).
     frameworkErrors: (error, request, reply) => {
       (reply as FastifyReply).header("x-ms-request-id", request.id);
-      sendKeyVaultError(reply as FastifyReply, toKeyVaultError(error, ctx.bodyLimit));
+      handleError(error, request, reply as FastifyReply);
     },
     // Routes declare no JSON schemas (the wire/ parsers check every field with Azure's messages), so fastify's
     // schema compilers (ajv, fast-json-stringify) are never loaded: that keeps ~60 ms off every start.
@@ -69,6 +76,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     ...(tls && { https: { ...tls, minVersion: "TLSv1.2", ciphers: AEAD_CIPHER_SUITES } }),
   };
   const app = Fastify(options) as unknown as FastifyInstance;
+  app.server.maxConnections = ctx.maxConnections;
 
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-ms-request-id", request.id);
@@ -84,7 +92,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial): FastifyInstance {
     }
   });
 
-  app.setErrorHandler(errorHandler(ctx.bodyLimit));
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) =>
     sendKeyVaultError(reply, new KeyVaultError(404, "NotFound", "The requested resource does not exist on this server.")),
   );

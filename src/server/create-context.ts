@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AccessControl } from "../authz/access-control.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { DEFAULT_BODY_LIMIT } from "../config/server-config.js";
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS } from "../config/server-config.js";
 import { Envelope } from "../crypto/envelope.js";
 import type { KeyBackend } from "../crypto/key-backend.js";
 import { SoftwareKeyBackend } from "../crypto/software-key-backend.js";
@@ -23,7 +23,7 @@ export type ContextConfig = Pick<
   ServerConfig,
   "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
 > &
-  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions">>;
+  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions" | "maxConnections">>;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -80,6 +80,7 @@ export async function createContext(
     now,
     devClock: options.devClock ?? null,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     logLevel: config.logLevel,
   };
 }

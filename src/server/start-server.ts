@@ -62,6 +62,8 @@ export async function runWorker(): Promise<void> {
  * worker the HTTPS listeners live in cluster workers; this process keeps the dev tunnel and background work.
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  // Everything this process writes (the store, its WAL and shared-memory files, keys) is for its owner only.
+  process.umask(0o077);
   let serving: { store: Store; ctx: AppContext; port: number; close: () => Promise<void> };
   if (config.workers > 1) {
     const store = await openStore(config);

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { connect } from "node:tls";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { issueServerCertificate } from "../../src/crypto/dev-certificates.js";
@@ -56,6 +57,34 @@ function get(url: string, token?: string): Promise<{ status: number; body: strin
   });
 }
 
+function freePort(): number {
+  const probe = spawnSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
+  return Number(probe.stdout.trim());
+}
+
+/** Starts `keyhold serve` and resolves once it says it is ready. */
+async function startServe(config: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH! }, stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (out.includes("ready")) resolve();
+    });
+    child.once("exit", () => reject(new Error(`serve exited: ${out}`)));
+  });
+  return child;
+}
+
+/** Whether a TLS handshake with the server completes (the socket is kept open when it does). */
+function handshake(port: number): Promise<{ ok: boolean; socket: ReturnType<typeof connect> }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, servername: "localhost" }, () => resolve({ ok: true, socket }));
+    socket.once("error", () => resolve({ ok: false, socket }));
+    socket.once("close", () => resolve({ ok: false, socket }));
+  });
+}
+
 /** Production mode refuses unsafe or incomplete configuration and generates no credentials (issue 2). */
 describe("keyhold serve (production mode)", () => {
   it("refuses to start without a master key, with a world-readable key file, or without TLS", async () => {
@@ -81,6 +110,51 @@ describe("keyhold serve (production mode)", () => {
     assert.match(loose.stderr, /readable by group or others/);
   });
 
+  it("refuses weak settings: a placeholder master key, key files in a folder others can write, a vault domain that is no domain", async () => {
+    const s = await setup();
+    const weak: [object, RegExp, NodeJS.ProcessEnv?][] = [
+      [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /one byte repeated/, { KH_TEST_MK: Buffer.alloc(32).toString("base64") }],
+      [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /one byte repeated/, { KH_TEST_MK: Buffer.alloc(32, 0x41).toString("base64") }],
+      [{ ...base(0), vaultDomains: ["."] }, /vaultDomains/],
+      [{ ...base(0), vaultDomains: ["com"] }, /vaultDomains/],
+      [{ ...base(0), vaultDomains: ["-bad.example"] }, /vaultDomains/],
+      [{ ...base(0), vaultDomains: ["vault..example"] }, /vaultDomains/],
+      [{ ...base(0), maxConnections: 0 }, /maxConnections/],
+    ];
+    for (const [config, message, env] of weak) {
+      const result = serve(s.write(config), env);
+      assert.equal(result.status, 1, `${JSON.stringify(config)}: ${result.stdout}`);
+      assert.match(result.stderr, message);
+    }
+    const shared = mkdtempSync(join(testRoot(), "shared-"));
+    chmodSync(shared, 0o777);
+    writeFileSync(join(shared, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
+    const planted = serve(s.write({ ...base(0), masterKey: { file: join(shared, "master.key") } }));
+    assert.equal(planted.status, 1);
+    assert.match(planted.stderr, /folder that group or others can write/);
+  });
+
+  it("refuses connections beyond maxConnections, and serves again when one closes", async () => {
+    const s = await setup();
+    const port = freePort();
+    const child = await startServe(s.write({ ...base(port), maxConnections: 2 }));
+    try {
+      const first = await handshake(port);
+      const second = await handshake(port);
+      assert.ok(first.ok && second.ok);
+      const third = await handshake(port);
+      assert.equal(third.ok, false, "a third connection is refused while two are open");
+      first.socket.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await handshake(port);
+      assert.ok(again.ok, "a place freed is taken");
+      second.socket.destroy();
+      again.socket.destroy();
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+
   it("starts with a complete config, generates no credentials, and serves a bootstrapped principal", async () => {
     const s = await setup();
     const probe = spawnSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
@@ -101,6 +175,9 @@ describe("keyhold serve (production mode)", () => {
         child.once("exit", () => reject(new Error(`serve exited: ${out}`)));
       });
       assert.equal((await get(`https://localhost:${port}/healthz`)).status, 200);
+      for (const file of ["keyhold.db", "keyhold.db-wal", "keyhold.db-shm"]) {
+        assert.equal(statSync(join(s.dir, file)).mode & 0o777, 0o600, `${file} is for its owner only`);
+      }
       assert.ok(!existsSync(join(s.dir, "dev.env")), "no dev env file in production");
       assert.ok(!existsSync(join(s.dir, "dev-identities.json")), "no generated credentials");
 
