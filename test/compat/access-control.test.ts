@@ -114,6 +114,10 @@ describe("access control", () => {
     const options = { authorityHost: server.env.AZURE_AUTHORITY_HOST! };
     const byCert = new SecretClient(server.env.KEY_VAULT_URL!, new ClientCertificateCredential("adfs", p.clientId, { certificate: registered.pem }, options), viaDevProxy(server));
     assert.equal((await byCert.setSecret("by-certificate", "signed")).value, "signed");
+    // One credential, tokens for two resources in a row: MSAL may sign a fresh assertion or reuse its cached one.
+    const twoScopes = new ClientCertificateCredential("adfs", p.clientId, { certificate: registered.pem }, options);
+    assert.ok((await twoScopes.getToken("https://vault.azure.net/.default")).token);
+    assert.ok((await twoScopes.getToken("https://vault.localhost/.default")).token);
     const byStranger = new SecretClient(server.env.KEY_VAULT_URL!, new ClientCertificateCredential("adfs", p.clientId, { certificate: stranger.pem }, options), viaDevProxy(server));
     await assert.rejects(byStranger.getSecret("by-certificate"), /invalid_client|AADSTS700027/);
 

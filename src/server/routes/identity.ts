@@ -1,13 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ClientAssertionRefused } from "../../identity/client-assertion.js";
 import type { Authenticated } from "../../identity/principal-service.js";
 import type { AppContext } from "../app-context.js";
+import { basicCredentials, oauthParameters, parseFormBody } from "../wire/oauth-params.js";
 
 /**
  * Keyhold as its own token issuer (WIRING.md §3, §4; SDK-WIRE-NOTES §7): OIDC discovery for `adfs` and for the
  * server's tenant, the client-credentials token endpoint, the JWKS, and the App Service style managed
  * identity endpoint. Errors use OAuth 2.0's shape (RFC 6749 §5.2), not Key Vault's.
  */
-type Form = Record<string, string | undefined>;
+type Form = Readonly<Record<string, string | undefined>>;
+
+const TOKEN_PARAMETERS = ["grant_type", "scope", "resource", "client_id", "client_secret", "client_assertion", "client_assertion_type"];
+const MSI_PARAMETERS = ["resource", "client_id", "object_id", "principal_id"];
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -18,16 +23,22 @@ function oauthError(reply: FastifyReply, status: number, error: string, descript
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Only the token endpoint takes form bodies (RFC 6749 §4.4.2); the vault API takes JSON alone.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    done(null, parseFormBody(String(body)));
   });
   const knownTenant = (tenant: string): boolean => tenant === "adfs" || tenant.toLowerCase() === ctx.tenantId;
-  const origin = (request: FastifyRequest): string => `https://${request.host}`;
+  // Every URL this issuer names, and the audience client assertions must carry, comes from configuration. The
+  // Host header (or X-Forwarded-*) is the caller's to choose: deriving them from it would let an assertion made
+  // for another token endpoint be replayed here by a caller who sets Host to that endpoint's host.
+  const canonicalTenant = (tenant: string): string => (tenant === "adfs" ? tenant : ctx.tenantId);
+  const tokenPaths = ["oauth2/token", "oauth2/v2.0/token"];
+  // MSAL puts the token_endpoint of discovery in `aud`; either endpoint of either tenant name is this server.
+  const assertionAudiences = ["adfs", ctx.tenantId].flatMap((tenant) => tokenPaths.map((path) => `${ctx.authorityUrl}/${tenant}/${path}`));
 
-  const discovery = (request: FastifyRequest, tenantPath: string, tokenPath: string) => ({
+  const discovery = (tenant: string, tokenPath: string) => ({
     issuer: ctx.issuerUrl,
-    authorization_endpoint: `${origin(request)}/${tenantPath}/oauth2/authorize`,
-    token_endpoint: `${origin(request)}/${tenantPath}/${tokenPath}`,
-    jwks_uri: `${origin(request)}/${tenantPath}/discovery/keys`,
+    authorization_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/oauth2/authorize`,
+    token_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath}`,
+    jwks_uri: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/discovery/keys`,
     response_types_supported: ["token"],
     grant_types_supported: ["client_credentials"],
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "private_key_jwt"],
@@ -42,12 +53,12 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<{ Params: { tenant: string } }>("/:tenant/.well-known/openid-configuration", async (request, reply) => {
     const { tenant } = request.params;
     if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
-    return discovery(request, tenant, "oauth2/token");
+    return discovery(tenant, "oauth2/token");
   });
   app.get<{ Params: { tenant: string } }>("/:tenant/v2.0/.well-known/openid-configuration", async (request, reply) => {
     const { tenant } = request.params;
     if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
-    return discovery(request, tenant, "oauth2/v2.0/token");
+    return discovery(tenant, "oauth2/v2.0/token");
   });
   for (const url of ["/:tenant/discovery/keys", "/:tenant/discovery/v2.0/keys"]) {
     app.get<{ Params: { tenant: string } }>(url, async (request, reply) => {
@@ -59,7 +70,9 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   const tokenEndpoint = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
     const { tenant } = request.params;
     if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
-    const form = (typeof request.body === "object" && request.body !== null ? request.body : {}) as Form;
+    const parsed = oauthParameters(request.body, TOKEN_PARAMETERS);
+    if (!parsed.ok) return oauthError(reply, 400, "invalid_request", parsed.description);
+    const form = parsed.value;
     if (form.grant_type !== "client_credentials") {
       return oauthError(reply, 400, "unsupported_grant_type", "AADSTS70003: Only the client_credentials grant is supported.");
     }
@@ -73,11 +86,17 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       if (form.client_assertion_type !== JWT_BEARER || !form.client_assertion || !form.client_id) {
         return oauthError(reply, 400, "invalid_request", `AADSTS900144: client_id, client_assertion and client_assertion_type=${JWT_BEARER} are required.`);
       }
-      const endpoint = `${origin(request)}${request.url.split("?")[0]}`;
-      found = await ctx.principals.authenticateAssertion(form.client_id, form.client_assertion, { audiences: [endpoint], leewaySeconds: 60 });
+      try {
+        found = await ctx.principals.authenticateAssertion(form.client_id, form.client_assertion, { audiences: assertionAudiences, leewaySeconds: 60 });
+      } catch (error) {
+        if (error instanceof ClientAssertionRefused) return oauthError(reply, 401, "invalid_client", error.message);
+        throw error;
+      }
       if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS700027: Client assertion failed signature validation.");
     } else {
-      const client = clientCredentials(request, form);
+      const basic = basicCredentials(request.headers.authorization);
+      if (!basic.ok) return oauthError(reply, 400, "invalid_request", basic.description);
+      const client = basic.value ?? (form.client_id && form.client_secret ? { id: form.client_id, secret: form.client_secret } : null);
       if (!client) return oauthError(reply, 400, "invalid_request", "AADSTS900144: client_id and client_secret are required.");
       found = await ctx.principals.authenticateClient(client.id, client.secret);
       if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
@@ -94,17 +113,20 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post("/:tenant/oauth2/v2.0/token", tokenEndpoint);
 
   // App Service managed identity (api-version 2019-08-01): header X-IDENTITY-HEADER, answer with expires_on.
-  app.get<{ Querystring: Form }>("/msi/token", async (request, reply) => {
+  app.get("/msi/token", async (request, reply) => {
     const header = request.headers["x-identity-header"];
     if (typeof header !== "string" || header === "") {
       return oauthError(reply, 400, "invalid_request", "The X-IDENTITY-HEADER header is required.");
     }
-    const resource = request.query.resource?.replace(/\/\.default$/, "");
+    const parsed = oauthParameters(request.query, MSI_PARAMETERS);
+    if (!parsed.ok) return oauthError(reply, 400, "invalid_request", parsed.description);
+    const query = parsed.value;
+    const resource = query.resource?.replace(/\/\.default$/, "");
     if (!resource || !ctx.hosts.resources.includes(resource)) {
       return oauthError(reply, 400, "invalid_resource", "The resource must be one this server serves.");
     }
     const found = await ctx.principals.authenticateIdentityHeader(header);
-    const requested = request.query.client_id ?? request.query.object_id ?? request.query.principal_id;
+    const requested = query.client_id ?? query.object_id ?? query.principal_id;
     if (!found || (requested !== undefined && requested.toLowerCase() !== found.principal.id)) {
       return oauthError(reply, 401, "unauthorized_client", "The identity header is not valid for the requested identity.");
     }
@@ -118,18 +140,6 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       client_id: principal.id,
     });
   });
-}
-
-function clientCredentials(request: FastifyRequest, form: Form): { id: string; secret: string } | null {
-  const basic = request.headers.authorization;
-  if (typeof basic === "string" && /^Basic\s+/i.test(basic)) {
-    const decoded = Buffer.from(basic.replace(/^Basic\s+/i, ""), "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon > 0) {
-      return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-    }
-  }
-  return form.client_id && form.client_secret ? { id: form.client_id, secret: form.client_secret } : null;
 }
 
 /** `scope=<resource>/.default` (v2, MSAL) or `resource=<resource>` (v1); only resources this server serves. */
