@@ -30,7 +30,7 @@ export interface KeyBackend {
   /** Whether keys made here are protected by hardware (may be labelled -HSM in production). */
   readonly hardwareProtected: boolean;
   generate(family: KeyFamily, options: { size: number; curve: CurveName; publicExponent: number; hsm: boolean }): Promise<NewKeyMaterial>;
-  importJwk(jwk: Record<string, unknown>, family: KeyFamily, hsm: boolean): NewKeyMaterial;
+  importJwk(jwk: Record<string, unknown>, family: KeyFamily, hsm: boolean): Promise<NewKeyMaterial>;
   encrypt(key: BackendKey, alg: EncryptionAlgorithm, plaintext: Buffer, input: CipherInput): Promise<CipherOutput>;
   decrypt(key: BackendKey, alg: EncryptionAlgorithm, ciphertext: Buffer, input: CipherInput): Promise<Buffer>;
   sign(key: BackendKey, alg: SignatureAlgorithm, digest: Buffer): Promise<Buffer>;
