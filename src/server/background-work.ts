@@ -2,20 +2,22 @@ import type { Store } from "../storage/store.js";
 import type { AppContext } from "./app-context.js";
 
 /**
- * The work no request asks for: purging soft-deleted objects whose retention has ended, and rotating keys whose
- * rotation policy is due. It runs each round on the one process that `store.leads()` (always this one with the
- * embedded store; with PostgreSQL, the node holding the leader's lock, taken over by another node within a round
- * when the leader dies). Rounds never overlap.
+ * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, and rotating
+ * keys whose rotation policy is due. It runs each round on the one process that `store.leads()` (always this one
+ * with the embedded store; with PostgreSQL, the node holding the leader's lock, taken over by another node within
+ * a round when the leader dies). Rounds never overlap. Times are `ctx.now()`, which dev mode's clock moves.
  */
 export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: number, log: (message: string) => void): { stop(): void } {
   let running = false;
+  const rotationFailures = rotationFailureLog(log);
   const round = async () => {
     if (running) return;
     running = true;
     try {
       if (!(await store.leads())) return;
       await store.purgeDueObjects(ctx.now());
-      await ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), (key, error) => log(`automatic rotation of ${key} failed: ${error instanceof Error ? error.message : String(error)}`));
+      await ctx.vaults.purgeDue();
+      await rotationFailures.pass((report) => ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report));
     } catch (error) {
       log(`background work failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -25,4 +27,33 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
   const timer = setInterval(() => void round(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * How many failing key versions are remembered. Past this many in one round the others are logged every round
+ * as before, so that a store full of failing keys cannot make this memory grow without bound.
+ */
+const MAX_REMEMBERED_FAILURES = 1_000;
+
+/**
+ * A key version whose automatic rotation fails would fail again every round, forever; this logs it once. It
+ * remembers, per key version, the error last logged, and logs again only when the error changes, or when the
+ * version fails after a round in which it did not (it rotated, stopped being due, or was deleted). Only the
+ * failures of the last complete pass are kept.
+ */
+function rotationFailureLog(log: (message: string) => void) {
+  let logged = new Map<string, string>();
+  return {
+    async pass(run: (report: (key: string, error: unknown, version: string | null) => void) => Promise<unknown>): Promise<void> {
+      const failing = new Map<string, string>();
+      await run((key, error, version) => {
+        // Compared and kept truncated: an error message of any length costs bounded memory.
+        const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+        const id = `${key}/${version ?? ""}`;
+        if (logged.get(id) !== message) log(`automatic rotation of ${key}${version ? ` (version ${version})` : ""} failed: ${message}`);
+        if (failing.size < MAX_REMEMBERED_FAILURES) failing.set(id, message);
+      });
+      logged = failing;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Envelope } from "../crypto/envelope.js";
 import type { BackendKey, CipherInput, CipherOutput, KeyBackend } from "../crypto/key-backend.js";
-import { KeyMaterialError, type NewKeyMaterial } from "../crypto/key-material.js";
+import { KeyMaterialError, type NewKeyMaterial, RSA_KEY_SIZES, isAcceptedPublicExponent } from "../crypto/key-material.js";
 import {
   CIPHER_ALGORITHMS,
   type CurveName,
@@ -20,7 +20,7 @@ import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultR
 import type { Store, StoreOps } from "../storage/store.js";
 import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "./errors.js";
 import { checkObjectName, checkTags } from "./limits.js";
-import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, durationSeconds, validateRotationPolicy } from "./rotation-policy.js";
+import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, rotatedKeyExpires, validateRotationPolicy } from "./rotation-policy.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
 
 export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
@@ -58,7 +58,7 @@ export interface KeyServiceDeps {
   onSoftwareHsmKey?: (vault: string, name: string) => void;
 }
 
-const SIZES: Record<KeyFamily, number[]> = { RSA: [2048, 3072, 4096], EC: [], oct: [128, 192, 256] };
+const SIZES: Record<KeyFamily, readonly number[]> = { RSA: RSA_KEY_SIZES, EC: [], oct: [128, 192, 256] };
 const DEFAULT_SIZE: Record<KeyFamily, number> = { RSA: 2048, EC: 0, oct: 256 };
 
 export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): KeyDescription => JSON.parse(record.publicData!) as KeyDescription;
@@ -116,12 +116,11 @@ export class KeyService {
     this.deps.onSoftwareHsmKey?.(vault.name, name);
   }
 
-  async #addKeyVersion(vault: VaultRecord, name: string, made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null }, policy?: RotationPolicy): Promise<KeyView> {
+  async #addKeyVersion(vault: VaultRecord, name: string, made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null }): Promise<KeyView> {
     const record = await this.#objects.create(vault, name, {
       enabled: input.enabled,
       notBefore: input.notBefore,
-      // A version made by rotation expires as its policy says.
-      expires: input.expires ?? (policy?.expiryTime ? this.#now() + durationSeconds(policy.expiryTime)! : null),
+      expires: input.expires,
       tags: input.tags,
       contentType: null,
       keyOps: input.keyOps ?? DEFAULT_KEY_OPS[made.description.jwk.kty],
@@ -141,7 +140,7 @@ export class KeyService {
     }
     if (input.family !== "EC" && input.curve !== null) throw badParameter(`'crv' applies only to EC keys.`);
     const exponent = input.publicExponent ?? 65537;
-    if (input.family === "RSA" && (exponent < 3 || exponent % 2 === 0 || !Number.isSafeInteger(exponent))) {
+    if (input.family === "RSA" && (!Number.isSafeInteger(exponent) || !isAcceptedPublicExponent(exponent))) {
       throw badParameter("The public exponent must be an odd integer of at least 3.");
     }
     const made = await this.#backend.generate(input.family, { size, curve: input.curve ?? "P-256", publicExponent: exponent, hsm: input.hsm });
@@ -154,7 +153,7 @@ export class KeyService {
     this.#checkHsm(vault, name, input.hsm);
     let made: NewKeyMaterial;
     try {
-      made = this.#backend.importJwk(input.jwk, input.family, input.hsm);
+      made = await this.#backend.importJwk(input.jwk, input.family, input.hsm);
     } catch (error) {
       if (error instanceof KeyMaterialError) throw badParameter(`The key to import is invalid: ${error.message}.`);
       throw error;
@@ -167,14 +166,16 @@ export class KeyService {
     const latest = await this.#objects.live(vault, name, null);
     const d = describeKey(latest);
     this.#checkHsm(vault, name, d.hsm);
+    // The new version expires as the policy says; checked before generating, so a policy that cannot give a
+    // valid expiry costs no key generation.
+    const expires = rotatedKeyExpires(await this.getRotationPolicy(vault, name), this.#now());
     const made = await this.#backend.generate(d.jwk.kty, {
       size: d.size,
       curve: d.jwk.crv ?? "P-256",
       publicExponent: d.jwk.e ? Number(BigInt(`0x${Buffer.from(d.jwk.e, "base64url").toString("hex")}`)) : 65537,
       hsm: d.hsm,
     });
-    const policy = await this.getRotationPolicy(vault, name);
-    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires: null, tags: latest.tags, keyOps: latest.keyOps as KeyOperation[] }, policy);
+    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps: latest.keyOps as KeyOperation[] });
   }
 
   async get(vault: VaultRecord, name: string, version: string | null): Promise<KeyView> {
@@ -251,20 +252,26 @@ export class KeyService {
 
   /**
    * Rotates every key whose rotation policy says it is due (run by the background work's leader); returns the
-   * keys rotated. One key that fails is reported and skipped, the others still rotate.
+   * keys rotated. One key that fails is reported (with the version that was due, when known, so that the caller
+   * can tell a repeated failure from a new one) and skipped; the others still rotate.
    */
-  async rotateDueKeys(vaults: (name: string) => Promise<VaultRecord | undefined>, onError: (key: string, error: unknown) => void): Promise<string[]> {
+  async rotateDueKeys(
+    vaults: (name: string) => Promise<VaultRecord | undefined>,
+    onError: (key: string, error: unknown, version: string | null) => void,
+  ): Promise<string[]> {
     const now = this.#now();
     const rotated: string[] = [];
     for (const { vault: vaultName, name, policy } of await this.#store.listObjectPolicies("key")) {
+      let version: string | null = null;
       try {
         const vault = await vaults(vaultName);
         const latest = vault && (await this.#store.getLiveObjectVersion(vault.name, "key", name, null));
+        version = latest ? latest.version : null;
         if (!vault || !latest || !rotationDue(JSON.parse(policy) as RotationPolicy, latest, now)) continue;
         await this.rotate(vault, name);
         rotated.push(`${vault.name}/${name}`);
       } catch (error) {
-        onError(`${vaultName}/${name}`, error);
+        onError(`${vaultName}/${name}`, error, version);
       }
     }
     return rotated;
@@ -307,7 +314,8 @@ export class KeyService {
   }
 
   #checkSignature(key: BackendKey, alg: string, digest: Buffer): SignatureAlgorithm {
-    const spec = SIGNATURE_ALGORITHMS[alg as SignatureAlgorithm];
+    // Own members only: `alg` is the caller's, and "constructor" or "toString" would find Object.prototype's.
+    const spec = Object.hasOwn(SIGNATURE_ALGORITHMS, alg) ? SIGNATURE_ALGORITHMS[alg as SignatureAlgorithm] : undefined;
     const d = key.description;
     if (!spec || spec.family !== d.jwk.kty || (spec.curve !== undefined && spec.curve !== d.jwk.crv)) {
       throw badParameter(`Algorithm ${alg} does not fit this ${d.jwk.kty}${d.jwk.crv ? ` ${d.jwk.crv}` : ""} key.`);
