@@ -1,8 +1,24 @@
+import { createInterface } from "node:readline/promises";
 import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseInteger } from "./options.js";
 import { print } from "./output.js";
 const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(name)}`;
+const deletedPath = (name: string): string => `/keyhold/deletedVaults/${encodeURIComponent(name)}`;
+
+/**
+ * Asks on the terminal before a vault is deleted; true to go on. Without a terminal on stdin (scripts, CI) there is
+ * nobody to ask and the command goes on, as before; `--yes` skips the question.
+ */
+async function confirmed(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return true;
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await terminal.question(`${question} [y/N] `)).trim());
+  } finally {
+    terminal.close();
+  }
+}
 
 interface VaultSettings {
   enablePurgeProtection?: boolean;
@@ -68,9 +84,43 @@ export function registerVaultCommands(program: Command): void {
 
   vault
     .command("delete")
-    .description("Delete a vault and everything in it")
+    .description("Delete a vault with everything in it (soft delete: recoverable for its retention period, until purged)")
     .requiredOption("--name <name>", "vault name")
-    .action(async (o: { name: string }) => {
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (o: { name: string; yes?: boolean }) => {
+      if (!o.yes && !(await confirmed(`Are you sure you want to delete the vault '${o.name}' and everything in it?`))) {
+        process.stderr.write("Not deleted.\n");
+        return;
+      }
       await new KeyholdClient().call("DELETE", path(o.name));
+    });
+
+  vault
+    .command("list-deleted")
+    .description("List deleted vaults (recoverable until purged)")
+    .addHelpText("after", "\nExample:\n  keyhold vault list-deleted -o table")
+    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/deletedVaults")));
+
+  vault
+    .command("show-deleted")
+    .description("Show a deleted vault: when it was deleted, when it will be purged")
+    .requiredOption("--name <name>", "vault name")
+    .addHelpText("after", "\nExample:\n  keyhold vault show-deleted --name old-vault --query properties.scheduledPurgeDate")
+    .action(async (o: { name: string }) => print(await new KeyholdClient().call("GET", deletedPath(o.name))));
+
+  vault
+    .command("recover")
+    .description("Recover a deleted vault with everything it held")
+    .requiredOption("--name <name>", "vault name")
+    .addHelpText("after", "\nExample:\n  keyhold vault recover --name old-vault")
+    .action(async (o: { name: string }) => print(await new KeyholdClient().call("POST", `${deletedPath(o.name)}/recover`)));
+
+  vault
+    .command("purge")
+    .description("Purge a deleted vault for good (refused under purge protection until its retention ends)")
+    .requiredOption("--name <name>", "vault name")
+    .addHelpText("after", "\nExample:\n  keyhold vault purge --name old-vault")
+    .action(async (o: { name: string }) => {
+      await new KeyholdClient().call("POST", `${deletedPath(o.name)}/purge`);
     });
 }

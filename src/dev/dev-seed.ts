@@ -108,7 +108,7 @@ async function absent(read: () => Promise<unknown>): Promise<boolean> {
  * the other way: a downgrade may be refused), so that the seed's -HSM keys can be made in it.
  */
 async function seedVault(ctx: AppContext, entry: SeedVault, creatorId: string): Promise<VaultRecord> {
-  const existing = await ctx.vaults.find(entry.name);
+  const existing = await ctx.vaults.findOrRecover(entry.name);
   if (!existing) {
     return ctx.vaults.create(
       {

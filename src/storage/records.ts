@@ -17,6 +17,16 @@ export interface VaultRecord {
   createdBy: string;
 }
 
+/**
+ * A soft-deleted vault, kept with everything in it (objects, access policies, role assignments) until it is
+ * recovered or purged. Its name stays taken; its data plane answers as for a vault that does not exist.
+ */
+export interface DeletedVaultRecord extends VaultRecord {
+  deletedAt: number;
+  /** When the background work purges it (deletion + retention); purge protection refuses earlier purges. */
+  scheduledPurge: number;
+}
+
 /** The kinds of versioned vault objects; each kind has its own namespace within a vault. */
 export type ObjectKind = "secret" | "key" | "certificate";
 

@@ -1,6 +1,7 @@
 import type {
   AccessPolicyRecord,
   CredentialRecord,
+  DeletedVaultRecord,
   ObjectKind,
   ObjectVersionRecord,
   PrincipalRecord,
@@ -32,6 +33,11 @@ export function toVault(r: Row): VaultRecord {
     sku: r.sku as VaultSku,
     createdBy: String(r.created_by),
   };
+}
+
+/** A vault row with `deleted_at` set (the store's deleted-vault reads select only those). */
+export function toDeletedVault(r: Row): DeletedVaultRecord {
+  return { ...toVault(r), deletedAt: Number(r.deleted_at), scheduledPurge: Number(r.scheduled_purge) };
 }
 
 /** A version row whose `display_name` is the object's name as first written. */

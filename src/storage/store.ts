@@ -1,6 +1,7 @@
 import type {
   AccessPolicyRecord,
   CredentialRecord,
+  DeletedVaultRecord,
   ObjectAttributes,
   ObjectKind,
   ObjectState,
@@ -27,12 +28,26 @@ export interface StoreOps {
   /** Sets the value only when the key is absent; returns the value now stored. */
   initMeta(key: string, value: Buffer): Promise<Buffer>;
 
+  /** False when the name is taken, by a live vault or by a soft-deleted one (its name stays reserved). */
   createVault(vault: VaultRecord): Promise<boolean>;
+  /** Live vaults only: a soft-deleted vault is not found here (nor by listVaults or updateVault). */
   getVault(name: string): Promise<VaultRecord | undefined>;
   listVaults(): Promise<VaultRecord[]>;
   updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined>;
-  /** Removes the vault and everything in it, its access policies and the role assignments scoped to it. */
-  deleteVault(name: string): Promise<boolean>;
+  /** Soft-deletes a live vault with everything in it, which stays as it is; false when no live vault has the name. */
+  softDeleteVault(name: string, deletedAt: number, scheduledPurge: number): Promise<boolean>;
+  getDeletedVault(name: string): Promise<DeletedVaultRecord | undefined>;
+  /** Soft-deleted vaults in name order. */
+  listDeletedVaults(): Promise<DeletedVaultRecord[]>;
+  /** Makes a soft-deleted vault live again, with everything it held; undefined when no deleted vault has the name. */
+  recoverVault(name: string): Promise<VaultRecord | undefined>;
+  /**
+   * Removes a soft-deleted vault and everything in it, its access policies and the role assignments scoped to it;
+   * false when no deleted vault has the name (a live vault is never purged).
+   */
+  purgeVault(name: string): Promise<boolean>;
+  /** Purges soft-deleted vaults whose scheduled purge date is at or before `now`; returns how many. */
+  purgeDueVaults(now: number): Promise<number>;
 
   getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined>;
   /** Adds a version (creating the object when new) and makes it the latest; assigns `seq`. */
@@ -59,7 +74,7 @@ export interface StoreOps {
   purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean>;
   /** Purges soft-deleted objects whose scheduled purge date is at or before `now`; returns how many. */
   purgeDueObjects(now: number): Promise<number>;
-  /** Every live (not soft-deleted) object of a kind that has a policy, for the background rotation. */
+  /** Every live (not soft-deleted) object of a kind that has a policy, in a live vault, for the background rotation. */
   listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]>;
   /** A per-object policy document (a key's rotation policy), JSON, or null when none was set. */
   getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null>;

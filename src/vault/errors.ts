@@ -67,6 +67,40 @@ export const hardwareKeyInStandardVault = (): KeyVaultError =>
 export const vaultNotFound = (name: string): KeyVaultError =>
   notFound("VaultNotFound", `The vault '${name}' does not exist on this Keyhold server.`);
 
+/**
+ * Creating a vault whose name a soft-deleted vault holds: ARM's 409 `VaultAlreadyExists`, in its words (as
+ * `az keyvault create`, ARM deployments and New-AzKeyVault print them).
+ */
+export const vaultNameInUse = (name: string): KeyVaultError =>
+  new KeyVaultError(
+    409,
+    "VaultAlreadyExists",
+    `The vault name '${name}' is already in use. Vault names are globally unique so it is possible that the name is already taken. If you are sure that the vault name was not taken then it is possible that a vault with the same name was recently deleted but not purged after being placed in a recoverable state. If the vault is in a recoverable state then the vault will need to be purged before reusing the name. For more information about VaultAlreadyExists, soft delete and purging a vault follow this link https://go.microsoft.com/fwlink/?linkid=2147740.`,
+  );
+
+/** Showing or purging a deleted vault that is not there: ARM's `DeletedVaultNotFound`. */
+export const deletedVaultNotFound = (name: string): KeyVaultError =>
+  notFound("DeletedVaultNotFound", `The deleted vault '${name}' does not exist on this Keyhold server.`);
+
+/** Recovering a vault that is not soft-deleted: ARM's answer to `createMode: recover`. */
+export const softDeletedVaultDoesNotExist = (): KeyVaultError =>
+  new KeyVaultError(
+    400,
+    "SoftDeletedVaultDoesNotExist",
+    "A soft deleted vault with the given name does not exist. Ensure that the name for the vault that is being attempted to recover is in a recoverable state.",
+  );
+
+/**
+ * Purging a deleted vault under purge protection before its retention has ended: ARM's `(MethodNotAllowed)
+ * Operation 'DeletedVaultPurge' is not allowed.`, here with status 409 and the reason.
+ */
+export const vaultPurgeProtected = (name: string, scheduledPurgeDate: string): KeyVaultError =>
+  new KeyVaultError(
+    409,
+    "MethodNotAllowed",
+    `Operation 'DeletedVaultPurge' is not allowed. Purge protection is enabled for vault '${name}': it can be recovered, and it is purged automatically after its retention period has passed (${scheduledPurgeDate}).`,
+  );
+
 export const requestTooLarge = (limit: number): KeyVaultError =>
   new KeyVaultError(413, "RequestBodyTooLarge", `The request body is larger than the limit of ${limit} bytes.`);
 

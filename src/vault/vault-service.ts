@@ -1,7 +1,7 @@
 import { grantCreator } from "../authz/access-control.js";
-import type { VaultRecord, VaultSku } from "../storage/records.js";
+import type { DeletedVaultRecord, VaultRecord, VaultSku } from "../storage/records.js";
 import type { Store, VaultChange } from "../storage/store.js";
-import { badParameter, conflict, vaultNotFound } from "./errors.js";
+import { badParameter, conflict, deletedVaultNotFound, softDeletedVaultDoesNotExist, vaultNameInUse, vaultNotFound, vaultPurgeProtected } from "./errors.js";
 import { vaultHoldsHsmKey } from "./key-service.js";
 import { DEFAULT_RETENTION_DAYS, checkVaultName } from "./limits.js";
 
@@ -19,6 +19,10 @@ export interface CreateVaultInput {
 export type VaultUpdate = Omit<VaultChange, "sku"> & { sku?: string };
 
 const SKUS: readonly VaultSku[] = ["standard", "premium"];
+const DAY = 86_400;
+
+/** Epoch seconds as ARM writes dates: ISO 8601 in UTC, whole seconds (`2017-01-01T00:00:59Z`). */
+export const armDate = (seconds: number): string => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Azure's tier names, in any case (ARM's enums ignore it), as stored: lower case. */
 function checkSku(value: string): VaultSku {
@@ -31,10 +35,15 @@ function checkSku(value: string): VaultSku {
  * The vaults one Keyhold server serves, with Azure's settings: soft-delete retention (7–90 days, fixed at
  * creation), purge protection (once on, never off), the permission model and the tier (standard or premium).
  * Every data-plane request looks its vault up; the store remembers the lookup until the next commit.
+ *
+ * Deleting a vault soft-deletes it, as Azure does: it keeps everything in it (objects, soft-deleted ones too,
+ * access policies, role assignments) and its name for its retention period, and answers as a vault that does
+ * not exist until it is recovered; it is purged when asked (refused under purge protection until the retention
+ * ends) or by the background work at its scheduled purge date.
  */
 export class VaultService {
   constructor(
-    private readonly store: Pick<Store, "transaction" | "getVault" | "listVaults" | "deleteVault">,
+    private readonly store: Pick<Store, "transaction" | "getVault" | "listVaults" | "getDeletedVault" | "listDeletedVaults" | "recoverVault" | "purgeDueVaults">,
     private readonly now: () => number,
   ) {}
 
@@ -55,15 +64,26 @@ export class VaultService {
       createdBy,
     };
     return this.store.transaction(async (tx) => {
-      if (!(await tx.createVault(vault))) throw conflict(`A vault named '${input.name}' already exists.`);
+      if (!(await tx.createVault(vault))) {
+        if (await tx.getDeletedVault(input.name)) throw vaultNameInUse(input.name);
+        throw conflict(`A vault named '${input.name}' already exists.`);
+      }
       await grantCreator(tx, vault, createdBy, vault.createdAt);
       return vault;
     });
   }
 
-  /** Creates the vault unless it exists (an existing one keeps its settings); used for dev mode's vaults. */
+  /**
+   * Creates the vault unless it exists (an existing one keeps its settings); used for dev mode's vaults. A
+   * soft-deleted vault of that name is recovered with everything in it (ARM's createOrRecover), never purged.
+   */
   async ensure(name: string, createdBy: string, settings: Omit<CreateVaultInput, "name"> = {}): Promise<VaultRecord> {
-    return (await this.find(name)) ?? this.create({ ...settings, name }, createdBy);
+    return (await this.findOrRecover(name)) ?? this.create({ ...settings, name }, createdBy);
+  }
+
+  /** The live vault of that name, or the soft-deleted one recovered, or undefined. */
+  async findOrRecover(name: string): Promise<VaultRecord | undefined> {
+    return (await this.find(name)) ?? (await this.store.recoverVault(name));
   }
 
   async get(name: string): Promise<VaultRecord> {
@@ -103,7 +123,47 @@ export class VaultService {
     });
   }
 
-  async delete(name: string): Promise<void> {
-    if (!(await this.store.deleteVault(name))) throw vaultNotFound(name);
+  /** Soft-deletes the vault with everything in it, for its retention period. */
+  async delete(name: string): Promise<DeletedVaultRecord> {
+    return this.store.transaction(async (tx) => {
+      const vault = await tx.getVault(name);
+      if (!vault) throw vaultNotFound(name);
+      const deletedAt = this.now();
+      const scheduledPurge = deletedAt + vault.retentionDays * DAY;
+      await tx.softDeleteVault(vault.name, deletedAt, scheduledPurge);
+      return { ...vault, deletedAt, scheduledPurge };
+    });
+  }
+
+  async getDeleted(name: string): Promise<DeletedVaultRecord> {
+    const vault = await this.store.getDeletedVault(name);
+    if (!vault) throw deletedVaultNotFound(name);
+    return vault;
+  }
+
+  listDeleted(): Promise<DeletedVaultRecord[]> {
+    return this.store.listDeletedVaults();
+  }
+
+  /** Makes a soft-deleted vault live again, with its objects, access policies and role assignments as they were. */
+  async recover(name: string): Promise<VaultRecord> {
+    const vault = await this.store.recoverVault(name);
+    if (!vault) throw softDeletedVaultDoesNotExist();
+    return vault;
+  }
+
+  /** Erases a soft-deleted vault and everything in it; refused under purge protection until its retention ends. */
+  async purge(name: string): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const vault = await tx.getDeletedVault(name);
+      if (!vault) throw deletedVaultNotFound(name);
+      if (vault.purgeProtection && this.now() < vault.scheduledPurge) throw vaultPurgeProtected(vault.name, armDate(vault.scheduledPurge));
+      await tx.purgeVault(vault.name);
+    });
+  }
+
+  /** Purges the soft-deleted vaults whose scheduled purge date has come (the background work); returns how many. */
+  purgeDue(): Promise<number> {
+    return this.store.purgeDueVaults(this.now());
   }
 }

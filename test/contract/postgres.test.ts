@@ -89,6 +89,10 @@ if (POSTGRES_URL) {
         });
         assert.equal((await b.getVault(VAULT))?.enableRbacAuthorization, false, "a transaction's commit too");
         assert.equal((await a.getVault(VAULT))?.enableRbacAuthorization, false);
+        await b.softDeleteVault(VAULT, 1, 2);
+        assert.equal(await a.getVault(VAULT), undefined, "a vault soft-deleted by another node is gone at once");
+        await a.recoverVault(VAULT);
+        assert.equal((await b.getVault(VAULT))?.name, VAULT, "and back at once when recovered");
       } finally {
         await a.close();
         await b.close();

@@ -93,6 +93,11 @@ describe("sqlite store file", () => {
       assert.equal(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), undefined);
       await b.setObjectDeleted(VAULT, "secret", "shared", null, null);
       assert.deepEqual(await b.getLiveObjectVersion(VAULT, "secret", "shared", null), v2, "and its own commits too");
+      assert.deepEqual(await b.getVault(VAULT), vaultRecord(VAULT));
+      await a.softDeleteVault(VAULT, 1, 2);
+      assert.equal(await b.getVault(VAULT), undefined, "a vault soft-deleted by another connection is gone at once");
+      await b.recoverVault(VAULT);
+      assert.deepEqual(await a.getVault(VAULT), vaultRecord(VAULT), "and back at once when recovered");
     } finally {
       await a.close();
       await b.close();

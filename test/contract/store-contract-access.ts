@@ -104,9 +104,20 @@ export function accessContract(store: () => Store): void {
       await store().setAccessPolicy(policy(BOB, ["get"]));
       await store().deletePrincipal(ALICE);
       assert.equal(await store().getAccessPolicy(VAULT, ALICE), undefined);
-      await store().deleteVault(VAULT);
+      await store().softDeleteVault(VAULT, 1, 2);
+      assert.deepEqual(await store().listAccessPolicies(VAULT), [policy(BOB, ["get"])], "kept while the vault is soft-deleted");
+      await store().purgeVault(VAULT);
       await store().createVault(vaultRecord(VAULT));
       assert.deepEqual(await store().listAccessPolicies(VAULT), [], "a recreated vault has no old policies");
+    });
+
+    it("gives a recovered vault its policies back as they were", async () => {
+      await seed();
+      await store().setAccessPolicy(policy(ALICE, ["get", "list"]));
+      await store().softDeleteVault(VAULT, 1, 2);
+      await store().recoverVault(VAULT);
+      assert.deepEqual(await store().getAccessPolicy(VAULT, ALICE), policy(ALICE, ["get", "list"]));
+      assert.deepEqual(await store().listAccessPolicies(VAULT), [policy(ALICE, ["get", "list"])]);
     });
   });
 
@@ -142,7 +153,12 @@ export function accessContract(store: () => Store): void {
       await store().createRoleAssignment(assignment("as-4", BOB, "/vaults/main/keys/k1"));
       await store().deletePrincipal(ALICE);
       assert.deepEqual(await store().listRoleAssignments(ALICE), []);
-      await store().deleteVault(VAULT);
+      await store().softDeleteVault(VAULT, 1, 2);
+      assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2", "as-3", "as-4"], "kept while the vault is soft-deleted");
+      await store().recoverVault(VAULT);
+      assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2", "as-3", "as-4"], "and after its recovery");
+      await store().softDeleteVault(VAULT, 1, 2);
+      await store().purgeVault(VAULT);
       assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2"]);
     });
   });
@@ -176,6 +192,10 @@ export function backgroundContract(store: () => Store): void {
       await store().setObjectPolicy(VAULT, "key", "deleted", '{"p":2}');
       await store().setObjectPolicy(VAULT, "secret", "secret-with-policy", '{"p":3}');
       await store().setObjectDeleted(VAULT, "key", "deleted", 1, 2);
+      assert.deepEqual(await store().listObjectPolicies("key"), [{ vault: VAULT, name: "rotated", policy: '{"p":1}' }]);
+      await store().softDeleteVault(VAULT, 1, 2);
+      assert.deepEqual(await store().listObjectPolicies("key"), [], "nothing in a soft-deleted vault");
+      await store().recoverVault(VAULT);
       assert.deepEqual(await store().listObjectPolicies("key"), [{ vault: VAULT, name: "rotated", policy: '{"p":1}' }]);
     });
 

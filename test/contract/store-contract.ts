@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { DeletedVaultRecord, VaultRecord } from "../../src/storage/records.js";
 import type { Store } from "../../src/storage/store.js";
 import {
   addVersions,
@@ -75,24 +76,103 @@ function metaAndVaultContract(store: () => Store): void {
       assert.equal((await store().getVault("plain"))?.sku, "standard");
       assert.deepEqual((await store().listVaults()).map((v) => [v.name, v.sku]), [["Gold", "premium"], ["Plain", "standard"]]);
     });
+  });
 
-    it("deletes a vault with its secrets", async () => {
+  describe("deleted vaults", () => {
+    const deleted = (name: string, deletedAt: number, scheduledPurge: number, overrides: Partial<VaultRecord> = {}): DeletedVaultRecord => ({
+      ...vaultRecord(name, overrides),
+      deletedAt,
+      scheduledPurge,
+    });
+
+    it("soft-deletes a vault: no longer found, listed or updated, listed as deleted, its name still taken", async () => {
+      await store().createVault(vaultRecord(VAULT, { purgeProtection: true }));
+      await store().createVault(vaultRecord("Other"));
+      const kept = await addVersions(store(), "kept", 2);
+      assert.ok(await store().getVault("main"), "read before, so that a read cache remembers it");
+      assert.equal(await store().softDeleteVault("MAIN", 1_700_000_100, 1_700_604_900), true);
+      assert.equal(await store().softDeleteVault(VAULT, 1, 2), false, "already deleted: its dates stay");
+      assert.equal(await store().softDeleteVault("absent", 1, 2), false);
+
+      assert.equal(await store().getVault(VAULT), undefined);
+      assert.equal(await store().getVault("main"), undefined, "not from a remembered read");
+      assert.deepEqual((await store().listVaults()).map((v) => v.name), ["Other"]);
+      assert.equal(await store().updateVault(VAULT, { sku: "premium" }), undefined);
+      const expected = deleted(VAULT, 1_700_000_100, 1_700_604_900, { purgeProtection: true });
+      assert.deepEqual(await store().getDeletedVault("mAiN"), expected);
+      assert.deepEqual(await store().listDeletedVaults(), [expected]);
+      assert.equal(await store().getDeletedVault("Other"), undefined, "a live vault is not a deleted one");
+      assert.equal(await store().getDeletedVault("absent"), undefined);
+
+      assert.equal(await store().createVault(vaultRecord("MAIN")), false, "the name stays reserved");
+      assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "kept"), kept, "everything in it is kept");
+    });
+
+    it("recovers a deleted vault with everything in it, soft-deleted objects too", async () => {
+      await store().createVault(vaultRecord(VAULT, { enableRbacAuthorization: false, sku: "premium" }));
+      const [live] = await addVersions(store(), "live", 1);
+      const [gone] = await addVersions(store(), "gone", 1);
+      await store().setObjectDeleted(VAULT, "secret", "gone", 1_700_000_050, 1_700_007_826);
+      await store().softDeleteVault(VAULT, 1_700_000_100, 1_700_604_900);
+      assert.equal(await store().recoverVault("absent"), undefined);
+
+      const recovered = vaultRecord(VAULT, { enableRbacAuthorization: false, sku: "premium" });
+      assert.deepEqual(await store().recoverVault("MAIN"), recovered);
+      assert.equal(await store().recoverVault(VAULT), undefined, "a live vault is not recovered again");
+      assert.deepEqual(await store().getVault(VAULT), recovered);
+      assert.deepEqual(await store().listVaults(), [recovered]);
+      assert.equal(await store().getDeletedVault(VAULT), undefined);
+      assert.deepEqual(await store().listDeletedVaults(), []);
+      assert.deepEqual(await store().getLiveObjectVersion(VAULT, "secret", "live", null), live);
+      assert.deepEqual(await store().getObjectVersion(VAULT, "secret", "gone", null), gone);
+      assert.deepEqual(await store().getObjectState(VAULT, "secret", "gone"), {
+        vault: VAULT,
+        kind: "secret",
+        name: "gone",
+        deletedAt: 1_700_000_050,
+        scheduledPurge: 1_700_007_826,
+      });
+      assert.equal(await store().softDeleteVault(VAULT, 1_700_000_200, 1_700_605_000), true, "and can be deleted again");
+    });
+
+    it("purges only a deleted vault, with everything in it, and frees its name", async () => {
       await store().createVault(vaultRecord(VAULT));
       await store().createVault(vaultRecord("Other"));
       await addVersions(store(), "doomed", 2);
+      await store().setObjectPolicy(VAULT, "secret", "doomed", '{"p":1}');
       await store().addObjectVersion(versionRecord("survivor", 1, { vault: "Other" }));
-      assert.equal(await store().deleteVault("MAIN"), true);
-      assert.equal(await store().getVault(VAULT), undefined);
+      assert.equal(await store().purgeVault(VAULT), false, "a live vault is never purged");
+      assert.deepEqual(await store().getVault(VAULT), vaultRecord(VAULT));
+
+      await store().softDeleteVault(VAULT, 1, 2);
+      assert.equal(await store().purgeVault("MAIN"), true);
+      assert.equal(await store().purgeVault(VAULT), false);
+      assert.equal(await store().getDeletedVault(VAULT), undefined);
       assert.equal(await store().getObjectState(VAULT, "secret", "doomed"), undefined);
       assert.equal(await store().getObjectVersion(VAULT, "secret", "doomed", null), undefined);
       assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "doomed"), []);
-      assert.equal(await store().deleteVault(VAULT), false);
 
-      assert.equal(await store().createVault(vaultRecord(VAULT)), true);
+      assert.equal(await store().createVault(vaultRecord(VAULT)), true, "the name is free again");
       assert.deepEqual(await store().listObjects(VAULT, "secret", false, null, 10), { items: [], next: null });
       assert.equal(await store().getObjectVersion(VAULT, "secret", "doomed", null), undefined);
+      assert.equal(await store().getObjectPolicy(VAULT, "secret", "doomed"), null);
       assert.equal((await store().getObjectVersion("Other", "secret", "survivor", null))?.seq, 1);
       assert.deepEqual((await store().listVaults()).map((v) => v.name), [VAULT, "Other"]);
+    });
+
+    it("purges the deleted vaults whose purge date has come, and counts them", async () => {
+      for (const name of ["Early", "Late", "Live"]) await store().createVault(vaultRecord(name));
+      await store().addObjectVersion(versionRecord("inside", 1, { vault: "Early" }));
+      await store().softDeleteVault("early", 1_000, 2_000);
+      await store().softDeleteVault("late", 1_000, 3_000);
+      assert.equal(await store().purgeDueVaults(1_999), 0);
+      assert.equal(await store().purgeDueVaults(2_000), 1, "at the purge date");
+      assert.equal(await store().getDeletedVault("Early"), undefined);
+      assert.equal(await store().getObjectVersion("Early", "secret", "inside", null), undefined);
+      assert.deepEqual((await store().listDeletedVaults()).map((v) => v.name), ["Late"]);
+      assert.equal(await store().purgeDueVaults(10_000), 1);
+      assert.deepEqual(await store().listDeletedVaults(), []);
+      assert.deepEqual((await store().listVaults()).map((v) => v.name), ["Live"], "live vaults are never due");
     });
   });
 }
@@ -171,6 +251,8 @@ function transactionContract(store: () => Store): void {
           await tx.addObjectVersion(versionRecord("fresh", 1));
           await tx.updateObjectVersion(VAULT, "secret", "existing", existing!.version, { ...existing!, enabled: false }, 99);
           await tx.setObjectDeleted(VAULT, "secret", "existing", 1, 2);
+          assert.equal(await tx.softDeleteVault(VAULT, 1, 2), true);
+          assert.equal(await tx.getVault(VAULT), undefined, "its own soft delete, inside");
           await tx.initMeta("rolled", Buffer.from("x"));
           await tx.createPrincipal(principalRecord("rolled-principal"));
           throw boom;
@@ -178,6 +260,7 @@ function transactionContract(store: () => Store): void {
         (error) => error === boom,
       );
       assert.equal(await store().getVault("Rolled"), undefined);
+      assert.deepEqual(await store().getVault(VAULT), vaultRecord(VAULT), "the soft delete undone");
       assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "existing"), [existing]);
       assert.deepEqual(await store().getObjectState(VAULT, "secret", "existing"), { vault: VAULT, kind: "secret", name: "existing", deletedAt: null, scheduledPurge: null });
       assert.equal(await store().getObjectState(VAULT, "secret", "fresh"), undefined);

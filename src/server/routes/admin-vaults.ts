@@ -3,7 +3,7 @@ import type { PermissionCategory } from "../../storage/records.js";
 import type { AppContext } from "../app-context.js";
 import { badParameter } from "../../vault/errors.js";
 import { asObject, optionalBoolean, optionalObject, optionalStringArray } from "../wire/parse.js";
-import { policyJson, vaultJson } from "../wire/admin-wire.js";
+import { deletedVaultJson, policyJson, vaultJson } from "../wire/admin-wire.js";
 import { action, adminCaller } from "./admin-auth.js";
 
 type VaultParams = { name: string };
@@ -17,11 +17,27 @@ function optionalSku(value: unknown): string | undefined {
   if (typeof value === "string") return value;
   const sku = asObject(value, "sku");
   if (typeof sku.name !== "string") throw badParameter("The parameter 'sku.name' must be a string: 'standard' or 'premium'.");
-  if (sku.family !== undefined && sku.family !== "A") throw badParameter(`The SKU family '${String(sku.family)}' is not valid: vaults have family 'A'.`);
+  // JSON.stringify, not String(): String() of a JSON object with a `toString` member that is no function throws.
+  if (sku.family !== undefined && sku.family !== "A") throw badParameter(`The SKU family ${JSON.stringify(sku.family)} is not valid: vaults have family 'A'.`);
   return sku.name;
 }
 
-/** Vaults and their access policies, under /keyhold/vaults (`az keyvault create|show|update|set-policy`). */
+/**
+ * A JSON number (VaultService checks the range). Number() would take "7" or [7] for 7, and throw on an object
+ * whose `valueOf` and `toString` members are no functions.
+ */
+function optionalRetentionDays(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number") throw badParameter("The parameter 'softDeleteRetentionInDays' must be an integer between 7 and 90.");
+  return value;
+}
+
+/**
+ * Vaults and their access policies, under /keyhold/vaults (`az keyvault create|show|update|set-policy|delete`),
+ * and soft-deleted vaults under /keyhold/deletedVaults, as ARM's `deletedVaults` (`az keyvault list-deleted|
+ * show-deleted|recover|purge`): GET the list or one, POST `…/recover` (ARM recovers through the vault's PUT, so
+ * it takes `vaults/write`), POST `…/purge` (ARM's own shape and action).
+ */
 export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext): void {
   const show = async (name: string) => {
     const vault = await ctx.vaults.get(name);
@@ -36,14 +52,14 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.put<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/write"), async (request, reply) => {
     const body = asObject(request.body ?? {}, "The request body");
-    const retention = body.softDeleteRetentionInDays;
+    const retention = optionalRetentionDays(body.softDeleteRetentionInDays);
     const purgeProtection = optionalBoolean(body.enablePurgeProtection, "enablePurgeProtection");
     const rbac = optionalBoolean(body.enableRbacAuthorization, "enableRbacAuthorization");
     const sku = optionalSku(body.sku);
     const vault = await ctx.vaults.create(
       {
         name: request.params.name,
-        ...(retention !== undefined && { retentionDays: Number(retention) }),
+        ...(retention !== undefined && { retentionDays: retention }),
         ...(purgeProtection !== undefined && { purgeProtection }),
         ...(rbac !== undefined && { enableRbacAuthorization: rbac }),
         ...(sku !== undefined && { sku }),
@@ -68,6 +84,21 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.delete<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/delete"), async (request, reply) => {
     await ctx.vaults.delete(request.params.name);
+    return reply.code(204).send();
+  });
+
+  app.get("/keyhold/deletedVaults", action("deletedVaults/read"), async () => (await ctx.vaults.listDeleted()).map(deletedVaultJson));
+
+  app.get<{ Params: VaultParams }>("/keyhold/deletedVaults/:name", action("deletedVaults/read"), async (request) =>
+    deletedVaultJson(await ctx.vaults.getDeleted(request.params.name)),
+  );
+
+  app.post<{ Params: VaultParams }>("/keyhold/deletedVaults/:name/recover", action("vaults/write"), async (request) =>
+    show((await ctx.vaults.recover(request.params.name)).name),
+  );
+
+  app.post<{ Params: VaultParams }>("/keyhold/deletedVaults/:name/purge", action("deletedVaults/purge/action"), async (request, reply) => {
+    await ctx.vaults.purge(request.params.name);
     return reply.code(204).send();
   });
 

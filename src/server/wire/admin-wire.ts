@@ -1,7 +1,9 @@
 import { builtInRole } from "../../authz/built-in-roles.js";
+import { armDate } from "../../vault/vault-service.js";
 import type {
   AccessPolicyRecord,
   CredentialRecord,
+  DeletedVaultRecord,
   PrincipalRecord,
   RoleAssignmentRecord,
   RoleDefinitionRecord,
@@ -32,6 +34,21 @@ export function vaultJson(vault: VaultRecord, vaultUri: string, tenantId: string
       accessPolicies: policies.map((p) => policyJson(p, tenantId)),
       createdAt: iso(vault.createdAt),
       createdBy: vault.createdBy,
+    },
+  };
+}
+
+/** A soft-deleted vault as ARM's DeletedVault shows it (`az keyvault list-deleted|show-deleted`); Keyhold vaults have no tags. */
+export function deletedVaultJson(vault: DeletedVaultRecord): object {
+  return {
+    id: `/deletedVaults/${vault.name}`,
+    name: vault.name,
+    type: "Keyhold/deletedVaults",
+    properties: {
+      vaultId: `/vaults/${vault.name}`,
+      deletionDate: armDate(vault.deletedAt),
+      scheduledPurgeDate: armDate(vault.scheduledPurge),
+      purgeProtectionEnabled: vault.purgeProtection,
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type { DeletedVaultRecord, ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
 import type { StoreOps, VaultChange } from "../store.js";
 import { PgAccessOps } from "./pg-access-ops.js";
-import { type Row, jsonOrNull, num, text, toVault, toVersion } from "../row-mappers.js";
+import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 import { key } from "./pg-base.js";
 
 const toState = (r: Row): ObjectState => ({
@@ -41,25 +41,50 @@ export class PgOps extends PgAccessOps implements StoreOps {
 
   getVault(name: string): Promise<VaultRecord | undefined> {
     return this.cached(`vault\0${key(name)}`, async () => {
-      const row = await this.one("SELECT * FROM vaults WHERE name_key = $1", [key(name)]);
+      const row = await this.one("SELECT * FROM vaults WHERE name_key = $1 AND deleted_at IS NULL", [key(name)]);
       return row ? toVault(row) : undefined;
     });
   }
 
   async updateVault(name: string, change: VaultChange): Promise<VaultRecord | undefined> {
     const row = await this.one(
-      "UPDATE vaults SET enable_rbac = coalesce($1, enable_rbac), purge_protection = coalesce($2, purge_protection), sku = coalesce($3, sku) WHERE name_key = $4 RETURNING *",
+      "UPDATE vaults SET enable_rbac = coalesce($1, enable_rbac), purge_protection = coalesce($2, purge_protection), sku = coalesce($3, sku) WHERE name_key = $4 AND deleted_at IS NULL RETURNING *",
       [change.enableRbacAuthorization ?? null, change.purgeProtection ?? null, change.sku ?? null, key(name)],
     );
     return row ? toVault(row) : undefined;
   }
 
   async listVaults(): Promise<VaultRecord[]> {
-    return (await this.all('SELECT * FROM vaults ORDER BY name_key COLLATE "C"')).map(toVault);
+    return (await this.all('SELECT * FROM vaults WHERE deleted_at IS NULL ORDER BY name_key COLLATE "C"')).map(toVault);
   }
 
-  async deleteVault(name: string): Promise<boolean> {
-    return (await this.changed("DELETE FROM vaults WHERE name_key = $1", [key(name)])) === 1;
+  async softDeleteVault(name: string, deletedAt: number, scheduledPurge: number): Promise<boolean> {
+    return (
+      (await this.changed("UPDATE vaults SET deleted_at = $1, scheduled_purge = $2 WHERE name_key = $3 AND deleted_at IS NULL", [deletedAt, scheduledPurge, key(name)])) === 1
+    );
+  }
+
+  async getDeletedVault(name: string): Promise<DeletedVaultRecord | undefined> {
+    const row = await this.one("SELECT * FROM vaults WHERE name_key = $1 AND deleted_at IS NOT NULL", [key(name)]);
+    return row ? toDeletedVault(row) : undefined;
+  }
+
+  async listDeletedVaults(): Promise<DeletedVaultRecord[]> {
+    return (await this.all('SELECT * FROM vaults WHERE deleted_at IS NOT NULL ORDER BY name_key COLLATE "C"')).map(toDeletedVault);
+  }
+
+  async recoverVault(name: string): Promise<VaultRecord | undefined> {
+    const row = await this.one("UPDATE vaults SET deleted_at = NULL, scheduled_purge = NULL WHERE name_key = $1 AND deleted_at IS NOT NULL RETURNING *", [key(name)]);
+    return row ? toVault(row) : undefined;
+  }
+
+  /** The foreign keys' ON DELETE CASCADE removes the objects, their versions, the access policies and the vault's role assignments. */
+  async purgeVault(name: string): Promise<boolean> {
+    return (await this.changed("DELETE FROM vaults WHERE name_key = $1 AND deleted_at IS NOT NULL", [key(name)])) === 1;
+  }
+
+  purgeDueVaults(now: number): Promise<number> {
+    return this.changed("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= $1", [now]);
   }
 
   async getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined> {
@@ -190,7 +215,7 @@ export class PgOps extends PgAccessOps implements StoreOps {
   async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {
     const rows = await this.all(
       `SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name_key = o.vault_key
-       WHERE o.kind = $1 AND o.policy IS NOT NULL AND o.deleted_at IS NULL ORDER BY o.vault_key COLLATE "C", o.name_key COLLATE "C"`,
+       WHERE o.kind = $1 AND o.policy IS NOT NULL AND o.deleted_at IS NULL AND v.deleted_at IS NULL ORDER BY o.vault_key COLLATE "C", o.name_key COLLATE "C"`,
       [kind],
     );
     return rows.map((r) => ({ vault: String(r.vault), name: String(r.name), policy: String(r.policy) }));

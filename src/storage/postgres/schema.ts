@@ -114,4 +114,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE vaults ADD COLUMN sku TEXT NOT NULL DEFAULT 'standard' CHECK (sku IN ('standard', 'premium'));
   `,
+  // 3: soft-deleted vaults. A deleted vault keeps its row (so its name stays taken) and everything under it until
+  // it is recovered or purged; the background work purges it at its scheduled purge date.
+  `
+  ALTER TABLE vaults ADD COLUMN deleted_at BIGINT, ADD COLUMN scheduled_purge BIGINT;
+  CREATE INDEX vaults_purge ON vaults (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
+  `,
 ];

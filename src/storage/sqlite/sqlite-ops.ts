@@ -1,7 +1,7 @@
-import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type { DeletedVaultRecord, ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
 import type { StoreOps, VaultChange } from "../store.js";
 import { SqliteAccessOps } from "./sqlite-access-ops.js";
-import { type Row, jsonOrNull, num, text, toVault, toVersion } from "../row-mappers.js";
+import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 
 function toState(r: Row, name: string): ObjectState {
   return {
@@ -47,7 +47,7 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   async getVault(name: string): Promise<VaultRecord | undefined> {
     return this.cached(`vault\0${name.toLowerCase()}`, () => {
-      const row = this.read.get("SELECT * FROM vaults WHERE name = ?").get(name) as Row | undefined;
+      const row = this.read.get("SELECT * FROM vaults WHERE name = ? AND deleted_at IS NULL").get(name) as Row | undefined;
       return row ? toVault(row) : undefined;
     });
   }
@@ -57,7 +57,7 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
       const row = this.writer
         .get(
           `UPDATE vaults SET enable_rbac = coalesce(?, enable_rbac), purge_protection = coalesce(?, purge_protection), sku = coalesce(?, sku)
-           WHERE name = ? RETURNING *`,
+           WHERE name = ? AND deleted_at IS NULL RETURNING *`,
         )
         .get(flag(change.enableRbacAuthorization), flag(change.purgeProtection), change.sku ?? null, name) as Row | undefined;
       return row ? toVault(row) : undefined;
@@ -65,11 +65,44 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
   }
 
   async listVaults(): Promise<VaultRecord[]> {
-    return (this.read.get("SELECT * FROM vaults ORDER BY name").all() as Row[]).map(toVault);
+    return (this.read.get("SELECT * FROM vaults WHERE deleted_at IS NULL ORDER BY name").all() as Row[]).map(toVault);
   }
 
-  deleteVault(name: string): Promise<boolean> {
-    return this.write(() => this.writer.get("DELETE FROM vaults WHERE name = ?").run(name).changes === 1);
+  softDeleteVault(name: string, deletedAt: number, scheduledPurge: number): Promise<boolean> {
+    return this.write(
+      () =>
+        this.writer.get("UPDATE vaults SET deleted_at = ?, scheduled_purge = ? WHERE name = ? AND deleted_at IS NULL").run(deletedAt, scheduledPurge, name)
+          .changes === 1,
+    );
+  }
+
+  async getDeletedVault(name: string): Promise<DeletedVaultRecord | undefined> {
+    const row = this.read.get("SELECT * FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").get(name) as Row | undefined;
+    return row ? toDeletedVault(row) : undefined;
+  }
+
+  async listDeletedVaults(): Promise<DeletedVaultRecord[]> {
+    return (this.read.get("SELECT * FROM vaults WHERE deleted_at IS NOT NULL ORDER BY name").all() as Row[]).map(toDeletedVault);
+  }
+
+  recoverVault(name: string): Promise<VaultRecord | undefined> {
+    return this.write(() => {
+      const row = this.writer
+        .get("UPDATE vaults SET deleted_at = NULL, scheduled_purge = NULL WHERE name = ? AND deleted_at IS NOT NULL RETURNING *")
+        .get(name) as Row | undefined;
+      return row ? toVault(row) : undefined;
+    });
+  }
+
+  /** The foreign keys' ON DELETE CASCADE removes the objects, their versions, the access policies and the vault's role assignments. */
+  purgeVault(name: string): Promise<boolean> {
+    return this.write(() => this.writer.get("DELETE FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").run(name).changes === 1);
+  }
+
+  purgeDueVaults(now: number): Promise<number> {
+    return this.write(
+      () => this.writer.get("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes,
+    );
   }
 
   async getObjectState(vault: string, kind: ObjectKind, name: string): Promise<ObjectState | undefined> {
@@ -218,7 +251,7 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {
     const rows = this.read
-      .get("SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name = o.vault WHERE o.kind = ? AND o.policy IS NOT NULL AND o.deleted_at IS NULL ORDER BY o.vault, o.name")
+      .get("SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name = o.vault WHERE o.kind = ? AND o.policy IS NOT NULL AND o.deleted_at IS NULL AND v.deleted_at IS NULL ORDER BY o.vault, o.name")
       .all(kind) as Row[];
     return rows.map((r) => ({ vault: String(r.vault), name: String(r.name), policy: String(r.policy) }));
   }
