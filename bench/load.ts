@@ -26,6 +26,12 @@ export interface LoadSpec {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /**
+   * Local source addresses (loopback aliases such as 127.0.0.2): the connections are spread over them, one
+   * autocannon instance per address, to look like many clients. Only the token-flood row uses it (a server
+   * that limits per source address sees each address separately).
+   */
+  localAddresses?: string[];
 }
 
 export interface LoadResult {
@@ -64,21 +70,31 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 async function generate(spec: LoadSpec): Promise<LoadResult> {
-  const result = (await autocannon({
+  if (spec.localAddresses && spec.localAddresses.length > 0) return generateFrom(spec, spec.localAddresses);
+  return summarise(spec.connections, await autocannonRun(spec, spec.connections));
+}
+
+function autocannonRun(spec: LoadSpec, connections: number, localAddress?: string): Promise<autocannon.Result & { warmup?: autocannon.Result }> {
+  return autocannon({
     url: spec.url,
     headers: spec.headers,
     requests: spec.requests,
-    connections: spec.connections,
+    connections,
     pipelining: 1,
     duration: spec.seconds,
     timeout: 30,
     // Warm-up: same connections and requests, results discarded (kept below as `warmup`).
-    warmup: { connections: spec.connections, duration: spec.warmupSeconds },
-  } as autocannon.Options)) as autocannon.Result & { warmup?: autocannon.Result };
+    warmup: { connections, duration: spec.warmupSeconds },
+    // autocannon hands tlsOptions to tls.connect, which binds the socket to localAddress.
+    ...(localAddress && { tlsOptions: { localAddress } }),
+  } as autocannon.Options) as Promise<autocannon.Result & { warmup?: autocannon.Result }>;
+}
+
+function summarise(connections: number, result: autocannon.Result & { warmup?: autocannon.Result }): LoadResult {
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   return {
-    connections: spec.connections,
+    connections,
     seconds: result.duration,
     requests: result.requests.total,
     rps: result.requests.total / result.duration,
@@ -93,6 +109,37 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
     statusCodes,
     warmupErrors: (result.warmup?.errors ?? 0) + (result.warmup?.timeouts ?? 0),
     warmupNon2xx: result.warmup?.non2xx ?? 0,
+  };
+}
+
+/**
+ * One autocannon instance per source address, side by side, merged: counts are summed; the latencies are the
+ * worst instance's (percentiles of separate runs cannot be merged exactly, and a flood is judged by its count).
+ */
+async function generateFrom(spec: LoadSpec, addresses: string[]): Promise<LoadResult> {
+  const per = addresses.map((_, i) => Math.floor(spec.connections / addresses.length) + (i < spec.connections % addresses.length ? 1 : 0));
+  const parts = (await Promise.all(addresses.flatMap((address, i) => (per[i]! > 0 ? [autocannonRun(spec, per[i]!, address)] : [])))).map((r, i) => summarise(per[i]!, r));
+  const seconds = Math.max(...parts.map((p) => p.seconds));
+  const sum = (f: (p: LoadResult) => number) => parts.reduce((total, p) => total + f(p), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const p of parts) for (const [code, count] of Object.entries(p.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const worst = (f: (p: LoadResult) => number) => Math.max(...parts.map(f));
+  return {
+    connections: spec.connections,
+    seconds,
+    requests: sum((p) => p.requests),
+    rps: sum((p) => p.requests) / seconds,
+    p50Ms: worst((p) => p.p50Ms),
+    p90Ms: worst((p) => p.p90Ms),
+    p99Ms: worst((p) => p.p99Ms),
+    maxMs: worst((p) => p.maxMs),
+    bytesPerSec: sum((p) => p.bytesPerSec),
+    errors: sum((p) => p.errors),
+    timeouts: sum((p) => p.timeouts),
+    non2xx: sum((p) => p.non2xx),
+    statusCodes,
+    warmupErrors: sum((p) => p.warmupErrors),
+    warmupNon2xx: sum((p) => p.warmupNon2xx),
   };
 }
 

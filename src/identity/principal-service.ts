@@ -1,9 +1,20 @@
 import { X509Certificate, createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CredentialKind, CredentialRecord, PrincipalKind, PrincipalRecord } from "../storage/records.js";
 import type { StoreOps } from "../storage/store.js";
 import { badParameter, notFound } from "../vault/errors.js";
+import { AuthThrottle, AuthThrottled } from "./auth-throttle.js";
 import { type AssertionCheck, verifyClientAssertion } from "./client-assertion.js";
-import { hashSecret, newSecret, verifySecret } from "./secret-hash.js";
+import { type HashPool, HashPoolBusy, sharedHashPool } from "./hash-pool.js";
+import {
+  HINT_LENGTH,
+  UNMATCHABLE_HASH,
+  hashSecret,
+  isSelfIdentifying,
+  newSecret,
+  newSelfIdentifyingSecret,
+  secretHint,
+} from "./secret-hash.js";
 
 export interface NewServicePrincipal {
   principal: PrincipalRecord;
@@ -28,12 +39,18 @@ type PrincipalStore = Pick<
   "createPrincipal" | "getPrincipal" | "listPrincipals" | "deletePrincipal" | "addCredential" | "getCredential" | "listCredentials" | "deleteCredential"
 >;
 
+/** A credential that matched, and when it expires (a remembered success must not outlive it). */
+type Verified = { found: Authenticated; expiresAt: number | null } | null;
+
 const RECENT_SECONDS = 300;
 const RECENT_LIMIT = 10_000;
 
-/** A hash of a random value, checked when the caller is unknown so that the answer takes as long. */
-let decoyHash: Promise<string> | undefined;
-const decoy = (): Promise<string> => (decoyHash ??= hashSecret(newSecret()));
+export interface PrincipalServiceOptions {
+  /** Where presented secrets are checked (default: the process's shared hash pool). */
+  hashPool?: HashPool;
+  /** Limits on failed attempts (default: AuthThrottle's defaults, per instance). */
+  throttle?: AuthThrottle;
+}
 
 const principalNotFound = (id: string) => notFound("PrincipalNotFound", `Principal '${id}' does not exist on this Keyhold server.`);
 
@@ -51,11 +68,37 @@ export class PrincipalService {
    */
   readonly #recent = new Map<string, { found: Authenticated; until: number }>();
   readonly #recentKey = randomBytes(32);
+  /**
+   * Checks under way, by the same HMAC: the same secret for the same id sent again before the first check ends
+   * (several processes starting at once with one credential) waits for that check instead of hashing again.
+   */
+  readonly #underWay = new Map<string, Promise<Verified>>();
+  readonly #hashPool: HashPool | undefined;
+  readonly #throttle: AuthThrottle;
+  #hashChecks = 0;
 
   constructor(
     private readonly store: PrincipalStore,
     private readonly now: () => number,
-  ) {}
+    options: PrincipalServiceOptions = {},
+  ) {
+    this.#hashPool = options.hashPool;
+    this.#throttle = options.throttle ?? new AuthThrottle();
+  }
+
+  get #pool(): HashPool {
+    return this.#hashPool ?? sharedHashPool();
+  }
+
+  /** Stored hashes checked (one scrypt each) by this service's authentications so far: for tests. */
+  get hashChecks(): number {
+    return this.#hashChecks;
+  }
+
+  /** The failed-attempt limits in force (for tests and diagnostics). */
+  get throttle(): AuthThrottle {
+    return this.#throttle;
+  }
 
   async createServicePrincipal(displayName: string, secretLifetimeSeconds: number | null = null): Promise<NewServicePrincipal> {
     const principal = await this.#create("servicePrincipal", displayName);
@@ -95,9 +138,14 @@ export class PrincipalService {
     if (lifetimeSeconds !== null && (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0)) {
       throw badParameter("A secret's lifetime must be a positive number of seconds.");
     }
-    const secret = newSecret();
     const expiresAt = lifetimeSeconds === null ? null : this.now() + lifetimeSeconds;
-    return { secret, credential: await this.#addCredential(principalId, "clientSecret", await hashSecret(secret), null, expiresAt) };
+    // The secret starts with its credential id's first characters, so a check needs one hash (secret-hash.ts);
+    // the id is chosen so that no other credential of this principal starts the same way.
+    const taken = new Set((await this.store.listCredentials(principalId)).map((c) => c.id.slice(0, HINT_LENGTH)));
+    let id = randomUUID();
+    while (taken.has(id.slice(0, HINT_LENGTH))) id = randomUUID();
+    const secret = newSelfIdentifyingSecret(id);
+    return { secret, credential: await this.#addCredential(principalId, "clientSecret", await hashSecret(secret, true), null, expiresAt, id) };
   }
 
   /** A certificate credential (PEM, public part only): the client signs assertions with its private key. */
@@ -132,16 +180,21 @@ export class PrincipalService {
     return (await this.store.getCredential(principalId, credentialId)) !== undefined;
   }
 
-  /** The service principal whose client secret this is, or null; the same work whatever fails. */
-  authenticateClient(clientId: string, clientSecret: string): Promise<Authenticated | null> {
-    return this.#authenticate(clientId, "servicePrincipal", "clientSecret", clientSecret);
+  /**
+   * The service principal whose client secret this is, or null; the same work whatever fails: one scrypt, or
+   * none when refused first. `address` is the caller's (the TCP peer); with it, failures also count per address.
+   * Throws AuthThrottled (no hash computed) when the client id or the address has failed too often lately, or
+   * when the hash pool's queue is full.
+   */
+  authenticateClient(clientId: string, clientSecret: string, address?: string): Promise<Authenticated | null> {
+    return this.#authenticate(clientId, "servicePrincipal", "clientSecret", clientSecret, address);
   }
 
-  /** The managed identity an App Service style `X-IDENTITY-HEADER` belongs to, or null. */
-  authenticateIdentityHeader(header: string): Promise<Authenticated | null> {
+  /** The managed identity an App Service style `X-IDENTITY-HEADER` belongs to, or null; limits as authenticateClient. */
+  authenticateIdentityHeader(header: string, address?: string): Promise<Authenticated | null> {
     const dot = header.indexOf(".");
-    if (dot <= 0) return this.#authenticate("", "managedIdentity", "identityHeader", header);
-    return this.#authenticate(header.slice(0, dot), "managedIdentity", "identityHeader", header.slice(dot + 1));
+    if (dot <= 0) return this.#authenticate("", "managedIdentity", "identityHeader", header, address);
+    return this.#authenticate(header.slice(0, dot), "managedIdentity", "identityHeader", header.slice(dot + 1), address);
   }
 
   /** The service principal whose registered certificate signed this client assertion (RFC 7523 §3), or null. */
@@ -154,39 +207,93 @@ export class PrincipalService {
     return credential ? { principal, credentialId: credential.id } : null;
   }
 
-  async #authenticate(id: string, kind: PrincipalKind, credentialKind: CredentialKind, secret: string): Promise<Authenticated | null> {
+  async #authenticate(id: string, kind: PrincipalKind, credentialKind: CredentialKind, secret: string, address: string | undefined): Promise<Authenticated | null> {
     const now = this.now();
     const recentId = createHmac("sha256", this.#recentKey).update(`${credentialKind}\0${id.toLowerCase()}\0${secret}`).digest("base64url");
     const recent = this.#recent.get(recentId);
+    // Before the limits: a client that proved its secret lately costs no hash, so a flood of wrong secrets for
+    // its id does not lock it out until its remembered success ends.
     if (recent && recent.until > now && (await this.isCurrent(recent.found.principal.id, recent.found.credentialId))) return recent.found;
-    const verified = await this.#verify(id, kind, credentialKind, secret, now);
-    if (verified) {
-      if (this.#recent.size >= RECENT_LIMIT) this.#recent.delete(this.#recent.keys().next().value!);
-      this.#recent.set(recentId, { found: verified.found, until: Math.min(now + RECENT_SECONDS, verified.expiresAt ?? Infinity) });
+    const same = this.#underWay.get(recentId);
+    if (same) {
+      // No hash of its own, but refused wherever a new attempt would be for too many failures.
+      await this.#held(() => this.#throttle.check(id, address));
+      return (await this.#unlessBusy(same))?.found ?? null;
     }
-    return verified?.found ?? null;
+    // A full hash queue refuses at once, before the limits and the store reads: the answer would be the same.
+    if (this.#pool.full) throw AuthThrottled.create("busy", 1);
+    const admission = await this.#held(() => this.#throttle.admit(id, address));
+    const check = this.#verify(id, kind, credentialKind, secret, now);
+    this.#underWay.set(recentId, check);
+    let verified: Verified;
+    try {
+      verified = await this.#unlessBusy(check);
+    } catch (error) {
+      admission.cancelled();
+      throw error;
+    } finally {
+      this.#underWay.delete(recentId);
+    }
+    if (!verified) {
+      admission.failed();
+      return null;
+    }
+    admission.succeeded();
+    if (this.#recent.size >= RECENT_LIMIT) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(recentId, { found: verified.found, until: Math.min(now + RECENT_SECONDS, verified.expiresAt ?? Infinity) });
+    return verified.found;
   }
 
+  /** What `limit` returns; when it refuses, the refusal after the throttle's hold (see auth-throttle.ts). */
+  async #held<T>(limit: () => T): Promise<T> {
+    try {
+      return limit();
+    } catch (error) {
+      if (error instanceof AuthThrottled && this.#throttle.limits.holdMs > 0) await sleep(this.#throttle.limits.holdMs);
+      throw error;
+    }
+  }
+
+  /** The check's answer; a hash pool with a full queue becomes the token endpoint's 429. */
+  async #unlessBusy(check: Promise<Verified>): Promise<Verified> {
+    try {
+      return await check;
+    } catch (error) {
+      if (error instanceof HashPoolBusy) throw AuthThrottled.create("busy", 1);
+      throw error;
+    }
+  }
+
+  /**
+   * One scrypt per attempt, whatever the client has: the credential a self-identifying secret names (by its hint);
+   * for a secret without a hint, the principal's one credential of the older kind; and when neither exists (an
+   * unknown client id, a hint that names nothing), a hash nothing matches, so a wrong secret costs the same in
+   * every case. The one exception: a principal given several client secrets before secrets named their
+   * credential has no way to tell which one a hint-less secret is for, so all its hint-less ones are checked
+   * (they keep working; rotating them to new secrets ends the exception).
+   */
   async #verify(
     id: string,
     kind: PrincipalKind,
     credentialKind: CredentialKind,
     secret: string,
     now: number,
-  ): Promise<{ found: Authenticated; expiresAt: number | null } | null> {
+  ): Promise<Verified> {
     const principal = id ? await this.store.getPrincipal(id) : undefined;
     const credentials =
       principal?.kind === kind
         ? (await this.store.listCredentials(principal.id)).filter((c) => c.kind === credentialKind && (c.expiresAt === null || c.expiresAt > now))
         : [];
-    if (credentials.length === 0) {
-      await verifySecret(secret, await decoy());
-      return null;
-    }
-    for (const credential of credentials) {
-      if (await verifySecret(secret, credential.hash)) return { found: { principal: principal!, credentialId: credential.id }, expiresAt: credential.expiresAt };
-    }
-    return null;
+    const hint = secretHint(secret);
+    const candidates =
+      hint === null
+        ? credentials.filter((c) => !isSelfIdentifying(c.hash))
+        : credentials.filter((c) => isSelfIdentifying(c.hash) && c.id.startsWith(hint)).slice(0, 1);
+    const hashes = candidates.length > 0 ? candidates.map((c) => c.hash) : [UNMATCHABLE_HASH];
+    const match = await this.#pool.verify(secret, hashes);
+    this.#hashChecks += hashes.length;
+    const credential = match >= 0 ? candidates[match] : undefined;
+    return credential ? { found: { principal: principal!, credentialId: credential.id }, expiresAt: credential.expiresAt } : null;
   }
 
   async #create(kind: PrincipalKind, displayName: string): Promise<PrincipalRecord> {
@@ -196,8 +303,15 @@ export class PrincipalService {
     return principal;
   }
 
-  async #addCredential(principalId: string, kind: CredentialKind, hash: string, certificate: string | null, expiresAt: number | null): Promise<CredentialRecord> {
-    const credential: CredentialRecord = { id: randomUUID(), principalId, kind, hash, certificate, createdAt: this.now(), expiresAt };
+  async #addCredential(
+    principalId: string,
+    kind: CredentialKind,
+    hash: string,
+    certificate: string | null,
+    expiresAt: number | null,
+    id: string = randomUUID(),
+  ): Promise<CredentialRecord> {
+    const credential: CredentialRecord = { id, principalId, kind, hash, certificate, createdAt: this.now(), expiresAt };
     await this.store.addCredential(credential);
     return credential;
   }

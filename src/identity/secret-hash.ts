@@ -1,37 +1,89 @@
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 
 /**
  * Slow salted hashes for client secrets and identity headers: scrypt (RFC 7914) with N=2^14, r=8, p=1,
- * a 16-byte salt and a 32-byte output, run on the thread pool. Stored as `scrypt$N$r$p$salt$hash`.
+ * a 16-byte salt and a 32-byte output. Stored as `SCHEME$N$r$p$salt$hash`, where SCHEME says what the secret
+ * looks like (the hash is of the whole secret either way):
+ *
+ * - `scrypt`: a secret that does not say which credential it belongs to (identity headers, and every client
+ *   secret made before self-identifying secrets existed: such stored hashes stay valid as they are);
+ * - `scrypt-cid`: a self-identifying client secret, `<first 8 characters of its credential id>~<random>`, in the
+ *   spirit of the 3-character hint that starts Entra's client secrets. The hint is not secret (credential ids are
+ *   listed by the admin API); it lets the server pick the one credential to check, so a wrong secret costs one
+ *   scrypt whether the client has one secret or many, and the cost does not tell who has several.
+ *
+ * Hashes for new secrets are made on the libuv thread pool (an authenticated admin operation, rare); checks run
+ * on the hash pool's own threads (hash-pool.ts) through verifySecretSync.
  */
 const N = 16_384;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
+const MAX_MEMORY = 64 * 1024 * 1024;
+const PLAIN = "scrypt";
+const SELF_IDENTIFYING = "scrypt-cid";
+/** Characters of the credential id that start a self-identifying secret. */
+export const HINT_LENGTH = 8;
+const HINTED = new RegExp(`^([0-9a-f]{${HINT_LENGTH}})~`);
 
 function derive(secret: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(secret, salt, KEY_LENGTH, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+    scrypt(secret, salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEMORY }, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 
-export async function hashSecret(secret: string): Promise<string> {
+/** The stored form of a new secret; `selfIdentifying` for secrets made by newSelfIdentifyingSecret. */
+export async function hashSecret(secret: string, selfIdentifying = false): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(secret, salt, N, R, P);
-  return ["scrypt", N, R, P, salt.toString("base64url"), key.toString("base64url")].join("$");
+  return [selfIdentifying ? SELF_IDENTIFYING : PLAIN, N, R, P, salt.toString("base64url"), key.toString("base64url")].join("$");
 }
 
-export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+function parse(stored: string): { n: number; r: number; p: number; salt: Buffer; hash: Buffer } | null {
   const [scheme, n, r, p, salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "base64url");
-  const actual = await derive(secret, Buffer.from(salt, "base64url"), Number(n), Number(r), Number(p));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if ((scheme !== PLAIN && scheme !== SELF_IDENTIFYING) || !n || !r || !p || !salt || !hash) return null;
+  return { n: Number(n), r: Number(r), p: Number(p), salt: Buffer.from(salt, "base64url"), hash: Buffer.from(hash, "base64url") };
 }
+
+/**
+ * Whether `secret` is the one `stored` was made from. Blocks its thread for the whole scrypt: it runs on the hash
+ * pool's threads only (hash-pool.ts), never on the event loop, and there is deliberately no variant for the
+ * libuv thread pool, which the store's WAL flush needs.
+ */
+export function verifySecretSync(secret: string, stored: string): boolean {
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  try {
+    const actual = scryptSync(secret, parsed.salt, KEY_LENGTH, { N: parsed.n, r: parsed.r, p: parsed.p, maxmem: MAX_MEMORY });
+    return actual.length === parsed.hash.length && timingSafeEqual(actual, parsed.hash);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this stored hash is of a self-identifying secret (`<hint>~<random>`). */
+export const isSelfIdentifying = (stored: string): boolean => stored.startsWith(`${SELF_IDENTIFYING}$`);
+
+/** The credential-id hint a presented secret starts with, or null for a secret without one. */
+export function secretHint(secret: string): string | null {
+  return HINTED.exec(secret)?.[1] ?? null;
+}
+
+/**
+ * A stored hash that no secret matches, with the same parameters as real ones (so checking it costs the same):
+ * what an attempt is checked against when its client id or hint names no credential. Nothing is hashed to make
+ * it; its "hash" is random bytes.
+ */
+export const UNMATCHABLE_HASH = [PLAIN, N, R, P, randomBytes(16).toString("base64url"), randomBytes(KEY_LENGTH).toString("base64url")].join("$");
 
 /** A new random credential: 32 bytes from the OS CSPRNG, base64url (43 characters). */
 export function newSecret(): string {
   return randomBytes(32).toString("base64url");
+}
+
+/** A new client secret that names its credential: `<first 8 characters of credentialId>~<43 random characters>`. */
+export function newSelfIdentifyingSecret(credentialId: string): string {
+  const hint = credentialId.slice(0, HINT_LENGTH).toLowerCase();
+  if (!/^[0-9a-f]+$/.test(hint) || hint.length !== HINT_LENGTH) throw new Error("credential ids start with 8 hex digits");
+  return `${hint}~${newSecret()}`;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AuthThrottled, correlationIdOf, throttledBody } from "../../identity/auth-throttle.js";
 import { ClientAssertionRefused } from "../../identity/client-assertion.js";
 import type { Authenticated } from "../../identity/principal-service.js";
 import type { AppContext } from "../app-context.js";
@@ -18,6 +19,12 @@ const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 function oauthError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   return reply.code(status).header("cache-control", "no-store").send({ error, error_description: description });
+}
+
+/** Too many failed attempts, too many at once, or the hash pool full (identity/auth-throttle.ts): Entra's 429. */
+function throttled(request: FastifyRequest, reply: FastifyReply, error: AuthThrottled): FastifyReply {
+  const ids = { traceId: request.id, correlationId: correlationIdOf(request.headers["client-request-id"], request.id) };
+  return reply.code(429).header("retry-after", String(error.retryAfterSeconds)).header("cache-control", "no-store").send(throttledBody(error, ids));
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -98,7 +105,12 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       if (!basic.ok) return oauthError(reply, 400, "invalid_request", basic.description);
       const client = basic.value ?? (form.client_id && form.client_secret ? { id: form.client_id, secret: form.client_secret } : null);
       if (!client) return oauthError(reply, 400, "invalid_request", "AADSTS900144: client_id and client_secret are required.");
-      found = await ctx.principals.authenticateClient(client.id, client.secret);
+      try {
+        found = await ctx.principals.authenticateClient(client.id, client.secret, request.ip);
+      } catch (error) {
+        if (error instanceof AuthThrottled) return throttled(request, reply, error);
+        throw error;
+      }
       if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
     }
     const token = await ctx.issuer.issue(found.principal, found.credentialId, audience);
@@ -125,7 +137,13 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!resource || !ctx.hosts.resources.includes(resource)) {
       return oauthError(reply, 400, "invalid_resource", "The resource must be one this server serves.");
     }
-    const found = await ctx.principals.authenticateIdentityHeader(header);
+    let found: Authenticated | null;
+    try {
+      found = await ctx.principals.authenticateIdentityHeader(header, request.ip);
+    } catch (error) {
+      if (error instanceof AuthThrottled) return throttled(request, reply, error);
+      throw error;
+    }
     const requested = query.client_id ?? query.object_id ?? query.principal_id;
     if (!found || (requested !== undefined && requested.toLowerCase() !== found.principal.id)) {
       return oauthError(reply, 401, "unauthorized_client", "The identity header is not valid for the requested identity.");
