@@ -38,11 +38,18 @@ export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultErro
   return internalError();
 }
 
+/**
+ * Answers anything thrown with Azure's error JSON and logs it by whose fault it is. A client error (4xx) is the
+ * caller's, so it is an info line with status, code and message and no stack: anyone can send bad input, and
+ * error-level lines with stacks are what operators are paged for. Only an unexpected failure (500) logs at
+ * error level with its stack; a 503 (store unreachable) is told to the client to retry.
+ */
 export function errorHandler(bodyLimit: number) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = toKeyVaultError(error, bodyLimit);
     if (mapped.status === 503) reply.header("retry-after", "1");
     else if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ statusCode: mapped.status, code: mapped.code }, mapped.message);
     return sendKeyVaultError(reply, mapped);
   };
 }

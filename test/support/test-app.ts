@@ -35,7 +35,12 @@ const now = (): number => Math.floor(Date.now() / 1000);
 /** The HTTP application in-process (fastify inject), over a throw-away SQLite file. */
 export async function createTestApp(
   mode: "dev" | "production" = "dev",
-  options: { serveNewerApiVersions?: boolean; onNewerApiVersion?: (requested: string, served: string) => void } = {},
+  options: {
+    serveNewerApiVersions?: boolean;
+    onNewerApiVersion?: (requested: string, served: string) => void;
+    /** Log at info level into this stream (one pino JSON line per write) instead of not at all. */
+    logStream?: { write(line: string): void };
+  } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
   const store = SqliteStore.open(join(dir, "keyhold.db"));
@@ -48,7 +53,7 @@ export async function createTestApp(
     authorityUrl: AUTHORITY,
     vaultUriTemplate: "https://{name}.vault.azure.net",
     tokenLifetimeSeconds: 3600,
-    logLevel: "silent",
+    logLevel: options.logStream ? "info" : "silent",
     serveNewerApiVersions: options.serveNewerApiVersions ?? false,
   }, options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion });
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
@@ -56,7 +61,7 @@ export async function createTestApp(
   await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);
   await ctx.vaults.create({ name: "test-vault" }, principal.id);
   const token = (await ctx.issuer.issue(principal, credentialId, "https://vault.azure.net")).accessToken;
-  const app = buildApp(ctx);
+  const app = buildApp(ctx, undefined, options.logStream && { logStream: options.logStream });
   await app.ready();
   const otherKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   return {

@@ -7,9 +7,17 @@ import { action } from "./admin-auth.js";
 
 type PrincipalParams = { id: string };
 
+/**
+ * A hundred years: an expiry further out is no expiry, and an unbounded one (1e300 is an integer too) would
+ * overflow the stored time and the dates written in answers.
+ */
+const MAX_LIFETIME_SECONDS = 100 * 365 * 86_400;
+
 function optionalLifetime(value: unknown): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw badParameter("The parameter 'lifetimeSeconds' must be a positive integer.");
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0 || value > MAX_LIFETIME_SECONDS) {
+    throw badParameter(`The parameter 'lifetimeSeconds' must be a positive integer of at most ${MAX_LIFETIME_SECONDS} (100 years).`);
+  }
   return value;
 }
 

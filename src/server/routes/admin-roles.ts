@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../app-context.js";
 import { assignmentJson, roleJson } from "../wire/admin-wire.js";
-import { asObject, optionalObject, optionalString, optionalStringArray, requiredString } from "../wire/parse.js";
+import { asObject, optionalObject, optionalQueryString, optionalString, optionalStringArray, requiredString } from "../wire/parse.js";
 import { action, adminCaller } from "./admin-auth.js";
 
 /** Role assignments and role definitions, under /keyhold/roleAssignments and /keyhold/roleDefinitions (`az role`). */
@@ -9,9 +9,10 @@ export function registerAdminRoleRoutes(app: FastifyInstance, ctx: AppContext): 
   const access = ctx.access;
   const withRoleName = async (a: Parameters<typeof assignmentJson>[0]) => assignmentJson(a, (await access.role(a.roleDefinitionId).catch(() => undefined))?.roleName);
 
-  app.get<{ Querystring: { principalId?: string } }>("/keyhold/roleAssignments", action("roleAssignments/read"), async (request) =>
-    Promise.all((await access.listAssignments(request.query.principalId)).map(withRoleName)),
-  );
+  app.get<{ Querystring: Record<string, unknown> }>("/keyhold/roleAssignments", action("roleAssignments/read"), async (request) => {
+    const principalId = optionalQueryString(request.query.principalId, "principalId");
+    return Promise.all((await access.listAssignments(principalId)).map(withRoleName));
+  });
 
   app.post("/keyhold/roleAssignments", action("roleAssignments/write"), async (request, reply) => {
     const body = asObject(request.body ?? {}, "The request body");

@@ -5,22 +5,24 @@ import { badParameter } from "../../vault/errors.js";
 import { type CreateKeyInput, type ImportKeyInput, type KeyAttributes, type KeyView, describeKey } from "../../vault/key-service.js";
 import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
 import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
-import { type Json, asObject, base64urlBytes, optionalBoolean, optionalObject, requiredString } from "./parse.js";
+import { type Json, asObject, base64urlBytes, optionalBoolean, optionalObject, optionalString, requiredString } from "./parse.js";
 
 /** Translation between Azure's key JSON (KeyBundle, KeyItem, JsonWebKey, KeyOperationResult…) and the domain. */
 
-const KEY_TYPES: Record<string, { family: KeyFamily; hsm: boolean }> = {
-  RSA: { family: "RSA", hsm: false },
-  "RSA-HSM": { family: "RSA", hsm: true },
-  EC: { family: "EC", hsm: false },
-  "EC-HSM": { family: "EC", hsm: true },
-  oct: { family: "oct", hsm: false },
-  "oct-HSM": { family: "oct", hsm: true },
-};
+// A Map, not an object literal: looked up by what the client sent, an object would also answer for the names
+// of Object.prototype's members (`constructor`, `toString`, `__proto__`).
+const KEY_TYPES: ReadonlyMap<string, { family: KeyFamily; hsm: boolean }> = new Map([
+  ["RSA", { family: "RSA", hsm: false }],
+  ["RSA-HSM", { family: "RSA", hsm: true }],
+  ["EC", { family: "EC", hsm: false }],
+  ["EC-HSM", { family: "EC", hsm: true }],
+  ["oct", { family: "oct", hsm: false }],
+  ["oct-HSM", { family: "oct", hsm: true }],
+]);
 
 function keyType(value: unknown): { family: KeyFamily; hsm: boolean } {
-  const type = typeof value === "string" ? KEY_TYPES[value] : undefined;
-  if (!type) throw badParameter(`The key type (kty) must be one of ${Object.keys(KEY_TYPES).join(", ")}.`);
+  const type = typeof value === "string" ? KEY_TYPES.get(value) : undefined;
+  if (!type) throw badParameter(`The key type (kty) must be one of ${[...KEY_TYPES.keys()].join(", ")}.`);
   return type;
 }
 
@@ -50,7 +52,8 @@ export function parseKeyCreate(body: unknown): CreateKeyInput {
   const json = asObject(body, "The request body");
   const { family, hsm } = keyType(json.kty);
   const crv = json.crv;
-  if (crv !== undefined && crv !== null && (typeof crv !== "string" || !(crv in NODE_CURVE))) {
+  // Own members only: `crv in NODE_CURVE` would take "constructor" or "toString" for a curve.
+  if (crv !== undefined && crv !== null && (typeof crv !== "string" || !Object.hasOwn(NODE_CURVE, crv))) {
     throw badParameter("The curve (crv) must be one of P-256, P-256K, P-384, P-521.");
   }
   return {
@@ -111,7 +114,8 @@ export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifeti
   const lifetimeActions = actions.map((raw, i): LifetimeAction => {
     const item = asObject(raw, `lifetimeActions[${i}]`);
     const trigger = asObject(item.trigger ?? {}, `lifetimeActions[${i}].trigger`);
-    const type = String(asObject(item.action ?? {}, `lifetimeActions[${i}].action`).type ?? "").toLowerCase();
+    // A string or nothing: String() of an arbitrary JSON object can throw (`{"toString": 1}`).
+    const type = optionalString(asObject(item.action ?? {}, `lifetimeActions[${i}].action`).type, `lifetimeActions[${i}].action.type`)?.toLowerCase();
     if (type !== "rotate" && type !== "notify") throw badParameter("A lifetime action's type must be Rotate or Notify.");
     const t: LifetimeAction["trigger"] = {};
     if (trigger.timeAfterCreate !== undefined && trigger.timeAfterCreate !== null) t.timeAfterCreate = requiredString(trigger.timeAfterCreate, "timeAfterCreate");

@@ -63,3 +63,13 @@ export function optionalStringArray(value: unknown, field: string): string[] | u
   }
   return value as string[];
 }
+
+/**
+ * One query parameter: absent or a single string. The query parser makes a repeated name (`?a=1&a=2`) an
+ * array, which no handler expects a string to be.
+ */
+export function optionalQueryString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw badParameter(`The query parameter '${name}' must be given once.`);
+  return value;
+}
