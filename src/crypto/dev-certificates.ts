@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { KeyObject, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { NAME_CONSTRAINTS_OID, devCaNameConstraints } from "./dev-name-constraints.js";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -26,7 +27,13 @@ const serial = (): string => {
   return bytes.toString("hex");
 };
 
-/** A development certificate authority (10 years), EC P-256. Never used in production mode. */
+/**
+ * A development certificate authority (10 years), EC P-256. Never used in production mode. Its critical Name
+ * Constraints limit it to the names dev mode serves (dev-name-constraints.ts), so its key cannot mint a
+ * certificate that the clients trusting it would accept for any other host. Ten years because clients are told
+ * to trust it (some import it into a system store) and every new CA means doing that again; the constraints,
+ * not a short life, are what bound the damage of a leaked key.
+ */
 export async function createDevCa(): Promise<PemPair> {
   const keys = await newKeys();
   const now = Date.now();
@@ -41,12 +48,16 @@ export async function createDevCa(): Promise<PemPair> {
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, new Uint8Array(devCaNameConstraints())),
     ],
   });
   return { certPem: cert.toString("pem"), keyPem: privateKeyPem(keys.privateKey) };
 }
 
-/** A TLS server certificate (1 year) for the given DNS names and IP addresses, signed by the dev CA. */
+/**
+ * A TLS server certificate (1 year) for the given DNS names and IP addresses, signed by the dev CA. Verifiers
+ * refuse it if any of its names lies outside the CA's name constraints.
+ */
 export async function issueServerCertificate(ca: PemPair, dnsNames: string[], ipAddresses: string[]): Promise<PemPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKeyDer = createPrivateKey(ca.keyPem).export({ format: "der", type: "pkcs8" });

@@ -34,12 +34,19 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `keyhold dev` as a real process on free ports and waits until it says it is ready. */
-export async function startDevServer(dir: string = newDataDir(), extraArgs: string[] = []): Promise<DevServer> {
+/**
+ * Spawns `keyhold dev` as a real process on free ports and waits until it says it is ready. `extraEnv` adds to the
+ * process's environment (e.g. KEYHOLD_DEV_TUNNEL_IDLE_MS).
+ */
+export async function startDevServer(
+  dir: string = newDataDir(),
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<DevServer> {
   mkdirSync(dir, { recursive: true });
   const child = spawn(process.execPath, [CLI, "dev", "--data-dir", dir, "--port", "0", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HTTPS_PROXY: "", https_proxy: "" },
+    env: { ...process.env, HTTPS_PROXY: "", https_proxy: "", ...extraEnv },
   });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
