@@ -11,6 +11,8 @@ import { type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
 import { postgresFigures, postgresRows } from "./postgres.js";
 import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
+import { type TokenFlood, tokenFloodFigures, tokenFloodRows } from "./token-flood.js";
+import { type ImportBlock, importBlockFigures, importBlockRows } from "./import-block.js";
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
 
 /**
@@ -20,7 +22,9 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  *
  * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
- * server with `--workers N` (node:cluster), to measure it both ways.
+ * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=token-flood runs only the
+ * token-flood rows (secret set latency while wrong client secrets flood the token endpoint, token-flood.ts) on a
+ * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -30,6 +34,7 @@ const CONNECTIONS = [32, 128] as const;
 const PAGE_SAMPLES = 200;
 const COLD_STARTS = 3;
 const VAULT = "keyhold-dev";
+const ONLY = process.env.BENCH_ONLY ?? "";
 /** A run with workers writes its own file, so that it never replaces the single-process figures. */
 const RESULTS_FILE = join(PROJECT_ROOT, `bench/results/${WORKERS ? `workers-${WORKERS}` : "latest"}.json`);
 
@@ -73,8 +78,26 @@ async function scalePoint(nominal: number, server: KeyholdServer, client: Client
   return { nominal, secretGet32, pages, rssBytes: rssBytes(server.pid) };
 }
 
+/** BENCH_ONLY=token-flood: a fresh server, the flood rows, nothing else. */
+async function tokenFloodOnly(): Promise<number> {
+  const dir = join(tempDir("flood"), "data");
+  log(`keyhold bench, token-flood rows only: ${SECONDS} s per flood${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  const { server, client } = await serve(dir);
+  const flood = await tokenFloodFigures(server, client, SECONDS, log);
+  client.close();
+  await server.stop();
+  const rows = tokenFloodRows(flood);
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const file = join(PROJECT_ROOT, `bench/results/token-flood${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
+  writeResults(file, { date: new Date().toISOString(), machine: machine(), settings: { seconds: SECONDS, workers: WORKERS }, tokenFlood: flood, rows });
+  log(`results written to ${file}`);
+  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
+  if (ONLY === "token-flood") return tokenFloodOnly();
+  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the only subset is token-flood`);
   const root = tempDir("run");
   const dir = join(root, "data");
   log(`keyhold bench: ${SECONDS} s per load after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS.join(" and ")} connections${FULL ? ", up to 1,000,000 secrets" : ""}${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
@@ -128,6 +151,8 @@ async function main(): Promise<number> {
       if (loadFailures(r) > 0) log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
     }
   }
+  // Last on this server: the wrong-secret flood throttles the bench's address at the token endpoint for a while.
+  const tokenFlood: TokenFlood = await tokenFloodFigures(server, client, SECONDS, log);
   await measureBaseline("after");
   await baselineServer.stop();
   const baseline: Record<number, LoadResult> = {};
@@ -163,16 +188,24 @@ async function main(): Promise<number> {
     await server.stop();
   }
 
+  log("longest event-loop block during a 1,000-secret import (a server of its own; GET /healthz every 5 ms meanwhile)");
+  const importBlock: ImportBlock = await importBlockFigures(log);
+
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
   const sqliteRows = tableRows({ workloads: all, connections: CONNECTIONS, results, baseline, ceilings, coldStartMedianMs, rssIdleBytes: rssIdle, storeBefore100k, storeAt100k, seededTo100k: seeding[1]!.seeded, scale });
   const rows = [
     ...sqliteRows,
+    ...tokenFloodRows(tokenFlood),
+    ...importBlockRows(importBlock),
     ...(postgres ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! }) : []),
   ];
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  const failed = all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`));
+  const failed = [
+    ...all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`)),
+    ...(tokenFloodRows(tokenFlood).some((r) => (r.errors ?? 0) > 0) ? ["token-flood"] : []),
+  ];
   const totalSeconds = (performance.now() - started) / 1000;
   writeResults(RESULTS_FILE, {
     date: new Date().toISOString(),
@@ -188,6 +221,8 @@ async function main(): Promise<number> {
     store: { before100k: storeBefore100k, at100k: storeAt100k, at1m: storeAt1m },
     seeding,
     scale,
+    tokenFlood,
+    importBlock,
     postgres,
     rows,
     failedLoads: failed,

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { parse as parseDotenv } from "dotenv";
 import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { SECRETS_IMPORT_MAX } from "../vault/limits.js";
 import { print } from "./output.js";
 import { withSpinner } from "./progress.js";
 import { envNameOf, secretNameOf, secretValues } from "./vault-secrets.js";
@@ -58,15 +59,27 @@ export function registerSecretTransferCommands(secret: Command): void {
 
   secret
     .command("import")
-    .description("Set many secrets from a .env or JSON file in one transaction: all of them, or none")
+    .description(`Set many secrets (at most ${SECRETS_IMPORT_MAX}) from a .env or JSON file in one transaction: all of them, or none`)
     .requiredOption("--vault-name <vault>", "vault name")
     .requiredOption("-f, --file <file>", "a .env file (MY_DB_PASSWORD becomes my-db-password) or a JSON file")
     .addOption(new Option("--format <format>", "default: json for *.json, else dotenv").choices(["dotenv", "json"]))
     .option("--dry-run", "check the file and print what would be set, without setting anything")
-    .addHelpText("after", "\nExamples:\n  keyhold secret import --vault-name my-vault --file .env --dry-run\n  keyhold secret import --vault-name my-vault --file secrets.json")
+    .addHelpText(
+      "after",
+      `\nA file may hold at most ${SECRETS_IMPORT_MAX} secrets (the server's limit for one transaction); split a larger one into several files.` +
+        "\n\nExamples:\n  keyhold secret import --vault-name my-vault --file .env --dry-run\n  keyhold secret import --vault-name my-vault --file secrets.json",
+    )
     .action(async (o: { vaultName: string; file: string; format?: Format; dryRun?: boolean }) => {
       const items = readImport(o.file, formatOf(o.file, o.format));
       if (items.length === 0) throw new CliError("BadParameter", `${o.file} holds no secrets`);
+      // Refused here rather than sent in several requests: an import is one transaction, all or none, and a file
+      // split into batches behind the user's back could stop half-imported. The user splits it knowingly.
+      if (items.length > SECRETS_IMPORT_MAX) {
+        throw new CliError(
+          "BadParameter",
+          `${o.file} holds ${items.length} secrets, more than the ${SECRETS_IMPORT_MAX} one import may hold (one transaction, all or none): split it into files of at most ${SECRETS_IMPORT_MAX} secrets and import each`,
+        );
+      }
       if (o.dryRun) {
         print(items.map((item) => ({ name: item.name, bytes: Buffer.byteLength(String(item.value)), contentType: item.contentType ?? null })));
         return;

@@ -2,7 +2,8 @@ import type { Envelope } from "../crypto/envelope.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store } from "../storage/store.js";
 import { badParameter, forbidden } from "./errors.js";
-import { CONTENT_TYPE_MAX_CHARS, SECRET_VALUE_MAX_BYTES, checkObjectName, checkTags } from "./limits.js";
+import { CONTENT_TYPE_MAX_CHARS, SECRET_VALUE_MAX_BYTES, checkImportSize, checkObjectName, checkTags } from "./limits.js";
+import { mapSliced } from "./time-slice.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
 
 export type SecretAttributes = Omit<ObjectAttributes, "keyOps">;
@@ -59,19 +60,19 @@ export class SecretService {
 
   /**
    * Sets many secrets in one transaction (Keyhold's extension behind `keyhold secret import`): every input is
-   * checked before anything is written, and if one write is refused (a soft-deleted name) none stays.
+   * checked before anything is written, and if one write is refused (a soft-deleted name) none stays. At most
+   * SECRETS_IMPORT_MAX of them; the sealing and the writes give the event loop back as they go (createMany).
    */
   async importMany(vault: VaultRecord, inputs: readonly (SecretInput & { name: string })[]): Promise<SecretView[]> {
+    checkImportSize(inputs.length);
     const names = new Set<string>();
-    for (const input of inputs) {
-      this.#check(input.name, input);
-      if (names.has(input.name.toLowerCase())) throw badParameter(`The secret '${input.name}' appears twice in the import.`);
-      names.add(input.name.toLowerCase());
-    }
-    const records = await this.#objects.createMany(
-      vault,
-      inputs.map(({ name, value, ...attributes }) => ({ name, input: { ...attributes, keyOps: null, publicData: null, content: Buffer.from(value, "utf8") } })),
-    );
+    const items = await mapSliced(inputs, ({ name, value, ...attributes }) => {
+      this.#check(name, { value, ...attributes });
+      if (names.has(name.toLowerCase())) throw badParameter(`The secret '${name}' appears twice in the import.`);
+      names.add(name.toLowerCase());
+      return { name, input: { ...attributes, keyOps: null, publicData: null, content: Buffer.from(value, "utf8") } };
+    });
+    const records = await this.#objects.createMany(vault, items);
     return records.map((record) => ({ vault, record }));
   }
 

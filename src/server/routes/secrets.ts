@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { badParameter } from "../../vault/errors.js";
-import { checkObjectName } from "../../vault/limits.js";
+import { checkImportSize, checkObjectName } from "../../vault/limits.js";
+import { mapSliced } from "../../vault/time-slice.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
 import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
@@ -99,14 +100,19 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
   });
 
   // Keyhold's extension (there is no POST /secrets/{name} in Azure's API, as with /secrets/restore): many secrets
-  // in one transaction, for `keyhold secret import`. Answers with the new versions' items, never values.
+  // in one transaction, for `keyhold secret import`, at most SECRETS_IMPORT_MAX of them. Answers with the new
+  // versions' items, never values.
   app.post("/secrets/import", { config: { operation: "secrets/import" } }, async (request) => {
     const kv = vaultRequest(request);
     const list = asObject(request.body, "The request body").secrets;
     if (!Array.isArray(list) || list.length === 0) throw badParameter("The parameter 'secrets' must be a non-empty array.");
-    const inputs = list.map((item, i) => ({ ...parseSecretSet(item), name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`) }));
+    // Before the items are parsed: an oversized import is refused without spending time on each of its items.
+    checkImportSize(list.length);
+    // Item by item with pauses, here and in importMany: a thousand items are too much work for one turn of the
+    // event loop, which every other request (in every vault) is waiting for.
+    const inputs = await mapSliced(list, (item, i) => ({ ...parseSecretSet(item), name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`) }));
     const views = await secrets.importMany(kv.vault, inputs);
-    return { value: views.map((v) => secretItem(kv, v.record, true)) };
+    return { value: await mapSliced(views, (v) => secretItem(kv, v.record, true)) };
   });
 
   app.post("/secrets/restore", { config: { operation: "secrets/restore" } }, async (request) => {
