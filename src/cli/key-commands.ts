@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
+import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput } from "./secret-input.js";
 import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
 
 interface KeyAttributes extends CommonAttributes {
@@ -64,12 +65,17 @@ export function registerKeyCommands(program: Command): void {
   const cryptoCommand = (name: string, path: string, description: string) =>
     objectTarget(key.command(name).description(description), "keys", true).requiredOption("-a, --algorithm <alg>", "the algorithm, e.g. RSA-OAEP-256, A256GCM, ES256, A256KW");
   cryptoCommand("encrypt", "encrypt", "Encrypt bytes with a key")
-    .requiredOption("--value <base64>", "the plaintext, base64 (or text with --data-type plaintext)")
+    .requiredOption(
+      "--value <base64>",
+      `the plaintext, base64 (or text with --data-type plaintext); - reads it from stdin (with --data-type plaintext: its bytes exactly). Note: ${VISIBLE_WARNING}, so prefer -`,
+    )
     .addOption(new Option("--data-type <type>", "how --value is given").choices(["base64", "plaintext"]).default("base64"))
     .option("--iv <base64>", "AES-CBC: the IV")
     .option("--aad <base64>", "AES-GCM: additional authenticated data")
     .action(async (o: ObjectTarget & { algorithm: string; value: string; dataType: string; iv?: string; aad?: string }) => {
-      const value = o.dataType === "plaintext" ? Buffer.from(o.value, "utf8").toString("base64url") : b64u(o.value);
+      // From stdin, plaintext is taken as bytes (not decoded as text), so binary plaintext pipes in unchanged.
+      const piped = o.value === FROM_STDIN ? await readSensitiveInput("plaintext", "--value") : null;
+      const value = o.dataType === "plaintext" ? (piped ?? Buffer.from(o.value, "utf8")).toString("base64url") : b64u(piped?.toString("utf8") ?? o.value);
       print(await call(o, "POST", "/encrypt", { alg: o.algorithm, value, ...(o.iv && { iv: b64u(o.iv) }), ...(o.aad && { aad: b64u(o.aad) }) }));
     });
   cryptoCommand("decrypt", "decrypt", "Decrypt bytes with a key")
@@ -81,14 +87,16 @@ export function registerKeyCommands(program: Command): void {
       const extra = { ...(o.iv && { iv: b64u(o.iv) }), ...(o.aad && { aad: b64u(o.aad) }), ...(o.tag && { tag: b64u(o.tag) }) };
       print(await call(o, "POST", "/decrypt", { alg: o.algorithm, value: b64u(o.value), ...extra }));
     });
-  for (const [name, path, what] of [
-    ["wrap", "wrapkey", "Wrap a key (bytes) with a key"],
-    ["unwrap", "unwrapkey", "Unwrap a wrapped key"],
-  ] as const) {
-    cryptoCommand(name, path, what)
-      .requiredOption("--value <base64>", "the bytes, base64")
-      .action(async (o: ObjectTarget & { algorithm: string; value: string }) => print(await call(o, "POST", `/${path}`, { alg: o.algorithm, value: b64u(o.value) })));
-  }
+  // The key to wrap is key material, so it may come from stdin; the wrapped key is not secret, so unwrap keeps --value.
+  cryptoCommand("wrap", "wrapkey", "Wrap a key (bytes) with a key")
+    .requiredOption("--value <base64>", `the key to wrap, base64; - reads it from stdin. Note: ${VISIBLE_WARNING}, so prefer -`)
+    .action(async (o: ObjectTarget & { algorithm: string; value: string }) => {
+      const value = o.value === FROM_STDIN ? (await readSensitiveInput("key to wrap (base64)", "--value")).toString("utf8") : o.value;
+      print(await call(o, "POST", "/wrapkey", { alg: o.algorithm, value: b64u(value) }));
+    });
+  cryptoCommand("unwrap", "unwrapkey", "Unwrap a wrapped key")
+    .requiredOption("--value <base64>", "the wrapped key, base64")
+    .action(async (o: ObjectTarget & { algorithm: string; value: string }) => print(await call(o, "POST", "/unwrapkey", { alg: o.algorithm, value: b64u(o.value) })));
   cryptoCommand("sign", "sign", "Sign a digest (already hashed with the algorithm's hash)")
     .requiredOption("--digest <base64>", "the digest, base64")
     .action(async (o: ObjectTarget & { algorithm: string; digest: string }) => print(await call(o, "POST", "/sign", { alg: o.algorithm, value: b64u(o.digest) })));

@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean } from "./options.js";
 import { print } from "./output.js";
+import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput, sensitiveEnv, utf8Exactly } from "./secret-input.js";
 import { registerSecretTransferCommands } from "./secret-transfer-commands.js";
 import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
 
@@ -17,10 +18,18 @@ const secretPath = (o: ObjectTarget) => objectPath("secrets", o);
 const body = (o: SecretAttributes) => ({ ...attributesBody(o), ...(o.contentType !== undefined && { contentType: o.contentType }) });
 const withContentType = (command: Command) => attributeOptions(command).option("--content-type <type>", "a content type, e.g. text/plain");
 
-/** The file's bytes as the secret's string value: text as it is, or binary as base64 or hex (az's --encoding). */
-function fileValue(file: string, encoding: Encoding): string {
-  const bytes = readFileSync(file);
-  return encoding === "base64" || encoding === "hex" ? bytes.toString(encoding) : bytes.toString(encoding === "ascii" ? "latin1" : "utf8");
+/** Bytes as the secret's string value: text as it is, or binary as base64 or hex (az's --encoding). */
+const encodedValue = (bytes: Buffer, encoding: Encoding): string =>
+  encoding === "base64" || encoding === "hex" ? bytes.toString(encoding) : bytes.toString(encoding === "ascii" ? "latin1" : "utf8");
+
+/** The value from whichever one of --value, --value-env and --file was given (`-`: stdin, as secret-input.ts says). */
+async function secretValue(o: { value?: string; valueEnv?: string; file?: string; encoding: Encoding }): Promise<string> {
+  const given = [o.value, o.valueEnv, o.file].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new Error("give exactly one of --value, --value-env and --file");
+  if (o.value === FROM_STDIN) return utf8Exactly(await readSensitiveInput("secret value", "--value"), "--value", "--file - --encoding base64");
+  if (o.value !== undefined) return o.value;
+  if (o.valueEnv !== undefined) return sensitiveEnv(o.valueEnv, "--value-env");
+  return encodedValue(o.file === FROM_STDIN ? await readSensitiveInput("secret value", "--file", true) : readFileSync(o.file!), o.encoding);
 }
 
 /** `keyhold secret …`, like `az keyvault secret …`; JSON answers are the REST API's own shapes. */
@@ -29,14 +38,25 @@ export function registerSecretCommands(program: Command): void {
   const client = () => new KeyholdClient();
 
   withContentType(objectTarget(secret.command("set").description("Create a secret, or a new version of it"), "secrets"))
-    .option("--value <value>", "the value")
-    .option("-f, --file <file>", "read the value from a file")
+    .option("--value <value>", `the value; - reads it from stdin (a pipe: its bytes exactly; a terminal: asks, not echoed). Note: ${VISIBLE_WARNING}, so prefer -, --value-env or --file`)
+    .option("--value-env <name>", "read the value from this environment variable")
+    .option("-f, --file <file>", "read the value from a file; - reads stdin's bytes")
     .addOption(new Option("--encoding <encoding>", "how --file's bytes become the value").choices(ENCODINGS).default("utf-8"))
     .option("--disabled", "create the version disabled")
-    .addHelpText("after", "\nExamples:\n  keyhold secret set --vault-name my-vault --name db-password --value s3cr3t\n  keyhold secret set --vault-name my-vault --name tls-pfx --file cert.pfx --encoding base64")
-    .action(async (o: ObjectTarget & SecretAttributes & { value?: string; file?: string; encoding: Encoding; disabled?: boolean }) => {
-      if ((o.value === undefined) === (o.file === undefined)) throw new Error("give exactly one of --value and --file");
-      const value = o.value ?? fileValue(o.file!, o.encoding);
+    .addHelpText(
+      "after",
+      [
+        "\nExamples:",
+        "  keyhold secret set --vault-name my-vault --name db-password --value -     # asks for it",
+        "  printf %s \"$DB_PASSWORD\" | keyhold secret set --vault-name my-vault --name db-password --value -",
+        "  keyhold secret set --vault-name my-vault --name db-password --value-env DB_PASSWORD",
+        "  keyhold secret set --vault-name my-vault --name tls-pfx --file cert.pfx --encoding base64",
+        "  openssl rand 32 | keyhold secret set --vault-name my-vault --name aes-key --file - --encoding base64",
+        "\n--value - keeps piped bytes exactly: echo and -o tsv add a newline that becomes part of the value; printf %s does not.",
+      ].join("\n"),
+    )
+    .action(async (o: ObjectTarget & SecretAttributes & { value?: string; valueEnv?: string; file?: string; encoding: Encoding; disabled?: boolean }) => {
+      const value = await secretValue(o);
       print(await client().vaultCall(o.vaultName, "PUT", secretPath(o), { value, ...body({ ...o, ...(o.disabled && { enabled: false }) }) }));
     });
 

@@ -20,6 +20,19 @@ function stopOnSignals(server: RunningServer): void {
   process.once("SIGTERM", stop);
 }
 
+const DATABASE_PASSWORD_NOTE = " Note: a password in the URL is visible to other users in `ps` (and in each worker's arguments): leave it out and set PGPASSWORD or use ~/.pgpass";
+
+/** Says so when --database carries a password: the server still starts (it worked before), but the password is exposed. */
+function warnOfPasswordIn(database: string | undefined): void {
+  let password = "";
+  try {
+    password = database ? new URL(database).password : "";
+  } catch {
+    return; // not a URL: the command refuses it on its own
+  }
+  if (password) process.stderr.write("warning: the password in --database is visible to other users in `ps`; leave it out of the URL and set PGPASSWORD (or use ~/.pgpass)\n");
+}
+
 export function registerServerCommands(program: Command): void {
   const dev = program
     .command("dev")
@@ -31,7 +44,7 @@ export function registerServerCommands(program: Command): void {
     .option("--reset", "start from an empty store (vaults, principals, grants and the master key go; the CA stays)")
     .option("--vault <names...>", "more vaults to make besides keyhold-dev")
     .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
-    .option("--database <url>", "PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster")
+    .option("--database <url>", `PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster.${DATABASE_PASSWORD_NOTE}`)
     .option("--background-interval-ms <ms>", "how often purge and automatic key rotation run", parseInteger, 5000)
     .option("--strict-api-versions", "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)")
     .addHelpText(
@@ -40,6 +53,7 @@ export function registerServerCommands(program: Command): void {
     )
     .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string; backgroundIntervalMs: number; strictApiVersions?: boolean }) => {
       if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
+      warnOfPasswordIn(options.database);
       const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
     });
@@ -61,7 +75,7 @@ export function registerServerCommands(program: Command): void {
     .command("serve")
     .description("Run in production mode from a config file (no generated credentials)")
     .requiredOption("--config <file>", "JSON config file (see README, Production)")
-    .option("--database <url>", "PostgreSQL (postgres://…) instead of the config's store, for several nodes on one database")
+    .option("--database <url>", `PostgreSQL (postgres://…) instead of the config's store, for several nodes on one database.${DATABASE_PASSWORD_NOTE}, or the config's "database": { "env": NAME }`)
     .addHelpText(
       "after",
       "\nExamples:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json\n  npx keyhold serve --config /etc/keyhold/config.json --database \"postgres://keyhold@db:5432/keyhold?sslmode=verify-full\"",
@@ -71,6 +85,7 @@ export function registerServerCommands(program: Command): void {
         const { startServer } = await import("../server/start-server.js");
         const config = loadServeConfig(options.config);
         if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) throw new ConfigError("--database must be a postgres:// URL");
+        warnOfPasswordIn(options.database);
         const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
         process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
         stopOnSignals(server);

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { CliError, KeyholdClient } from "./keyhold-client.js";
 import { configDir, readLogin, removeLogin, saveLogin } from "./login-store.js";
 import { print } from "./output.js";
+import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput } from "./secret-input.js";
 
 const claimsOf = (token: string): { oid?: string; exp?: number } => {
   try {
@@ -34,12 +35,30 @@ export function registerSessionCommands(program: Command): void {
     .description("Sign in to a Keyhold server and keep the token (never the secret) in the user's config dir (0600)")
     .option("--url <url>", "the server (default: KEYHOLD_URL)")
     .option("--client-id <id>", "a service principal (default: AZURE_CLIENT_ID)")
-    .option("--client-secret <secret>", "its secret (default: AZURE_CLIENT_SECRET)")
+    .option(
+      "--client-secret <secret>",
+      `its secret (default: AZURE_CLIENT_SECRET); - reads it from stdin (a pipe: one trailing line break dropped; a terminal: asks, not echoed). Note: ${VISIBLE_WARNING}, so prefer - or AZURE_CLIENT_SECRET`,
+    )
     .option("--tenant <tenant>", "the tenant (default: AZURE_TENANT_ID, else adfs)")
-    .addHelpText("after", "\nExamples:\n  keyhold login --url https://keyhold.example.com:8443 --client-id $ID --client-secret $SECRET\n  source .keyhold/dev.env && keyhold login   # then commands work without the env")
+    .addHelpText(
+      "after",
+      [
+        "\nExamples:",
+        "  keyhold login --url https://keyhold.example.com:8443 --client-id $ID --client-secret -     # asks for it",
+        "  printf %s \"$SECRET\" | keyhold login --url https://keyhold.example.com:8443 --client-id $ID --client-secret -",
+        "  source .keyhold/dev.env && keyhold login   # AZURE_CLIENT_ID/SECRET from the env; then commands work without it",
+      ].join("\n"),
+    )
     .action(async (o: { url?: string; clientId?: string; clientSecret?: string; tenant?: string }) => {
       const url = o.url ?? process.env.KEYHOLD_URL;
       if (!url) throw new CliError("MissingEnvironment", "give --url or set KEYHOLD_URL");
+      // A client secret is base64url and never ends in a line break, so the one `echo` or `-o tsv` adds is
+      // dropped rather than sent (it would only fail as invalid_client).
+      if (o.clientSecret === FROM_STDIN) {
+        o.clientSecret = (await readSensitiveInput("client secret", "--client-secret")).toString("utf8").replace(/\r?\n$/, "");
+        // Empty would fall back to AZURE_CLIENT_SECRET below, a credential the user did not give.
+        if (!o.clientSecret) throw new CliError("BadParameter", "--client-secret -: standard input held only a line break, so there is no client secret");
+      }
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         KEYHOLD_URL: url,

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { runKeyhold, runKeyholdWatched } from "../support/cli.js";
 import { CLI, type DevServer, newDataDir, startDevServer, testRoot } from "../support/dev-server.js";
 
 /** Issue 6: dev mode's options and `dev env`, login/logout/status, completion, and --help everywhere. */
@@ -104,6 +105,37 @@ describe("keyhold dev options, sessions, completion and help", () => {
     assert.match(after.stderr, /^ERROR: \(MissingEnvironment\)/);
     const mi = json(["status"], server.miEnv);
     assert.deepEqual([mi.credential, mi.serverAdministrator], ["environment: managed identity", false]);
+  });
+
+  it("logs in with --client-secret - from stdin or with AZURE_CLIENT_SECRET, never with the secret in the arguments", async () => {
+    const { AZURE_CLIENT_SECRET: secret, AZURE_CLIENT_ID: clientId, ...withoutSecret } = server.env;
+    const withConfig = { ...withoutSecret, KEYHOLD_CONFIG_DIR: config };
+    // As `keyhold principal create … --query clientSecret -o tsv` pipes it: with a trailing line break, which is dropped.
+    const args = ["login", "--client-id", clientId!, "--client-secret", "-"];
+    const run = await runKeyholdWatched(withConfig, args, `${secret}\n`);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(!args.some((a) => a.includes(secret!)));
+    if (run.visibleArgs) {
+      assert.ok(run.visibleArgs.includes("--client-secret"), `read the right process: ${run.visibleArgs.join(" ")}`);
+      assert.ok(!run.visibleArgs.some((a) => a.includes(secret!)), `ps shows: ${run.visibleArgs.join(" ")}`);
+    }
+    const bare = { NODE_EXTRA_CA_CERTS: server.env.NODE_EXTRA_CA_CERTS! };
+    assert.equal(json(["status"], bare).credential, "keyhold login");
+    assert.doesNotMatch(readFileSync(JSON.parse(run.stdout).savedIn, "utf8"), new RegExp(secret!), "the secret is not kept");
+    assert.equal(json(["logout"], bare).loggedOut, true);
+
+    // Exactly as `printf %s` pipes it, too; a wrong one fails as the server says, not silently with another credential.
+    assert.equal(runKeyhold(withConfig, args, undefined, secret).status, 0);
+    const wrong = runKeyhold({ ...server.env, KEYHOLD_CONFIG_DIR: config }, args, undefined, "not-the-secret");
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /^ERROR: \(invalid_client\)/);
+    const empty = runKeyhold({ ...server.env, KEYHOLD_CONFIG_DIR: config }, args, undefined, "\n");
+    assert.match(empty.stderr, /^ERROR: \(BadParameter\) --client-secret -: standard input held only a line break/);
+
+    // The environment route: AZURE_CLIENT_SECRET, as the Azure SDKs read it.
+    const fromEnv = runKeyhold({ ...withConfig, AZURE_CLIENT_SECRET: secret! }, ["login", "--client-id", clientId!]);
+    assert.equal(fromEnv.status, 0, fromEnv.stderr);
+    assert.equal(json(["logout"], bare).loggedOut, true);
   });
 
   it("prints completion scripts that complete commands and options in bash", () => {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash, createVerify, generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runKeyhold } from "../support/cli.js";
+import { runKeyhold, runKeyholdWatched } from "../support/cli.js";
 import { parse as parseYaml } from "yaml";
-import { type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
+import { CLI, type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
 
 /** Issue 6: the secret, key and run commands as child processes against a live server (dev.env only). */
 describe("keyhold secret, key and run commands", () => {
@@ -21,7 +22,7 @@ describe("keyhold secret, key and run commands", () => {
     await server.stop();
   });
 
-  const keyhold = (args: string[]) => runKeyhold(server.env, args, work);
+  const keyhold = (args: string[], input?: string | Buffer) => runKeyhold(server.env, args, work, input);
   /** Runs a command that must succeed; its stdout parsed as JSON (or null when empty). */
   const ok = (args: string[]): any => {
     const r = keyhold(args);
@@ -94,11 +95,107 @@ describe("keyhold secret, key and run commands", () => {
     fails(["secret", "show", ...v, vault, "-n", "no-such-secret"], /^ERROR: \(SecretNotFound\) .* Hint: /);
     fails(["secret", "set", ...v, vault, "-n", "bad_name", "--value", "x"], /^ERROR: \(BadParameter\)/);
     fails(["secret", "set", ...v, "no-such-vault", "-n", "x", "--value", "x"], /^ERROR: \(VaultNotFound\)/);
-    fails(["secret", "set", ...v, vault, "-n", "x"], /exactly one of --value and --file/);
+    fails(["secret", "set", ...v, vault, "-n", "x"], /exactly one of --value, --value-env and --file/);
+    fails(["secret", "set", ...v, vault, "-n", "x", "--value", "x", "--value-env", "X"], /exactly one of --value, --value-env and --file/);
     fails(["secret", "set", ...v, vault, "-n", "x", "--value", "x", "--expires", "tomorrow"], /ISO 8601/);
     const missing = keyhold(["secret", "show", "-n", "x"]);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /--vault-name/);
+  });
+
+  it("reads a secret value from stdin exactly, from --file - as bytes, or from an environment variable", () => {
+    const show = (name: string) => ok(["secret", "show", ...v, vault, "-n", name]).value;
+    const piped = (name: string, input: string | Buffer, ...more: string[]) => runKeyhold(server.env, ["secret", "set", ...v, vault, "-n", name, ...more], work, input);
+
+    // `printf 'a\nb' | keyhold secret set … --value -`: the bytes as they were, newline inside included.
+    assert.equal(piped("stdin-lines", "a\nb", "--value", "-").status, 0);
+    assert.equal(show("stdin-lines"), "a\nb");
+    // Nothing is trimmed: a value that ends in a newline (what `echo` pipes) keeps it, as a file would.
+    assert.equal(piped("stdin-newline", "-----BEGIN X-----\n", "--value", "-").status, 0);
+    assert.equal(show("stdin-newline"), "-----BEGIN X-----\n");
+    assert.equal(piped("stdin-bom", "\ufeffbom  ", "--value", "-").status, 0);
+    assert.equal(show("stdin-bom"), "\ufeffbom  ");
+
+    const binary = Buffer.concat([randomBytes(48), Buffer.from([0xff, 0xfe, 0x00, 0x0a])]);
+    assert.equal(piped("stdin-binary", binary, "--file", "-", "--encoding", "base64").status, 0);
+    assert.equal(show("stdin-binary"), binary.toString("base64"));
+    assert.equal(piped("stdin-hex", binary, "--file", "-", "--encoding", "hex").status, 0);
+    assert.equal(show("stdin-hex"), binary.toString("hex"));
+
+    // Bytes that are not UTF-8 would change on the way; empty stdin is a failed pipe, not a value.
+    const notText = piped("stdin-bad", binary, "--value", "-");
+    assert.equal(notText.status, 1);
+    assert.match(notText.stderr, /^ERROR: \(BadParameter\) --value -: standard input is not UTF-8 text; for bytes, use --file - --encoding base64/);
+    assert.match(piped("stdin-bad", "", "--value", "-").stderr, /^ERROR: \(BadParameter\) --value -: standard input was empty/);
+    assert.match(piped("stdin-bad", "", "--file", "-").stderr, /^ERROR: \(BadParameter\) --file -: standard input was empty/);
+    fails(["secret", "show", ...v, vault, "-n", "stdin-bad"], /SecretNotFound/);
+
+    const fromEnv = runKeyhold({ ...server.env, APP_TOKEN: "from the env\n" }, ["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "APP_TOKEN"], work);
+    assert.equal(fromEnv.status, 0, fromEnv.stderr);
+    assert.equal(show("env-value"), "from the env\n");
+    fails(["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "NO_SUCH_VARIABLE"], /^ERROR: \(BadParameter\) --value-env NO_SUCH_VARIABLE: the environment variable NO_SUCH_VARIABLE is not set/);
+
+    // The old way still works.
+    assert.equal(piped("argv-value", "", "--value", "on the command line").status, 0);
+    assert.equal(show("argv-value"), "on the command line");
+  });
+
+  it("never shows a value read from stdin or the environment in the command line other users see", async () => {
+    const secret = `s3cr3t-${randomBytes(8).toString("hex")}`;
+    const args = ["secret", "set", ...v, vault, "-n", "unseen", "--value", "-", "--query", "id", "-o", "tsv"];
+    const run = await runKeyholdWatched(server.env, args, secret, work);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(!args.some((a) => a.includes(secret)));
+    if (run.visibleArgs) {
+      assert.ok(run.visibleArgs.includes("--value"), `read the right process: ${run.visibleArgs.join(" ")}`);
+      assert.ok(!run.visibleArgs.some((a) => a.includes(secret)), `ps shows: ${run.visibleArgs.join(" ")}`);
+    }
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), "nor printed");
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "unseen"]).value, secret);
+
+    const fileRun = await runKeyholdWatched(server.env, ["secret", "set", ...v, vault, "-n", "unseen-bytes", "--file", "-", "--encoding", "base64", "--query", "id"], Buffer.from(secret), work);
+    assert.equal(fileRun.status, 0, fileRun.stderr);
+    assert.ok(!(fileRun.visibleArgs ?? []).some((a) => a.includes(secret)));
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "unseen-bytes"]).value, Buffer.from(secret).toString("base64"));
+  });
+
+  const python = spawnSync("python3", ["-c", "import pty, json"]).status === 0;
+  it("asks for a --value - typed at a terminal without echoing it, and keeps it without the Enter", { skip: python ? false : "needs python3 (for a pseudo-terminal)" }, () => {
+    // A pseudo-terminal as stdin: wait for the prompt, type the value and Enter, read everything the terminal showed.
+    const script = [
+      "import json, os, pty, sys",
+      "argv, typed = json.loads(sys.argv[1]), sys.argv[2]",
+      "pid, fd = pty.fork()",
+      "if pid == 0:",
+      "    os.execv(argv[0], argv)",
+      "seen, sent = b'', False",
+      "while True:",
+      "    try:",
+      "        chunk = os.read(fd, 4096)",
+      "    except OSError:",
+      "        break",
+      "    if not chunk:",
+      "        break",
+      "    seen += chunk",
+      "    if not sent and b'not echoed' in seen:",
+      "        os.write(fd, typed.encode() + b'\\r')",
+      "        sent = True",
+      "status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])",
+      "print(json.dumps({'status': status, 'seen': seen.decode('utf8', 'replace')}))",
+    ].join("\n");
+    const typed = `typed-${randomBytes(6).toString("hex")}`;
+    const argv = [process.execPath, CLI, "secret", "set", ...v, vault, "-n", "typed-value", "--value", "-", "--query", "id", "-o", "tsv"];
+    const r = spawnSync("python3", ["-c", script, JSON.stringify(argv), typed], {
+      env: { ...process.env, ...server.env, HTTPS_PROXY: "", https_proxy: "" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const { status, seen } = JSON.parse(r.stdout) as { status: number; seen: string };
+    assert.equal(status, 0, seen);
+    assert.match(seen, /Secret value \(not echoed\): /);
+    assert.ok(!seen.includes(typed), `the terminal showed: ${seen}`);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "typed-value"]).value, typed);
   });
 
   it("creates, uses and manages keys; signatures and ciphertexts check out with node:crypto", () => {
@@ -117,6 +214,21 @@ describe("keyhold secret, key and run commands", () => {
     const cek = randomBytes(32);
     const wrapped = ok(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", cek.toString("base64")]);
     assert.deepEqual(Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", wrapped.value]).value, "base64url"), cek);
+
+    // Plaintext and key material from stdin: bytes as they are with --data-type plaintext, base64 text otherwise.
+    const plainBytes = Buffer.concat([Buffer.from("binary plaintext "), randomBytes(16), Buffer.from([0xff, 0x0a])]);
+    const pipedSeal = keyhold(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-", "--data-type", "plaintext"], plainBytes);
+    assert.equal(pipedSeal.status, 0, pipedSeal.stderr);
+    const sealedPiped = JSON.parse(pipedSeal.stdout);
+    const openedPiped = ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", sealedPiped.value, "--iv", sealedPiped.iv, "--tag", sealedPiped.tag]);
+    assert.deepEqual(Buffer.from(openedPiped.value, "base64url"), plainBytes);
+    const pipedB64 = JSON.parse(keyhold(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-"], `${plainBytes.toString("base64")}\n`).stdout);
+    assert.deepEqual(Buffer.from(ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", pipedB64.value, "--iv", pipedB64.iv, "--tag", pipedB64.tag]).value, "base64url"), plainBytes);
+    const cek2 = randomBytes(32);
+    const wrappedPiped = keyhold(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"], `${cek2.toString("base64")}\n`);
+    assert.equal(wrappedPiped.status, 0, wrappedPiped.stderr);
+    assert.deepEqual(Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", JSON.parse(wrappedPiped.stdout).value]).value, "base64url"), cek2);
+    fails(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"], /^ERROR: \(BadParameter\) --value -: standard input was empty/);
 
     const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" });
     writeFileSync(join(work, "import.pem"), pem);
@@ -181,5 +293,20 @@ describe("keyhold secret, key and run commands", () => {
     assert.equal(json["app-cert"], "line one\nline two");
     assert.ok(existsSync(join(work, "all.json")));
     fails(["secret", "export", ...v, vault, "--format", "json", "--file", "all.json"], /EEXIST|exists/);
+  });
+
+  it("imports a file of 1,000 secrets; refuses one of 1,001 (also in a dry run), telling to split it, and sets none", () => {
+    const lines = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}_${i}='value ${i}'`).join("\n");
+    writeFileSync(join(work, "thousand.env"), lines(1000, "BULK_OK"));
+    const imported = ok(["secret", "import", ...v, vault, "--file", "thousand.env"]);
+    assert.equal(imported.length, 1000);
+    assert.equal(ok(["secret", "show", ...v, vault, "-n", "bulk-ok-999"]).value, "value 999");
+
+    writeFileSync(join(work, "too-many.env"), lines(1001, "BULK_OVER"));
+    const refused = /^ERROR: \(BadParameter\) too-many\.env holds 1001 secrets, more than the 1000 one import may hold \(one transaction, all or none\): split it into files of at most 1000 secrets/;
+    fails(["secret", "import", ...v, vault, "--file", "too-many.env"], refused);
+    fails(["secret", "import", ...v, vault, "--file", "too-many.env", "--dry-run"], refused);
+    fails(["secret", "show", ...v, vault, "-n", "bulk-over-0"], /SecretNotFound/);
+    assert.match(keyhold(["secret", "import", "--help"]).stdout, /at most 1000 secrets/);
   });
 });

@@ -1,14 +1,46 @@
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { CLI } from "./dev-server.js";
 
-/**
- * Runs `keyhold ARGS` as a child process with only PATH and the given environment (a dev.env, say): the
- * proxy variables are emptied, since the CLI talks to KEYHOLD_URL directly.
- */
-export function runKeyhold(env: Record<string, string>, args: string[], cwd?: string): SpawnSyncReturns<string> {
+/** PATH and the given environment (a dev.env, say): the proxy variables are emptied, since the CLI talks to KEYHOLD_URL directly. */
+const cliEnv = (env: Record<string, string>): Record<string, string> => ({ PATH: process.env.PATH!, ...env, HTTPS_PROXY: "", https_proxy: "" });
+
+/** Runs `keyhold ARGS` as a child process with only PATH and the given environment; `input` goes to its stdin. */
+export function runKeyhold(env: Record<string, string>, args: string[], cwd?: string, input?: string | Buffer): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], {
     ...(cwd && { cwd }),
-    env: { PATH: process.env.PATH!, ...env, HTTPS_PROXY: "", https_proxy: "" },
+    ...(input !== undefined && { input }),
+    env: cliEnv(env),
     encoding: "utf8",
+  });
+}
+
+export interface WatchedRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The command line as every local user sees it (`ps`, /proc/PID/cmdline), read while it ran; null without /proc. */
+  visibleArgs: string[] | null;
+}
+
+/**
+ * Runs `keyhold ARGS` and reads its command line from /proc while it waits on stdin, before `input` is written: what
+ * another user's `ps` shows while the command runs.
+ */
+export function runKeyholdWatched(env: Record<string, string>, args: string[], input: string | Buffer, cwd?: string): Promise<WatchedRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { ...(cwd && { cwd }), env: cliEnv(env), stdio: "pipe" });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    let visibleArgs: string[] | null = null;
+    child.once("error", reject);
+    child.once("spawn", () => {
+      const cmdline = `/proc/${child.pid}/cmdline`;
+      visibleArgs = existsSync(cmdline) ? readFileSync(cmdline, "utf8").split("\0").filter(Boolean) : null;
+      child.stdin.end(input);
+    });
+    child.once("close", (status) => resolve({ status, stdout, stderr, visibleArgs }));
   });
 }
