@@ -158,6 +158,9 @@ export class PrincipalService {
       throw badParameter("The certificate is not a PEM or DER X.509 certificate.");
     }
     if (certificate.publicKey.asymmetricKeyType !== "rsa") throw badParameter("Client certificates must have an RSA key (as MSAL signs assertions with RS256 or PS256).");
+    // Entra refuses keys under 2048 bits for certificate credentials; a 1024-bit modulus is within reach of factoring.
+    const bits = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw badParameter(`The certificate's RSA key has ${bits} bits: client certificates need at least 2048.`);
     const expiresAt = Math.floor(Date.parse(certificate.validTo) / 1000);
     if (expiresAt <= this.now()) throw badParameter("The certificate has expired.");
     const thumbprint = createHash("sha256").update(certificate.raw).digest("hex");

@@ -92,8 +92,8 @@ describe("access control", () => {
     const p = await newPrincipal(server, "by-certificate");
     const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
     x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-    const make = async () => {
-      const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+    const make = async (modulusLength = 2048) => {
+      const keys = (await webcrypto.subtle.generateKey({ ...algorithm, modulusLength }, true, ["sign", "verify"])) as CryptoKeyPair;
       const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: "01",
         name: "CN=keyhold test client",
@@ -123,6 +123,8 @@ describe("access control", () => {
 
     const bad = await refusal(admin("POST", `/keyhold/principals/${p.clientId}/credentials`, { type: "certificate", certificate: "not a certificate" }));
     assert.equal(bad, "BadParameter");
+    const weak = await refusal(admin("POST", `/keyhold/principals/${p.clientId}/credentials`, { type: "certificate", certificate: (await make(1024)).certPem }));
+    assert.equal(weak, "BadParameter", "a 1024-bit certificate credential is refused");
   });
 
   it("creates managed identities whose own identity header gets their own tokens", async () => {
