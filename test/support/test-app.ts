@@ -20,6 +20,8 @@ export interface TestApp {
   app: FastifyInstance;
   ctx: AppContext;
   store: SqliteStore;
+  /** The store's SQLite file. */
+  storeFile: string;
   principal: PrincipalRecord;
   /** The test principal's client secret credential, which its tokens name (claim kh_cid). */
   credentialId: string;
@@ -43,7 +45,8 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
-  const store = SqliteStore.open(join(dir, "keyhold.db"));
+  const storeFile = join(dir, "keyhold.db");
+  const store = SqliteStore.open(storeFile);
   const masterKey = randomBytes(32);
   const ctx = await createContext(store, {
     mode,
@@ -68,6 +71,7 @@ export async function createTestApp(
     app,
     ctx,
     store,
+    storeFile,
     principal,
     credentialId,
     token,

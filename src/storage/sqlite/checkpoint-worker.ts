@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
  */
 const db = new Database(workerData as string, { fileMustExist: true });
 
-parentPort!.on("message", (message: "checkpoint" | "close") => {
+parentPort!.on("message", (message: "checkpoint" | "truncate" | "close") => {
   if (message === "close") {
     // Closed before the writer, so that the writer's close is the last one: it checkpoints and removes the WAL.
     db.close();
@@ -17,7 +17,9 @@ parentPort!.on("message", (message: "checkpoint" | "close") => {
   }
   try {
     // Answers [{ busy, log, checkpointed }]: whether another checkpoint was running, pages in the WAL, pages copied.
-    parentPort!.postMessage({ ok: true, result: db.pragma("wal_checkpoint(PASSIVE)") });
+    // TRUNCATE, after a purge: waits for the writer and readers, copies every frame, then empties the WAL file,
+    // so that no older copy of a purged row is left in it.
+    parentPort!.postMessage({ ok: true, result: db.pragma(`wal_checkpoint(${message === "truncate" ? "TRUNCATE" : "PASSIVE"})`) });
   } catch (error) {
     parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.message : String(error) });
   }

@@ -69,7 +69,19 @@ export class Checkpointer {
     await exited;
   }
 
-  #checkpoint(): Promise<void> {
+  /**
+   * Copies the whole WAL into the database file and empties it (after a purge); false when the thread cannot
+   * (it failed, or the store is closing), for the caller to do it another way.
+   */
+  async truncate(): Promise<boolean> {
+    if (this.#closed || this.#failed) return false;
+    await this.#running;
+    if (this.#failed) return false;
+    await this.#checkpoint("truncate");
+    return !this.#failed;
+  }
+
+  #checkpoint(mode: "checkpoint" | "truncate" = "checkpoint"): Promise<void> {
     let worker: Worker;
     try {
       worker = this.#worker ??= this.#spawn();
@@ -93,7 +105,7 @@ export class Checkpointer {
       worker.once("exit", lost);
       // Referenced while it works, so that a close waits for it; unreferenced when idle.
       worker.ref();
-      worker.postMessage("checkpoint");
+      worker.postMessage(mode);
     });
   }
 

@@ -13,6 +13,8 @@ export abstract class SqliteBase {
     protected readonly write: <T>(work: () => T) => Promise<T>,
     /** For the reader connection only: reads inside a transaction must see its own writes. */
     protected readonly cache?: ReadCache,
+    /** Told when a purge deleted something, whose old bytes the owner must then erase from the WAL. */
+    protected readonly purged: () => void = () => {},
   ) {}
 
   /** A read remembered until the next commit (reader connection), or done at once (inside a transaction). */

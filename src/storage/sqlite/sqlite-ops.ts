@@ -96,12 +96,12 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   /** The foreign keys' ON DELETE CASCADE removes the objects, their versions, the access policies and the vault's role assignments. */
   purgeVault(name: string): Promise<boolean> {
-    return this.write(() => this.writer.get("DELETE FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").run(name).changes === 1);
+    return this.write(() => this.#purging(this.writer.get("DELETE FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").run(name).changes) === 1);
   }
 
   purgeDueVaults(now: number): Promise<number> {
-    return this.write(
-      () => this.writer.get("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes,
+    return this.write(() =>
+      this.#purging(this.writer.get("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes),
     );
   }
 
@@ -238,15 +238,17 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
   }
 
   purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean> {
-    return this.write(
-      () => this.writer.get("DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes === 1,
-    );
+    return this.write(() => this.#purging(this.writer.get("DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes) === 1);
   }
 
   purgeDueObjects(now: number): Promise<number> {
-    return this.write(
-      () => this.writer.get("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes,
-    );
+    return this.write(() => this.#purging(this.writer.get("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes));
+  }
+
+  /** Passes a purge's deleted row count through, telling the owner when there is something to erase. */
+  #purging(deleted: number): number {
+    if (deleted > 0) this.purged();
+    return deleted;
   }
 
   async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {

@@ -18,6 +18,9 @@ function openConnection(file: string, readonly: boolean): Database.Database {
     // any writer is answered. Together the same durability as FULL (https://www.sqlite.org/pragma.html#pragma_synchronous).
     db.pragma("synchronous = NORMAL");
     db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+    // A deleted row's bytes are overwritten with zeros in the database file, not left in free space: a purge
+    // must erase what it removes (the WAL's older copies are emptied after each purge, see SqliteStore).
+    db.pragma("secure_delete = ON");
   }
   return db;
 }
@@ -57,6 +60,7 @@ export class SqliteStore extends SqliteOps implements Store {
   readonly #wal: WalSync;
   readonly #checkpoints: Checkpointer;
   readonly #tx: SqliteOps;
+  readonly #eraseAfter: <T>(committed: Promise<T>) => Promise<T>;
 
   static open(file: string): SqliteStore {
     const writerDb = openConnection(file, false);
@@ -76,7 +80,30 @@ export class SqliteStore extends SqliteOps implements Store {
       return wal.flush();
     });
     const writer = new Statements(writerDb);
-    super(reader, writer, (work) => commits.run(async () => work()), cache);
+    // After a purge commits, the WAL may still hold older copies of the purged rows' pages: they are copied
+    // over (zeroed, thanks to secure_delete) and the WAL emptied before the purge is answered.
+    // Every transaction that committed with the purge waits for the one erasure its commit started.
+    let pending = false;
+    let erasing: Promise<void> | null = null;
+    const purged = () => {
+      pending = true;
+    };
+    const erase = async () => {
+      if (!(await checkpoints.truncate()) && !writerDb.inTransaction) writerDb.pragma("wal_checkpoint(TRUNCATE)");
+    };
+    const eraseAfter = async <T>(committed: Promise<T>): Promise<T> => {
+      const result = await committed;
+      if (pending) {
+        pending = false;
+        erasing = erase().finally(() => {
+          erasing = null;
+        });
+      }
+      if (erasing) await erasing;
+      return result;
+    };
+    super(reader, writer, (work) => eraseAfter(commits.run(async () => work())), cache, purged);
+    this.#eraseAfter = eraseAfter;
     this.#writerDb = writerDb;
     this.#readerDb = readerDb;
     this.#commits = commits;
@@ -85,7 +112,7 @@ export class SqliteStore extends SqliteOps implements Store {
     // Inside a unit, each operation gets its own savepoint too, so it is atomic on its own.
     // Made once: better-sqlite3 turns it into SAVEPOINT/RELEASE when called inside the batch's transaction.
     const atomically = writerDb.transaction((work: () => unknown) => work());
-    this.#tx = new SqliteOps(writer, writer, async <T>(w: () => T) => atomically(w) as T);
+    this.#tx = new SqliteOps(writer, writer, async <T>(w: () => T) => atomically(w) as T, undefined, purged);
   }
 
   /** One process owns an embedded store (cluster workers serve, the primary does the background work). */
@@ -94,7 +121,7 @@ export class SqliteStore extends SqliteOps implements Store {
   }
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.#commits.run(() => work(this.#tx));
+    return this.#eraseAfter(this.#commits.run(() => work(this.#tx)));
   }
 
   async close(): Promise<void> {
