@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { request } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { adminApi, tokenFor } from "../support/admin-api.js";
-import { runKeyhold } from "../support/cli.js";
+import { keyholdJson, runKeyhold } from "../support/cli.js";
 import { type DevServer, newDataDir, startDevServer } from "../support/dev-server.js";
 import { eventually } from "../support/eventually.js";
 import { secretClientFor } from "../support/sdk.js";
@@ -39,11 +39,7 @@ describe("vault soft delete", () => {
   });
 
   const keyhold = (args: string[]) => runKeyhold(server.env, args);
-  const ok = (args: string[]): any => {
-    const r = keyhold(args);
-    assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim() ? JSON.parse(r.stdout) : null;
-  };
+  const ok = (args: string[]): any => keyholdJson(server.env, args);
   const fails = (args: string[], expected: RegExp) => {
     const r = keyhold(args);
     assert.equal(r.status, 1, `keyhold ${args.join(" ")} should fail: ${r.stdout}`);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { KeyClient } from "@azure/keyvault-keys";
 import Database from "better-sqlite3";
 import { adminApi } from "../support/admin-api.js";
-import { runKeyhold } from "../support/cli.js";
+import { keyholdJson, runKeyhold } from "../support/cli.js";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
 
@@ -22,11 +22,7 @@ describe("vault tiers (SKUs) against a live server", () => {
   });
 
   const keyhold = (args: string[]) => runKeyhold(server.env, args);
-  const ok = (args: string[]): any => {
-    const r = keyhold(args);
-    assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
-  };
+  const ok = (args: string[]): any => keyholdJson(server.env, args);
   const skuOf = (name: string): unknown => ok(["vault", "show", "--name", name]).properties.sku;
   const keysIn = (vault: string) => new KeyClient(`https://${vault}.vault.azure.net`, devCredential(server), viaDevProxy(server));
   const refusedAsStandard = (e: { statusCode?: number; code?: string; message?: string }) =>

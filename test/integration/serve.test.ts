@@ -65,8 +65,8 @@ function freePort(): number {
 }
 
 /** Starts `keyhold serve` and resolves once it says it is ready. */
-async function startServe(config: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH! }, stdio: ["ignore", "pipe", "pipe"] });
+async function startServe(config: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (c: Buffer) => {
@@ -159,23 +159,11 @@ describe("keyhold serve (production mode)", () => {
 
   it("starts with a complete config, generates no credentials, and serves a bootstrapped principal", async () => {
     const s = await setup();
-    const probe = spawnSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
-    const port = Number(probe.stdout.trim());
+    const port = freePort();
     const config = s.write({ ...base(port), masterKey: { env: "KH_MASTER" } });
     const env = { KH_MASTER: randomBytes(32).toString("base64") };
-    const child: ChildProcess = spawn(process.execPath, [CLI, "serve", "--config", config], {
-      env: { PATH: process.env.PATH!, ...env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = await startServe(config, env);
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = "";
-        child.stdout!.on("data", (c: Buffer) => {
-          out += c.toString();
-          if (out.includes("ready")) resolve();
-        });
-        child.once("exit", () => reject(new Error(`serve exited: ${out}`)));
-      });
       assert.equal((await get(`https://localhost:${port}/healthz`)).status, 200);
       for (const file of ["keyhold.db", "keyhold.db-wal", "keyhold.db-shm"]) {
         assert.equal(statSync(join(s.dir, file)).mode & 0o777, 0o600, `${file} is for its owner only`);

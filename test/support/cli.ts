@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { CLI } from "./dev-server.js";
@@ -13,6 +14,13 @@ export function runKeyhold(env: Record<string, string>, args: string[], cwd?: st
     env: cliEnv(env),
     encoding: "utf8",
   });
+}
+
+/** Runs `keyhold ARGS`, asserting exit code 0, and answers its JSON output (null when it printed nothing). */
+export function keyholdJson(env: Record<string, string>, args: string[]): any {
+  const r = runKeyhold(env, args);
+  assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : null;
 }
 
 export interface WatchedRun {
