@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
 import { registerCompletionCommand } from "./completion-command.js";
@@ -13,6 +14,11 @@ import { registerSecretCommands } from "./secret-commands.js";
 import { registerSessionCommands } from "./session-commands.js";
 import { registerServerCommands } from "./server-commands.js";
 import { registerVaultCommands } from "./vault-commands.js";
+
+/** The version in package.json (dist/src/cli/main.js is three folders below it). */
+function keyholdVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
 
 async function runCli(): Promise<void> {
   const program = new Command("keyhold")
@@ -38,6 +44,13 @@ async function runCli(): Promise<void> {
   registerSessionCommands(program);
   registerCompletionCommand(program);
   addExamples(program);
+  // `keyhold --version` alone: a program-wide --version option would take `secret show --version VER` too.
+  program.addHelpText("after", "\nkeyhold --version (or -V) prints Keyhold's version.");
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    process.stdout.write(`${keyholdVersion()}\n`);
+    return;
+  }
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeOutputFile } from "./output-file.js";
 import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean } from "./options.js";
@@ -74,9 +75,10 @@ export function registerSecretCommands(program: Command): void {
   objectTarget(secret.command("download").description("Write a secret's value to a file (0600)"), "secrets", true)
     .requiredOption("-f, --file <file>", "where to write the value")
     .addOption(new Option("--encoding <encoding>", "how the value becomes the file's bytes").choices(ENCODINGS).default("utf-8"))
-    .action(async (o: ObjectTarget & { file: string; encoding: Encoding }) => {
+    .option("--overwrite", "replace the file if it exists (by default an existing file is refused)")
+    .action(async (o: ObjectTarget & { file: string; encoding: Encoding; overwrite?: boolean }) => {
       const { value } = (await client().vaultCall(o.vaultName, "GET", secretPath(o))) as { value: string };
       const bytes = o.encoding === "base64" || o.encoding === "hex" ? Buffer.from(value, o.encoding) : Buffer.from(value, o.encoding === "ascii" ? "latin1" : "utf8");
-      writeFileSync(o.file, bytes, { mode: 0o600, flag: "wx" });
+      writeOutputFile(o.file, bytes, o.overwrite);
     });
 }

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeOutputFile } from "./output-file.js";
 import type { Command } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
@@ -81,9 +82,10 @@ export function registerLifecycleCommands(group: Command, collection: Collection
   );
   objectTarget(group.command("backup").description(`Write a ${noun}'s backup (all versions, sealed) to a file`), collection)
     .requiredOption("-f, --file <file>", "where to write the backup")
-    .action(async (o: ObjectTarget & { file: string }) => {
+    .option("--overwrite", "replace the file if it exists (by default an existing file is refused)")
+    .action(async (o: ObjectTarget & { file: string; overwrite?: boolean }) => {
       const { value } = (await client().vaultCall(o.vaultName, "POST", `${objectPath(collection, o)}/backup`)) as { value: string };
-      writeFileSync(o.file, Buffer.from(value, "base64url"), { mode: 0o600 });
+      writeOutputFile(o.file, Buffer.from(value, "base64url"), o.overwrite);
     });
   vaultOnly(group.command("restore").description(`Restore a ${noun} from a backup file`))
     .requiredOption("-f, --file <file>", "the backup file")

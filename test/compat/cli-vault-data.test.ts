@@ -70,8 +70,16 @@ describe("keyhold secret, key and run commands", () => {
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-file"]).value, binary.toString("base64"));
     ok(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin", "--encoding", "base64"]);
     assert.deepEqual(readFileSync(join(work, "back.bin")), binary);
+    fails(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin"], /^ERROR: \(FileExists\) .*back\.bin exists .*--overwrite/);
+    writeFileSync(join(work, "back.bin"), "stale");
+    ok(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin", "--encoding", "base64", "--overwrite"]);
+    assert.deepEqual(readFileSync(join(work, "back.bin")), binary);
 
     ok(["secret", "backup", ...v, vault, "-n", "cli-file", "--file", "cli-file.backup"]);
+    const backup = readFileSync(join(work, "cli-file.backup"));
+    fails(["secret", "backup", ...v, vault, "-n", "cli-file", "--file", "cli-file.backup"], /^ERROR: \(FileExists\)/);
+    assert.deepEqual(readFileSync(join(work, "cli-file.backup")), backup, "an existing backup is left as it was");
+    ok(["secret", "backup", ...v, vault, "-n", "cli-file", "--file", "cli-file.backup", "--overwrite"]);
     ok(["secret", "delete", ...v, vault, "-n", "cli-file"]);
     ok(["secret", "purge", ...v, vault, "-n", "cli-file"]);
     assert.equal(ok(["secret", "restore", ...v, vault, "--file", "cli-file.backup"]).id.split("/")[4], "cli-file");

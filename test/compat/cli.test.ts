@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runKeyhold } from "../support/cli.js";
-import { type DevServer, startDevServer } from "../support/dev-server.js";
+import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
 
 /** `keyhold vault …` as a child process with dev.env as its only configuration (issue 2). */
 describe("keyhold vault commands", () => {
@@ -14,6 +16,15 @@ describe("keyhold vault commands", () => {
   });
 
   const keyhold = (args: string[], env: Record<string, string> = server.env) => runKeyhold(env, args);
+
+  it("prints its version with --version and -V", () => {
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const printed = keyhold([flag], {});
+      assert.equal(printed.status, 0, printed.stderr);
+      assert.equal(printed.stdout.trim(), version);
+    }
+  });
 
   it("creates, shows, lists and deletes vaults, printing JSON", () => {
     const created = keyhold(["vault", "create", "--name", "cli-vault", "--retention-days", "7"]);
