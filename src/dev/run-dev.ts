@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, type ServerConfig } from "../config/server-config.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
@@ -51,7 +51,13 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
   const dir = resolve(options.dataDir);
   const seed = options.seed ? readSeedFile(resolve(options.seed)) : [];
   if (options.reset && options.database) throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
-  if (options.reset) for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
+  if (options.reset) {
+    // New credentials are made below: a shell that sourced the old dev.env would get invalid_client, silently.
+    if (existsSync(join(dir, "dev-identities.json"))) {
+      process.stderr.write(`keyhold: --reset: the dev credentials are new; shells that sourced ${join(dir, "dev.env")} must source it again\n`);
+    }
+    for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
+  }
   const home = await prepareDevHome(dir);
   const port = options.port === 0 ? await freePort() : options.port;
   const requestedProxy = options.proxyPort ?? (options.port === 0 ? 0 : port + 1000);

@@ -77,6 +77,7 @@ describe("keyhold dev options, sessions, completion and help", () => {
     assert.equal(json(["secret", "list-versions", "--vault-name", "seeded-vault", "-n", "generated", "--query", "length(@)"]), 1);
     await server.stop();
     server = await startDevServer(dir, ["--reset"]);
+    assert.match(server.output(), /--reset: the dev credentials are new; shells that sourced .*dev\.env must source it again/);
     assert.deepEqual(json(["vault", "list", "--query", "[].name"]), ["keyhold-dev"]);
     assert.deepEqual(readFileSync(join(dir, "ca.pem")), ca, "the CA stays, so clients keep trusting the server");
   });

@@ -10,16 +10,18 @@ const SEEDS = join(PROJECT_ROOT, "../shared/seeds");
 const QUICKSTART = join(SEEDS, "secrets-quickstart.cjs");
 
 /** Microsoft's secrets quickstart, as published, run with nothing but the dev env (issue 2). */
-describe("the secrets quickstart program", { skip: existsSync(QUICKSTART) ? false : `${QUICKSTART} is absent` }, () => {
+describe("the secrets quickstart program", () => {
   let server: DevServer;
+  // Skipped as a test (so the run's count says so) when the program is not beside the project.
+  const absent = existsSync(QUICKSTART) ? false : `${QUICKSTART} is absent`;
   before(async () => {
-    server = await startDevServer();
+    if (!absent) server = await startDevServer();
   });
   after(async () => {
-    await server.stop();
+    await server?.stop();
   });
 
-  it("runs unmodified against a fresh vault and prints the value it stored", async () => {
+  it("runs unmodified against a fresh vault and prints the value it stored", { skip: absent }, async () => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...server.env, KEY_VAULT_NAME: "quickstart-vault" };
     const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "quickstart-vault"], { env, encoding: "utf8" });
     assert.equal(created.status, 0, created.stderr);
