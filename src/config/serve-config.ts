@@ -64,11 +64,52 @@ export function parseMasterKey(text: string): Buffer {
 /** A DNS name: labels of letters, digits and inner hyphens, at least two of them (`vault.example.com`). */
 const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
 
+/** Every setting the file may hold, and those of its objects: anything else is a typo to report, never to ignore. */
+const SETTINGS: Record<string, readonly string[]> = {
+  "": [
+    "listen",
+    "authorityUrl",
+    "tls",
+    "masterKey",
+    "storeFile",
+    "database",
+    "vaultDomains",
+    "defaultVault",
+    "tokenLifetimeSeconds",
+    "workers",
+    "backgroundIntervalMs",
+    "maxConnections",
+    "logLevel",
+  ],
+  listen: ["host", "port"],
+  tls: ["certFile", "keyFile"],
+  masterKey: ["file", "env"],
+  database: ["env"],
+};
+const LOG_LEVELS: readonly string[] = ["silent", "error", "warn", "info"];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function checkSettings(raw: unknown): asserts raw is RawConfig {
+  if (!isObject(raw)) fail("the config file must hold one JSON object");
+  for (const [section, known] of Object.entries(SETTINGS)) {
+    const object = section === "" ? raw : raw[section];
+    if (section !== "" && !isObject(object)) continue;
+    for (const key of Object.keys(object as object)) {
+      if (!known.includes(key)) fail(`unknown setting '${section ? `${section}.` : ""}${key}' (known: ${known.join(", ")})`);
+    }
+  }
+  if (raw.logLevel !== undefined && !LOG_LEVELS.includes(raw.logLevel as string)) fail(`logLevel must be one of ${LOG_LEVELS.join(", ")}`);
+}
+
 export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   let raw: RawConfig;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8")) as RawConfig;
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    checkSettings(parsed);
+    raw = parsed;
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     fail(`cannot read the config file ${file}: ${(error as Error).message}`);
   }
   const at = (p: string) => (isAbsolute(p) ? p : resolve(dirname(file), p));
@@ -106,6 +147,8 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
   const maxConnections = raw.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > 1_000_000) fail("maxConnections must be from 1 to 1000000");
 
+  // Vaults are reached on the port clients reach the server on, which authorityUrl names (none for 443).
+  const publicPort = new URL(authorityUrl).port;
   return Object.freeze({
     mode: "production",
     serveNewerApiVersions: false,
@@ -118,7 +161,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     masterKey,
     vaultDomains,
     authorityUrl,
-    vaultUriTemplate: `https://{name}.${vaultDomains[0]}`,
+    vaultUriTemplate: `https://{name}.${vaultDomains[0]}${publicPort ? `:${publicPort}` : ""}`,
     defaultVault: raw.defaultVault ?? null,
     tokenLifetimeSeconds: lifetime,
     workers,

@@ -122,6 +122,9 @@ describe("keyhold serve (production mode)", () => {
       [{ ...base(0), vaultDomains: ["-bad.example"] }, /vaultDomains/],
       [{ ...base(0), vaultDomains: ["vault..example"] }, /vaultDomains/],
       [{ ...base(0), maxConnections: 0 }, /maxConnections/],
+      [{ ...base(0), storFile: "typo.db" }, /unknown setting 'storFile'/],
+      [{ ...base(0), tls: { certFile: "tls.pem", keyFile: "tls-key.pem", keyfile: "x" } }, /unknown setting 'tls\.keyfile'/],
+      [{ ...base(0), logLevel: "verbose" }, /logLevel must be one of/],
     ];
     for (const [config, message, env] of weak) {
       const result = serve(s.write(config), env);
@@ -188,7 +191,7 @@ describe("keyhold serve (production mode)", () => {
       };
       const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "prod-vault"], { env: cliEnv, encoding: "utf8" });
       assert.equal(created.status, 0, created.stderr);
-      assert.equal(JSON.parse(created.stdout).properties.vaultUri, "https://prod-vault.vault.example.test");
+      assert.equal(JSON.parse(created.stdout).properties.vaultUri, `https://prod-vault.vault.example.test:${port}`, "the port clients use is kept");
       const unauthenticated = await get(`https://localhost:${port}/secrets?api-version=2025-07-01`);
       assert.equal(unauthenticated.status, 401);
     } finally {
