@@ -4,7 +4,7 @@ export interface ServerConfig {
   /** Address to listen on (dev: localhost only). */
   listenHost: string;
   port: number;
-  /** Dev only: the loopback CONNECT proxy port (WIRING.md §5), or null for none. */
+  /** Dev only: the loopback CONNECT proxy port (docs/clients.md §5), or null for none. */
   proxyPort: number | null;
   /** The SQLite file of the embedded store. */
   storeFile: string;

@@ -19,7 +19,7 @@ const CACHE_LIMIT = 4096;
 /**
  * Keys in software, through OpenSSL: node:crypto where it has the operation, and a thin binding to OpenSSL
  * (openssl-native.ts) for what it lacks: signing and verifying a given digest, and RSA1_5 decryption with
- * implicit rejection (WIRING.md §7). Private-key operations run on the thread pool, off the event loop.
+ * implicit rejection (docs/clients.md §7). Private-key operations run on the thread pool, off the event loop.
  */
 export class SoftwareKeyBackend implements KeyBackend {
   readonly hardwareProtected = false;
@@ -50,7 +50,7 @@ export class SoftwareKeyBackend implements KeyBackend {
       const sealed = gcmEncrypt(k.secret!, plaintext, input.aad);
       return { value: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag };
     }
-    // keyvault-keys 4.10 sends CBC encrypts without an IV (SDK-WIRE-NOTES §6): then the server makes one.
+    // keyvault-keys 4.10 sends CBC encrypts without an IV (docs/clients.md §6): then the server makes one.
     const iv = input.iv ?? randomBytes(16);
     return { value: cbcEncrypt(k.secret!, plaintext, iv, alg.endsWith("PAD")), iv };
   }

@@ -19,7 +19,7 @@ const render = (title: string, vars: [string, string][]): string =>
 
 /**
  * Writes DIR/dev.env (service principal) and DIR/dev-mi.env (managed identity): everything an unmodified
- * Azure SDK client needs (WIRING.md §3–§5). HTTPS_PROXY sends `NAME.vault.azure.net` to the dev tunnel.
+ * Azure SDK client needs (docs/clients.md §3–§5). HTTPS_PROXY sends `NAME.vault.azure.net` to the dev tunnel.
  */
 export function writeDevEnvFiles(input: DevEnvInput): { devEnv: string; devMiEnv: string } {
   const { home, identities, port, proxyPort, vaultName } = input;

@@ -8,7 +8,7 @@ import { hasDevCaNameConstraints } from "../crypto/dev-name-constraints.js";
 /** The X.509 library takes ~300 ms to load, so it is loaded only when a certificate must be made. */
 const certificates = () => import("../crypto/dev-certificates.js");
 
-/** The dev server's names: the SANs of its certificate (issue 2) and the vault domains it serves. */
+/** The dev server's names: the SANs of its certificate and the vault domains it serves. */
 export const DEV_VAULT_DOMAINS = ["vault.azure.net", "vault.localhost"];
 // Each must lie within the dev CA's name constraints (DEV_CA_PERMITTED_* in dev-name-constraints.ts), or
 // verifiers refuse the certificate.

@@ -4,7 +4,7 @@ import { unauthorized } from "../vault/errors.js";
 import type { AppContext } from "./app-context.js";
 
 /**
- * Challenge-based bearer authentication (WIRING.md §2). The SDK's first request carries neither token nor
+ * Challenge-based bearer authentication (docs/clients.md §2). The SDK's first request carries neither token nor
  * body, so this runs in onRequest, before any body is read, and answers 401 with a challenge whose values
  * hold no spaces (the SDK splits the header on spaces).
  */

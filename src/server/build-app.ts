@@ -48,7 +48,7 @@ export interface AppOptions {
 
 /**
  * Builds the HTTPS application without listening, so tests can inject requests. The data plane follows
- * SDK-WIRE-NOTES §1: trailing and doubled slashes are tolerated, query names are decoded, bodies are JSON.
+ * docs/clients.md §6: trailing and doubled slashes are tolerated, query names are decoded, bodies are JSON.
  */
 export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOptions = {}): FastifyInstance {
   const handleError = errorHandler(ctx.bodyLimit);

@@ -14,7 +14,7 @@ export interface VaultRequest {
   /** The api-version as the client sent it (next links repeat it) and the shape of the answer it asks for. */
   apiVersion: string;
   shape: ApiShape;
-  /** `https://host[:port]` exactly as the client addressed the vault (ids echo it, WIRING.md §1). */
+  /** `https://host[:port]` exactly as the client addressed the vault (ids echo it, docs/clients.md §1). */
   base: string;
 }
 

@@ -28,7 +28,7 @@ function positiveInteger(value: string | undefined): number | undefined {
 }
 
 /**
- * Dev mode's HTTP CONNECT proxy on loopback (WIRING.md §5), so that `HTTPS_PROXY` brings unmodified clients
+ * Dev mode's HTTP CONNECT proxy on loopback (docs/clients.md §5), so that `HTTPS_PROXY` brings unmodified clients
  * to `https://NAME.vault.azure.net`. CONNECTs to a vault domain (port 443 or the server's) and to loopback at
  * the server's port are tunnelled to the server's own TLS listener; every other CONNECT passes straight
  * through to its destination so a shell or app using the dev env can still reach the rest of the world.

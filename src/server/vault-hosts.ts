@@ -3,12 +3,12 @@ import { isIP } from "node:net";
 export interface VaultTarget {
   /** The vault named by the host, or the default vault for a bare host name or address. */
   vaultName: string;
-  /** The challenge resource: the SDK requires the request host to end with "." + its host (WIRING.md §2). */
+  /** The challenge resource: the SDK requires the request host to end with "." + its host (docs/clients.md §2). */
   resource: string;
 }
 
 /**
- * Vaults are told apart by host name, `NAME.<vault domain>` (WIRING.md §1). Plain `localhost` and IP
+ * Vaults are told apart by host name, `NAME.<vault domain>` (docs/clients.md §1). Plain `localhost` and IP
  * addresses reach the default vault.
  */
 export class VaultHosts {

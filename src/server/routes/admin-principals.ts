@@ -41,7 +41,7 @@ export function registerAdminPrincipalRoutes(app: FastifyInstance, ctx: AppConte
     }
     if (type !== "servicePrincipal") throw badParameter("The parameter 'type' must be 'servicePrincipal' or 'managedIdentity'.");
     const created = await principals.createServicePrincipal(displayName, optionalLifetime(body.lifetimeSeconds));
-    // As `az ad sp create-for-rbac` prints it; tenantId "adfs" with AZURE_AUTHORITY_HOST is what DefaultAzureCredential takes (WIRING.md §3).
+    // As `az ad sp create-for-rbac` prints it; tenantId "adfs" with AZURE_AUTHORITY_HOST is what DefaultAzureCredential takes (docs/clients.md §3).
     return reply.code(201).send({
       ...principalJson(created.principal, ctx.tenantId),
       clientSecret: created.clientSecret,

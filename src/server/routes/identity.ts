@@ -6,7 +6,7 @@ import type { AppContext } from "../app-context.js";
 import { basicCredentials, oauthParameters, parseFormBody } from "../wire/oauth-params.js";
 
 /**
- * Keyhold as its own token issuer (WIRING.md §3, §4; SDK-WIRE-NOTES §7): OIDC discovery for `adfs` and for the
+ * Keyhold as its own token issuer (docs/clients.md §3, §4): OIDC discovery for `adfs` and for the
  * server's tenant, the client-credentials token endpoint, the JWKS, and the App Service style managed
  * identity endpoint. Errors use OAuth 2.0's shape (RFC 6749 §5.2), not Key Vault's.
  */

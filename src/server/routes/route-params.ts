@@ -10,7 +10,7 @@ export interface NameParams {
 
 export type Query = Record<string, string | undefined>;
 
-/** An empty version segment (`/secrets/n/`, `/keys/k//encrypt`) means the latest (SDK-WIRE-NOTES §1). */
+/** An empty version segment (`/secrets/n/`, `/keys/k//encrypt`) means the latest (docs/clients.md §6). */
 export const versionOf = (params: NameParams): string | null => (params.version ? params.version : null);
 
 /** One page of a list in Azure's shape: `value` and an absolute `nextLink` on the vault host, or null. */

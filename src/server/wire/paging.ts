@@ -22,7 +22,7 @@ export function parseSkipToken(value: unknown): string | null {
   throw badParameter("The $skiptoken is invalid.");
 }
 
-/** An absolute link on the vault host, fetched as given by the SDK's pager (SDK-WIRE-NOTES §1). */
+/** An absolute link on the vault host, fetched as given by the SDK's pager (docs/clients.md §6). */
 export function nextLink(base: string, path: string, apiVersion: string, next: string | null, max: number): string | null {
   if (next === null) return null;
   const token = Buffer.from(JSON.stringify({ p: next }), "utf8").toString("base64url");
