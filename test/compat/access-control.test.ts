@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { KeyObject, webcrypto } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { ClientCertificateCredential, DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
+import { makeClientCertificate } from "../support/client-certificate.js";
 import { adminApi, newPrincipal, tokenFor, vaultRequest } from "../support/admin-api.js";
 import { CLI, type DevServer, startDevServer } from "../support/dev-server.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
@@ -90,21 +88,7 @@ describe("access control", () => {
 
   it("authenticates a service principal by certificate, as ClientCertificateCredential sends it", async () => {
     const p = await newPrincipal(server, "by-certificate");
-    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-    const make = async (modulusLength = 2048) => {
-      const keys = (await webcrypto.subtle.generateKey({ ...algorithm, modulusLength }, true, ["sign", "verify"])) as CryptoKeyPair;
-      const cert = await x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: "01",
-        name: "CN=keyhold test client",
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: new Date(Date.now() + 86_400_000),
-        keys,
-        signingAlgorithm: algorithm,
-      });
-      const key = KeyObject.from(keys.privateKey as unknown as webcrypto.CryptoKey).export({ format: "pem", type: "pkcs8" }).toString();
-      return { certPem: cert.toString("pem"), pem: `${cert.toString("pem")}\n${key}` };
-    };
+    const make = makeClientCertificate;
     const registered = await make();
     const stranger = await make();
     const credential = await admin<{ id: string; type: string }>("POST", `/keyhold/principals/${p.clientId}/credentials`, { type: "certificate", certificate: registered.certPem });

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { KeyObject, X509Certificate, createHash, webcrypto } from "node:crypto";
+import { type KeyObject, X509Certificate, createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { SignJWT } from "jose";
+import { makeClientCertificate } from "../support/client-certificate.js";
 import { AUTHORITY, type TestApp, createTestApp } from "../support/test-app.js";
 
 /**
@@ -17,19 +16,9 @@ describe("client assertions", () => {
   let x5t256: string;
   before(async () => {
     t = await createTestApp();
-    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-    const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: "01",
-      name: "CN=keyhold assertion test",
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      keys,
-      signingAlgorithm: algorithm,
-    });
-    privateKey = KeyObject.from(keys.privateKey as unknown as webcrypto.CryptoKey);
-    const pem = cert.toString("pem");
+    const made = await makeClientCertificate(2048, "CN=keyhold assertion test");
+    privateKey = made.privateKey;
+    const pem = made.certPem;
     x5t256 = createHash("sha256").update(new X509Certificate(pem).raw).digest("base64url");
     const { principal } = await t.ctx.principals.createServicePrincipal("assertion-test");
     clientId = principal.id;
