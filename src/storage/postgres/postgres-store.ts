@@ -213,6 +213,9 @@ export class PostgresStore extends PgOps implements Store {
   }
 
   async close(): Promise<void> {
+    // A graceful close hands leadership over at once: the server ends a closed session's locks only when its
+    // backend process has exited, which another node could otherwise race.
+    await this.#leaderSession?.query("SELECT pg_advisory_unlock($1)", [LEADER_LOCK]).catch(() => undefined);
     this.#dropLeadership();
     await this.#pool.end();
   }
