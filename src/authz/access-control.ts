@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { VerifiedCaller } from "../identity/token-verifier.js";
 import type { AccessPolicyRecord, PermissionCategory, RoleAssignmentRecord, RoleDefinitionRecord, RolePermissions, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
-import { KeyVaultError, badParameter, conflict, forbidden, notFound, vaultNotFound } from "../vault/errors.js";
+import { KeyVaultError, badParameter, conflict, forbidden, notFound, vaultNotFound } from "../errors/key-vault-error.js";
 import { type Decision, type HeldRole, type Operation, authorize, authorizeManagement } from "./authorize.js";
 import { BUILT_IN_ROLES, KEY_VAULT_ADMINISTRATOR, builtInRole, builtInRoleByName } from "./built-in-roles.js";
 import { PERMISSION_CATEGORIES, allPermissions, canonicalPermissions } from "./permissions.js";

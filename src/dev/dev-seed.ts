@@ -5,7 +5,7 @@ import type { AppContext } from "../server/app-context.js";
 import type { VaultRecord, VaultSku } from "../storage/records.js";
 import { parseKeyCreate } from "../server/wire/key-wire.js";
 import { parseSecretSet } from "../server/wire/secret-wire.js";
-import { KeyVaultError } from "../vault/errors.js";
+import { KeyVaultError } from "../errors/key-vault-error.js";
 
 /**
  * `keyhold dev --seed FILE`: vaults, secrets and keys declared in a JSON or YAML file, made at every start

@@ -2,7 +2,7 @@ import { X509Certificate, createHash, createHmac, randomBytes, randomUUID } from
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CredentialKind, CredentialRecord, PrincipalKind, PrincipalRecord } from "../storage/records.js";
 import type { StoreOps } from "../storage/store.js";
-import { badParameter, notFound } from "../vault/errors.js";
+import { badParameter, notFound } from "../errors/key-vault-error.js";
 import { AuthThrottle, AuthThrottled } from "./auth-throttle.js";
 import { type AssertionCheck, verifyClientAssertion } from "./client-assertion.js";
 import { type HashPool, HashPoolBusy, sharedHashPool } from "./hash-pool.js";

@@ -1,4 +1,4 @@
-import { badParameter, missingApiVersion, unknownApiVersion } from "../vault/errors.js";
+import { badParameter, missingApiVersion, unknownApiVersion } from "../errors/key-vault-error.js";
 
 /**
  * The Key Vault data-plane api-versions Keyhold answers, and what each one's responses hold. A request names

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { InvalidTokenError, type VerifiedCaller } from "../identity/token-verifier.js";
-import { unauthorized } from "../vault/errors.js";
+import { unauthorized } from "../errors/key-vault-error.js";
 import type { AppContext } from "./app-context.js";
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SecureContextOptions } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from "fastify";
-import { KeyVaultError, badParameter } from "../vault/errors.js";
+import { KeyVaultError, badParameter } from "../errors/key-vault-error.js";
 import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
 import { installAdminAuth } from "./routes/admin-auth.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AccessControl } from "../authz/access-control.js";
+import { AccessControl, grantCreator } from "../authz/access-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS } from "../config/server-config.js";
 import { Envelope } from "../crypto/envelope.js";
@@ -62,7 +62,7 @@ export async function createContext(
       serveNewerAsLatest: config.mode === "dev" && config.serveNewerApiVersions === true,
       ...(options.onNewerApiVersion && { onNewerVersion: options.onNewerApiVersion }),
     }),
-    vaults: new VaultService(store, now),
+    vaults: new VaultService(store, now, grantCreator),
     secrets: new SecretService({ store, envelope, now }),
     keys: new KeyService({
       store,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Operation } from "../authz/operations.js";
 import type { VerifiedCaller } from "../identity/token-verifier.js";
 import type { VaultRecord } from "../storage/records.js";
-import { KeyVaultError, forbidden } from "../vault/errors.js";
+import { KeyVaultError, forbidden } from "../errors/key-vault-error.js";
 import type { ApiShape } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import { authenticate } from "./authenticate.js";

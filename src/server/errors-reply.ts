@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { StoreUnavailableError } from "../storage/store-unavailable.js";
-import { KeyVaultError, badParameter, internalError, requestTooLarge, serviceUnavailable } from "../vault/errors.js";
+import { KeyVaultError, badParameter, internalError, requestTooLarge, serviceUnavailable } from "../errors/key-vault-error.js";
 
 /** Writes Azure's error body: {"error":{"code","message"[,"innererror":{"code"}]}}. */
 export function sendKeyVaultError(reply: FastifyReply, error: KeyVaultError): FastifyReply {

@@ -18,7 +18,7 @@ import {
 } from "../crypto/key-types.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
-import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "./errors.js";
+import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "../errors/key-vault-error.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, rotatedKeyExpires, validateRotationPolicy } from "./rotation-policy.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";

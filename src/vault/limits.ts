@@ -1,4 +1,4 @@
-import { badParameter } from "./errors.js";
+import { badParameter } from "../errors/key-vault-error.js";
 
 /** Azure Key Vault's documented limits (learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates). */
 export const SECRET_VALUE_MAX_BYTES = 25 * 1024;

@@ -1,4 +1,4 @@
-import { badParameter } from "./errors.js";
+import { badParameter } from "../errors/key-vault-error.js";
 
 /** A key rotation policy (spec keys.json KeyRotationPolicy), validated as Azure validates it. */
 export interface LifetimeAction {

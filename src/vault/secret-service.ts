@@ -1,7 +1,7 @@
 import type { Envelope } from "../crypto/envelope.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store } from "../storage/store.js";
-import { badParameter, forbidden } from "./errors.js";
+import { badParameter, forbidden } from "../errors/key-vault-error.js";
 import { CONTENT_TYPE_MAX_CHARS, SECRET_VALUE_MAX_BYTES, checkImportSize, checkObjectName, checkTags } from "./limits.js";
 import { mapSliced } from "./time-slice.js";
 import { type ObjectView, VersionedObjects } from "./versioned-objects.js";

@@ -1,7 +1,6 @@
-import { grantCreator } from "../authz/access-control.js";
 import type { DeletedVaultRecord, VaultRecord, VaultSku } from "../storage/records.js";
-import type { Store, VaultChange } from "../storage/store.js";
-import { badParameter, conflict, deletedVaultNotFound, softDeletedVaultDoesNotExist, vaultNameInUse, vaultNotFound, vaultPurgeProtected } from "./errors.js";
+import type { Store, StoreOps, VaultChange } from "../storage/store.js";
+import { badParameter, conflict, deletedVaultNotFound, softDeletedVaultDoesNotExist, vaultNameInUse, vaultNotFound, vaultPurgeProtected } from "../errors/key-vault-error.js";
 import { vaultHoldsHsmKey } from "./key-service.js";
 import { DEFAULT_RETENTION_DAYS, checkVaultName } from "./limits.js";
 
@@ -17,6 +16,9 @@ export interface CreateVaultInput {
 
 /** A vault update as the admin API takes it: the tier unchecked, as it comes off the wire. */
 export type VaultUpdate = Omit<VaultChange, "sku"> & { sku?: string };
+
+/** Gives a new vault's creator its rights, inside the creating transaction; who may do what is not this layer's business. */
+export type GrantCreator = (tx: StoreOps, vault: VaultRecord, principalId: string, now: number) => Promise<void>;
 
 const SKUS: readonly VaultSku[] = ["standard", "premium"];
 const DAY = 86_400;
@@ -45,6 +47,7 @@ export class VaultService {
   constructor(
     private readonly store: Pick<Store, "transaction" | "getVault" | "listVaults" | "getDeletedVault" | "listDeletedVaults" | "recoverVault" | "purgeDueVaults">,
     private readonly now: () => number,
+    private readonly grantCreator: GrantCreator,
   ) {}
 
   /** Creates the vault and gives its creator full rights on it, in one transaction. */
@@ -68,7 +71,7 @@ export class VaultService {
         if (await tx.getDeletedVault(input.name)) throw vaultNameInUse(input.name);
         throw conflict(`A vault named '${input.name}' already exists.`);
       }
-      await grantCreator(tx, vault, createdBy, vault.createdAt);
+      await this.grantCreator(tx, vault, createdBy, vault.createdAt);
       return vault;
     });
   }

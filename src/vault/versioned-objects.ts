@@ -4,7 +4,7 @@ import { type Envelope, openWithKey, sealWithKey } from "../crypto/envelope.js";
 import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
 import { pauseIfDue } from "./time-slice.js";
-import { badParameter, deletedObjectNotFound, forbidden, objectExists, objectInDeletedState, objectNotFound } from "./errors.js";
+import { badParameter, deletedObjectNotFound, forbidden, objectExists, objectInDeletedState, objectNotFound } from "../errors/key-vault-error.js";
 
 /** A version as the API shows it, with its object's state where the operation reports it. */
 export interface ObjectView {

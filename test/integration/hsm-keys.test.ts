@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { KeyVaultError } from "../../src/vault/errors.js";
+import { KeyVaultError } from "../../src/errors/key-vault-error.js";
 import { type TestApp, VAULT_HOST, createTestApp } from "../support/test-app.js";
 
 const STANDARD_VAULT_REFUSAL = "Hardware key operation not allowed on standard vault";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { KeyVaultError } from "../../src/vault/errors.js";
+import type { KeyVaultError } from "../../src/errors/key-vault-error.js";
 import {
   MAX_DURATION_DAYS,
   MAX_EXPIRES,

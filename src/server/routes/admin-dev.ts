@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import type { AppContext } from "../app-context.js";
 import { asObject } from "../wire/parse.js";
 import { action } from "./admin-auth.js";

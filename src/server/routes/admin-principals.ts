@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import type { AppContext } from "../app-context.js";
 import { credentialJson, principalJson } from "../wire/admin-wire.js";
 import { asObject, optionalString, requiredString } from "../wire/parse.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { PermissionCategory } from "../../storage/records.js";
 import type { AppContext } from "../app-context.js";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import { asObject, optionalBoolean, optionalObject, optionalStringArray } from "../wire/parse.js";
 import { deletedVaultJson, policyJson, vaultJson } from "../wire/admin-wire.js";
 import { action, adminCaller } from "./admin-auth.js";

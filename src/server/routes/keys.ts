@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Operation } from "../../authz/operations.js";
-import { badParameter, forbidden } from "../../vault/errors.js";
+import { badParameter, forbidden } from "../../errors/key-vault-error.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
 import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";

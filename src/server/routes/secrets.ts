@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import { checkImportSize, checkObjectName } from "../../vault/limits.js";
 import { mapSliced } from "../../vault/time-slice.js";
 import type { AppContext } from "../app-context.js";

@@ -1,4 +1,4 @@
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 
 /**
  * A JSON request body, refused rather than silently changed: bytes that are not UTF-8 would become U+FFFD when

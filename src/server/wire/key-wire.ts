@@ -1,7 +1,7 @@
 import type { CipherInput } from "../../crypto/key-backend.js";
 import { type CurveName, KEY_OPERATIONS, type KeyDescription, type KeyFamily, type KeyOperation, NODE_CURVE } from "../../crypto/key-types.js";
 import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import { type CreateKeyInput, type ImportKeyInput, type KeyAttributes, type KeyView, describeKey } from "../../vault/key-service.js";
 import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
 import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";

@@ -1,4 +1,4 @@
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 import { PAGE_SIZE_MAX } from "../../vault/limits.js";
 
 /** `maxresults` (1–25, as Azure) and the opaque `$skiptoken` of Azure's paged lists. */

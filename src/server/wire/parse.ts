@@ -1,4 +1,4 @@
-import { badParameter } from "../../vault/errors.js";
+import { badParameter } from "../../errors/key-vault-error.js";
 
 /** Checks on untrusted JSON, each failing with Azure's BadParameter and the field's wire name. */
 export type Json = Record<string, unknown>;
