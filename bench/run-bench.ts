@@ -16,7 +16,7 @@ import { type ImportBlock, importBlockFigures, importBlockRows } from "./import-
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
 
 /**
- * `npm run bench`: issue 4's measurements of a real `keyhold dev` server against the machine's own ceilings,
+ * `npm run bench`: the measurements of a real `keyhold dev` server against the machine's own ceilings,
  * printed as a table and written to bench/results/latest.json (workers-N.json with BENCH_WORKERS=N). Exits 1 if any load saw socket errors, timeouts
  * or non-2xx answers; a missed target is only reported.
  *

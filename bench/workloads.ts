@@ -3,7 +3,7 @@ import { API_VERSION, type Client, tokenForm } from "./client.js";
 import type { LoadRequest } from "./load.js";
 
 /**
- * The HTTP workloads of issue 4: what each sends, what it is compared with, and its target. Request bodies are
+ * The HTTP workloads of the benchmark: what each sends, what it is compared with, and its target. Request bodies are
  * varied (names, digests, plaintexts) and pre-built, so that the load generator only replays bytes.
  */
 export type BaselineKind = "https" | "rs256" | "oaep256";

@@ -11,7 +11,7 @@ import { devCredential, viaDevProxy } from "../support/sdk.js";
 /** The Azure error code an admin call was refused with. */
 const refusal = (call: Promise<unknown>): Promise<string | null> => call.then(() => null, (e: { code?: string }) => e.code ?? String(e));
 
-/** Issue 5 beyond the matrix: scopes, revocation, the admin API's own protection, credentials, vault settings. */
+/** Access control beyond the matrix: scopes, revocation, the admin API's own protection, credentials, vault settings. */
 describe("access control", () => {
   let server: DevServer;
   let admin: ReturnType<typeof adminApi>;

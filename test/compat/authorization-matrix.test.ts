@@ -13,7 +13,7 @@ import { KeyClient as AdminKeyClient } from "@azure/keyvault-keys";
 import { SecretClient as AdminSecretClient } from "@azure/keyvault-secrets";
 
 /**
- * Issue 5's matrix: for every secrets and keys operation, through the official SDK clients, a principal that
+ * The matrix: for every secrets and keys operation, through the official SDK clients, a principal that
  * holds exactly that permission succeeds and one that lacks it gets 403 — with access policies and with RBAC
  * (a custom role holding exactly the operation's data action, or every data action but that one).
  */

@@ -9,7 +9,7 @@ import { devCredential, viaDevProxy } from "../support/sdk.js";
 
 const DAY = 86_400;
 
-/** Issue 7's background work on one process: purge after retention, automatic rotation, and dev mode's clock. */
+/** Background work on one process: purge after retention, automatic rotation, and dev mode's clock. */
 describe("background work", () => {
   let server: DevServer;
   let admin: ReturnType<typeof adminApi>;

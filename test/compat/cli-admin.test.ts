@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { runKeyhold } from "../support/cli.js";
 import { type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
 
-/** Issue 6: the administration commands (principals, identities, policies, roles, vault settings) as child processes. */
+/** The administration commands (principals, identities, policies, roles, vault settings) as child processes. */
 describe("keyhold administration commands", () => {
   let server: DevServer;
   before(async () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { runKeyhold, runKeyholdWatched } from "../support/cli.js";
 import { CLI, type DevServer, newDataDir, startDevServer, testRoot } from "../support/dev-server.js";
 
-/** Issue 6: dev mode's options and `dev env`, login/logout/status, completion, and --help everywhere. */
+/** Dev mode's options and `dev env`, login/logout/status, completion, and --help everywhere. */
 describe("keyhold dev options, sessions, completion and help", () => {
   let server: DevServer;
   let config: string;

@@ -8,7 +8,7 @@ import { runKeyhold, runKeyholdWatched } from "../support/cli.js";
 import { parse as parseYaml } from "yaml";
 import { CLI, type DevServer, startDevServer, testRoot } from "../support/dev-server.js";
 
-/** Issue 6: the secret, key and run commands as child processes against a live server (dev.env only). */
+/** The secret, key and run commands as child processes against a live server (dev.env only). */
 describe("keyhold secret, key and run commands", () => {
   let server: DevServer;
   let work: string;

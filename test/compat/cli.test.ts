@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { runKeyhold } from "../support/cli.js";
 import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
 
-/** `keyhold vault …` as a child process with dev.env as its only configuration (issue 2). */
+/** `keyhold vault …` as a child process with dev.env as its only configuration. */
 describe("keyhold vault commands", () => {
   let server: DevServer;
   before(async () => {

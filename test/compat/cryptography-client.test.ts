@@ -18,7 +18,7 @@ function publicKeyOf(key: KeyVaultKey) {
 
 const HASH = { 32: "sha256", 48: "sha384", 64: "sha512" } as const;
 
-/** Every CryptographyClient operation, cross-checked with node:crypto in both directions (issue 3). */
+/** Every CryptographyClient operation, cross-checked with node:crypto in both directions. */
 describe("CryptographyClient against a live server, cross-checked with node:crypto", () => {
   let server: DevServer;
   let client: KeyClient;

@@ -32,7 +32,7 @@ function httpsOver(socket: Socket, servername: string, path: string): Promise<st
   });
 }
 
-/** The dev CONNECT proxy (WIRING.md §5): vault hosts reach Keyhold, every other host passes through. */
+/** The dev CONNECT proxy (docs/clients.md): vault hosts reach Keyhold, every other host passes through. */
 describe("the dev CONNECT proxy", () => {
   let server: DevServer;
   let other: Server;

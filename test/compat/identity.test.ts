@@ -20,7 +20,7 @@ function challengeTenant(url: string): Promise<string> {
   });
 }
 
-/** Both credential paths of DefaultAzureCredential, and a tenant id with disableInstanceDiscovery (issue 2). */
+/** Both credential paths of DefaultAzureCredential, and a tenant id with disableInstanceDiscovery. */
 describe("identity with the official @azure/identity", () => {
   let server: DevServer;
   const saved: Record<string, string | undefined> = {};

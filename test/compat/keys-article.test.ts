@@ -12,7 +12,7 @@ const PROGRAM = join(PROJECT_ROOT, "../shared/seeds/keys-get-started.ts");
 
 /**
  * Microsoft's "Get started with Azure Key Vault keys in JavaScript" program, as published (TypeScript, ESM with
- * top-level await), compiled with TypeScript and run with only dev.env (issue 3).
+ * top-level await), compiled with TypeScript and run with only dev.env.
  */
 describe("the keys article's program", () => {
   let server: DevServer;

@@ -7,7 +7,7 @@ import { adminApi } from "../support/admin-api.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
 import { eventually } from "../support/eventually.js";
 
-/** Issue 7: two dev servers on one data directory and one PostgreSQL database serve as one. */
+/** Two dev servers on one data directory and one PostgreSQL database serve as one. */
 describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? false : "no PostgreSQL here" }, () => {
   let database: Awaited<ReturnType<typeof newDatabase>>;
   let a: DevServer;

@@ -8,7 +8,7 @@ import { eventually } from "../support/eventually.js";
 import { type ThrowawayPostgres, postgresInstalled, startThrowawayPostgres } from "../support/throwaway-postgres.js";
 
 /**
- * Issue 7: PostgreSQL restarts while a node serves. The node answers 503 while the database is away, serves
+ * PostgreSQL restarts while a node serves. The node answers 503 while the database is away, serves
  * again when it is back without being restarted, and loses nothing it acknowledged. (Its own PostgreSQL server,
  * since the run's shared one must not stop.)
  */

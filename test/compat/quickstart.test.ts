@@ -9,7 +9,7 @@ import { sdkProgramEnv } from "../support/sdk-under-test.js";
 const SEEDS = join(PROJECT_ROOT, "../shared/seeds");
 const QUICKSTART = join(SEEDS, "secrets-quickstart.cjs");
 
-/** Microsoft's secrets quickstart, as published, run with nothing but the dev env (issue 2). */
+/** Microsoft's secrets quickstart, as published, run with nothing but the dev env. */
 describe("the secrets quickstart program", () => {
   let server: DevServer;
   // Skipped as a test (so the run's count says so) when the program is not beside the project.

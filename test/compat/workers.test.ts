@@ -12,7 +12,7 @@ const childrenOf = (pid: number): number[] => {
   }
 };
 
-/** `--workers N`: HTTPS served by cluster workers on one port, over one store (issue 4). */
+/** `--workers N`: HTTPS served by cluster workers on one port, over one store. */
 describe("keyhold dev --workers 2", () => {
   it("serves every request across workers, and leaves no worker behind when stopped", async () => {
     const server = await startDevServer(undefined, ["--workers", "2"]);

@@ -4,7 +4,7 @@ import { AUTHORITY, VAULT_HOST, type TestApp, claimsFor, createTestApp } from ".
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
 
-/** Every vault request is authenticated: the challenge, and the tokens that must be refused (issue 2). */
+/** Every vault request is authenticated: the challenge, and the tokens that must be refused. */
 describe("bearer authentication", () => {
   let t: TestApp;
   before(async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { VAULT_HOST, type TestApp, createTestApp } from "../support/test-app.js";
 
-/** Bad input gets Azure's error JSON, never a crash, and stores nothing (issue 2). */
+/** Bad input gets Azure's error JSON, never a crash, and stores nothing. */
 describe("bad input to the Secrets API", () => {
   let t: TestApp;
   before(async () => {
@@ -65,7 +65,7 @@ describe("bad input to the Secrets API", () => {
     await assertNotStored("s3");
   });
 
-  it("accepts a percent-encoded query name, trailing and doubled slashes (SDK-WIRE-NOTES §1)", async () => {
+  it("accepts a percent-encoded query name, trailing and doubled slashes", async () => {
     const put = await call("PUT", "/secrets/wire?api%2Dversion=2025-07-01", '{"value":"ok"}');
     assert.equal(put.statusCode, 200, put.body);
     assert.equal((await call("GET", "/secrets/wire/?api-version=2025-07-01")).json().value, "ok");

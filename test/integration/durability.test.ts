@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { newDataDir, startDevServer } from "../support/dev-server.js";
 import { secretClientFor } from "../support/sdk.js";
 
-/** Restart durability, a crash mid-write, concurrent writers and the plaintext-at-rest scan (issue 2). */
+/** Restart durability, a crash mid-write, concurrent writers and the plaintext-at-rest scan. */
 describe("durability and encryption at rest", () => {
   it("keeps CA, credentials and data across a restart", async () => {
     const dir = newDataDir();

@@ -87,7 +87,7 @@ function handshake(port: number): Promise<{ ok: boolean; socket: ReturnType<type
   });
 }
 
-/** Production mode refuses unsafe or incomplete configuration and generates no credentials (issue 2). */
+/** Production mode refuses unsafe or incomplete configuration and generates no credentials. */
 describe("keyhold serve (production mode)", () => {
   it("refuses to start without a master key, with a world-readable key file, or without TLS", async () => {
     const s = await setup();
