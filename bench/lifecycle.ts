@@ -63,7 +63,7 @@ export function installSignalHandlers(): void {
     process.once(signal, () => {
       interrupted = true;
       process.stderr.write(`\n${signal}: stopping the bench's processes and removing its temp dirs\n`);
-      cleanUp().finally(() => process.exit(130));
+      void cleanUp().finally(() => process.exit(130));
     });
   }
 }

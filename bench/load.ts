@@ -87,7 +87,7 @@ function autocannonRun(spec: LoadSpec, connections: number, localAddress?: strin
     warmup: { connections, duration: spec.warmupSeconds },
     // autocannon hands tlsOptions to tls.connect, which binds the socket to localAddress.
     ...(localAddress && { tlsOptions: { localAddress } }),
-  } as autocannon.Options) as Promise<autocannon.Result & { warmup?: autocannon.Result }>;
+  } as autocannon.Options);
 }
 
 function summarise(connections: number, result: autocannon.Result & { warmup?: autocannon.Result }): LoadResult {

@@ -14,11 +14,11 @@ const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as con
 const DAY_MS = 86_400_000;
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
 }
 
 function privateKeyPem(key: CryptoKey): string {
-  return KeyObject.from(key as unknown as webcrypto.CryptoKey).export({ format: "pem", type: "pkcs8" }).toString();
+  return KeyObject.from(key).export({ format: "pem", type: "pkcs8" }).toString();
 }
 
 const serial = (): string => {
@@ -72,7 +72,7 @@ export async function issueServerCertificate(ca: PemPair, dnsNames: string[], ip
     notAfter: new Date(now + 365 * DAY_MS),
     signingAlgorithm: ALGORITHM,
     publicKey: keys.publicKey,
-    signingKey: caKey as unknown as CryptoKey,
+    signingKey: caKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),

@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     try {
       const ctx = await createContext(store, config);
       const workers = await startWorkers(config, (message) => process.stderr.write(`keyhold: ${message}\n`));
-      serving = { store, ctx, port: workers.port, close: workers.close };
+      serving = { store, ctx, port: workers.port, close: () => workers.close() };
     } catch (error) {
       await store.close();
       throw error;

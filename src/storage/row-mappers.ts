@@ -18,8 +18,14 @@ import type {
 export type Row = Record<string, unknown>;
 
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-export const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+/** A column's value as text: drivers give strings, numbers, BIGINTs or bytes. */
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint" || Buffer.isBuffer(v)) return v.toString();
+  return JSON.stringify(v);
+}
+export const text = (v: unknown): string | null => (v === null || v === undefined ? null : asText(v));
+export const json = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(asText(v)) as T));
 export const jsonOrNull = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 const flag = (v: unknown): boolean => v === true || v === 1;
 

@@ -151,16 +151,16 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
     // The operations that take an algorithm and bytes and answer with the key version and bytes.
     const bytesOperations = [
-      ["decrypt", "keys/decrypt", keys.decrypt],
-      ["wrapkey", "keys/wrapKey", keys.wrap],
-      ["unwrapkey", "keys/unwrapKey", keys.unwrap],
-      ["sign", "keys/sign", keys.sign],
+      ["decrypt", "keys/decrypt", "decrypt"],
+      ["wrapkey", "keys/wrapKey", "wrap"],
+      ["unwrapkey", "keys/unwrapKey", "unwrap"],
+      ["sign", "keys/sign", "sign"],
     ] as const;
     for (const [path, operation, operate] of bytesOperations) {
       app.post<{ Params: NameParams }>(`/keys/:name${suffix}/${path}`, op(operation), async (request) => {
         const kv = vaultRequest(request);
         const { alg, value, input } = parseKeyOperation(request.body);
-        const result = await operate.call(keys, kv.vault, request.params.name, versionOf(request.params), alg, value, input);
+        const result = await keys[operate](kv.vault, request.params.name, versionOf(request.params), alg, value, input);
         return { kid: objectId(kv.base, result.record), value: b64(result.value) };
       });
     }

@@ -14,7 +14,7 @@ export function parseMaxResults(value: unknown): number {
 export function parseSkipToken(value: unknown): string | null {
   if (value === undefined || value === "") return null;
   try {
-    const decoded = JSON.parse(Buffer.from(String(value), "base64url").toString("utf8")) as { p?: unknown };
+    const decoded = JSON.parse(Buffer.from(typeof value === "string" ? value : "", "base64url").toString("utf8")) as { p?: unknown };
     if (typeof decoded.p === "string") return decoded.p;
   } catch {
     // fall through to the one error below

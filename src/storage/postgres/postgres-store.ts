@@ -81,7 +81,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     await client.query("CREATE TABLE IF NOT EXISTS keyhold_schema (version INTEGER NOT NULL)");
-    const current = Number((await client.query("SELECT max(version) AS v FROM keyhold_schema")).rows[0]?.v ?? 0);
+    const current = Number((await client.query<{ v: number | null }>("SELECT max(version) AS v FROM keyhold_schema")).rows[0]?.v ?? 0);
     if (current > PG_MIGRATIONS.length) {
       throw new Error(`the database's schema (version ${current}) is newer than this Keyhold (version ${PG_MIGRATIONS.length})`);
     }
@@ -121,7 +121,7 @@ export class PostgresStore extends PgOps implements Store {
       await pool.end();
       throw error;
     }
-    const walPosition = async () => String((await guarded(() => pool.query("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
+    const walPosition = async () => String((await guarded(() => pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
     return new PostgresStore(pool, new PgReadCache(walPosition));
   }
 
@@ -191,7 +191,7 @@ export class PostgresStore extends PgOps implements Store {
         return true;
       }
       const session = await this.#pool.connect();
-      const held = (await session.query("SELECT pg_try_advisory_lock($1) AS held", [LEADER_LOCK])).rows[0]?.held === true;
+      const held = (await session.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [LEADER_LOCK])).rows[0]?.held === true;
       if (!held) {
         session.release();
         return false;

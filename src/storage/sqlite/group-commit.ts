@@ -43,7 +43,7 @@ export class GroupCommit {
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.#draining ??= new Promise<void>((done) => setImmediate(() => this.#drain().then(done)));
+      this.#draining ??= new Promise<void>((done) => setImmediate(() => void this.#drain().then(done)));
     });
   }
 
