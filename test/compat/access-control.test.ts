@@ -9,7 +9,7 @@ import { CLI, type DevServer, startDevServer } from "../support/dev-server.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
 
 /** The Azure error code an admin call was refused with. */
-const refusal = (call: Promise<unknown>): Promise<string | null> => call.then(() => null, (e: { code?: string }) => e.code ?? String(e));
+const refusal = (call: Promise<unknown>): Promise<string | null> => call.then(() => null, (e: { code?: string; message?: string }) => e.code ?? e.message ?? "unknown");
 
 /** Access control beyond the matrix: scopes, revocation, the admin API's own protection, credentials, vault settings. */
 describe("access control", () => {
@@ -76,7 +76,7 @@ describe("access control", () => {
       fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body !== undefined && { body: JSON.stringify(body) }) });
     const selfGrant = await call("POST", "/keyhold/roleAssignments", { principalId: p.clientId, role: "Keyhold Administrator", scope: "/" });
     assert.equal(selfGrant.status, 403);
-    assert.equal(((await selfGrant.json()) as any).error.innererror.code, "ForbiddenByRbac");
+    assert.equal(((await selfGrant.json())).error.innererror.code, "ForbiddenByRbac");
     for (const [method, path] of [["GET", "/keyhold/vaults"], ["PUT", "/keyhold/vaults/not-mine"], ["GET", "/keyhold/principals"], ["PUT", `/keyhold/vaults/${server.env.KEY_VAULT_NAME}/accessPolicies/${p.clientId}`]] as const) {
       assert.equal((await call(method, path, method === "GET" ? undefined : {})).status, 403, `${method} ${path}`);
     }

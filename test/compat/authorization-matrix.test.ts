@@ -175,7 +175,7 @@ describe("authorization matrix through the official SDK clients", { concurrency:
     assert.deepEqual(Object.keys(OPERATIONS).filter((op) => !covered.has(op)), []);
   });
 
-  async function run(vault: string, operation: Operation, round: string, grant: () => Promise<() => Promise<void>>, expect: "allowed" | string): Promise<void> {
+  async function run(vault: string, operation: Operation, round: string, grant: () => Promise<() => Promise<void>>, expect: string): Promise<void> {
     const c = CASES[operation]!;
     const name = `m-${operation.replace(/[^a-z]/gi, "")}-${round}`.toLowerCase();
     const prepared = c.setup ? await c.setup(clients(server, vault, null), name) : undefined;

@@ -13,7 +13,8 @@ function challengeTenant(url: string): Promise<string> {
     request(`${url}/secrets?api-version=2025-07-01`, (res) => {
       res.resume();
       const match = /authorization="https:\/\/[^/]+\/([^"]+)"/.exec(String(res.headers["www-authenticate"]));
-      match ? resolve(match[1]!) : reject(new Error("no challenge"));
+      if (match) resolve(match[1]!);
+      else reject(new Error("no challenge"));
     })
       .on("error", reject)
       .end();

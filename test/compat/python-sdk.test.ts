@@ -77,7 +77,7 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     assert.equal(readFileSync(join(server.dir, "ca.pem"), "utf8").trim(), testCa);
     assert.equal(server.env.REQUESTS_CA_BUNDLE, join(server.dir, "ca-bundle.pem"));
     assert.equal(server.env.SSL_CERT_FILE, server.env.REQUESTS_CA_BUNDLE);
-    const bundle = readFileSync(server.env.REQUESTS_CA_BUNDLE!, "utf8");
+    const bundle = readFileSync(server.env.REQUESTS_CA_BUNDLE, "utf8");
     assert.ok(bundle.includes(testCa), "ca-bundle.pem lacks the dev CA");
     assert.ok((bundle.match(/BEGIN CERTIFICATE/g) ?? []).length > 10, "ca-bundle.pem lacks the system roots");
   });

@@ -98,7 +98,7 @@ describe("SecretClient against a live server", () => {
     assert.ok(deleted.properties.recoveryId?.endsWith("/deletedsecrets/doomed"));
     assert.ok(deleted.properties.deletedOn instanceof Date);
     assert.ok(deleted.properties.scheduledPurgeDate instanceof Date);
-    const days = (deleted.properties.scheduledPurgeDate!.getTime() - deleted.properties.deletedOn!.getTime()) / 86_400_000;
+    const days = (deleted.properties.scheduledPurgeDate.getTime() - deleted.properties.deletedOn.getTime()) / 86_400_000;
     assert.equal(Math.round(days), 90);
 
     await assert.rejects(client.getSecret("doomed"), (e: { statusCode?: number }) => e.statusCode === 404);
@@ -125,15 +125,15 @@ describe("SecretClient against a live server", () => {
     await client.setSecret("backed-up", "second");
     const blob = await client.backupSecret("backed-up");
     assert.ok(blob && blob.length > 0);
-    assert.ok(!Buffer.from(blob!).toString("latin1").includes("second"), "the blob is encrypted");
+    assert.ok(!Buffer.from(blob).toString("latin1").includes("second"), "the blob is encrypted");
     await (await client.beginDeleteSecret("backed-up", fast)).pollUntilDone();
     await client.purgeDeletedSecret("backed-up");
-    const restored = await client.restoreSecretBackup(blob!);
+    const restored = await client.restoreSecretBackup(blob);
     assert.equal(restored.name, "backed-up");
     assert.equal((await client.getSecret("backed-up")).value, "second");
     assert.equal((await client.getSecret("backed-up", { version: v1.properties.version! })).value, "first");
-    await assert.rejects(client.restoreSecretBackup(blob!), (e: { statusCode?: number }) => e.statusCode === 409);
-    const tampered = Uint8Array.from(blob!);
+    await assert.rejects(client.restoreSecretBackup(blob), (e: { statusCode?: number }) => e.statusCode === 409);
+    const tampered = Uint8Array.from(blob);
     tampered[tampered.length - 1]! ^= 1;
     // Azure's exact words: the SDK's own tests compare them.
     await assert.rejects(

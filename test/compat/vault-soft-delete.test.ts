@@ -18,7 +18,7 @@ function vaultHostRequest(server: DevServer, vault: string, token?: string): Pro
       (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"] as string | undefined, body: text ? JSON.parse(text) : null }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"], body: text ? JSON.parse(text) : null }));
       },
     );
     req.on("error", reject);

@@ -35,7 +35,7 @@ describe("background rotation of a failing key", () => {
   const versions = async (name: string): Promise<string[]> => {
     const res = await call("GET", `/keys/${name}/versions?${API}`);
     assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { value: { kid: string }[] }).value.map((v) => v.kid.split("/").pop()!);
+    return (res.json<{ value: { kid: string }[] }>()).value.map((v) => v.kid.split("/").pop()!);
   };
 
   /** Starts the background work with a short interval, counting the rounds that reached key rotation. */

@@ -22,7 +22,7 @@ describe("bad input to the Secrets API", () => {
 
   const expectError = async (res: Awaited<ReturnType<typeof call>>, status: number, code: string) => {
     assert.equal(res.statusCode, status, res.body);
-    const body = res.json() as { error?: { code?: string; message?: string } };
+    const body = res.json<{ error?: { code?: string; message?: string } }>();
     assert.equal(body.error?.code, code);
     assert.equal(typeof body.error?.message, "string");
     assert.ok(res.headers["x-ms-request-id"], "every response carries x-ms-request-id");

@@ -87,7 +87,7 @@ describe("client assertions", () => {
     for (const path of ["/adfs/.well-known/openid-configuration", "/adfs/v2.0/.well-known/openid-configuration", `/${t.ctx.tenantId}/v2.0/.well-known/openid-configuration`]) {
       const res = await t.app.inject({ method: "GET", url: path, headers: { host: "evil.example", "x-forwarded-host": "evil2.example" } });
       assert.equal(res.statusCode, 200, res.body);
-      const doc = res.json() as Record<string, unknown>;
+      const doc = res.json<Record<string, unknown>>();
       assert.ok(String(doc.token_endpoint).startsWith(`${AUTHORITY}/`), String(doc.token_endpoint));
       assert.ok(String(doc.jwks_uri).startsWith(`${AUTHORITY}/`), String(doc.jwks_uri));
       assert.ok(String(doc.issuer).startsWith(`${AUTHORITY}/`), String(doc.issuer));

@@ -43,7 +43,7 @@ describe("bad input to the token endpoints", () => {
   const expectInvalidRequest = (res: Awaited<ReturnType<typeof token>>, mentions?: string) => {
     assert.equal(res.statusCode, 400, res.body);
     assert.equal(res.headers["cache-control"], "no-store");
-    const body = res.json() as { error?: unknown; error_description?: unknown };
+    const body = res.json<{ error?: unknown; error_description?: unknown }>();
     assert.equal(body.error, "invalid_request", res.body);
     assert.equal(typeof body.error_description, "string");
     if (mentions) assert.match(body.error_description as string, new RegExp(mentions));

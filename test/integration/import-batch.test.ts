@@ -81,7 +81,7 @@ describe("secret import: a bounded batch that never stalls other requests", () =
   it(`refuses ${SECRETS_IMPORT_MAX + 1} secrets with 400 BadParameter and stores none of them`, async () => {
     const res = await postImport(importBody(items("over", SECRETS_IMPORT_MAX + 1, "v")));
     assert.equal(res.statusCode, 400, res.body);
-    const error = (res.json() as { error: { code: string; message: string } }).error;
+    const error = (res.json<{ error: { code: string; message: string } }>()).error;
     assert.equal(error.code, "BadParameter");
     assert.match(error.message, new RegExp(`holds ${SECRETS_IMPORT_MAX + 1} secrets, more than the ${SECRETS_IMPORT_MAX} one request may hold`));
     for (const name of ["over-0", `over-${SECRETS_IMPORT_MAX - 1}`, `over-${SECRETS_IMPORT_MAX}`]) {
@@ -102,14 +102,14 @@ describe("secret import: a bounded batch that never stalls other requests", () =
         `${SECRETS_IMPORT_MAX} × 1 KB, run ${run}: slowest of ${figures.pings} pings ${figures.slowestPingMs.toFixed(1)} ms, event-loop delay max ${figures.loopDelayMaxMs.toFixed(1)} ms`,
       );
       assert.equal(res.statusCode, 200, res.body);
-      const answered = (res.json() as { value: { id: string }[] }).value;
+      const answered = (res.json<{ value: { id: string }[] }>()).value;
       assert.equal(answered.length, SECRETS_IMPORT_MAX);
       assert.ok(answered.every((item, i) => item.id.includes(`/secrets/batch${run}-${i}/`)), "the answer lists the new versions in order");
       if (run === 1) {
         for (let i = 0; i < SECRETS_IMPORT_MAX; i++) {
           const got = await getSecret(`batch1-${i}`);
           assert.equal(got.statusCode, 200, `batch1-${i}: ${got.body}`);
-          assert.equal((got.json() as { value: string }).value, value);
+          assert.equal((got.json<{ value: string }>()).value, value);
         }
       }
       if (figures.slowestPingMs < MAX_STALL_MS && figures.loopDelayMaxMs < MAX_STALL_MS) break;

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import { after, before, describe, it } from "node:test";
 import { VAULT_HOST, type TestApp, createTestApp } from "../support/test-app.js";

@@ -29,19 +29,19 @@ describe("rotation policy duration bounds", () => {
     });
   const expectBadParameter = async (res: Awaited<ReturnType<typeof call>>, message?: RegExp) => {
     assert.equal(res.statusCode, 400, res.body);
-    const body = res.json() as { error?: { code?: string; message?: string } };
+    const body = res.json<{ error?: { code?: string; message?: string } }>();
     assert.equal(body.error?.code, "BadParameter", res.body);
     if (message) assert.match(body.error?.message ?? "", message);
   };
   const getPolicy = async (name: string) => {
     const res = await call("GET", `/keys/${name}/rotationpolicy?${API}`);
     assert.equal(res.statusCode, 200, res.body);
-    return res.json() as object;
+    return res.json<object>();
   };
   const versions = async (name: string) => {
     const res = await call("GET", `/keys/${name}/versions?${API}`);
     assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { value: unknown[] }).value.length;
+    return (res.json<{ value: unknown[] }>()).value.length;
   };
 
   let stored: object;
@@ -108,12 +108,12 @@ describe("rotation policy duration bounds", () => {
       policyBody("P36500D", [{ timeAfterCreate: "P36499D" }, "Rotate"], [{ timeBeforeExpiry: "P36499D" }, "Notify"]),
     );
     assert.equal(set.statusCode, 200, set.body);
-    assert.equal((set.json() as { attributes: { expiryTime: string } }).attributes.expiryTime, "P36500D");
+    assert.equal((set.json<{ attributes: { expiryTime: string } }>()).attributes.expiryTime, "P36500D");
     assert.equal((await call("PUT", `/keys/longest/rotationpolicy?${API}`, policyBody("P100Y", [{ timeAfterCreate: "P99Y" }, "Rotate"]))).statusCode, 200);
 
     const rotated = await call("POST", `/keys/longest/rotate?${API}`);
     assert.equal(rotated.statusCode, 200, rotated.body);
-    const { created, exp } = (rotated.json() as { attributes: { created: number; exp: number } }).attributes;
+    const { created, exp } = (rotated.json<{ attributes: { created: number; exp: number } }>()).attributes;
     assert.equal(exp - created, 36_500 * DAY);
     assert.ok(Number.isSafeInteger(exp) && exp <= MAX_EXPIRES);
     assert.ok(!Number.isNaN(new Date(exp * 1000).getTime()));

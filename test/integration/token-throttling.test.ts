@@ -21,7 +21,7 @@ describe("token endpoint throttling", () => {
   // and 30 scrypts take seconds on a slow machine, which would refill a few before the 31st attempt. Refusals are
   // held 50 ms instead of a second, to keep the run short.
   const HOLD_MS = 50;
-  let clock = 0;
+  const clock = 0;
   before(async () => {
     t = await createTestApp();
     t.ctx.principals = new PrincipalService(t.store, () => Math.floor(Date.now() / 1000), { throttle: new AuthThrottle({ holdMs: HOLD_MS }, () => clock) });
@@ -59,7 +59,7 @@ describe("token endpoint throttling", () => {
     const retryAfter = Number(res.headers["retry-after"]);
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After: ${res.headers["retry-after"]}`);
     assert.equal(res.headers["cache-control"], "no-store");
-    const body = res.json() as Record<string, unknown>;
+    const body = res.json<Record<string, unknown>>();
     assert.deepEqual(Object.keys(body).sort(), ["correlation_id", "error", "error_codes", "error_description", "timestamp", "trace_id"]);
     assert.equal(body.error, "temporarily_unavailable");
     assert.match(String(body.error_description), /^AADSTS90055: /);
@@ -208,7 +208,7 @@ describe("token endpoint throttling", () => {
       assert.equal(outcomes.filter((o) => o.status === "fulfilled" && o.value === null).length, 3, "one running, two waiting");
       assert.equal(busy.length, 3);
       for (const o of busy) {
-        const reason = (o as PromiseRejectedResult).reason as AuthThrottled;
+        const reason = (o).reason as AuthThrottled;
         assert.ok(reason instanceof AuthThrottled);
         assert.equal(reason.reason, "busy");
         assert.equal(reason.retryAfterSeconds, 1);

@@ -28,7 +28,7 @@ describe("wrong-typed input to the vault and admin APIs", () => {
     });
   const expectBadParameter = (res: Awaited<ReturnType<typeof call>>, mentions?: string) => {
     assert.equal(res.statusCode, 400, res.body);
-    const body = res.json() as { error?: { code?: string; message?: string } };
+    const body = res.json<{ error?: { code?: string; message?: string } }>();
     assert.equal(body.error?.code, "BadParameter", res.body);
     if (mentions) assert.match(body.error?.message ?? "", new RegExp(mentions));
   };
@@ -89,7 +89,7 @@ describe("wrong-typed input to the vault and admin APIs", () => {
     expectBadParameter(await call("GET", `/keyhold/roleAssignments?principalId=${t.principal.id}&principalId=x`), "principalId");
     const res = await call("GET", `/keyhold/roleAssignments?principalId=${t.principal.id}`);
     assert.equal(res.statusCode, 200, res.body);
-    assert.ok((res.json() as unknown[]).length > 0);
+    assert.ok((res.json<unknown[]>()).length > 0);
   });
 
   it("logs a client's mistake at info level with its status and code, without a stack, and nothing at error level", async () => {

@@ -12,7 +12,7 @@ const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as con
  */
 export async function createUnconstrainedDevCa(extraExtensions: x509.Extension[] = []): Promise<PemPair> {
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: `01${randomBytes(15).toString("hex")}`,
@@ -28,6 +28,6 @@ export async function createUnconstrainedDevCa(extraExtensions: x509.Extension[]
       ...extraExtensions,
     ],
   });
-  const keyPem = KeyObject.from(keys.privateKey as unknown as webcrypto.CryptoKey).export({ format: "pem", type: "pkcs8" }).toString();
+  const keyPem = KeyObject.from(keys.privateKey).export({ format: "pem", type: "pkcs8" }).toString();
   return { certPem: cert.toString("pem"), keyPem };
 }

@@ -44,7 +44,7 @@ async function commonNameOnlyLeaf(ca: PemPair, commonName: string): Promise<PemP
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKeyDer = createPrivateKey(ca.keyPem).export({ format: "der", type: "pkcs8" });
   const caKey = await webcrypto.subtle.importKey("pkcs8", caKeyDer, algorithm, false, ["sign"]);
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: "0badc0de01",
     subject: `CN=${commonName}`,
@@ -53,10 +53,10 @@ async function commonNameOnlyLeaf(ca: PemPair, commonName: string): Promise<PemP
     notAfter: new Date(Date.now() + 86_400_000),
     signingAlgorithm: algorithm,
     publicKey: keys.publicKey,
-    signingKey: caKey as unknown as CryptoKey,
+    signingKey: caKey,
     extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth])],
   });
-  const keyPem = KeyObject.from(keys.privateKey as unknown as webcrypto.CryptoKey).export({ format: "pem", type: "pkcs8" }).toString();
+  const keyPem = KeyObject.from(keys.privateKey).export({ format: "pem", type: "pkcs8" }).toString();
   return { certPem: cert.toString("pem"), keyPem };
 }
 
