@@ -116,8 +116,14 @@ export class KeyService {
     this.deps.onSoftwareHsmKey?.(vault.name, name);
   }
 
-  async #addKeyVersion(vault: VaultRecord, name: string, made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null }): Promise<KeyView> {
+  async #addKeyVersion(
+    vault: VaultRecord,
+    name: string,
+    made: NewKeyMaterial,
+    input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
+  ): Promise<KeyView> {
     const record = await this.#objects.create(vault, name, {
+      ...(input.created !== undefined && { created: input.created }),
       enabled: input.enabled,
       notBefore: input.notBefore,
       expires: input.expires,
@@ -166,16 +172,18 @@ export class KeyService {
     const latest = await this.#objects.live(vault, name, null);
     const d = describeKey(latest);
     this.#checkHsm(vault, name, d.hsm);
-    // The new version expires as the policy says; checked before generating, so a policy that cannot give a
-    // valid expiry costs no key generation.
-    const expires = rotatedKeyExpires(await this.getRotationPolicy(vault, name), this.#now());
+    // The new version expires as the policy says, counted from its creation; checked before generating, so a
+    // policy that cannot give a valid expiry costs no key generation.
+    const created = this.#now();
+    const expires = rotatedKeyExpires(await this.getRotationPolicy(vault, name), created);
     const made = await this.#backend.generate(d.jwk.kty, {
       size: d.size,
       curve: d.jwk.crv ?? "P-256",
       publicExponent: d.jwk.e ? Number(BigInt(`0x${Buffer.from(d.jwk.e, "base64url").toString("hex")}`)) : 65537,
       hsm: d.hsm,
     });
-    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps: latest.keyOps as KeyOperation[] });
+    const keyOps = latest.keyOps as KeyOperation[];
+    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps, created });
   }
 
   async get(vault: VaultRecord, name: string, version: string | null): Promise<KeyView> {

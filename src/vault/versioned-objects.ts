@@ -17,6 +17,8 @@ export interface NewVersion extends ObjectAttributes {
   publicData: string | null;
   /** The confidential content (a secret's value, a key's private material), sealed by this class. */
   content: Buffer;
+  /** The creation time, when the caller derived other attributes from it (a rotated key's expiry); else now. */
+  created?: number;
 }
 
 interface BackupVersion extends ObjectAttributes {
@@ -44,7 +46,8 @@ export const newVersionId = (): string => randomBytes(16).toString("hex");
 interface SealedVersion {
   name: string;
   version: string;
-  attributes: Omit<NewVersion, "content">;
+  attributes: Omit<NewVersion, "content" | "created">;
+  created: number | undefined;
   sealed: Buffer;
 }
 
@@ -80,16 +83,16 @@ export class VersionedObjects {
   }
 
   #seal(vault: VaultRecord, name: string, input: NewVersion, version: string): SealedVersion {
-    const { content, ...attributes } = input;
-    return { name, version, attributes, sealed: this.envelope.seal(content, this.#context(vault.name, name, version)) };
+    const { content, created, ...attributes } = input;
+    return { name, version, attributes, created, sealed: this.envelope.seal(content, this.#context(vault.name, name, version)) };
   }
 
   async #addSealed(tx: StoreOps, vault: VaultRecord, item: SealedVersion): Promise<ObjectVersionRecord> {
     const { name, version, attributes, sealed } = item;
     const state = await tx.getObjectState(vault.name, this.kind, name);
     if (state?.deletedAt != null) throw objectInDeletedState(this.kind, state.name);
-    const now = this.now();
-    return tx.addObjectVersion({ ...attributes, vault: vault.name, kind: this.kind, name, version, created: now, updated: now, sealed });
+    const created = item.created ?? this.now();
+    return tx.addObjectVersion({ ...attributes, vault: vault.name, kind: this.kind, name, version, created, updated: created, sealed });
   }
 
   create(vault: VaultRecord, name: string, input: NewVersion): Promise<ObjectVersionRecord> {
