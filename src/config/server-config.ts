@@ -1,3 +1,5 @@
+import type { LogLevel } from "./serve-config-schema.js";
+
 /** The one validated, frozen configuration a server runs with, whether from dev flags or a config file. */
 export interface ServerConfig {
   mode: "dev" | "production";
@@ -27,7 +29,7 @@ export interface ServerConfig {
   workers: number;
   /** Open connections each serving process accepts; more are refused at once (a slow or hostile client cannot exhaust memory or descriptors). */
   maxConnections: number;
-  logLevel: "silent" | "error" | "warn" | "info";
+  logLevel: LogLevel;
   /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */
   serveNewerApiVersions: boolean;
 }

@@ -1,7 +1,7 @@
 import { randomBytes, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseMasterKey } from "../config/serve-config.js";
+import { parseMasterKey } from "../config/master-key.js";
 import type { PemPair } from "../crypto/dev-certificates.js";
 import { hasDevCaNameConstraints } from "../crypto/dev-name-constraints.js";
 

@@ -96,14 +96,14 @@ describe("keyhold serve (production mode)", () => {
       [noKey, /masterKey/],
       [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /KH_TEST_MK/],
       [{ ...base(0), masterKey: { env: "KH_TEST_MK" } }, /32 random bytes/, { KH_TEST_MK: "c2hvcnQ=" }],
-      [{ ...base(0), tls: undefined }, /tls\.certFile/],
+      [{ ...base(0), tls: undefined }, /tls: missing, expected object with certFile, keyFile/],
       [{ ...base(0), authorityUrl: "http://localhost:1" }, /authorityUrl/],
       [{ ...base(0), vaultDomains: [] }, /vaultDomains/],
     ];
     for (const [config, message, env] of cases) {
       const result = serve(s.write(config), env);
       assert.equal(result.status, 1, result.stdout);
-      assert.match(result.stderr, /refusing to start/);
+      assert.match(result.stderr, /^ERROR: \(ConfigInvalid\) \S+config-\w+\.json: /);
       assert.match(result.stderr, message);
     }
     chmodSync(join(s.dir, "master.key"), 0o644);
@@ -122,9 +122,9 @@ describe("keyhold serve (production mode)", () => {
       [{ ...base(0), vaultDomains: ["-bad.example"] }, /vaultDomains/],
       [{ ...base(0), vaultDomains: ["vault..example"] }, /vaultDomains/],
       [{ ...base(0), maxConnections: 0 }, /maxConnections/],
-      [{ ...base(0), storFile: "typo.db" }, /unknown setting 'storFile'/],
-      [{ ...base(0), tls: { certFile: "tls.pem", keyFile: "tls-key.pem", keyfile: "x" } }, /unknown setting 'tls\.keyfile'/],
-      [{ ...base(0), logLevel: "verbose" }, /logLevel must be one of/],
+      [{ ...base(0), storFile: "typo.db" }, /: storFile: unknown setting; did you mean storeFile\?/],
+      [{ ...base(0), tls: { certFile: "tls.pem", keyFile: "tls-key.pem", keyfile: "x" } }, /: tls\.keyfile: unknown setting; did you mean tls\.keyFile\?/],
+      [{ ...base(0), logLevel: "verbose" }, /: logLevel: "verbose" is not allowed, expected one of `silent`, `error`, `warn`, `info`/],
     ];
     for (const [config, message, env] of weak) {
       const result = serve(s.write(config), env);

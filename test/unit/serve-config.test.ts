@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { loadServeConfig } from "../../src/config/serve-config.js";
+
+/** A folder (0700) with a self-signed certificate, its key, a second key and a master key file (all 0600, umask 077). */
+function makeFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "keyhold-config-"));
+  process.umask(0o077);
+  const openssl = (...args: string[]) => {
+    const result = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+  };
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "tls-key.pem",
+    "-out",
+    "tls.pem",
+  );
+  openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other-key.pem");
+  writeFileSync(join(dir, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
+  return dir;
+}
+
+const dir = makeFolder();
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const minimal = {
+  authorityUrl: "https://keyhold.example.com:8443",
+  tls: { certFile: "tls.pem", keyFile: "tls-key.pem" },
+  masterKey: { file: "master.key" },
+  vaultDomains: ["vault.example.com"],
+};
+
+let written = 0;
+/** Loads settings written as the file `config-N.json` (or the text as it is), with the given environment. */
+function load(settings: object | string, env: NodeJS.ProcessEnv = {}) {
+  const file = join(dir, `config-${++written}.json`);
+  writeFileSync(file, typeof settings === "string" ? settings : JSON.stringify(settings));
+  return { file, config: () => loadServeConfig(file, env) };
+}
+
+/** The message a config refused for, checked to start with the file's name. */
+function refusal(settings: object | string, env: NodeJS.ProcessEnv = {}): string {
+  const { file, config } = load(settings, env);
+  try {
+    config();
+  } catch (error) {
+    assert.equal((error as Error).name, "ConfigError");
+    const message = (error as Error).message;
+    assert.ok(message.startsWith(`${file}: `), message);
+    return message.slice(file.length + 2);
+  }
+  assert.fail(`${JSON.stringify(settings)} was accepted`);
+}
+
+describe("the production config file", () => {
+  it("fills in every default, and resolves paths against the config file's folder", () => {
+    const config = load(minimal).config();
+    assert.equal(config.listenHost, "0.0.0.0");
+    assert.equal(config.port, 8443);
+    assert.equal(config.storeFile, join(dir, "keyhold.db"));
+    assert.equal(config.databaseUrl, null);
+    assert.equal(config.defaultVault, null);
+    assert.equal(config.tokenLifetimeSeconds, 3600);
+    assert.equal(config.workers, 1);
+    assert.equal(config.backgroundIntervalMs, 5000);
+    assert.equal(config.maxConnections, 10_000);
+    assert.equal(config.logLevel, "info");
+    assert.equal(config.vaultUriTemplate, "https://{name}.vault.example.com:8443");
+  });
+
+  it("names an unknown setting at any depth, with the setting it most likely means", () => {
+    assert.equal(refusal({ ...minimal, storFile: "typo.db" }), "storFile: unknown setting; did you mean storeFile?");
+    assert.equal(refusal({ ...minimal, listen: { prot: 1 } }), "listen.prot: unknown setting; did you mean listen.port?");
+    assert.equal(refusal({ ...minimal, port: 8443 }), "port: unknown setting; did you mean listen.port?");
+    assert.equal(refusal({ ...minimal, database: { envv: "DB" } }), "database.envv: unknown setting; did you mean database.env?");
+    assert.equal(
+      refusal({ ...minimal, tls: { ...minimal.tls, color: "red" } }),
+      "tls.color: unknown setting (settings here: certFile, keyFile)",
+    );
+  });
+
+  it("reports a setting missing for a misspelt key once, as the misspelt key", () => {
+    const { vaultDomains, ...rest } = minimal;
+    assert.equal(refusal({ ...rest, vaultDomain: vaultDomains }), "vaultDomain: unknown setting; did you mean vaultDomains?");
+    assert.equal(
+      refusal({ ...minimal, tls: { certfile: "tls.pem", keyFile: "tls-key.pem" } }),
+      "tls.certfile: unknown setting; did you mean tls.certFile?",
+    );
+  });
+
+  it("names each wrong value's setting and what it expects", () => {
+    const cases: [object, string][] = [
+      [{ listen: { port: "8443" } }, "listen.port: is a string, expected integer 0–65535"],
+      [{ listen: { port: 70000 } }, "listen.port: is 70000, expected integer 0–65535"],
+      [{ workers: 0 }, "workers: is 0, expected integer 1–64"],
+      [{ tokenLifetimeSeconds: 1.5 }, "tokenLifetimeSeconds: is 1.5, expected integer 300–86400"],
+      [{ maxConnections: 0 }, "maxConnections: is 0, expected integer 1–1000000"],
+      [{ logLevel: "verbose" }, 'logLevel: "verbose" is not allowed, expected one of `silent`, `error`, `warn`, `info`'],
+      [{ vaultDomains: [] }, "vaultDomains: is empty, expected array of DNS names (`vault.example.com`), at least one"],
+      [{ vaultDomains: ["vault.example.com", "com"] }, "vaultDomains[1]: has the wrong form, expected DNS name of two labels or more"],
+      [{ defaultVault: "a" }, "defaultVault: has the wrong form, expected vault name (3–24 of `0-9a-zA-Z-`) or null"],
+      [{ database: 5 }, 'database: is 5, expected `postgres://…` URL, `{ "env": NAME }` or null'],
+      [{ authorityUrl: "https://keyhold.example.com/path" }, "authorityUrl: has the wrong form, expected `https://HOST[:PORT]`"],
+      [{ authorityUrl: "https://keyhold.example.com:99999" }, "authorityUrl: is not a valid URL (is the port 65535 or less?)"],
+      [{ masterKey: { file: "master.key", env: "KEYHOLD_MASTER_KEY" } }, "masterKey: give exactly one of masterKey.file and masterKey.env"],
+    ];
+    for (const [change, message] of cases) assert.equal(refusal({ ...minimal, ...change }), message);
+    const { tls: _tls, ...noTls } = minimal;
+    assert.equal(refusal(noTls), "tls: missing, expected object with certFile, keyFile");
+  });
+
+  it("never repeats a string the file holds: a URL may carry a password", () => {
+    assert.doesNotMatch(refusal({ ...minimal, database: "mysql://keyhold:hunter2@db/keyhold" }), /hunter2/);
+    const broken = refusal('{\n  "database": "postgres://keyhold:hunter2@db/keyhold"\n  "workers": 2\n}');
+    assert.equal(broken, "not valid JSON at line 3, column 3 (JSON has no comments and no trailing commas)");
+  });
+
+  it("checks what the settings point to: the TLS key must be the certificate's, the environment must hold what it names", () => {
+    assert.match(
+      refusal({ ...minimal, tls: { certFile: "tls-key.pem", keyFile: "tls-key.pem" } }),
+      /^tls\.certFile: \S+tls-key\.pem is not a readable PEM certificate$/,
+    );
+    assert.match(
+      refusal({ ...minimal, tls: { ...minimal.tls, keyFile: "other-key.pem" } }),
+      /^tls\.keyFile: \S+ is not the private key of the certificate/,
+    );
+    assert.match(refusal({ ...minimal, masterKey: { env: "KH_UNSET" } }), /^masterKey\.env: the environment variable KH_UNSET is not set/);
+    assert.match(
+      refusal({ ...minimal, database: { env: "KH_DB" } }, { KH_DB: "mysql://db" }),
+      /^database\.env: the environment variable KH_DB does not hold a postgres/,
+    );
+    assert.equal(
+      load({ ...minimal, database: { env: "KH_DB" } }, { KH_DB: "postgres://db/keyhold" }).config().databaseUrl,
+      "postgres://db/keyhold",
+    );
+  });
+});
