@@ -1,96 +1,30 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import type { AppContext } from "../server/app-context.js";
-import type { VaultRecord, VaultSku } from "../storage/records.js";
+import type { VaultRecord } from "../storage/records.js";
 import { parseKeyCreate } from "../server/wire/key-wire.js";
 import { parseSecretSet } from "../server/wire/secret-wire.js";
 import { KeyVaultError } from "../errors/key-vault-error.js";
+import { SeedError, type SeedObject, type SeedVault } from "./seed-file.js";
+import { fillAllPlaceholders } from "./seed-placeholders.js";
 
 /**
- * `keyhold dev --seed FILE`: vaults, secrets and keys declared in a JSON or YAML file, made at every start
- * unless they exist (a restart changes nothing, random values included). Secrets are a value or the REST
- * SetSecret body; keys are the REST CreateKey body. Strings may hold placeholders: `${random:N}` (N random
- * bytes, base64url), `${uuid}`, `${env:NAME}`.
+ * `keyhold dev --seed FILE` (read and checked by seed-file.ts): the vaults, secrets and keys the file declares are
+ * made at every start unless they exist, so a restart changes nothing, random values included. A vault is
+ * standard unless it says `sku: premium` (needed for -HSM key types); a standard vault that exists becomes premium
+ * when the seed says so.
  *
- * A vault is standard unless it says `sku: premium` (needed for -HSM key types); a standard vault that exists
- * becomes premium when the seed says so.
- *
- *   vaults:
- *     - name: app-vault
- *       sku: premium
- *       secrets:
- *         db-password: "${random:24}"
- *         api-url: { value: "https://api.example.test", contentType: text/plain }
- *       keys:
- *         signer: { kty: EC, crv: P-256 }
+ * A seed is applied whole or not at all: when something cannot be made (a key size the server refuses, an -HSM
+ * key in a standard vault…), what this start had made is undone (purged, or deleted again if it was recovered)
+ * before the error is reported, so that fixing the file and starting again begins from where it was.
  */
-export class SeedError extends Error {
-  constructor(where: string, message: string) {
-    super(`seed ${where}: ${message}`);
-    this.name = "SeedError";
-  }
-}
 
-export interface SeedVault {
-  name: string;
-  enableRbacAuthorization?: boolean;
-  sku?: VaultSku;
-  secrets: Record<string, unknown>;
-  keys: Record<string, unknown>;
-}
+/** What undoes one change this start made, run in reverse order when a later part of the seed fails. */
+type Undo = () => Promise<unknown>;
 
-function expand(value: unknown, where: string): unknown {
-  if (typeof value === "string") {
-    return value.replace(/\$\{([^}]*)\}/g, (_match, placeholder: string) => {
-      const [kind, arg] = placeholder.split(":", 2);
-      if (kind === "uuid" && arg === undefined) return randomUUID();
-      if (kind === "random" && arg && /^\d+$/.test(arg) && Number(arg) >= 1 && Number(arg) <= 1024) return randomBytes(Number(arg)).toString("base64url");
-      if (kind === "env" && arg) {
-        const env = process.env[arg];
-        if (env === undefined) throw new SeedError(where, `\${env:${arg}} is not set`);
-        return env;
-      }
-      throw new SeedError(where, `unknown placeholder \${${placeholder}} (use \${random:N}, \${uuid} or \${env:NAME})`);
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => expand(v, `${where}[${i}]`));
-  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, `${where}.${k}`)]));
-  return value;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-export function readSeedFile(file: string): SeedVault[] {
-  let document: unknown;
-  try {
-    document = parseYaml(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new SeedError(file, `cannot read it as YAML or JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!isObject(document) || !Array.isArray(document.vaults)) throw new SeedError(file, "expected { vaults: [ … ] }");
-  return document.vaults.map((vault, i) => {
-    const where = `vaults[${i}]`;
-    if (!isObject(vault) || typeof vault.name !== "string") throw new SeedError(where, "each vault needs a name");
-    for (const field of ["secrets", "keys"] as const) {
-      if (vault[field] !== undefined && !isObject(vault[field])) throw new SeedError(`${where}.${field}`, "expected a map of name → definition");
-    }
-    if (vault.enableRbacAuthorization !== undefined && typeof vault.enableRbacAuthorization !== "boolean") {
-      throw new SeedError(`${where}.enableRbacAuthorization`, "expected true or false");
-    }
-    if (vault.sku !== undefined && vault.sku !== "standard" && vault.sku !== "premium") {
-      throw new SeedError(`${where}.sku`, "expected standard or premium");
-    }
-    // Placeholders are checked now, before any server starts (their values are made only when used).
-    expand({ secrets: vault.secrets ?? {}, keys: vault.keys ?? {} }, `vaults[${i}] (${vault.name})`);
-    return {
-      name: vault.name,
-      ...(vault.enableRbacAuthorization !== undefined && { enableRbacAuthorization: vault.enableRbacAuthorization }),
-      ...(vault.sku !== undefined && { sku: vault.sku }),
-      secrets: (vault.secrets ?? {}) as Record<string, unknown>,
-      keys: (vault.keys ?? {}) as Record<string, unknown>,
-    };
-  });
+/** What the secret and key services share, as the seed uses them. */
+interface ObjectService {
+  get(vault: VaultRecord, name: string, version: null): Promise<unknown>;
+  delete(vault: VaultRecord, name: string): Promise<unknown>;
+  purge(vault: VaultRecord, name: string): Promise<void>;
 }
 
 async function absent(read: () => Promise<unknown>): Promise<boolean> {
@@ -104,46 +38,90 @@ async function absent(read: () => Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * The seed's vault, made unless it exists. An existing standard vault the seed calls premium is upgraded (never
- * the other way: a downgrade may be refused), so that the seed's -HSM keys can be made in it.
+ * The seed's vault: the live one, or a soft-deleted one recovered, or a new one; upgraded to premium when the seed
+ * says so (never the other way: a downgrade may be refused).
  */
-async function seedVault(ctx: AppContext, entry: SeedVault, creatorId: string): Promise<VaultRecord> {
-  const existing = await ctx.vaults.findOrRecover(entry.name);
-  if (!existing) {
-    return ctx.vaults.create(
-      {
-        name: entry.name,
-        ...(entry.enableRbacAuthorization !== undefined && { enableRbacAuthorization: entry.enableRbacAuthorization }),
-        ...(entry.sku !== undefined && { sku: entry.sku }),
-      },
-      creatorId,
-    );
+async function seedVault(ctx: AppContext, entry: SeedVault, creatorId: string, undo: Undo[]): Promise<VaultRecord> {
+  let vault = await ctx.vaults.find(entry.name);
+  if (!vault) {
+    vault = await ctx.vaults.findOrRecover(entry.name);
+    if (vault) {
+      undo.push(() => ctx.vaults.delete(entry.name));
+    } else {
+      vault = await ctx.vaults.create(
+        {
+          name: entry.name,
+          ...(entry.enableRbacAuthorization !== undefined && { enableRbacAuthorization: entry.enableRbacAuthorization }),
+          ...(entry.sku !== undefined && { sku: entry.sku }),
+        },
+        creatorId,
+      );
+      undo.push(async () => {
+        await ctx.vaults.delete(entry.name);
+        await ctx.vaults.purge(entry.name);
+      });
+    }
   }
-  return entry.sku === "premium" && existing.sku !== "premium" ? ctx.vaults.update(existing.name, { sku: "premium" }) : existing;
+  if (entry.sku === "premium" && vault.sku !== "premium") {
+    const before = vault.sku;
+    vault = await ctx.vaults.update(vault.name, { sku: "premium" });
+    undo.push(() => ctx.vaults.update(entry.name, { sku: before }));
+  }
+  return vault;
+}
+
+/** Makes each object that does not exist yet; answers how many it made. */
+async function seedObjects(
+  objects: readonly SeedObject[],
+  service: ObjectService,
+  vault: VaultRecord,
+  make: (object: SeedObject) => Promise<unknown>,
+  undo: Undo[],
+): Promise<number> {
+  let made = 0;
+  for (const object of objects) {
+    try {
+      if (!(await absent(() => service.get(vault, object.name, null)))) continue;
+      await make(object);
+    } catch (error) {
+      throw new SeedError(object.where, error instanceof Error ? error.message : String(error));
+    }
+    undo.push(async () => {
+      await service.delete(vault, object.name);
+      await service.purge(vault, object.name);
+    });
+    made++;
+  }
+  return made;
 }
 
 /** Makes what the seed declares and does not exist yet; returns the vault names, for dev mode's grants. */
-export async function applySeed(ctx: AppContext, seed: readonly SeedVault[], creatorId: string): Promise<{ vaults: string[]; created: number }> {
+export async function applySeed(
+  ctx: AppContext,
+  seed: readonly SeedVault[],
+  creatorId: string,
+): Promise<{ vaults: string[]; created: number }> {
+  const undo: Undo[] = [];
   let created = 0;
-  for (const [i, entry] of seed.entries()) {
-    const where = `vaults[${i}] (${entry.name})`;
-    try {
-      const vault = await seedVault(ctx, entry, creatorId);
-      for (const [name, definition] of Object.entries(entry.secrets)) {
-        if (!(await absent(() => ctx.secrets.get(vault, name, null)))) continue;
-        const body = typeof definition === "string" ? { value: definition } : definition;
-        await ctx.secrets.set(vault, name, parseSecretSet(expand(body, `${where}.secrets.${name}`)));
-        created++;
+  try {
+    for (const entry of seed) {
+      let vault: VaultRecord;
+      try {
+        vault = await seedVault(ctx, entry, creatorId, undo);
+      } catch (error) {
+        throw new SeedError(entry.where, error instanceof Error ? error.message : String(error));
       }
-      for (const [name, definition] of Object.entries(entry.keys)) {
-        if (!(await absent(() => ctx.keys.get(vault, name, null)))) continue;
-        await ctx.keys.create(vault, name, parseKeyCreate(expand(definition, `${where}.keys.${name}`)));
-        created++;
-      }
-    } catch (error) {
-      if (error instanceof SeedError) throw error;
-      throw new SeedError(where, error instanceof Error ? error.message : String(error));
+      const setSecret = (s: SeedObject) => ctx.secrets.set(vault, s.name, parseSecretSet(fillAllPlaceholders(s.body)));
+      const createKey = (k: SeedObject) => ctx.keys.create(vault, k.name, parseKeyCreate(fillAllPlaceholders(k.body)));
+      created += await seedObjects(entry.secrets, ctx.secrets, vault, setSecret, undo);
+      created += await seedObjects(entry.keys, ctx.keys, vault, createKey, undo);
     }
+  } catch (error) {
+    const failures: string[] = [];
+    for (const step of undo.reverse()) await step().catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
+    if (failures.length > 0 && error instanceof Error)
+      error.message += ` (undoing what the seed had made failed, some of it is left: ${failures.join("; ")})`;
+    throw error;
   }
   return { vaults: seed.map((s) => s.name), created };
 }

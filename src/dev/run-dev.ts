@@ -6,7 +6,8 @@ import type { VaultService } from "../vault/vault-service.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
-import { applySeed, readSeedFile } from "./dev-seed.js";
+import { applySeed } from "./dev-seed.js";
+import { readSeedFile } from "./seed-file.js";
 import { freePort } from "./free-port.js";
 
 export interface DevOptions {
@@ -21,7 +22,7 @@ export interface DevOptions {
   reset?: boolean;
   /** More vaults to make (besides keyhold-dev), with the same dev grants. */
   vaults?: string[];
-  /** A JSON or YAML file of vaults, secrets and keys to make unless they exist (dev-seed.ts). */
+  /** A JSON or YAML file of vaults, secrets and keys to make unless they exist (seed-file.ts, dev-seed.ts). */
   seed?: string;
   /** PostgreSQL instead of DIR/keyhold.db: dev processes on one data directory and one database form a cluster. */
   database?: string;
@@ -49,7 +50,7 @@ async function ensureDevDefaultVault(vaults: VaultService, creatorId: string): P
 export async function runDev(options: DevOptions): Promise<RunningServer> {
   const started = process.hrtime.bigint();
   const dir = resolve(options.dataDir);
-  const seed = options.seed ? readSeedFile(resolve(options.seed)) : [];
+  const seed = options.seed ? readSeedFile(options.seed) : [];
   if (options.reset && options.database) throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
   if (options.reset) {
     // New credentials are made below: a shell that sourced the old dev.env would get invalid_client, silently.

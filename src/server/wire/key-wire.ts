@@ -20,6 +20,9 @@ const KEY_TYPES: ReadonlyMap<string, { family: KeyFamily; hsm: boolean }> = new 
   ["oct-HSM", { family: "oct", hsm: true }],
 ]);
 
+/** The key types (kty) a key can be created with. */
+export const KEY_TYPE_NAMES: readonly string[] = [...KEY_TYPES.keys()];
+
 function keyType(value: unknown): { family: KeyFamily; hsm: boolean } {
   const type = typeof value === "string" ? KEY_TYPES.get(value) : undefined;
   if (!type) throw badParameter(`The key type (kty) must be one of ${[...KEY_TYPES.keys()].join(", ")}.`);
