@@ -1,11 +1,24 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { readInputText } from "./input-file.js";
 import { KeyholdClient } from "./keyhold-client.js";
-import { print } from "./output.js";
+import { type TableView, print, tableViewShown } from "./output.js";
+import { ACCESS_POLICY_TABLE, ROLE_DEFINITION_TABLE, roleAssignmentTable } from "./table-views.js";
 
 type Permissions = Record<"keys" | "secrets" | "certificates", string[]>;
 const policyPath = (vault: string, principal?: string): string =>
   `/keyhold/vaults/${encodeURIComponent(vault)}/accessPolicies${principal ? `/${encodeURIComponent(principal)}` : ""}`;
+
+/**
+ * The table of role assignments, with principals' display names when it is shown: ids are all the assignments
+ * carry. A caller who may read assignments but not principals gets the table with ids.
+ */
+async function assignmentTable(client: KeyholdClient): Promise<TableView | undefined> {
+  if (!tableViewShown()) return undefined;
+  const principals = await client.call("GET", "/keyhold/principals").catch(() => []);
+  return roleAssignmentTable(
+    new Map((principals as { id: string; displayName: string }[]).map((p) => [p.id.toLowerCase(), p.displayName])),
+  );
+}
 
 /** `keyhold policy …` (like `az keyvault set-policy`) and `keyhold role …` (like `az role`). */
 export function registerAccessCommands(program: Command): void {
@@ -17,20 +30,38 @@ export function registerAccessCommands(program: Command): void {
     .requiredOption("--vault-name <name>", "vault name")
     .requiredOption("--spn <id>", "the principal's client (object) id")
     .option("--secret-permissions <permissions...>", "get list set delete recover backup restore purge, or all")
-    .option("--key-permissions <permissions...>", "get list update create import delete recover backup restore decrypt encrypt unwrapKey wrapKey verify sign purge release rotate getrotationpolicy setrotationpolicy, or all")
-    .option("--certificate-permissions <permissions...>", "get list update create import delete recover backup restore managecontacts manageissuers getissuers listissuers setissuers deleteissuers purge, or all")
+    .option(
+      "--key-permissions <permissions...>",
+      "get list update create import delete recover backup restore decrypt encrypt unwrapKey wrapKey verify sign purge release rotate getrotationpolicy setrotationpolicy, or all",
+    )
+    .option(
+      "--certificate-permissions <permissions...>",
+      "get list update create import delete recover backup restore managecontacts manageissuers getissuers listissuers setissuers deleteissuers purge, or all",
+    )
     .addHelpText("after", "\nExample:\n  keyhold policy set --vault-name my-vault --spn $ID --secret-permissions get list")
-    .action(async (o: { vaultName: string; spn: string; secretPermissions?: string[]; keyPermissions?: string[]; certificatePermissions?: string[] }) => {
-      const client = new KeyholdClient();
-      const existing = (await client.call("GET", policyPath(o.vaultName))) as { objectId: string; permissions: Permissions }[];
-      const current = existing.find((p) => p.objectId.toLowerCase() === o.spn.toLowerCase())?.permissions ?? { keys: [], secrets: [], certificates: [] };
-      const permissions: Permissions = {
-        keys: o.keyPermissions ?? current.keys,
-        secrets: o.secretPermissions ?? current.secrets,
-        certificates: o.certificatePermissions ?? current.certificates,
-      };
-      print(await client.call("PUT", policyPath(o.vaultName, o.spn), { permissions }));
-    });
+    .action(
+      async (o: {
+        vaultName: string;
+        spn: string;
+        secretPermissions?: string[];
+        keyPermissions?: string[];
+        certificatePermissions?: string[];
+      }) => {
+        const client = new KeyholdClient();
+        const existing = (await client.call("GET", policyPath(o.vaultName))) as { objectId: string; permissions: Permissions }[];
+        const current = existing.find((p) => p.objectId.toLowerCase() === o.spn.toLowerCase())?.permissions ?? {
+          keys: [],
+          secrets: [],
+          certificates: [],
+        };
+        const permissions: Permissions = {
+          keys: o.keyPermissions ?? current.keys,
+          secrets: o.secretPermissions ?? current.secrets,
+          certificates: o.certificatePermissions ?? current.certificates,
+        };
+        print(await client.call("PUT", policyPath(o.vaultName, o.spn), { permissions }), ACCESS_POLICY_TABLE);
+      },
+    );
 
   policy
     .command("delete")
@@ -45,7 +76,7 @@ export function registerAccessCommands(program: Command): void {
     .command("list")
     .description("List a vault's access policies")
     .requiredOption("--vault-name <name>", "vault name")
-    .action(async (o: { vaultName: string }) => print(await new KeyholdClient().call("GET", policyPath(o.vaultName))));
+    .action(async (o: { vaultName: string }) => print(await new KeyholdClient().call("GET", policyPath(o.vaultName)), ACCESS_POLICY_TABLE));
 
   const role = program.command("role").description("Manage role assignments and role definitions (vaults with RBAC, the default)");
   const assignment = role.command("assignment").description("Grant roles to principals at a scope");
@@ -56,9 +87,16 @@ export function registerAccessCommands(program: Command): void {
     .requiredOption("--role <role>", 'a role name or id, e.g. "Key Vault Secrets User"')
     .requiredOption("--assignee <id>", "the principal's client (object) id")
     .option("--scope <scope>", "where the role applies", "/")
-    .addHelpText("after", '\nExample:\n  keyhold role assignment create --role "Key Vault Secrets User" --assignee $ID --scope /vaults/my-vault/secrets/db-password')
+    .addHelpText(
+      "after",
+      '\nExample:\n  keyhold role assignment create --role "Key Vault Secrets User" --assignee $ID --scope /vaults/my-vault/secrets/db-password',
+    )
     .action(async (o: { role: string; assignee: string; scope: string }) => {
-      print(await new KeyholdClient().call("POST", "/keyhold/roleAssignments", { principalId: o.assignee, role: o.role, scope: o.scope }));
+      const client = new KeyholdClient();
+      print(
+        await client.call("POST", "/keyhold/roleAssignments", { principalId: o.assignee, role: o.role, scope: o.scope }),
+        await assignmentTable(client),
+      );
     });
 
   assignment
@@ -67,21 +105,25 @@ export function registerAccessCommands(program: Command): void {
     .option("--assignee <id>", "only this principal's")
     .action(async (o: { assignee?: string }) => {
       const query = o.assignee ? `?principalId=${encodeURIComponent(o.assignee)}` : "";
-      print(await new KeyholdClient().call("GET", `/keyhold/roleAssignments${query}`));
+      const client = new KeyholdClient();
+      print(await client.call("GET", `/keyhold/roleAssignments${query}`), await assignmentTable(client));
     });
 
   assignment
     .command("delete")
     .description("Remove a role assignment")
     .requiredOption("--id <id>", "the assignment's name (id)")
-    .action(async (o: { id: string }) => print(await new KeyholdClient().call("DELETE", `/keyhold/roleAssignments/${encodeURIComponent(o.id)}`)));
+    .action(async (o: { id: string }) => {
+      const client = new KeyholdClient();
+      print(await client.call("DELETE", `/keyhold/roleAssignments/${encodeURIComponent(o.id)}`), await assignmentTable(client));
+    });
 
   const definition = role.command("definition").description("List the built-in roles; create and delete custom roles");
 
   definition
     .command("list")
     .description("List role definitions, built-in and custom")
-    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/roleDefinitions")));
+    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/roleDefinitions"), ROLE_DEFINITION_TABLE));
 
   definition
     .command("create")
@@ -92,13 +134,15 @@ export function registerAccessCommands(program: Command): void {
       `\nExample:\n  keyhold role definition create --role-definition '{"roleName":"Secret Reader","permissions":{"dataActions":["Microsoft.KeyVault/vaults/secrets/getSecret/action"]}}'`,
     )
     .action(async (o: { roleDefinition: string }) => {
-      const text = o.roleDefinition.startsWith("@") ? readFileSync(o.roleDefinition.slice(1), "utf8") : o.roleDefinition;
-      print(await new KeyholdClient().call("POST", "/keyhold/roleDefinitions", JSON.parse(text) as unknown));
+      const text = o.roleDefinition.startsWith("@") ? readInputText(o.roleDefinition.slice(1)) : o.roleDefinition;
+      print(await new KeyholdClient().call("POST", "/keyhold/roleDefinitions", JSON.parse(text) as unknown), ROLE_DEFINITION_TABLE);
     });
 
   definition
     .command("delete")
     .description("Delete a custom role that nothing is assigned")
     .requiredOption("--name <name>", "the role's name or id")
-    .action(async (o: { name: string }) => print(await new KeyholdClient().call("DELETE", `/keyhold/roleDefinitions/${encodeURIComponent(o.name)}`)));
+    .action(async (o: { name: string }) =>
+      print(await new KeyholdClient().call("DELETE", `/keyhold/roleDefinitions/${encodeURIComponent(o.name)}`), ROLE_DEFINITION_TABLE),
+    );
 }

@@ -1,24 +1,10 @@
 import { request } from "node:https";
+import { CliError } from "./cli-error.js";
 import { type Login, readLogin } from "./login-store.js";
+import { networkFailure } from "./network-failure.js";
+import { trustedCertificates } from "./tls-trust.js";
 
-/**
- * The CLI's client for a Keyhold server. It authenticates the way the Azure SDK does: an unauthenticated
- * request, the 401 challenge's resource, then a token from the environment's credential — a service
- * principal (AZURE_CLIENT_ID/SECRET, AZURE_AUTHORITY_HOST, AZURE_TENANT_ID) or a managed identity
- * (IDENTITY_ENDPOINT/HEADER). TLS trust comes from NODE_EXTRA_CA_CERTS, as for every Node client.
- */
-export class CliError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** For an error answer of the server: its HTTP status and Azure's inner error code. */
-    readonly statusCode?: number,
-    readonly innerCode?: string,
-  ) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError };
 
 interface HttpResult {
   status: number;
@@ -26,16 +12,48 @@ interface HttpResult {
   body: string;
 }
 
-function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<HttpResult> {
+interface Connection {
+  /** The CAs to trust instead of Node's defaults (see tls-trust.ts). */
+  ca: string[] | undefined;
+  /** How long the connection may stay silent before the request fails as a timeout. */
+  timeoutMs: number;
+}
+
+/** No request of the CLI waits for more than this without a byte from the server. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function send(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  connection: Connection,
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { ...headers, ...(body !== undefined && { "content-length": String(Buffer.byteLength(body)) }) } }, (res) => {
+    const contentLength = body !== undefined && { "content-length": String(Buffer.byteLength(body)) };
+    const options = { method, headers: { ...headers, ...contentLength }, ...(connection.ca && { ca: connection.ca }) };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
     });
-    req.on("error", (error) => reject(new CliError("ConnectionFailed", `cannot reach ${new URL(url).origin}: ${error.message}`)));
+    req.setTimeout(connection.timeoutMs, () => {
+      const seconds = connection.timeoutMs / 1000;
+      req.destroy(Object.assign(new Error(`no answer in ${seconds} s`), { code: "ETIMEDOUT" }));
+    });
+    req.on("error", (error) => reject(networkFailure(error, url)));
     req.end(body);
   });
+}
+
+/** A response body as JSON; anything else means the URL is not a Keyhold server (a proxy's HTML page, say). */
+function parseBody(res: HttpResult, url: string): unknown {
+  if (!res.body) return null;
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch {
+    throw new CliError("BadResponse", `${new URL(url).origin} answered ${res.status} with a body that is not JSON`, res.status);
+  }
 }
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
@@ -44,12 +62,35 @@ function need(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-async function acquireToken(env: NodeJS.ProcessEnv, resource: string): Promise<string> {
+/** The server's base URL, checked: Keyhold serves HTTPS only. */
+function serverUrl(url: string, from: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError("InvalidServerUrl", `${from} '${url}' is not a URL`);
+  }
+  if (parsed.protocol !== "https:")
+    throw new CliError("InvalidServerUrl", `${from} '${url}' is not an https:// URL: Keyhold serves HTTPS only`);
+  return url.replace(/\/$/, "");
+}
+
+const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
+
+/** The saved login can no longer be used: it keeps no secret to renew its token with. */
+const loginExpired = (login: Login): CliError =>
+  new CliError(
+    "LoginExpired",
+    `the login ${login.loggedInAt ? `of ${iso(login.loggedInAt)} ` : ""}to ${login.url} expired at ${iso(login.expiresOn)}`,
+  );
+
+async function acquireToken(env: NodeJS.ProcessEnv, resource: string, connection: Connection): Promise<string> {
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER && !env.AZURE_CLIENT_SECRET) {
     const url = `${env.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=${encodeURIComponent(resource)}`;
-    const res = await send("GET", url, { "x-identity-header": env.IDENTITY_HEADER });
-    const json = JSON.parse(res.body || "{}") as { access_token?: string; error_description?: string };
-    if (res.status !== 200 || !json.access_token) throw new CliError("AuthenticationFailed", json.error_description ?? `token request failed (${res.status})`);
+    const res = await send("GET", url, { "x-identity-header": env.IDENTITY_HEADER }, undefined, connection);
+    const json = (parseBody(res, url) ?? {}) as { access_token?: string; error_description?: string };
+    if (res.status !== 200 || !json.access_token)
+      throw new CliError("AuthenticationFailed", json.error_description ?? `token request failed (${res.status})`);
     return json.access_token;
   }
   const authority = need(env, "AZURE_AUTHORITY_HOST").replace(/\/$/, "");
@@ -61,8 +102,8 @@ async function acquireToken(env: NodeJS.ProcessEnv, resource: string): Promise<s
     client_secret: need(env, "AZURE_CLIENT_SECRET"),
     scope: `${resource}/.default`,
   }).toString();
-  const res = await send("POST", tokenUrl, { "content-type": "application/x-www-form-urlencoded" }, form);
-  const json = JSON.parse(res.body || "{}") as { access_token?: string; error?: string; error_description?: string };
+  const res = await send("POST", tokenUrl, { "content-type": "application/x-www-form-urlencoded" }, form, connection);
+  const json = (parseBody(res, tokenUrl) ?? {}) as { access_token?: string; error?: string; error_description?: string };
   if (res.status !== 200 || !json.access_token) {
     throw new CliError(json.error ?? "AuthenticationFailed", json.error_description ?? `token request failed (${res.status})`);
   }
@@ -79,26 +120,59 @@ function challengeResource(header: string | string[] | undefined): string {
 /** The Key Vault API version the CLI speaks. */
 export const API_VERSION = "2025-07-01";
 
+/**
+ * The CLI's client for a Keyhold server. It authenticates the way the Azure SDK does: an unauthenticated
+ * request, the 401 challenge's resource, then a token from the environment's credential — a service
+ * principal (AZURE_CLIENT_ID/SECRET, AZURE_AUTHORITY_HOST, AZURE_TENANT_ID) or a managed identity
+ * (IDENTITY_ENDPOINT/HEADER). TLS trust comes from NODE_EXTRA_CA_CERTS, as for every Node client, and from the
+ * CA a `keyhold login` keeps.
+ */
 export class KeyholdClient {
   #token: string | null = null;
   /** The vault resource from the server's challenge, e.g. https://vault.azure.net: vaults are NAME.<its host>. */
   #resource: string | null = null;
+  /** A saved login for this server whose token has expired: every call fails, saying so. */
+  #expiredLogin: Login | null = null;
   readonly #baseUrl: string;
+  readonly #connection: Connection;
 
   /**
    * Credentials come from the environment (a service principal or a managed identity); without them, from
-   * `keyhold login`'s saved token for the same server (KEYHOLD_URL, or the login's when that is unset).
+   * `keyhold login`'s saved token for the same server (KEYHOLD_URL, or the login's when that is unset). The login's
+   * CA is trusted for its server either way. `keyhold login` itself gives its `--ca` and ignores the saved login.
    */
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {
-    const login = env.AZURE_CLIENT_SECRET || env.IDENTITY_HEADER ? null : readLogin(env);
-    this.#baseUrl = (env.KEYHOLD_URL ?? login?.url ?? need(env, "KEYHOLD_URL")).replace(/\/$/, "");
-    if (login && login.url.replace(/\/$/, "") === this.#baseUrl) this.#useLogin(login);
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    options: { caFile?: string; ignoreSavedLogin?: boolean } = {},
+  ) {
+    const saved = options.ignoreSavedLogin ? null : readLogin(env);
+    this.#baseUrl = env.KEYHOLD_URL || !saved ? serverUrl(need(env, "KEYHOLD_URL"), "KEYHOLD_URL") : saved.url;
+    const login = saved && saved.url.replace(/\/$/, "") === this.#baseUrl ? saved : null;
+    this.#connection = { ca: trustedCertificates(options.caFile ?? login?.caFile, env), timeoutMs: REQUEST_TIMEOUT_MS };
+    if (login && !env.AZURE_CLIENT_SECRET && !env.IDENTITY_HEADER) this.#useLogin(login);
   }
 
   #useLogin(login: Login): void {
-    if (login.expiresOn <= Date.now() / 1000 + 30) throw new CliError("LoginExpired", "the saved login has expired: run `keyhold login` again");
+    if (login.expiresOn <= Date.now() / 1000 + 30) {
+      this.#expiredLogin = login;
+      return;
+    }
     this.#token = login.accessToken;
     this.#resource = login.resource;
+  }
+
+  /** Why the server cannot be used, if it cannot: no answer in `timeoutMs` (refused, DNS, TLS, …), or not healthy. */
+  async unhealthy(timeoutMs: number): Promise<CliError | null> {
+    const url = `${this.#baseUrl}/healthz`;
+    try {
+      const res = await send("GET", url, { accept: "application/json" }, undefined, { ...this.#connection, timeoutMs });
+      return res.status === 200
+        ? null
+        : new CliError("ServerUnhealthy", `${this.#baseUrl} answered /healthz with ${res.status}`, res.status);
+    } catch (error) {
+      if (error instanceof CliError) return error;
+      throw error;
+    }
   }
 
   get baseUrl(): string {
@@ -154,16 +228,23 @@ export class KeyholdClient {
       ...(payload !== undefined && { "content-type": "application/json" }),
       ...(this.#token && { authorization: `Bearer ${this.#token}` }),
     });
-    let res = await send(method, this.#baseUrl + path, headers(), payload);
+    if (this.#expiredLogin) throw loginExpired(this.#expiredLogin);
+    const url = this.#baseUrl + path;
+    let res = await send(method, url, headers(), payload, this.#connection);
     if (res.status === 401 && !this.#token) {
       this.#resource = challengeResource(res.headers["www-authenticate"]);
-      this.#token = await acquireToken(this.env, this.#resource);
-      res = await send(method, this.#baseUrl + path, headers(), payload);
+      this.#token = await acquireToken(this.env, this.#resource, this.#connection);
+      res = await send(method, url, headers(), payload, this.#connection);
     }
-    const json = res.body ? (JSON.parse(res.body) as unknown) : null;
+    const json = parseBody(res, url);
     if (res.status >= 400) {
       const error = (json as { error?: { code?: string; message?: string; innererror?: { code?: string } } } | null)?.error;
-      throw new CliError(error?.code ?? `HTTP${res.status}`, error?.message ?? `request failed with status ${res.status}`, res.status, error?.innererror?.code);
+      throw new CliError(
+        error?.code ?? `HTTP${res.status}`,
+        error?.message ?? `request failed with status ${res.status}`,
+        res.status,
+        error?.innererror?.code,
+      );
     }
     return json;
   }

@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-/** What `keyhold login` keeps: a token (never a client secret), for the server it was issued by. */
+/**
+ * What `keyhold login` keeps: a token (never a client secret, so it cannot renew itself), for the server it was
+ * issued by, with what a new shell needs to reach that server again: its URL and the CA that signed its certificate.
+ */
 export interface Login {
   url: string;
   /** The vault resource of the server's challenge (the token's audience). */
@@ -11,6 +14,10 @@ export interface Login {
   /** Epoch seconds. */
   expiresOn: number;
   principalId: string;
+  /** Epoch seconds; absent in logins kept by older versions. */
+  loggedInAt?: number;
+  /** An absolute path: the CA file to trust for this server (`--ca`, or NODE_EXTRA_CA_CERTS at login); absent: the system's CAs. */
+  caFile?: string;
 }
 
 /** The user's config directory: KEYHOLD_CONFIG_DIR, else $XDG_CONFIG_HOME/keyhold, else ~/.config/keyhold. */

@@ -3,9 +3,8 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
 import { registerCompletionCommand } from "./completion-command.js";
-import { withHint } from "./error-hints.js";
+import { commandPathOf, errorLine, usageErrorLine } from "./error-line.js";
 import { addExamples } from "./examples.js";
-import { CliError } from "./keyhold-client.js";
 import { OUTPUT_FORMATS, type OutputFormat, setOutput } from "./output.js";
 import { registerKeyCommands } from "./key-commands.js";
 import { registerPrincipalCommands } from "./principal-commands.js";
@@ -26,10 +25,8 @@ async function runCli(): Promise<void> {
     .addOption(new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default("json"))
     .option("--query <jmespath>", "a JMESPath expression applied to the result, as az's --query")
     .option("--debug", "print the stack of an error")
-    // Usage errors are one line too, with the way to the help.
-    .configureOutput({
-      outputError: (text, write) => write(`ERROR: (BadArgument) ${text.replace(/^error: /, "").replace(/\s+/g, " ").trim()} Hint: add --help for the command's options and examples.\n`),
-    })
+    // Usage errors are one line too, with the way to the command's help.
+    .configureOutput({ outputError: (text, write) => write(usageErrorLine(text, commandPathOf(program, args))) })
     .hook("preAction", (_program, action) => {
       const o = action.optsWithGlobals() as { output: OutputFormat; query?: string };
       setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });
@@ -55,8 +52,7 @@ async function runCli(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     // One line, never a stack trace unless --debug.
-    const message = error instanceof CliError ? `(${error.code}) ${withHint(error.code, error.message)}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ERROR: ${message}\n`);
+    process.stderr.write(errorLine(error, commandPathOf(program, args)));
     if (program.opts().debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { CliError } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
+import { fileFailure, isErrnoError } from "./file-failure.js";
 
 /**
  * Writes what a command downloads (a value, a backup) to a file readable by its owner only, never over an
@@ -12,6 +13,6 @@ export function writeOutputFile(path: string, bytes: Buffer, overwrite = false):
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new CliError("FileExists", `${path} exists and was left as it is: add --overwrite to replace it`);
     }
-    throw error;
+    throw isErrnoError(error) ? fileFailure(error, path) : error;
   }
 }

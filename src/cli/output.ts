@@ -17,8 +17,25 @@ export function setOutput(next: OutputSettings): void {
   settings = next;
 }
 
+/**
+ * A command's table, as az's table transformers make them: the columns `-o table` shows and how each cell is read
+ * from an item of the answer. Without one, or with --query (as az does), a table shows the answer's scalar fields.
+ */
+export interface TableView {
+  columns: readonly (readonly [header: string, cell: (item: Record<string, unknown>) => unknown])[];
+}
+
+interface Rows {
+  columns: string[];
+  rows: string[][];
+}
+
 const isScalar = (v: unknown): boolean => v === null || ["string", "number", "boolean"].includes(typeof v);
-const cell = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+/** A table cell: scalars as they print, nothing for null, anything else (never expected in a cell) as JSON. */
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  return typeof v === "number" || typeof v === "boolean" ? String(v) : typeof v === "string" ? v : JSON.stringify(v);
+}
 
 /** An object's scalar fields, with one level of nested objects as `parent.child` (attributes.enabled, …). */
 function flatten(item: Record<string, unknown>): Record<string, unknown> {
@@ -33,7 +50,7 @@ function flatten(item: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Rows of scalars: an array of objects, one object, or scalars; deeper values are left out, as az's table does. */
-function rows(value: unknown): { columns: string[]; rows: string[][] } {
+function rows(value: unknown): Rows {
   const items = Array.isArray(value) ? value : [value];
   if (items.every(isScalar)) return { columns: ["Result"], rows: items.map((v) => [cell(v)]) };
   const flat = items.map((item) => (typeof item === "object" && item !== null ? flatten(item as Record<string, unknown>) : {}));
@@ -42,11 +59,23 @@ function rows(value: unknown): { columns: string[]; rows: string[][] } {
   return { columns, rows: flat.map((item) => columns.map((c) => cell(item[c]))) };
 }
 
-function table(value: unknown): string {
-  const { columns, rows: body } = rows(value);
+/** The view's columns for each item; nothing for an empty list, as az prints nothing for one. */
+function viewRows(value: unknown, view: TableView): Rows {
+  const items = (Array.isArray(value) ? value : [value]).filter(
+    (item): item is Record<string, unknown> => typeof item === "object" && item !== null,
+  );
+  if (items.length === 0) return { columns: [], rows: [] };
+  return { columns: view.columns.map(([header]) => header), rows: items.map((item) => view.columns.map(([, read]) => cell(read(item)))) };
+}
+
+function table({ columns, rows: body }: Rows): string {
   if (columns.length === 0) return "";
   const width = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(width.map((w) => "-".repeat(w))), ...body.map(line)].join("\n") + "\n";
 }
 
@@ -55,7 +84,7 @@ function tsv(value: unknown): string {
   return body.map((r) => r.join("\t")).join("\n") + (body.length > 0 ? "\n" : "");
 }
 
-export function render(value: unknown, using: OutputSettings = settings): string {
+export function render(value: unknown, using: OutputSettings = settings, view?: TableView): string {
   let shown = value;
   if (using.query) {
     try {
@@ -67,7 +96,7 @@ export function render(value: unknown, using: OutputSettings = settings): string
   if (shown === undefined) return "";
   switch (using.output) {
     case "table":
-      return table(shown);
+      return table(view && !using.query ? viewRows(shown, view) : rows(shown));
     case "tsv":
       return tsv(shown);
     case "yaml":
@@ -77,7 +106,12 @@ export function render(value: unknown, using: OutputSettings = settings): string
   }
 }
 
-/** Prints a command's result in the chosen format. */
-export function print(value: unknown): void {
-  process.stdout.write(render(value));
+/** Whether the result is printed as a command's table view: `-o table` without --query. */
+export function tableViewShown(): boolean {
+  return settings.output === "table" && !settings.query;
+}
+
+/** Prints a command's result in the chosen format; `view` chooses the columns of `-o table`. */
+export function print(value: unknown, view?: TableView): void {
+  process.stdout.write(render(value, settings, view));
 }

@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { readInputText } from "./input-file.js";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
+import { CREDENTIAL_TABLE, PRINCIPAL_TABLE } from "./table-views.js";
 
 const principalPath = (id: string): string => `/keyhold/principals/${encodeURIComponent(id)}`;
 const DAY = 86_400;
@@ -25,13 +26,13 @@ export function registerPrincipalCommands(program: Command): void {
   principal
     .command("list")
     .description("List service principals and managed identities")
-    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/principals")));
+    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/principals"), PRINCIPAL_TABLE));
 
   principal
     .command("show")
     .description("Show a principal and its credentials (never their secrets)")
     .requiredOption("--id <id>", "client (object) id")
-    .action(async (o: { id: string }) => print(await new KeyholdClient().call("GET", principalPath(o.id))));
+    .action(async (o: { id: string }) => print(await new KeyholdClient().call("GET", principalPath(o.id)), PRINCIPAL_TABLE));
 
   principal
     .command("delete")
@@ -55,7 +56,7 @@ export function registerPrincipalCommands(program: Command): void {
     )
     .action(async (o: { id: string; cert?: string; lifetimeDays?: number }) => {
       const body = o.cert
-        ? { type: "certificate", certificate: readFileSync(o.cert, "utf8") }
+        ? { type: "certificate", certificate: readInputText(o.cert) }
         : { type: "clientSecret", ...(o.lifetimeDays && { lifetimeSeconds: o.lifetimeDays * DAY }) };
       print(await new KeyholdClient().call("POST", `${principalPath(o.id)}/credentials`, body));
     });
@@ -66,7 +67,7 @@ export function registerPrincipalCommands(program: Command): void {
     .requiredOption("--id <id>", "client (object) id")
     .action(async (o: { id: string }) => {
       const shown = (await new KeyholdClient().call("GET", principalPath(o.id))) as { credentials: unknown[] };
-      print(shown.credentials);
+      print(shown.credentials, CREDENTIAL_TABLE);
     });
 
   credential
@@ -94,7 +95,7 @@ export function registerPrincipalCommands(program: Command): void {
     .description("List managed identities")
     .action(async () => {
       const all = (await new KeyholdClient().call("GET", "/keyhold/principals")) as { type: string }[];
-      print(all.filter((p) => p.type === "managedIdentity"));
+      print(all.filter((p) => p.type === "managedIdentity"), PRINCIPAL_TABLE);
     });
 
   identity

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
 import { writeOutputFile } from "./output-file.js";
 import { type Command, Option } from "commander";
-import { KeyholdClient } from "./keyhold-client.js";
+import { readInputFile } from "./input-file.js";
+import { CliError, KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean } from "./options.js";
 import { print } from "./output.js";
+import { SECRET_SHOW_TABLE, SECRET_TABLE } from "./table-views.js";
 import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput, sensitiveEnv, utf8Exactly } from "./secret-input.js";
 import { registerSecretTransferCommands } from "./secret-transfer-commands.js";
 import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
@@ -26,11 +27,11 @@ const encodedValue = (bytes: Buffer, encoding: Encoding): string =>
 /** The value from whichever one of --value, --value-env and --file was given (`-`: stdin, as secret-input.ts says). */
 async function secretValue(o: { value?: string; valueEnv?: string; file?: string; encoding: Encoding }): Promise<string> {
   const given = [o.value, o.valueEnv, o.file].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new Error("give exactly one of --value, --value-env and --file");
+  if (given !== 1) throw new CliError("BadParameter", "give exactly one of --value, --value-env and --file");
   if (o.value === FROM_STDIN) return utf8Exactly(await readSensitiveInput("secret value", "--value"), "--value", "--file - --encoding base64");
   if (o.value !== undefined) return o.value;
   if (o.valueEnv !== undefined) return sensitiveEnv(o.valueEnv, "--value-env");
-  return encodedValue(o.file === FROM_STDIN ? await readSensitiveInput("secret value", "--file", true) : readFileSync(o.file!), o.encoding);
+  return encodedValue(o.file === FROM_STDIN ? await readSensitiveInput("secret value", "--file", true) : readInputFile(o.file!), o.encoding);
 }
 
 /** `keyhold secret …`, like `az keyvault secret …`; JSON answers are the REST API's own shapes. */
@@ -58,21 +59,21 @@ export function registerSecretCommands(program: Command): void {
     )
     .action(async (o: ObjectTarget & SecretAttributes & { value?: string; valueEnv?: string; file?: string; encoding: Encoding; disabled?: boolean }) => {
       const value = await secretValue(o);
-      print(await client().vaultCall(o.vaultName, "PUT", secretPath(o), { value, ...body({ ...o, ...(o.disabled && { enabled: false }) }) }));
+      print(await client().vaultCall(o.vaultName, "PUT", secretPath(o), { value, ...body({ ...o, ...(o.disabled && { enabled: false }) }) }), SECRET_TABLE);
     });
 
-  objectTarget(secret.command("show").description("Show a secret with its value"), "secrets", true).action(async (o: ObjectTarget) =>
-    print(await client().vaultCall(o.vaultName, "GET", secretPath(o))),
+  objectTarget(secret.command("show").description("Show a secret with its value"), "secrets", "version").action(async (o: ObjectTarget) =>
+    print(await client().vaultCall(o.vaultName, "GET", secretPath(o)), SECRET_SHOW_TABLE),
   );
 
-  withContentType(objectTarget(secret.command("update").description("Change a version's attributes (az: set-attributes)"), "secrets", true))
+  withContentType(objectTarget(secret.command("update").description("Change a version's attributes (az: set-attributes)"), "secrets", "version"))
     .option("--enabled <bool>", "enable or disable the version", parseBoolean)
-    .action(async (o: ObjectTarget & SecretAttributes) => print(await client().vaultCall(o.vaultName, "PATCH", secretPath(o), body(o))));
+    .action(async (o: ObjectTarget & SecretAttributes) => print(await client().vaultCall(o.vaultName, "PATCH", secretPath(o), body(o)), SECRET_TABLE));
 
   registerLifecycleCommands(secret, "secrets");
   registerSecretTransferCommands(secret);
 
-  objectTarget(secret.command("download").description("Write a secret's value to a file (0600)"), "secrets", true)
+  objectTarget(secret.command("download").description("Write a secret's value to a file (0600)"), "secrets", "version")
     .requiredOption("-f, --file <file>", "where to write the value")
     .addOption(new Option("--encoding <encoding>", "how the value becomes the file's bytes").choices(ENCODINGS).default("utf-8"))
     .option("--overwrite", "replace the file if it exists (by default an existing file is refused)")

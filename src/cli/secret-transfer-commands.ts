@@ -1,11 +1,13 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { parse as parseDotenv } from "dotenv";
+import { dotenvLine } from "./dotenv-line.js";
+import { readInputText } from "./input-file.js";
 import { CliError, KeyholdClient } from "./keyhold-client.js";
 import { SECRETS_IMPORT_MAX } from "../vault/limits.js";
 import { print } from "./output.js";
 import { withSpinner } from "./progress.js";
-import { envNameOf, secretNameOf, secretValues } from "./vault-secrets.js";
+import { secretNameOf, secretValues } from "./vault-secrets.js";
 
 type Format = "dotenv" | "json";
 interface ImportItem {
@@ -15,16 +17,9 @@ interface ImportItem {
   tags?: Record<string, string>;
 }
 
-/** One .env line that dotenv reads back as exactly `value`: single quotes, else backticks, else refused. */
-function dotenvLine(name: string, value: string): string {
-  if (!value.includes("'") && !/[\r\n]/.test(value)) return `${name}='${value}'`;
-  if (!value.includes("`")) return `${name}=\`${value}\``;
-  throw new CliError("BadParameter", `the value of '${name}' holds both quotes and backticks, which .env cannot hold: use --format json`);
-}
-
 /** The import file's secrets: JSON `{"name": "value"}` or `[{"name","value","contentType","tags"}]`, or a .env file. */
 function readImport(file: string, format: Format): ImportItem[] {
-  const text = readFileSync(file, "utf8");
+  const text = readInputText(file);
   if (format === "dotenv") return Object.entries(parseDotenv(text)).map(([env, value]) => ({ name: secretNameOf(env), value }));
   let json: unknown;
   try {
@@ -45,14 +40,18 @@ export function registerSecretTransferCommands(secret: Command): void {
     .command("export")
     .description("Print (or write, 0600) every enabled secret's latest value, as .env lines or JSON")
     .requiredOption("--vault-name <vault>", "vault name")
-    .addOption(new Option("--format <format>", "dotenv (names as MY_DB_PASSWORD) or json (names as they are)").choices(["dotenv", "json"]).default("dotenv"))
+    .addOption(
+      new Option("--format <format>", "dotenv (MY_DB_PASSWORD='…', read exactly by `. .env` in sh, bash and zsh and by dotenv) or json")
+        .choices(["dotenv", "json"])
+        .default("dotenv"),
+    )
     .option("-f, --file <file>", "write here instead of stdout (created with mode 0600; never overwritten)")
     .action(async (o: { vaultName: string; format: Format; file?: string }) => {
       const values = await withSpinner("reading secrets", secretValues(new KeyholdClient(), o.vaultName, null));
       const text =
         o.format === "json"
           ? `${JSON.stringify(Object.fromEntries(values), null, 2)}\n`
-          : [...values].map(([name, value]) => dotenvLine(envNameOf(name), value)).join("\n") + (values.size > 0 ? "\n" : "");
+          : [...values].map(([name, value]) => dotenvLine(name, value)).join("\n") + (values.size > 0 ? "\n" : "");
       if (o.file) writeFileSync(o.file, text, { mode: 0o600, flag: "wx" });
       else process.stdout.write(text);
     });

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { CliError } from "./keyhold-client.js";
-import { ConfigError, loadServeConfig } from "../config/serve-config.js";
 import type { RunningServer } from "../server/start-server.js";
 import { parseInteger, parsePort } from "./options.js";
 
@@ -52,7 +51,7 @@ export function registerServerCommands(program: Command): void {
       "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval \"$(npx keyhold dev env)\"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: \"${random:24}\"\n      keys:\n        signer: { kty: EC, crv: P-256 }",
     )
     .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string; backgroundIntervalMs: number; strictApiVersions?: boolean }) => {
-      if (options.workers < 1 || options.workers > 64) throw new Error("--workers must be from 1 to 64");
+      if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
       warnOfPasswordIn(options.database);
       const { runDev } = await import("../dev/run-dev.js");
       stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
@@ -81,18 +80,14 @@ export function registerServerCommands(program: Command): void {
       "\nExamples:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json\n  npx keyhold serve --config /etc/keyhold/config.json --database \"postgres://keyhold@db:5432/keyhold?sslmode=verify-full\"",
     )
     .action(async (options: { config: string; database?: string }) => {
-      try {
-        const { startServer } = await import("../server/start-server.js");
-        const config = loadServeConfig(options.config);
-        if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) throw new ConfigError("--database must be a postgres:// URL");
-        warnOfPasswordIn(options.database);
-        const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
-        process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
-        stopOnSignals(server);
-      } catch (error) {
-        if (error instanceof ConfigError) throw new Error(`refusing to start: ${error.message}`);
-        throw error;
-      }
+      const { loadServeConfig } = await import("../config/serve-config.js");
+      const config = loadServeConfig(options.config);
+      const { startServer } = await import("../server/start-server.js");
+      if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) throw new CliError("BadArgument", "--database must be a postgres:// URL");
+      warnOfPasswordIn(options.database);
+      const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
+      process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
+      stopOnSignals(server);
     });
 
   program
@@ -102,6 +97,7 @@ export function registerServerCommands(program: Command): void {
     .option("--name <name>", "display name of the principal", "keyhold-admin")
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
     .action(async (options: { config: string; name: string }) => {
+      const { loadServeConfig } = await import("../config/serve-config.js");
       const config = loadServeConfig(options.config);
       process.umask(0o077); // a store made here is for its owner only, as `serve` makes it
       const { openStore } = await import("../storage/open-store.js");

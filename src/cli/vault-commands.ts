@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parseInteger } from "./options.js";
 import { print } from "./output.js";
+import { DELETED_VAULT_TABLE, VAULT_TABLE } from "./table-views.js";
 const path = (name: string): string => `/keyhold/vaults/${encodeURIComponent(name)}`;
 const deletedPath = (name: string): string => `/keyhold/deletedVaults/${encodeURIComponent(name)}`;
 
@@ -58,7 +59,7 @@ export function registerVaultCommands(program: Command): void {
     )
     .action(async (o: VaultSettings & { name: string; retentionDays?: number }) => {
       const body = { ...(o.retentionDays !== undefined && { softDeleteRetentionInDays: o.retentionDays }), ...settings(o) };
-      print(await new KeyholdClient().call("PUT", path(o.name), body));
+      print(await new KeyholdClient().call("PUT", path(o.name), body), VAULT_TABLE);
     });
 
   withSettings(
@@ -69,18 +70,18 @@ export function registerVaultCommands(program: Command): void {
       .addOption(new Option("--sku <sku>", "tier; premium → standard is refused while the vault holds -HSM keys").choices(SKUS)),
   )
     .addHelpText("after", "\nExamples:\n  keyhold vault update --name my-vault --enable-rbac-authorization false\n  keyhold vault update --name my-vault --sku premium")
-    .action(async (o: VaultSettings & { name: string }) => print(await new KeyholdClient().call("PATCH", path(o.name), settings(o))));
+    .action(async (o: VaultSettings & { name: string }) => print(await new KeyholdClient().call("PATCH", path(o.name), settings(o)), VAULT_TABLE));
 
   vault
     .command("list")
     .description("List vaults")
-    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/vaults")));
+    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/vaults"), VAULT_TABLE));
 
   vault
     .command("show")
     .description("Show a vault")
     .requiredOption("--name <name>", "vault name")
-    .action(async (o: { name: string }) => print(await new KeyholdClient().call("GET", path(o.name))));
+    .action(async (o: { name: string }) => print(await new KeyholdClient().call("GET", path(o.name)), VAULT_TABLE));
 
   vault
     .command("delete")
@@ -99,21 +100,21 @@ export function registerVaultCommands(program: Command): void {
     .command("list-deleted")
     .description("List deleted vaults (recoverable until purged)")
     .addHelpText("after", "\nExample:\n  keyhold vault list-deleted -o table")
-    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/deletedVaults")));
+    .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/deletedVaults"), DELETED_VAULT_TABLE));
 
   vault
     .command("show-deleted")
     .description("Show a deleted vault: when it was deleted, when it will be purged")
     .requiredOption("--name <name>", "vault name")
     .addHelpText("after", "\nExample:\n  keyhold vault show-deleted --name old-vault --query properties.scheduledPurgeDate")
-    .action(async (o: { name: string }) => print(await new KeyholdClient().call("GET", deletedPath(o.name))));
+    .action(async (o: { name: string }) => print(await new KeyholdClient().call("GET", deletedPath(o.name)), DELETED_VAULT_TABLE));
 
   vault
     .command("recover")
     .description("Recover a deleted vault with everything it held")
     .requiredOption("--name <name>", "vault name")
     .addHelpText("after", "\nExample:\n  keyhold vault recover --name old-vault")
-    .action(async (o: { name: string }) => print(await new KeyholdClient().call("POST", `${deletedPath(o.name)}/recover`)));
+    .action(async (o: { name: string }) => print(await new KeyholdClient().call("POST", `${deletedPath(o.name)}/recover`), VAULT_TABLE));
 
   vault
     .command("purge")

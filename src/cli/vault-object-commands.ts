@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
 import { writeOutputFile } from "./output-file.js";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { readInputFile } from "./input-file.js";
 import { KeyholdClient } from "./keyhold-client.js";
+import { type IdCollection, type ObjectAddress, idForm, parseObjectId } from "./object-id.js";
 import { parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
-import { print } from "./output.js";
+import { type TableView, print } from "./output.js";
 import { withSpinner } from "./progress.js";
+import { DELETED_OBJECT_TABLE, KEY_LIST_TABLE, KEY_TABLE, KEY_VERSIONS_TABLE, SECRET_LIST_TABLE, SECRET_TABLE, SECRET_VERSIONS_TABLE } from "./table-views.js";
 
 /** What secrets and keys share on the command line: addressing, attributes, and the soft-delete lifecycle. */
 export interface ObjectTarget {
@@ -22,14 +24,44 @@ export interface CommonAttributes {
 
 export type Collection = "secrets" | "keys";
 const NOUN: Record<Collection, string> = { secrets: "secret", keys: "key" };
+/** The `-o table` columns of each collection's lists and of one version. */
+const TABLES: Record<Collection, Record<"list" | "versions" | "version", TableView>> = {
+  secrets: { list: SECRET_LIST_TABLE, versions: SECRET_VERSIONS_TABLE, version: SECRET_TABLE },
+  keys: { list: KEY_LIST_TABLE, versions: KEY_VERSIONS_TABLE, version: KEY_TABLE },
+};
 
 export const objectPath = (collection: Collection, o: ObjectTarget): string =>
   `/${collection}/${encodeURIComponent(o.name)}${o.version ? `/${encodeURIComponent(o.version)}` : ""}`;
 const deletedPath = (collection: Collection, o: ObjectTarget): string => `/deleted${collection}/${encodeURIComponent(o.name)}`;
 
-export function objectTarget(command: Command, collection: Collection, withVersion = false): Command {
-  command.requiredOption("--vault-name <vault>", "vault name").requiredOption("-n, --name <name>", `${NOUN[collection]} name`);
-  return withVersion ? command.option("--version <version>", "a version (default: the latest)") : command;
+/** What a command acts on: a whole secret or key, one version of it (the latest by default), or a deleted one. */
+export type Addressing = "object" | "version" | "deleted";
+
+/**
+ * The options that name the command's secret or key: --vault-name and --name (and --version), or, as az takes it,
+ * --id with its object id (a recoveryId for a deleted one); a version in an id is used where the command takes one.
+ */
+export function objectTarget(command: Command, collection: Collection, addressing: Addressing = "object"): Command {
+  const noun = NOUN[collection];
+  const idCollection: IdCollection = addressing === "deleted" ? `deleted${collection}` : collection;
+  command.option("--vault-name <vault>", "vault name (or --id)").option("-n, --name <name>", `${noun} name (or --id)`);
+  if (addressing === "version") command.option("--version <version>", "a version (default: the latest)");
+  const replaced = addressing === "version" ? "--vault-name, --name and --version" : "--vault-name and --name";
+  const idName = addressing === "deleted" ? "recoveryId" : "id";
+  command.addOption(
+    new Option("--id <id>", `the ${noun}'s ${idName}, ${idForm(idCollection)}, instead of ${replaced}`)
+      .argParser((id) => parseObjectId(id, idCollection))
+      .conflicts(["vaultName", "name", "version"]),
+  );
+  return command.hook("preAction", () => {
+    const { id, vaultName, name } = command.opts<{ id?: ObjectAddress; vaultName?: string; name?: string }>();
+    if (id) {
+      command.setOptionValue("vaultName", id.vaultName).setOptionValue("name", id.name);
+      if (addressing === "version" && id.version) command.setOptionValue("version", id.version);
+    } else if (!vaultName || !name) {
+      command.error("error: required options '--vault-name <vault>' and '--name <name>' (or '--id <id>') not specified");
+    }
+  });
 }
 
 export function attributeOptions(command: Command): Command {
@@ -60,25 +92,25 @@ export function registerLifecycleCommands(group: Command, collection: Collection
     .option("--maxresults <n>", "at most this many", parsePositiveInteger)
     .action(async (o: { vaultName: string; maxresults?: number }) => {
       const items = await withSpinner(`listing ${collection}`, client().vaultList(o.vaultName, `/${collection}`));
-      print(o.maxresults ? items.slice(0, o.maxresults) : items);
+      print(o.maxresults ? items.slice(0, o.maxresults) : items, TABLES[collection].list);
     });
   objectTarget(group.command("list-versions").description(`List a ${noun}'s versions`), collection).action(async (o: ObjectTarget) =>
-    print(await client().vaultList(o.vaultName, `${objectPath(collection, o)}/versions`)),
+    print(await client().vaultList(o.vaultName, `${objectPath(collection, o)}/versions`), TABLES[collection].versions),
   );
   objectTarget(group.command("delete").description(`Delete a ${noun} (soft delete: recoverable until purged)`), collection).action(async (o: ObjectTarget) =>
-    print(await client().vaultCall(o.vaultName, "DELETE", objectPath(collection, o))),
+    print(await client().vaultCall(o.vaultName, "DELETE", objectPath(collection, o)), DELETED_OBJECT_TABLE),
   );
-  objectTarget(group.command("recover").description(`Recover a deleted ${noun}`), collection).action(async (o: ObjectTarget) =>
-    print(await client().vaultCall(o.vaultName, "POST", `${deletedPath(collection, o)}/recover`)),
+  objectTarget(group.command("recover").description(`Recover a deleted ${noun}`), collection, "deleted").action(async (o: ObjectTarget) =>
+    print(await client().vaultCall(o.vaultName, "POST", `${deletedPath(collection, o)}/recover`), TABLES[collection].version),
   );
-  objectTarget(group.command("purge").description(`Purge a deleted ${noun} for good`), collection).action(async (o: ObjectTarget) => {
+  objectTarget(group.command("purge").description(`Purge a deleted ${noun} for good`), collection, "deleted").action(async (o: ObjectTarget) => {
     await client().vaultCall(o.vaultName, "DELETE", deletedPath(collection, o));
   });
   vaultOnly(group.command("list-deleted").description(`List deleted ${collection}`)).action(async (o: { vaultName: string }) =>
-    print(await client().vaultList(o.vaultName, `/deleted${collection}`)),
+    print(await client().vaultList(o.vaultName, `/deleted${collection}`), DELETED_OBJECT_TABLE),
   );
-  objectTarget(group.command("show-deleted").description(`Show a deleted ${noun}`), collection).action(async (o: ObjectTarget) =>
-    print(await client().vaultCall(o.vaultName, "GET", deletedPath(collection, o))),
+  objectTarget(group.command("show-deleted").description(`Show a deleted ${noun}`), collection, "deleted").action(async (o: ObjectTarget) =>
+    print(await client().vaultCall(o.vaultName, "GET", deletedPath(collection, o)), DELETED_OBJECT_TABLE),
   );
   objectTarget(group.command("backup").description(`Write a ${noun}'s backup (all versions, sealed) to a file`), collection)
     .requiredOption("-f, --file <file>", "where to write the backup")
@@ -90,6 +122,6 @@ export function registerLifecycleCommands(group: Command, collection: Collection
   vaultOnly(group.command("restore").description(`Restore a ${noun} from a backup file`))
     .requiredOption("-f, --file <file>", "the backup file")
     .action(async (o: { vaultName: string; file: string }) =>
-      print(await client().vaultCall(o.vaultName, "POST", `/${collection}/restore`, { value: readFileSync(o.file).toString("base64url") })),
+      print(await client().vaultCall(o.vaultName, "POST", `/${collection}/restore`, { value: readInputFile(o.file).toString("base64url") }), TABLES[collection].version),
     );
 }

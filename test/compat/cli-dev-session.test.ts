@@ -87,7 +87,7 @@ describe("keyhold dev options, sessions, completion and help", () => {
     writeFileSync(bad, "vaults:\n  - name: v1\n    secrets:\n      s: \"${nope}\"\n");
     const r = spawnSync(process.execPath, [CLI, "dev", "--data-dir", newDataDir(), "--port", "0", "--seed", bad], { encoding: "utf8", timeout: 20_000 });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /seed vaults\[0\] \(v1\)\.secrets\.s: unknown placeholder/);
+    assert.match(r.stderr, /bad\.yaml:4:10: vaults\[0\]\.secrets\.s: unknown placeholder/);
   });
 
   it("logs in, works without the environment, shows its status, and logs out", () => {
@@ -151,15 +151,19 @@ describe("keyhold dev options, sessions, completion and help", () => {
     assert.equal(keyhold(["completion", "tcsh"]).status, 1);
   });
 
-  it("answers --help on every command, with examples on every command that does something", () => {
+  it("answers --help on every command, with examples on each: groups (`keyhold secret --help`) and keyhold itself too", () => {
     const script = keyhold(["completion", "bash"]).stdout;
-    const nodes = [...script.matchAll(/^ {4}"([^"]*)"\) words="([^"]*)"/gm)].map((m) => ({ path: m[1]!, leaf: m[2]!.startsWith("-") }));
+    const nodes = [...script.matchAll(/^ {4}"([^"]*)"\) words="([^"]*)"/gm)].map((m) => ({ path: m[1]!, group: !m[2]!.startsWith("-") }));
     assert.ok(nodes.length > 60, `${nodes.length} command paths`);
-    for (const { path, leaf } of nodes) {
+    const groups = nodes.filter((n) => n.group).map((n) => n.path);
+    for (const group of ["", "vault", "secret", "key", "key rotation-policy", "principal", "principal credential", "identity", "policy", "role", "role assignment", "role definition"]) {
+      assert.ok(groups.includes(group), `'${group}' is a group`);
+    }
+    for (const { path } of nodes) {
       const r = keyhold([...(path ? path.split(" ") : []), "--help"]);
       assert.equal(r.status, 0, `${path} --help: ${r.stderr}`);
       assert.match(r.stdout, /^Usage: keyhold/, path);
-      if (leaf) assert.match(r.stdout, /\nExamples?:\n {2}\S/, `${path} --help has an example`);
+      assert.match(r.stdout, /\nExamples?:\n {2}\S/, `${path || "keyhold"} --help has an example`);
     }
   });
 });

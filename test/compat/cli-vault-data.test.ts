@@ -89,9 +89,9 @@ describe("keyhold secret, key and run commands", () => {
   it("prints table, tsv and yaml, and applies a JMESPath --query", () => {
     ok(["secret", "set", ...v, vault, "-n", "cli-out", "--value", "shown"]);
     const table = keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "-o", "table"]).stdout.split("\n");
-    assert.match(table[0]!, /^value\s+id\s+attributes\.enabled/);
+    assert.match(table[0]!, /^Name\s+Version\s+ContentType\s+Enabled\s+Expires\s+Value$/);
     assert.match(table[1]!, /^-+\s+-+/);
-    assert.match(table[2]!, /^shown\s+https:\/\//);
+    assert.match(table[2]!, /^cli-out\s+[0-9a-f]{32}\s+true\s+shown$/);
     assert.equal(keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "--query", "value", "-o", "tsv"]).stdout, "shown\n");
     assert.equal(parseYaml(keyhold(["secret", "show", ...v, vault, "-n", "cli-out", "-o", "yaml"]).stdout).value, "shown");
     const names = ok(["secret", "list", ...v, vault, "--query", "[?ends_with(id, 'cli-out')].id"]);
@@ -264,6 +264,84 @@ describe("keyhold secret, key and run commands", () => {
     ok(["key", "delete", ...v, vault, "-n", "cli-aes"]);
     ok(["key", "purge", ...v, vault, "-n", "cli-aes"]);
     assert.equal(ok(["key", "restore", ...v, vault, "--file", "cli-aes.backup"]).key.kty, "oct");
+  });
+
+  it("prints the bytes of key operations as padded standard base64 that `base64 -d` reads; decrypt --data-type prints text", () => {
+    /** `base64 -d` of a printed value: it must accept it, padding and alphabet. */
+    const decoded = (printed: string): Buffer => {
+      assert.match(printed, /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, `standard padded base64: ${printed}`);
+      const r = spawnSync("base64", ["-d"], { input: printed });
+      assert.equal(r.status, 0, `base64 -d refused ${printed}: ${r.stderr.toString()}`);
+      return r.stdout;
+    };
+    ok(["key", "create", ...v, vault, "-n", "b64-aes", "--kty", "oct", "--size", "256"]);
+    const text = "ünïcode plaintext ??>> ~~~";
+    const sealed = ok(["key", "encrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", text, "--data-type", "plaintext"]);
+    for (const field of ["value", "iv", "tag"]) decoded(sealed[field]);
+    const opening = ["key", "decrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag];
+    assert.equal(decoded(ok(opening).value).toString(), text);
+    assert.equal(ok([...opening, "--data-type", "base64"]).value, Buffer.from(text).toString("base64"));
+    const asText = keyhold([...opening, "--data-type", "plaintext", "--query", "value", "-o", "tsv"]);
+    assert.equal(asText.stdout, `${text}\n`, asText.stderr);
+
+    const binary = Buffer.from([0xff, 0xfe, 0xfd, 0x00, 0x80]);
+    const sealedBinary = ok(["key", "encrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", binary.toString("base64")]);
+    const openBinary = ["key", "decrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", sealedBinary.value, "--iv", sealedBinary.iv, "--tag", sealedBinary.tag];
+    assert.deepEqual(decoded(ok(openBinary).value), binary);
+    fails([...openBinary, "--data-type", "plaintext"], /^ERROR: \(BadParameter\) the plaintext is not UTF-8 text: print it as base64 \(--data-type base64\)/);
+    fails([...openBinary, "--data-type", "hex"], /^ERROR: \(BadArgument\) .*--data-type/);
+
+    const cek = randomBytes(32);
+    const wrapped = ok(["key", "wrap", ...v, vault, "-n", "b64-aes", "-a", "A256KW", "--value", cek.toString("base64")]).value;
+    decoded(wrapped);
+    assert.deepEqual(decoded(ok(["key", "unwrap", ...v, vault, "-n", "b64-aes", "-a", "A256KW", "--value", wrapped]).value), cek);
+
+    ok(["key", "create", ...v, vault, "-n", "b64-ec", "--kty", "EC", "--curve", "P-256"]);
+    const digest = createHash("sha256").update("signed").digest("base64");
+    const signature = ok(["key", "sign", ...v, vault, "-n", "b64-ec", "-a", "ES256", "--digest", digest]).value;
+    assert.equal(decoded(signature).length, 64);
+    assert.equal(ok(["key", "verify", ...v, vault, "-n", "b64-ec", "-a", "ES256", "--digest", digest, "--signature", signature]).value, true);
+    // 31 bytes: unpadded base64url would be 42 characters, which `base64 -d` refuses.
+    assert.equal(decoded(ok(["key", "random", ...v, vault, "--count", "31"]).value).length, 31);
+  });
+
+  it("takes object ids (--id) as az does, for secrets and keys, their versions and deleted ones; refuses a mismatched one", () => {
+    const first = ok(["secret", "set", ...v, vault, "-n", "by-id", "--value", "first"]);
+    ok(["secret", "set", ...v, vault, "-n", "by-id", "--value", "second"]);
+    const unversioned = first.id.replace(/\/[^/]+$/, "");
+    assert.equal(ok(["secret", "show", "--id", first.id]).value, "first", "the id's version");
+    assert.equal(ok(["secret", "show", "--id", unversioned]).value, "second", "no version: the latest");
+    // The Keyhold vault domain with a port, and a trailing slash, name the same secret.
+    const keyholdDomain = `https://${vault}.vault.localhost:8443/secrets/by-id/`;
+    assert.equal(ok(["secret", "show", "--id", keyholdDomain]).value, "second");
+    assert.equal(ok(["secret", "update", "--id", first.id, "--content-type", "text/plain"]).contentType, "text/plain");
+    assert.equal(ok(["secret", "list-versions", "--id", first.id]).length, 2, "a version in the id of a command without --version is ignored");
+
+    fails(["secret", "show", "--id", first.id.replace("/secrets/", "/keys/")], /^ERROR: \(BadArgument\) option '--id <id>' argument .* is invalid\. It names a key, but this command takes a secret's id/);
+    fails(["secret", "show", "--id", first.id, ...v, vault], /^ERROR: \(BadArgument\) option '--id <id>' cannot be used with option '--vault-name <vault>'/);
+    fails(["secret", "show", "--id", unversioned, "--version", "abc"], /cannot be used with option '--version <version>'/);
+    fails(["secret", "show", "--id", "https://localhost:8443/secrets/by-id"], /Its host, localhost, names no vault/);
+    fails(["secret", "show", "--id", "https://127.0.0.1/secrets/by-id"], /Its host, 127\.0\.0\.1, names no vault/);
+    fails(["secret", "show", "--id", "by-id"], /An object id is a URL such as https:\/\/VAULT\.vault\.azure\.net\/secrets\/NAME\[\/VERSION\]/);
+    fails(["secret", "show", "--id", `${first.id}/more`], /It is not of the form/);
+    fails(["secret", "show"], /^ERROR: \(BadArgument\) required options '--vault-name <vault>' and '--name <name>' \(or '--id <id>'\) not specified/);
+
+    const { recoveryId } = ok(["secret", "delete", "--id", first.id]);
+    assert.equal(recoveryId, `https://${vault}.vault.azure.net/deletedsecrets/by-id`);
+    fails(["secret", "purge", "--id", unversioned], /It names a secret, but this command takes a deleted secret's recoveryId: https:\/\/VAULT\.vault\.azure\.net\/deletedsecrets\/NAME/);
+    assert.ok(ok(["secret", "show-deleted", "--id", recoveryId]).scheduledPurgeDate);
+    ok(["secret", "recover", "--id", recoveryId]);
+    assert.equal(ok(["secret", "show", "--id", unversioned]).value, "second");
+
+    const key = ok(["key", "create", ...v, vault, "-n", "by-id-key", "--kty", "oct", "--size", "256"]).key.kid;
+    const sealed = ok(["key", "encrypt", "--id", key, "-a", "A256GCM", "--value", "by id", "--data-type", "plaintext"]);
+    const opened = ok(["key", "decrypt", "--id", key, "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag, "--data-type", "plaintext"]);
+    assert.equal(opened.value, "by id");
+    assert.equal(ok(["key", "show", "--id", key]).key.kid, key);
+    fails(["key", "show", "--id", unversioned], /It names a secret, but this command takes a key's id: https:\/\/VAULT\.vault\.azure\.net\/keys\/NAME\[\/VERSION\]/);
+    ok(["key", "delete", "--id", key]);
+    ok(["key", "purge", "--id", `https://${vault}.vault.azure.net/deletedkeys/by-id-key`]);
+    fails(["key", "show", ...v, vault, "-n", "by-id-key"], /^ERROR: \(KeyNotFound\)/);
   });
 
   it("runs a program with secrets in its environment and leaves no file behind", () => {

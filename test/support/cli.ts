@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
-import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { CLI } from "./dev-server.js";
 
 /** PATH and the given environment (a dev.env, say): the proxy variables are emptied, since the CLI talks to KEYHOLD_URL directly. */
-const cliEnv = (env: Record<string, string>): Record<string, string> => ({ PATH: process.env.PATH!, ...env, HTTPS_PROXY: "", https_proxy: "" });
+const cliEnv = (env: Record<string, string>): Record<string, string> => ({
+  PATH: process.env.PATH!,
+  ...env,
+  HTTPS_PROXY: "",
+  https_proxy: "",
+});
 
 /** Runs `keyhold ARGS` as a child process with only PATH and the given environment; `input` goes to its stdin. */
 export function runKeyhold(env: Record<string, string>, args: string[], cwd?: string, input?: string | Buffer): SpawnSyncReturns<string> {
@@ -13,6 +18,22 @@ export function runKeyhold(env: Record<string, string>, args: string[], cwd?: st
     ...(input !== undefined && { input }),
     env: cliEnv(env),
     encoding: "utf8",
+  });
+}
+
+/**
+ * Runs `keyhold ARGS` without blocking this process, for a test that serves the CLI from here (a TLS server, say),
+ * which spawnSync would starve.
+ */
+export function runKeyholdAsync(
+  env: Record<string, string>,
+  args: string[],
+  cwd?: string,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { ...(cwd && { cwd }), env: cliEnv(env), encoding: "utf8" }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
