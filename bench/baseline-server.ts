@@ -20,7 +20,9 @@ function serve(certFile: string, keyFile: string): void {
       res.end(BASELINE_BODY);
     });
   });
-  server.listen(0, "localhost", () => process.stdout.write(`baseline ready at https://localhost:${(server.address() as AddressInfo).port}\n`));
+  server.listen(0, "localhost", () =>
+    process.stdout.write(`baseline ready at https://localhost:${(server.address() as AddressInfo).port}\n`),
+  );
   process.once("SIGTERM", () => server.close(() => process.exit(0)).closeAllConnections());
 }
 

@@ -28,7 +28,9 @@ export class Client {
 
   /** POST /adfs/oauth2/token (client credentials, the dev service principal from dev.env). */
   async authenticate(): Promise<string> {
-    const reply = await this.send("POST", "/adfs/oauth2/token", tokenForm(this.server.env), { "content-type": "application/x-www-form-urlencoded" });
+    const reply = await this.send("POST", "/adfs/oauth2/token", tokenForm(this.server.env), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
     if (reply.status !== 200) throw new Error(`token endpoint: ${reply.status} ${reply.body}`);
     this.token = (JSON.parse(reply.body) as { access_token: string }).access_token;
     return this.token;
@@ -52,7 +54,11 @@ export class Client {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
-          done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+          done({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+          }),
         );
         res.on("error", fail);
       });

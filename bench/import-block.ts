@@ -43,7 +43,11 @@ const PING_CONNECTIONS = 32;
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 
 /** Pings GET /healthz every PING_EVERY_MS while `during` runs; the slowest answer and how many there were. */
-async function pinging(server: KeyholdServer, agent: Agent, during: () => Promise<unknown>): Promise<{ slowestPingMs: number; pings: number }> {
+async function pinging(
+  server: KeyholdServer,
+  agent: Agent,
+  during: () => Promise<unknown>,
+): Promise<{ slowestPingMs: number; pings: number }> {
   const latencies: number[] = [];
   const inFlight: Promise<void>[] = [];
   const ping = () =>
@@ -96,7 +100,9 @@ async function measure(server: KeyholdServer, client: Client, log: (message: str
         ({ ms: importMs } = await client.vault("POST", `/secrets/import?api-version=${API_VERSION}`, { secrets }));
       });
       rounds.push({ importMs, ...pings });
-      log(`  import ${round}: ${SECRETS} × ${VALUE_BYTES} B in ${ms(importMs)}; slowest of ${pings.pings} pings ${ms(pings.slowestPingMs)}`);
+      log(
+        `  import ${round}: ${SECRETS} × ${VALUE_BYTES} B in ${ms(importMs)}; slowest of ${pings.pings} pings ${ms(pings.slowestPingMs)}`,
+      );
     }
     const longest = Math.max(...rounds.map((r) => r.importMs));
     const idle = await pinging(server, agent, () => sleep(longest));

@@ -74,7 +74,11 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   return summarise(spec.connections, await autocannonRun(spec, spec.connections));
 }
 
-function autocannonRun(spec: LoadSpec, connections: number, localAddress?: string): Promise<autocannon.Result & { warmup?: autocannon.Result }> {
+function autocannonRun(
+  spec: LoadSpec,
+  connections: number,
+  localAddress?: string,
+): Promise<autocannon.Result & { warmup?: autocannon.Result }> {
   return autocannon({
     url: spec.url,
     headers: spec.headers,
@@ -118,7 +122,9 @@ function summarise(connections: number, result: autocannon.Result & { warmup?: a
  */
 async function generateFrom(spec: LoadSpec, addresses: string[]): Promise<LoadResult> {
   const per = addresses.map((_, i) => Math.floor(spec.connections / addresses.length) + (i < spec.connections % addresses.length ? 1 : 0));
-  const parts = (await Promise.all(addresses.flatMap((address, i) => (per[i]! > 0 ? [autocannonRun(spec, per[i]!, address)] : [])))).map((r, i) => summarise(per[i]!, r));
+  const parts = (await Promise.all(addresses.flatMap((address, i) => (per[i]! > 0 ? [autocannonRun(spec, per[i]!, address)] : [])))).map(
+    (r, i) => summarise(per[i]!, r),
+  );
   const seconds = Math.max(...parts.map((p) => p.seconds));
   const sum = (f: (p: LoadResult) => number) => parts.reduce((total, p) => total + f(p), 0);
   const statusCodes: Record<string, number> = {};

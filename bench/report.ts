@@ -25,7 +25,15 @@ export const ratio = (a: number, b: number): string => (b > 0 ? num(a / b, 2) : 
 
 export function formatTable(rows: Row[]): string {
   const header = ["workload", "Keyhold", "baseline", "ratio", "target", "met?", "errors"];
-  const cells = rows.map((r) => [r.workload, r.keyhold, r.baseline, r.ratio, r.target, r.met === null ? "—" : r.met ? "yes" : "NO", r.errors === null ? "" : String(r.errors)]);
+  const cells = rows.map((r) => [
+    r.workload,
+    r.keyhold,
+    r.baseline,
+    r.ratio,
+    r.target,
+    r.met === null ? "—" : r.met ? "yes" : "NO",
+    r.errors === null ? "" : String(r.errors),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)].join("\n");

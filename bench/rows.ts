@@ -33,7 +33,15 @@ export interface Figures {
 export const loadFailures = (r: LoadResult): number => r.errors + r.timeouts + r.non2xx + r.warmupErrors + r.warmupNon2xx;
 
 const MIB = 2 ** 20;
-const info = (workload: string, keyhold: string, target = "", met: boolean | null = null): Row => ({ workload, keyhold, baseline: "—", ratio: "", target, met, errors: null });
+const info = (workload: string, keyhold: string, target = "", met: boolean | null = null): Row => ({
+  workload,
+  keyhold,
+  baseline: "—",
+  ratio: "",
+  target,
+  met,
+  errors: null,
+});
 
 function loadRows(f: Figures): Row[] {
   return f.workloads.flatMap((w) =>
@@ -74,9 +82,22 @@ function otherRows(f: Figures): Row[] {
     },
     info("cold start, fresh dir (median of 3)", ms(fresh), "< 500 ms", fresh < 500),
     info("cold start, existing dir, 100k secrets", ms(existing), "< 500 ms", existing < 500),
-    info("RSS idle", f.rssIdleBytes === null ? "n/a" : mb(f.rssIdleBytes), "< 150 MB", f.rssIdleBytes === null ? null : f.rssIdleBytes < 150 * MIB),
-    info("RSS after 100k secrets", at100k.rssBytes === null ? "n/a" : mb(at100k.rssBytes), "< 250 MB", at100k.rssBytes === null ? null : at100k.rssBytes < 250 * MIB),
-    info(`store size per secret (${num(f.seededTo100k / 1000)}k seeded)`, `${num(grown / f.seededTo100k)} B (files at 100k: db ${mb(size.dbBytes)}, wal ${mb(size.walBytes)})`),
+    info(
+      "RSS idle",
+      f.rssIdleBytes === null ? "n/a" : mb(f.rssIdleBytes),
+      "< 150 MB",
+      f.rssIdleBytes === null ? null : f.rssIdleBytes < 150 * MIB,
+    ),
+    info(
+      "RSS after 100k secrets",
+      at100k.rssBytes === null ? "n/a" : mb(at100k.rssBytes),
+      "< 250 MB",
+      at100k.rssBytes === null ? null : at100k.rssBytes < 250 * MIB,
+    ),
+    info(
+      `store size per secret (${num(f.seededTo100k / 1000)}k seeded)`,
+      `${num(grown / f.seededTo100k)} B (files at 100k: db ${mb(size.dbBytes)}, wal ${mb(size.walBytes)})`,
+    ),
   ];
 }
 

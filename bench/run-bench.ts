@@ -17,8 +17,8 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
 
 /**
  * `npm run bench`: the measurements of a real `keyhold dev` server against the machine's own ceilings,
- * printed as a table and written to bench/results/latest.json (workers-N.json with BENCH_WORKERS=N). Exits 1 if any load saw socket errors, timeouts
- * or non-2xx answers; a missed target is only reported.
+ * printed as a table and written to bench/results/latest.json (workers-N.json with BENCH_WORKERS=N). Exits 1 if
+ * any load saw socket errors, timeouts or non-2xx answers; a missed target is only reported.
  *
  * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
@@ -40,11 +40,22 @@ const RESULTS_FILE = join(PROJECT_ROOT, `bench/results/${WORKERS ? `workers-${WO
 
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const secretGetOf = (list: Workload[]): Workload => list.find((w) => w.id === "secret-get")!;
 
 function load(port: number, w: Pick<Workload, "headers" | "requests">, connections: number): Promise<LoadResult> {
-  return runLoad({ url: `https://localhost:${port}`, headers: w.headers, requests: w.requests, connections, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+  return runLoad({
+    url: `https://localhost:${port}`,
+    headers: w.headers,
+    requests: w.requests,
+    connections,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+  });
 }
 
 /** Starts the server on `dir` and returns it with an authenticated client (a restart changes the issuer's port). */
@@ -66,7 +77,9 @@ async function pagesOf(client: Client): Promise<PageLatency> {
   const pages = await measurePages(client, PAGE_SAMPLES, WALK_BUDGET_SECONDS * 1000);
   const reached = pages.reachedEnd ? "" : ` (walk stopped after ${WALK_BUDGET_SECONDS} s: "last" is the deepest page reached)`;
   log(`  ${pages.items} secrets listed in ${pages.pages} pages, ${(pages.walkMs / 1000).toFixed(1)} s${reached}`);
-  log(`  first page p50 ${ms(pages.firstPage.p50Ms)} p99 ${ms(pages.firstPage.p99Ms)}; last page p50 ${ms(pages.lastPage.p50Ms)} p99 ${ms(pages.lastPage.p99Ms)}`);
+  log(
+    `  first page p50 ${ms(pages.firstPage.p50Ms)} p99 ${ms(pages.firstPage.p99Ms)}; last page p50 ${ms(pages.lastPage.p50Ms)} p99 ${ms(pages.lastPage.p99Ms)}`,
+  );
   return pages;
 }
 
@@ -89,7 +102,13 @@ async function tokenFloodOnly(): Promise<number> {
   const rows = tokenFloodRows(flood);
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
   const file = join(PROJECT_ROOT, `bench/results/token-flood${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
-  writeResults(file, { date: new Date().toISOString(), machine: machine(), settings: { seconds: SECONDS, workers: WORKERS }, tokenFlood: flood, rows });
+  writeResults(file, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: SECONDS, workers: WORKERS },
+    tokenFlood: flood,
+    rows,
+  });
   log(`results written to ${file}`);
   return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
 }
@@ -100,7 +119,9 @@ async function main(): Promise<number> {
   if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the only subset is token-flood`);
   const root = tempDir("run");
   const dir = join(root, "data");
-  log(`keyhold bench: ${SECONDS} s per load after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS.join(" and ")} connections${FULL ? ", up to 1,000,000 secrets" : ""}${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  log(
+    `keyhold bench: ${SECONDS} s per load after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS.join(" and ")} connections${FULL ? ", up to 1,000,000 secrets" : ""}${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`,
+  );
 
   log("cold start on fresh directories");
   const coldFresh: number[] = [];
@@ -148,7 +169,8 @@ async function main(): Promise<number> {
     for (const c of CONNECTIONS) {
       log(`${w.title}, ${c} connections`);
       const r = (results[w.id]![c] = await load(server.port, w, c));
-      if (loadFailures(r) > 0) log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
+      if (loadFailures(r) > 0)
+        log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
     }
   }
   // Last on this server: the wrong-secret flood throttles the bench's address at the token endpoint for a while.
@@ -194,12 +216,26 @@ async function main(): Promise<number> {
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
-  const sqliteRows = tableRows({ workloads: all, connections: CONNECTIONS, results, baseline, ceilings, coldStartMedianMs, rssIdleBytes: rssIdle, storeBefore100k, storeAt100k, seededTo100k: seeding[1]!.seeded, scale });
+  const sqliteRows = tableRows({
+    workloads: all,
+    connections: CONNECTIONS,
+    results,
+    baseline,
+    ceilings,
+    coldStartMedianMs,
+    rssIdleBytes: rssIdle,
+    storeBefore100k,
+    storeAt100k,
+    seededTo100k: seeding[1]!.seeded,
+    scale,
+  });
   const rows = [
     ...sqliteRows,
     ...tokenFloodRows(tokenFlood),
     ...importBlockRows(importBlock),
-    ...(postgres ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! }) : []),
+    ...(postgres
+      ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! })
+      : []),
   ];
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
   const failed = [
@@ -210,7 +246,15 @@ async function main(): Promise<number> {
   writeResults(RESULTS_FILE, {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, pipelining: 1, full: FULL, pageSamples: PAGE_SAMPLES, workers: WORKERS },
+    settings: {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      full: FULL,
+      pageSamples: PAGE_SAMPLES,
+      workers: WORKERS,
+    },
     totalSeconds,
     baseline,
     baselineRuns,

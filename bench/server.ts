@@ -27,8 +27,21 @@ export interface KeyholdServer {
 export const WORKERS = Number(process.env.BENCH_WORKERS) || null;
 
 function spawnKeyhold(dir: string, port: number, extraArgs: string[] = []): ChildProcess {
-  const args = [CLI, "dev", "--data-dir", dir, "--port", String(port), "--proxy-port", "0", ...(WORKERS ? ["--workers", String(WORKERS)] : []), ...extraArgs];
-  return track(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HTTPS_PROXY: "", https_proxy: "" } }));
+  const args = [
+    CLI,
+    "dev",
+    "--data-dir",
+    dir,
+    "--port",
+    String(port),
+    "--proxy-port",
+    "0",
+    ...(WORKERS ? ["--workers", String(WORKERS)] : []),
+    ...extraArgs,
+  ];
+  return track(
+    spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HTTPS_PROXY: "", https_proxy: "" } }),
+  );
 }
 
 /** Spawns `keyhold dev --port 0` on `dir` and waits for its "ready at https://localhost:PORT" line. */
@@ -89,7 +102,6 @@ export function rssBytes(pid: number): number | null {
     return null;
   }
 }
-
 
 /**
  * One GET /healthz; true on a 200. The certificate is not checked: on a fresh directory the CA does not exist

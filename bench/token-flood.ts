@@ -87,7 +87,9 @@ async function underFlood(
   const samples: number[] = [];
   const end = performance.now() + seconds * 1000;
   for (let i = 0; performance.now() < end && failed === null; i++) {
-    const { ms: took } = await client.vault("PUT", `/secrets/flood-probe-${i % 50}?api-version=${API_VERSION}`, { value: `probe ${i}`.padEnd(100, "p") });
+    const { ms: took } = await client.vault("PUT", `/secrets/flood-probe-${i % 50}?api-version=${API_VERSION}`, {
+      value: `probe ${i}`.padEnd(100, "p"),
+    });
     samples.push(took);
   }
   const result = await floodDone;
@@ -113,7 +115,12 @@ async function loopbackAliases(count: number): Promise<string[] | null> {
   return ok ? addresses : null;
 }
 
-export async function tokenFloodFigures(server: KeyholdServer, client: Client, seconds: number, log: (message: string) => void): Promise<TokenFlood> {
+export async function tokenFloodFigures(
+  server: KeyholdServer,
+  client: Client,
+  seconds: number,
+  log: (message: string) => void,
+): Promise<TokenFlood> {
   const harmless = { headers: {}, requests: [{ method: "GET" as const, path: "/healthz" }] };
   const wrong = { headers: { "content-type": "application/x-www-form-urlencoded" }, requests: wrongSecretRequests(server.env) };
   const pair = async (label: string, localAddresses?: string[]): Promise<FloodPair> => {
@@ -123,7 +130,9 @@ export async function tokenFloodFigures(server: KeyholdServer, client: Client, s
     log(`  p50 ${ms(h.set.p50Ms)}, flood ${num(h.flood.rps)} req/s`);
     log(`secret set (sequential) under a ${FLOOD_CONNECTIONS}-connection wrong-secret token flood${label}`);
     const w = await underFlood(server, client, { ...wrong, ...from }, seconds);
-    log(`  p50 ${ms(w.set.p50Ms)}, flood ${num(w.flood.rps)} req/s ${JSON.stringify(w.flood.statusCodes)}; ratio ${ratio(w.set.p50Ms, h.set.p50Ms)}`);
+    log(
+      `  p50 ${ms(w.set.p50Ms)}, flood ${num(w.flood.rps)} req/s ${JSON.stringify(w.flood.statusCodes)}; ratio ${ratio(w.set.p50Ms, h.set.p50Ms)}`,
+    );
     return { harmless: h, wrongSecret: w, ratio: w.set.p50Ms / h.set.p50Ms };
   };
   const figures: TokenFlood = { connections: FLOOD_CONNECTIONS, rounds: [], distributed: null };

@@ -75,7 +75,11 @@ export function workloads(token: string, env: Record<string, string>, rsaPublic:
       baseline: "rs256",
       minRatio: 0.75,
       headers: api,
-      requests: times(64, () => ({ method: "POST", path: `/keys/bench-rsa/sign?${q}`, body: json({ alg: "RS256", value: b64u(randomBytes(32)) }) })),
+      requests: times(64, () => ({
+        method: "POST",
+        path: `/keys/bench-rsa/sign?${q}`,
+        body: json({ alg: "RS256", value: b64u(randomBytes(32)) }),
+      })),
     },
     {
       id: "es256-sign",
@@ -83,7 +87,11 @@ export function workloads(token: string, env: Record<string, string>, rsaPublic:
       baseline: "https",
       minRatio: 0.25,
       headers: api,
-      requests: times(64, () => ({ method: "POST", path: `/keys/bench-ec/sign?${q}`, body: json({ alg: "ES256", value: b64u(randomBytes(32)) }) })),
+      requests: times(64, () => ({
+        method: "POST",
+        path: `/keys/bench-ec/sign?${q}`,
+        body: json({ alg: "ES256", value: b64u(randomBytes(32)) }),
+      })),
     },
     {
       id: "oaep256-decrypt",
@@ -91,7 +99,11 @@ export function workloads(token: string, env: Record<string, string>, rsaPublic:
       baseline: "oaep256",
       minRatio: 0.75,
       headers: api,
-      requests: times(16, () => ({ method: "POST", path: `/keys/bench-rsa/decrypt?${q}`, body: json({ alg: "RSA-OAEP-256", value: b64u(oaep()) }) })),
+      requests: times(16, () => ({
+        method: "POST",
+        path: `/keys/bench-rsa/decrypt?${q}`,
+        body: json({ alg: "RSA-OAEP-256", value: b64u(oaep()) }),
+      })),
     },
     {
       id: "aes-encrypt-4k",
@@ -100,7 +112,11 @@ export function workloads(token: string, env: Record<string, string>, rsaPublic:
       minRatio: 0.3,
       payloadBytes: 4096,
       headers: api,
-      requests: times(4, () => ({ method: "POST", path: `/keys/bench-aes/encrypt?${q}`, body: json({ alg: "A256GCM", value: b64u(randomBytes(4096)) }) })),
+      requests: times(4, () => ({
+        method: "POST",
+        path: `/keys/bench-aes/encrypt?${q}`,
+        body: json({ alg: "A256GCM", value: b64u(randomBytes(4096)) }),
+      })),
     },
     {
       id: "token-issue",

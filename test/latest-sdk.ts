@@ -35,20 +35,28 @@ try {
   writeFileSync(join(folder, "package.json"), JSON.stringify({ name: "keyhold-latest-sdk", private: true }));
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...PACKAGES.map((p) => `${p}@latest`)], { cwd: folder });
   const modules = join(folder, "node_modules");
-  const versions = PACKAGES.map((p) => `${p}@${(JSON.parse(readFileSync(join(modules, p, "package.json"), "utf8")) as { version: string }).version}`);
+  const versions = PACKAGES.map(
+    (p) => `${p}@${(JSON.parse(readFileSync(join(modules, p, "package.json"), "utf8")) as { version: string }).version}`,
+  );
   process.stdout.write(`# SDK under test (newest published): ${versions.join(", ")}\n`);
 
   const env = {
     ...process.env,
     KEYHOLD_SDK_NODE_MODULES: modules,
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${pathToFileURL(join(projectRoot, "test/support/sdk-redirect.mjs")).href}`.trim(),
+    NODE_OPTIONS:
+      `${process.env.NODE_OPTIONS ?? ""} --import ${pathToFileURL(join(projectRoot, "test/support/sdk-redirect.mjs")).href}`.trim(),
   };
   // The redirect must really take effect: a test run against the pinned packages would prove nothing.
-  const resolved = run(process.execPath, ["--input-type=module", "-e", 'process.stdout.write(import.meta.resolve("@azure/keyvault-secrets"))'], {
-    cwd: projectRoot,
-    env,
-  });
-  if (!resolved.startsWith(pathToFileURL(modules).href)) throw new Error(`@azure/keyvault-secrets resolves to ${resolved}, not to ${modules}`);
+  const resolved = run(
+    process.execPath,
+    ["--input-type=module", "-e", 'process.stdout.write(import.meta.resolve("@azure/keyvault-secrets"))'],
+    {
+      cwd: projectRoot,
+      env,
+    },
+  );
+  if (!resolved.startsWith(pathToFileURL(modules).href))
+    throw new Error(`@azure/keyvault-secrets resolves to ${resolved}, not to ${modules}`);
 
   const result = spawnSync(process.execPath, [join(here, "run-tests.js"), ...sdkTests()], { stdio: "inherit", env });
   status = result.status ?? 1;

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { VerifiedCaller } from "../identity/token-verifier.js";
-import type { AccessPolicyRecord, PermissionCategory, RoleAssignmentRecord, RoleDefinitionRecord, RolePermissions, VaultRecord } from "../storage/records.js";
+import type {
+  AccessPolicyRecord,
+  PermissionCategory,
+  RoleAssignmentRecord,
+  RoleDefinitionRecord,
+  RolePermissions,
+  VaultRecord,
+} from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
 import { KeyVaultError, badParameter, conflict, forbidden, notFound, vaultNotFound } from "../errors/key-vault-error.js";
 import { type Decision, type HeldRole, type Operation, authorize, authorizeManagement } from "./authorize.js";
@@ -34,8 +41,10 @@ export interface NewRoleAssignment {
   scope: string;
 }
 
-const principalNotFound = (id: string) => new KeyVaultError(400, "PrincipalNotFound", `Principal '${id}' does not exist on this Keyhold server.`);
-const roleNotFound = (role: string) => new KeyVaultError(400, "RoleDefinitionDoesNotExist", `The role definition '${role}' does not exist.`);
+const principalNotFound = (id: string) =>
+  new KeyVaultError(400, "PrincipalNotFound", `Principal '${id}' does not exist on this Keyhold server.`);
+const roleNotFound = (role: string) =>
+  new KeyVaultError(400, "RoleDefinitionDoesNotExist", `The role definition '${role}' does not exist.`);
 
 /** Gives the creator of a vault full rights on it, in the vault's own permission model, inside `tx`. */
 export async function grantCreator(tx: StoreOps, vault: VaultRecord, principalId: string, now: number): Promise<void> {
@@ -64,7 +73,8 @@ export class AccessControl {
   ) {}
 
   async check(caller: VerifiedCaller, vault: VaultRecord, operation: Operation, objectName: string | null): Promise<Decision> {
-    if (vault.enableRbacAuthorization) return authorize(vault, operation, objectName, { policy: undefined, roles: await this.#held(caller.principalId) });
+    if (vault.enableRbacAuthorization)
+      return authorize(vault, operation, objectName, { policy: undefined, roles: await this.#held(caller.principalId) });
     return authorize(vault, operation, objectName, { policy: await this.store.getAccessPolicy(vault.name, caller.principalId), roles: [] });
   }
 
@@ -90,7 +100,11 @@ export class AccessControl {
 
   // Access policies -------------------------------------------------------------------------------------
 
-  async setPolicy(vaultName: string, principalId: string, requested: Partial<Record<PermissionCategory, string[]>>): Promise<AccessPolicyRecord> {
+  async setPolicy(
+    vaultName: string,
+    principalId: string,
+    requested: Partial<Record<PermissionCategory, string[]>>,
+  ): Promise<AccessPolicyRecord> {
     const vault = await this.#vault(vaultName);
     await this.#principal(principalId);
     const permissions = {} as Record<PermissionCategory, string[]>;
@@ -119,7 +133,8 @@ export class AccessControl {
 
   async createAssignment(input: NewRoleAssignment, createdBy: string): Promise<RoleAssignmentRecord> {
     const scope = canonicalScope(input.scope);
-    if (scope === null) throw badParameter(`'${input.scope}' is not a scope: use '/', '/vaults/NAME' or '/vaults/NAME/{secrets|keys|certificates}/OBJECT'.`);
+    if (scope === null)
+      throw badParameter(`'${input.scope}' is not a scope: use '/', '/vaults/NAME' or '/vaults/NAME/{secrets|keys|certificates}/OBJECT'.`);
     const role = await this.role(input.role);
     const vault = parseScope(scope)?.vault;
     if (vault && !(await this.store.getVault(vault))) throw vaultNotFound(vault);
@@ -149,7 +164,8 @@ export class AccessControl {
 
   async deleteAssignment(id: string): Promise<RoleAssignmentRecord> {
     const assignment = await this.store.getRoleAssignment(id);
-    if (!assignment || !(await this.store.deleteRoleAssignment(id))) throw notFound("RoleAssignmentNotFound", `The role assignment '${id}' is not found.`);
+    if (!assignment || !(await this.store.deleteRoleAssignment(id)))
+      throw notFound("RoleAssignmentNotFound", `The role assignment '${id}' is not found.`);
     return assignment;
   }
 
@@ -163,7 +179,9 @@ export class AccessControl {
   async role(nameOrId: string): Promise<RoleDefinitionRecord> {
     const builtIn = builtInRoleByName(nameOrId);
     if (builtIn) return builtIn;
-    const custom = (await this.store.getRoleDefinition(nameOrId)) ?? (await this.store.listRoleDefinitions()).find((r) => r.roleName.toLowerCase() === nameOrId.toLowerCase());
+    const custom =
+      (await this.store.getRoleDefinition(nameOrId)) ??
+      (await this.store.listRoleDefinitions()).find((r) => r.roleName.toLowerCase() === nameOrId.toLowerCase());
     if (!custom) throw roleNotFound(nameOrId);
     return custom;
   }
@@ -174,7 +192,10 @@ export class AccessControl {
 
   async createRole(roleName: string, description: string, permissions: RolePermissions): Promise<RoleDefinitionRecord> {
     if (!roleName.trim()) throw badParameter("A role needs a name.");
-    if (builtInRoleByName(roleName) || (await this.store.listRoleDefinitions()).some((r) => r.roleName.toLowerCase() === roleName.toLowerCase())) {
+    if (
+      builtInRoleByName(roleName) ||
+      (await this.store.listRoleDefinitions()).some((r) => r.roleName.toLowerCase() === roleName.toLowerCase())
+    ) {
       throw conflict(`A role named '${roleName}' already exists.`);
     }
     const role: RoleDefinitionRecord = { id: randomUUID(), roleName, description, permissions, createdAt: this.now() };

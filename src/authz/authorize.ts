@@ -18,8 +18,7 @@ export interface Grants {
 }
 
 export type Decision =
-  | { allowed: true; reason: string }
-  | { allowed: false; reason: string; innerCode: "ForbiddenByPolicy" | "ForbiddenByRbac" };
+  { allowed: true; reason: string } | { allowed: false; reason: string; innerCode: "ForbiddenByPolicy" | "ForbiddenByRbac" };
 
 /**
  * The one decision for the vault API, deny by default. A vault uses one model, as in Azure: with
@@ -52,7 +51,9 @@ export function authorize(vault: VaultRecord, operation: Operation, objectName: 
 
 /** The admin API: only a role assigned at the server scope `/` whose actions include the management action. */
 export function authorizeManagement(action: string, held: readonly HeldRole[]): Decision {
-  const granting = held.find(({ assignment, role }) => assignment.scope === "/" && grants(role.permissions.actions, role.permissions.notActions, action));
+  const granting = held.find(
+    ({ assignment, role }) => assignment.scope === "/" && grants(role.permissions.actions, role.permissions.notActions, action),
+  );
   if (granting) return { allowed: true, reason: `role '${granting.role.roleName}' at scope '/'` };
   return {
     allowed: false,

@@ -15,12 +15,18 @@ export const KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
 export const KEYHOLD_ADMINISTRATOR = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 
 export const BUILT_IN_ROLES: readonly RoleDefinitionRecord[] = [
-  role(KEY_VAULT_ADMINISTRATOR, "Key Vault Administrator", "Perform all data plane operations on a key vault and all objects in it.", [`${KV}/*`]),
-  role("21090545-7ca7-4776-b22c-e363652d74d2", "Key Vault Reader", "Read metadata of key vaults and their certificates, keys and secrets; not secret values.", [
-    `${KV}/*/read`,
-    `${KV}/secrets/readMetadata/action`,
+  role(KEY_VAULT_ADMINISTRATOR, "Key Vault Administrator", "Perform all data plane operations on a key vault and all objects in it.", [
+    `${KV}/*`,
   ]),
-  role("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Key Vault Secrets Officer", "Perform any action on the secrets of a key vault.", [`${KV}/secrets/*`]),
+  role(
+    "21090545-7ca7-4776-b22c-e363652d74d2",
+    "Key Vault Reader",
+    "Read metadata of key vaults and their certificates, keys and secrets; not secret values.",
+    [`${KV}/*/read`, `${KV}/secrets/readMetadata/action`],
+  ),
+  role("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Key Vault Secrets Officer", "Perform any action on the secrets of a key vault.", [
+    `${KV}/secrets/*`,
+  ]),
   role("4633458b-17de-408a-b874-0445c86b69e6", "Key Vault Secrets User", "Read secret contents.", [
     `${KV}/secrets/getSecret/action`,
     `${KV}/secrets/readMetadata/action`,
@@ -40,11 +46,12 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionRecord[] = [
     `${KV}/keys/sign/action`,
     `${KV}/keys/verify/action`,
   ]),
-  role("e147488a-f6f5-4113-8e2d-b22465e65bf6", "Key Vault Crypto Service Encryption User", "Read metadata of keys and perform wrap/unwrap operations.", [
-    `${KV}/keys/read`,
-    `${KV}/keys/wrap/action`,
-    `${KV}/keys/unwrap/action`,
-  ]),
+  role(
+    "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "Key Vault Crypto Service Encryption User",
+    "Read metadata of keys and perform wrap/unwrap operations.",
+    [`${KV}/keys/read`, `${KV}/keys/wrap/action`, `${KV}/keys/unwrap/action`],
+  ),
   role("a4417e6f-fecd-4de8-b567-7b0420556985", "Key Vault Certificates Officer", "Perform any action on the certificates of a key vault.", [
     `${KV}/certificatecas/*`,
     `${KV}/certificates/*`,
@@ -56,9 +63,13 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionRecord[] = [
     `${KV}/secrets/readMetadata/action`,
     `${KV}/keys/read`,
   ]),
-  role(KEYHOLD_ADMINISTRATOR, "Keyhold Administrator", "Manage this Keyhold server: vaults, principals, access policies, role assignments and roles.", [], [
-    "Keyhold/*",
-  ]),
+  role(
+    KEYHOLD_ADMINISTRATOR,
+    "Keyhold Administrator",
+    "Manage this Keyhold server: vaults, principals, access policies, role assignments and roles.",
+    [],
+    ["Keyhold/*"],
+  ),
 ];
 
 const BY_ID = new Map(BUILT_IN_ROLES.map((r) => [r.id, r]));

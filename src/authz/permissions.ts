@@ -54,7 +54,10 @@ export const PERMISSION_CATEGORIES: readonly PermissionCategory[] = ["keys", "se
  * The canonical spelling of each given permission (names compare without regard to case, as Azure's do), in
  * the catalogue's order without repeats; null names the first unknown one.
  */
-export function canonicalPermissions(category: PermissionCategory, given: readonly string[]): { permissions: string[] } | { unknown: string } {
+export function canonicalPermissions(
+  category: PermissionCategory,
+  given: readonly string[],
+): { permissions: string[] } | { unknown: string } {
   const known = PERMISSIONS[category];
   const wanted = new Set<string>();
   for (const name of given) {

@@ -56,7 +56,10 @@ export function registerCompletionCommand(program: Command): void {
     .command("completion")
     .description("Print a shell completion script")
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh", "fish"]))
-    .addHelpText("after", '\nExamples:\n  eval "$(keyhold completion bash)"     # in ~/.bashrc\n  eval "$(keyhold completion zsh)"      # in ~/.zshrc\n  keyhold completion fish | source       # in ~/.config/fish/config.fish')
+    .addHelpText(
+      "after",
+      '\nExamples:\n  eval "$(keyhold completion bash)"     # in ~/.bashrc\n  eval "$(keyhold completion zsh)"      # in ~/.zshrc\n  keyhold completion fish | source       # in ~/.config/fish/config.fish',
+    )
     .action((shell: string) => {
       const nodes = walk(program);
       process.stdout.write(shell === "fish" ? fish(nodes) : shell === "zsh" ? zsh(nodes) : bash(nodes));

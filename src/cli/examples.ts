@@ -10,7 +10,7 @@ const EXAMPLES: Record<string, string[]> = {
     "keyhold dev",
     'eval "$(keyhold dev env)"',
     "keyhold vault create --name my-vault",
-    "printf %s \"$DB_PASSWORD\" | keyhold secret set --vault-name my-vault -n db-password --value -",
+    'printf %s "$DB_PASSWORD" | keyhold secret set --vault-name my-vault -n db-password --value -',
     "keyhold run --vault-name my-vault --secret db-password -- ./app",
   ],
   vault: [
@@ -20,7 +20,7 @@ const EXAMPLES: Record<string, string[]> = {
     "keyhold vault delete --name my-vault --yes",
   ],
   secret: [
-    "printf %s \"$DB_PASSWORD\" | keyhold secret set --vault-name my-vault -n db-password --value -",
+    'printf %s "$DB_PASSWORD" | keyhold secret set --vault-name my-vault -n db-password --value -',
     "keyhold secret show --vault-name my-vault -n db-password --query value -o tsv",
     "keyhold secret show --id https://my-vault.vault.azure.net/secrets/db-password",
     "keyhold secret list --vault-name my-vault -o table",
@@ -55,7 +55,7 @@ const EXAMPLES: Record<string, string[]> = {
   role: [
     "keyhold role assignment create --role 'Key Vault Secrets User' --assignee $ID --scope /vaults/my-vault",
     "keyhold role assignment list --assignee $ID -o table",
-    "keyhold role definition list --query \"[].roleName\"",
+    'keyhold role definition list --query "[].roleName"',
   ],
   "role assignment": [
     "keyhold role assignment create --role 'Key Vault Secrets User' --assignee $ID --scope /vaults/my-vault",
@@ -63,7 +63,7 @@ const EXAMPLES: Record<string, string[]> = {
     "keyhold role assignment list --assignee $ID -o table",
   ],
   "role definition": [
-    "keyhold role definition list --query \"[].roleName\"",
+    'keyhold role definition list --query "[].roleName"',
     "keyhold role definition create --role-definition @role.json",
     "keyhold role definition delete --name 'Secret Reader'",
   ],
@@ -76,7 +76,10 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   "secret list": ["keyhold secret list --vault-name my-vault -o table"],
   "secret list-versions": ["keyhold secret list-versions --vault-name my-vault -n db-password"],
-  "secret update": ["keyhold secret update --vault-name my-vault -n db-password --enabled false", "keyhold secret update --vault-name my-vault -n api-key --expires 2027-01-31T00:00:00Z --tags env=prod"],
+  "secret update": [
+    "keyhold secret update --vault-name my-vault -n db-password --enabled false",
+    "keyhold secret update --vault-name my-vault -n api-key --expires 2027-01-31T00:00:00Z --tags env=prod",
+  ],
   "secret delete": ["keyhold secret delete --vault-name my-vault -n db-password"],
   "secret recover": ["keyhold secret recover --vault-name my-vault -n db-password"],
   "secret purge": [
@@ -87,13 +90,19 @@ const EXAMPLES: Record<string, string[]> = {
   "secret show-deleted": ["keyhold secret show-deleted --vault-name my-vault -n db-password"],
   "secret backup": ["keyhold secret backup --vault-name my-vault -n db-password --file db-password.backup"],
   "secret restore": ["keyhold secret restore --vault-name my-vault --file db-password.backup"],
-  "secret export": ["keyhold secret export --vault-name my-vault > .env", "keyhold secret export --vault-name my-vault --format json --file secrets.json"],
+  "secret export": [
+    "keyhold secret export --vault-name my-vault > .env",
+    "keyhold secret export --vault-name my-vault --format json --file secrets.json",
+  ],
   "secret download": ["keyhold secret download --vault-name my-vault -n tls-pfx --file cert.pfx --encoding base64"],
   "key import": ["keyhold key import --vault-name my-vault -n imported --pem-file key.pem --ops sign verify"],
   "key show": ["keyhold key show --vault-name my-vault -n signer --query key"],
   "key list": ["keyhold key list --vault-name my-vault -o table"],
   "key list-versions": ["keyhold key list-versions --vault-name my-vault -n signer"],
-  "key update": ["keyhold key update --vault-name my-vault -n signer --ops verify", "keyhold key update --vault-name my-vault -n signer --enabled false"],
+  "key update": [
+    "keyhold key update --vault-name my-vault -n signer --ops verify",
+    "keyhold key update --vault-name my-vault -n signer --enabled false",
+  ],
   "key delete": ["keyhold key delete --vault-name my-vault -n signer"],
   "key recover": ["keyhold key recover --vault-name my-vault -n signer"],
   "key purge": ["keyhold key purge --vault-name my-vault -n signer"],
@@ -126,7 +135,7 @@ const EXAMPLES: Record<string, string[]> = {
   "policy list": ["keyhold policy list --vault-name my-vault -o table"],
   "role assignment list": ["keyhold role assignment list --assignee $ID -o table"],
   "role assignment delete": ["keyhold role assignment delete --id $ASSIGNMENT"],
-  "role definition list": ["keyhold role definition list --query \"[].roleName\""],
+  "role definition list": ['keyhold role definition list --query "[].roleName"'],
   "role definition delete": ["keyhold role definition delete --name 'Secret Reader'"],
 };
 

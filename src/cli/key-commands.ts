@@ -6,7 +6,15 @@ import { parseBoolean, parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
 import { KEY_TABLE, ROTATION_POLICY_TABLE } from "./table-views.js";
 import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput } from "./secret-input.js";
-import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
+import {
+  type CommonAttributes,
+  type ObjectTarget,
+  attributeOptions,
+  attributesBody,
+  objectPath,
+  objectTarget,
+  registerLifecycleCommands,
+} from "./vault-object-commands.js";
 
 interface KeyAttributes extends CommonAttributes {
   ops?: string[];
@@ -38,22 +46,32 @@ function utf8Plaintext(bytes: Buffer): string {
   }
 }
 const body = (o: KeyAttributes) => ({ ...attributesBody(o), ...(o.ops !== undefined && { key_ops: o.ops }) });
-const withOps = (command: Command) => attributeOptions(command).option("--ops <ops...>", "permitted operations: encrypt decrypt sign verify wrapKey unwrapKey");
+const withOps = (command: Command) =>
+  attributeOptions(command).option("--ops <ops...>", "permitted operations: encrypt decrypt sign verify wrapKey unwrapKey");
 
 /** `keyhold key …`, like `az keyvault key …`; JSON answers are the REST API's own shapes. */
 export function registerKeyCommands(program: Command): void {
   const key = program.command("key").description("Manage keys and use them (like `az keyvault key`)");
   const client = () => new KeyholdClient();
-  const call = (o: ObjectTarget, method: string, suffix = "", payload?: unknown) => client().vaultCall(o.vaultName, method, objectPath("keys", o) + suffix, payload);
+  const call = (o: ObjectTarget, method: string, suffix = "", payload?: unknown) =>
+    client().vaultCall(o.vaultName, method, objectPath("keys", o) + suffix, payload);
 
   withOps(objectTarget(key.command("create").description("Create a key, or a new version of it"), "keys"))
     .addOption(new Option("--kty <kty>", "key type").choices(["RSA", "RSA-HSM", "EC", "EC-HSM", "oct", "oct-HSM"]).default("RSA"))
     .option("--size <bits>", "RSA: 2048, 3072, 4096; oct: 128, 192, 256", parsePositiveInteger)
     .addOption(new Option("--curve <curve>", "EC curve").choices(["P-256", "P-256K", "P-384", "P-521"]))
     .option("--disabled", "create the version disabled")
-    .addHelpText("after", "\nExamples:\n  keyhold key create --vault-name my-vault --name signer --kty EC --curve P-256\n  keyhold key create --vault-name my-vault --name wrapper --kty RSA --size 3072 --ops wrapKey unwrapKey")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold key create --vault-name my-vault --name signer --kty EC --curve P-256\n  keyhold key create --vault-name my-vault --name wrapper --kty RSA --size 3072 --ops wrapKey unwrapKey",
+    )
     .action(async (o: ObjectTarget & KeyAttributes & { kty: string; size?: number; curve?: string; disabled?: boolean }) => {
-      const created = { kty: o.kty, ...(o.size && { key_size: o.size }), ...(o.curve && { crv: o.curve }), ...body({ ...o, ...(o.disabled && { enabled: false }) }) };
+      const created = {
+        kty: o.kty,
+        ...(o.size && { key_size: o.size }),
+        ...(o.curve && { crv: o.curve }),
+        ...body({ ...o, ...(o.disabled && { enabled: false }) }),
+      };
       print(await call(o, "POST", "/create", created), KEY_TABLE);
     });
 
@@ -62,13 +80,19 @@ export function registerKeyCommands(program: Command): void {
     .option("--jwk-file <file>", "a private JWK as JSON")
     .option("--hsm", "import as an -HSM key")
     .action(async (o: ObjectTarget & KeyAttributes & { pemFile?: string; jwkFile?: string; hsm?: boolean }) => {
-      if ((o.pemFile === undefined) === (o.jwkFile === undefined)) throw new CliError("BadParameter", "give exactly one of --pem-file and --jwk-file");
+      if ((o.pemFile === undefined) === (o.jwkFile === undefined))
+        throw new CliError("BadParameter", "give exactly one of --pem-file and --jwk-file");
       const jwk = o.pemFile ? privateJwkFromPemFile(o.pemFile) : jwkFromFile(o.jwkFile!);
       // On import the permitted operations travel inside the JWK (key_ops), not beside it.
-      print(await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...attributesBody(o) }), KEY_TABLE);
+      print(
+        await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...attributesBody(o) }),
+        KEY_TABLE,
+      );
     });
 
-  objectTarget(key.command("show").description("Show a key (its public part)"), "keys", "version").action(async (o: ObjectTarget) => print(await call(o, "GET"), KEY_TABLE));
+  objectTarget(key.command("show").description("Show a key (its public part)"), "keys", "version").action(async (o: ObjectTarget) =>
+    print(await call(o, "GET"), KEY_TABLE),
+  );
 
   withOps(objectTarget(key.command("update").description("Change a version's attributes (az: set-attributes)"), "keys", "version"))
     .option("--enabled <bool>", "enable or disable the version", parseBoolean)
@@ -76,11 +100,16 @@ export function registerKeyCommands(program: Command): void {
 
   registerLifecycleCommands(key, "keys");
 
-  objectTarget(key.command("rotate").description("Make a new version of the same type and size"), "keys").action(async (o: ObjectTarget) => print(await call(o, "POST", "/rotate"), KEY_TABLE));
+  objectTarget(key.command("rotate").description("Make a new version of the same type and size"), "keys").action(async (o: ObjectTarget) =>
+    print(await call(o, "POST", "/rotate"), KEY_TABLE),
+  );
 
   // Operations with an algorithm and bytes: values on the command line are base64.
   const cryptoCommand = (name: string, path: string, description: string) =>
-    objectTarget(key.command(name).description(description), "keys", "version").requiredOption("-a, --algorithm <alg>", "the algorithm, e.g. RSA-OAEP-256, A256GCM, ES256, A256KW");
+    objectTarget(key.command(name).description(description), "keys", "version").requiredOption(
+      "-a, --algorithm <alg>",
+      "the algorithm, e.g. RSA-OAEP-256, A256GCM, ES256, A256KW",
+    );
   cryptoCommand("encrypt", "encrypt", "Encrypt bytes with a key")
     .requiredOption(
       "--value <base64>",
@@ -92,7 +121,10 @@ export function registerKeyCommands(program: Command): void {
     .action(async (o: ObjectTarget & { algorithm: string; value: string; dataType: string; iv?: string; aad?: string }) => {
       // From stdin, plaintext is taken as bytes (not decoded as text), so binary plaintext pipes in unchanged.
       const piped = o.value === FROM_STDIN ? await readSensitiveInput("plaintext", "--value") : null;
-      const value = o.dataType === "plaintext" ? (piped ?? Buffer.from(o.value, "utf8")).toString("base64url") : b64u(piped?.toString("utf8") ?? o.value);
+      const value =
+        o.dataType === "plaintext"
+          ? (piped ?? Buffer.from(o.value, "utf8")).toString("base64url")
+          : b64u(piped?.toString("utf8") ?? o.value);
       const sealing = { alg: o.algorithm, value, ...(o.iv && { iv: b64u(o.iv) }), ...(o.aad && { aad: b64u(o.aad) }) };
       print(withStandardBase64(await call(o, "POST", "/encrypt", sealing)));
     });
@@ -137,10 +169,15 @@ export function registerKeyCommands(program: Command): void {
     );
 
   const policy = key.command("rotation-policy").description("Show or set a key's rotation policy");
-  objectTarget(policy.command("show").description("Show a key's rotation policy"), "keys").action(async (o: ObjectTarget) => print(await call(o, "GET", "/rotationpolicy"), ROTATION_POLICY_TABLE));
+  objectTarget(policy.command("show").description("Show a key's rotation policy"), "keys").action(async (o: ObjectTarget) =>
+    print(await call(o, "GET", "/rotationpolicy"), ROTATION_POLICY_TABLE),
+  );
   objectTarget(policy.command("update").description("Set a key's rotation policy from JSON (the REST shape)"), "keys")
     .requiredOption("--value <json>", "the policy, as JSON or @FILE")
-    .addHelpText("after", `\nExample:\n  keyhold key rotation-policy update --vault-name v -n k --value '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P90D"}}'`)
+    .addHelpText(
+      "after",
+      `\nExample:\n  keyhold key rotation-policy update --vault-name v -n k --value '{"lifetimeActions":[{"trigger":{"timeAfterCreate":"P30D"},"action":{"type":"Rotate"}}],"attributes":{"expiryTime":"P90D"}}'`,
+    )
     .action(async (o: ObjectTarget & { value: string }) => {
       const text = o.value.startsWith("@") ? readInputText(o.value.slice(1)) : o.value;
       print(await call(o, "PUT", "/rotationpolicy", JSON.parse(text) as unknown), ROTATION_POLICY_TABLE);

@@ -28,7 +28,7 @@ async function runCli(): Promise<void> {
     // Usage errors are one line too, with the way to the command's help.
     .configureOutput({ outputError: (text, write) => write(usageErrorLine(text, commandPathOf(program, args))) })
     .hook("preAction", (_program, action) => {
-      const o = action.optsWithGlobals() as { output: OutputFormat; query?: string };
+      const o = action.optsWithGlobals<{ output: OutputFormat; query?: string }>();
       setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });
     });
   registerServerCommands(program);

@@ -19,7 +19,11 @@ export function registerPrincipalCommands(program: Command): void {
     .option("--secret-lifetime-days <days>", "the first client secret expires after this many days (default: never)", parsePositiveInteger)
     .addHelpText("after", "\nExample:\n  keyhold principal create --name ci-deployer   # prints clientId, clientSecret, tenantId")
     .action(async (o: { name: string; secretLifetimeDays?: number }) => {
-      const body = { displayName: o.name, type: "servicePrincipal", ...(o.secretLifetimeDays && { lifetimeSeconds: o.secretLifetimeDays * DAY }) };
+      const body = {
+        displayName: o.name,
+        type: "servicePrincipal",
+        ...(o.secretLifetimeDays && { lifetimeSeconds: o.secretLifetimeDays * DAY }),
+      };
       print(await new KeyholdClient().call("POST", "/keyhold/principals", body));
     });
 
@@ -85,7 +89,10 @@ export function registerPrincipalCommands(program: Command): void {
     .command("create")
     .description("Create a managed identity; its IDENTITY_HEADER is printed once")
     .requiredOption("--name <name>", "display name")
-    .addHelpText("after", "\nExample:\n  keyhold identity create --name web-app   # then IDENTITY_ENDPOINT=<server>/msi/token IDENTITY_HEADER=<identityHeader>")
+    .addHelpText(
+      "after",
+      "\nExample:\n  keyhold identity create --name web-app   # then IDENTITY_ENDPOINT=<server>/msi/token IDENTITY_HEADER=<identityHeader>",
+    )
     .action(async (o: { name: string }) => {
       print(await new KeyholdClient().call("POST", "/keyhold/principals", { displayName: o.name, type: "managedIdentity" }));
     });
@@ -95,7 +102,10 @@ export function registerPrincipalCommands(program: Command): void {
     .description("List managed identities")
     .action(async () => {
       const all = (await new KeyholdClient().call("GET", "/keyhold/principals")) as { type: string }[];
-      print(all.filter((p) => p.type === "managedIdentity"), PRINCIPAL_TABLE);
+      print(
+        all.filter((p) => p.type === "managedIdentity"),
+        PRINCIPAL_TABLE,
+      );
     });
 
   identity

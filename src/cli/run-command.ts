@@ -25,11 +25,17 @@ export function registerRunCommand(program: Command): void {
     .option("--secret <specs...>", "NAME (becomes NAME in upper case, dashes as underscores) or NAME=ENV_VAR")
     .option("--all", "every enabled secret of the vault")
     .argument("<command...>", "the program and its arguments, after --")
-    .addHelpText("after", "\nExamples:\n  keyhold run --vault-name my-vault --secret db-password -- node server.js   # DB_PASSWORD=…\n  keyhold run --vault-name my-vault --all -- env")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold run --vault-name my-vault --secret db-password -- node server.js   # DB_PASSWORD=…\n  keyhold run --vault-name my-vault --all -- env",
+    )
     .action(async (command: string[], o: { vaultName: string; secret?: string[]; all?: boolean }) => {
       if (!o.all && !o.secret?.length) throw new CliError("BadParameter", "name the secrets with --secret NAME[=ENV] or use --all");
       const specs = (o.secret ?? []).map(mapping);
-      const values = await withSpinner("reading secrets", secretValues(new KeyholdClient(), o.vaultName, o.all ? null : specs.map((s) => s.secret)));
+      const values = await withSpinner(
+        "reading secrets",
+        secretValues(new KeyholdClient(), o.vaultName, o.all ? null : specs.map((s) => s.secret)),
+      );
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const [name, value] of values) env[specs.find((s) => s.secret === name)?.env ?? envNameOf(name)] = value;
       const child = spawn(command[0]!, command.slice(1), { stdio: "inherit", env });
@@ -37,7 +43,9 @@ export function registerRunCommand(program: Command): void {
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, forward(signal));
       const code = await new Promise<number>((resolve, reject) => {
         child.once("error", (error) => reject(new CliError("CommandFailed", `cannot run ${command[0]}: ${error.message}`)));
-        child.once("exit", (exitCode, signal) => resolve(exitCode ?? 128 + (signal ? (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }) as Record<string, number>)[signal] ?? 1 : 1)));
+        child.once("exit", (exitCode, signal) =>
+          resolve(exitCode ?? 128 + (signal ? (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as Record<string, number>)[signal] ?? 1) : 1)),
+        );
       });
       process.exitCode = code;
     });

@@ -7,7 +7,15 @@ import { print } from "./output.js";
 import { SECRET_SHOW_TABLE, SECRET_TABLE } from "./table-views.js";
 import { FROM_STDIN, VISIBLE_WARNING, readSensitiveInput, sensitiveEnv, utf8Exactly } from "./secret-input.js";
 import { registerSecretTransferCommands } from "./secret-transfer-commands.js";
-import { type CommonAttributes, type ObjectTarget, attributeOptions, attributesBody, objectPath, objectTarget, registerLifecycleCommands } from "./vault-object-commands.js";
+import {
+  type CommonAttributes,
+  type ObjectTarget,
+  attributeOptions,
+  attributesBody,
+  objectPath,
+  objectTarget,
+  registerLifecycleCommands,
+} from "./vault-object-commands.js";
 
 type Encoding = "utf-8" | "ascii" | "base64" | "hex";
 const ENCODINGS: readonly Encoding[] = ["utf-8", "ascii", "base64", "hex"];
@@ -28,10 +36,14 @@ const encodedValue = (bytes: Buffer, encoding: Encoding): string =>
 async function secretValue(o: { value?: string; valueEnv?: string; file?: string; encoding: Encoding }): Promise<string> {
   const given = [o.value, o.valueEnv, o.file].filter((v) => v !== undefined).length;
   if (given !== 1) throw new CliError("BadParameter", "give exactly one of --value, --value-env and --file");
-  if (o.value === FROM_STDIN) return utf8Exactly(await readSensitiveInput("secret value", "--value"), "--value", "--file - --encoding base64");
+  if (o.value === FROM_STDIN)
+    return utf8Exactly(await readSensitiveInput("secret value", "--value"), "--value", "--file - --encoding base64");
   if (o.value !== undefined) return o.value;
   if (o.valueEnv !== undefined) return sensitiveEnv(o.valueEnv, "--value-env");
-  return encodedValue(o.file === FROM_STDIN ? await readSensitiveInput("secret value", "--file", true) : readInputFile(o.file!), o.encoding);
+  return encodedValue(
+    o.file === FROM_STDIN ? await readSensitiveInput("secret value", "--file", true) : readInputFile(o.file!),
+    o.encoding,
+  );
 }
 
 /** `keyhold secret …`, like `az keyvault secret …`; JSON answers are the REST API's own shapes. */
@@ -40,7 +52,10 @@ export function registerSecretCommands(program: Command): void {
   const client = () => new KeyholdClient();
 
   withContentType(objectTarget(secret.command("set").description("Create a secret, or a new version of it"), "secrets"))
-    .option("--value <value>", `the value; - reads it from stdin (a pipe: its bytes exactly; a terminal: asks, not echoed). Note: ${VISIBLE_WARNING}, so prefer -, --value-env or --file`)
+    .option(
+      "--value <value>",
+      `the value; - reads it from stdin (a pipe: its bytes exactly; a terminal: asks, not echoed). Note: ${VISIBLE_WARNING}, so prefer -, --value-env or --file`,
+    )
     .option("--value-env <name>", "read the value from this environment variable")
     .option("-f, --file <file>", "read the value from a file; - reads stdin's bytes")
     .addOption(new Option("--encoding <encoding>", "how --file's bytes become the value").choices(ENCODINGS).default("utf-8"))
@@ -50,25 +65,36 @@ export function registerSecretCommands(program: Command): void {
       [
         "\nExamples:",
         "  keyhold secret set --vault-name my-vault --name db-password --value -     # asks for it",
-        "  printf %s \"$DB_PASSWORD\" | keyhold secret set --vault-name my-vault --name db-password --value -",
+        '  printf %s "$DB_PASSWORD" | keyhold secret set --vault-name my-vault --name db-password --value -',
         "  keyhold secret set --vault-name my-vault --name db-password --value-env DB_PASSWORD",
         "  keyhold secret set --vault-name my-vault --name tls-pfx --file cert.pfx --encoding base64",
         "  openssl rand 32 | keyhold secret set --vault-name my-vault --name aes-key --file - --encoding base64",
         "\n--value - keeps piped bytes exactly: echo and -o tsv add a newline that becomes part of the value; printf %s does not.",
       ].join("\n"),
     )
-    .action(async (o: ObjectTarget & SecretAttributes & { value?: string; valueEnv?: string; file?: string; encoding: Encoding; disabled?: boolean }) => {
-      const value = await secretValue(o);
-      print(await client().vaultCall(o.vaultName, "PUT", secretPath(o), { value, ...body({ ...o, ...(o.disabled && { enabled: false }) }) }), SECRET_TABLE);
-    });
+    .action(
+      async (
+        o: ObjectTarget & SecretAttributes & { value?: string; valueEnv?: string; file?: string; encoding: Encoding; disabled?: boolean },
+      ) => {
+        const value = await secretValue(o);
+        print(
+          await client().vaultCall(o.vaultName, "PUT", secretPath(o), { value, ...body({ ...o, ...(o.disabled && { enabled: false }) }) }),
+          SECRET_TABLE,
+        );
+      },
+    );
 
   objectTarget(secret.command("show").description("Show a secret with its value"), "secrets", "version").action(async (o: ObjectTarget) =>
     print(await client().vaultCall(o.vaultName, "GET", secretPath(o)), SECRET_SHOW_TABLE),
   );
 
-  withContentType(objectTarget(secret.command("update").description("Change a version's attributes (az: set-attributes)"), "secrets", "version"))
+  withContentType(
+    objectTarget(secret.command("update").description("Change a version's attributes (az: set-attributes)"), "secrets", "version"),
+  )
     .option("--enabled <bool>", "enable or disable the version", parseBoolean)
-    .action(async (o: ObjectTarget & SecretAttributes) => print(await client().vaultCall(o.vaultName, "PATCH", secretPath(o), body(o)), SECRET_TABLE));
+    .action(async (o: ObjectTarget & SecretAttributes) =>
+      print(await client().vaultCall(o.vaultName, "PATCH", secretPath(o), body(o)), SECRET_TABLE),
+    );
 
   registerLifecycleCommands(secret, "secrets");
   registerSecretTransferCommands(secret);
@@ -79,7 +105,10 @@ export function registerSecretCommands(program: Command): void {
     .option("--overwrite", "replace the file if it exists (by default an existing file is refused)")
     .action(async (o: ObjectTarget & { file: string; encoding: Encoding; overwrite?: boolean }) => {
       const { value } = (await client().vaultCall(o.vaultName, "GET", secretPath(o))) as { value: string };
-      const bytes = o.encoding === "base64" || o.encoding === "hex" ? Buffer.from(value, o.encoding) : Buffer.from(value, o.encoding === "ascii" ? "latin1" : "utf8");
+      const bytes =
+        o.encoding === "base64" || o.encoding === "hex"
+          ? Buffer.from(value, o.encoding)
+          : Buffer.from(value, o.encoding === "ascii" ? "latin1" : "utf8");
       writeOutputFile(o.file, bytes, o.overwrite);
     });
 }

@@ -80,10 +80,15 @@ export function registerSecretTransferCommands(secret: Command): void {
         );
       }
       if (o.dryRun) {
-        print(items.map((item) => ({ name: item.name, bytes: Buffer.byteLength(String(item.value)), contentType: item.contentType ?? null })));
+        print(
+          items.map((item) => ({ name: item.name, bytes: Buffer.byteLength(String(item.value)), contentType: item.contentType ?? null })),
+        );
         return;
       }
-      const result = await withSpinner(`importing ${items.length} secrets`, new KeyholdClient().vaultCall(o.vaultName, "POST", "/secrets/import", { secrets: items }));
+      const result = await withSpinner(
+        `importing ${items.length} secrets`,
+        new KeyholdClient().vaultCall(o.vaultName, "POST", "/secrets/import", { secrets: items }),
+      );
       print((result as { value: unknown[] }).value);
     });
 }

@@ -19,7 +19,8 @@ function stopOnSignals(server: RunningServer): void {
   process.once("SIGTERM", stop);
 }
 
-const DATABASE_PASSWORD_NOTE = " Note: a password in the URL is visible to other users in `ps` (and in each worker's arguments): leave it out and set PGPASSWORD or use ~/.pgpass";
+const DATABASE_PASSWORD_NOTE =
+  " Note: a password in the URL is visible to other users in `ps` (and in each worker's arguments): leave it out and set PGPASSWORD or use ~/.pgpass";
 
 /** Says so when --database carries a password: the server still starts (it worked before), but the password is exposed. */
 function warnOfPasswordIn(database: string | undefined): void {
@@ -29,7 +30,10 @@ function warnOfPasswordIn(database: string | undefined): void {
   } catch {
     return; // not a URL: the command refuses it on its own
   }
-  if (password) process.stderr.write("warning: the password in --database is visible to other users in `ps`; leave it out of the URL and set PGPASSWORD (or use ~/.pgpass)\n");
+  if (password)
+    process.stderr.write(
+      "warning: the password in --database is visible to other users in `ps`; leave it out of the URL and set PGPASSWORD (or use ~/.pgpass)\n",
+    );
 }
 
 export function registerServerCommands(program: Command): void {
@@ -43,30 +47,50 @@ export function registerServerCommands(program: Command): void {
     .option("--reset", "start from an empty store (vaults, principals, grants and the master key go; the CA stays)")
     .option("--vault <names...>", "more vaults to make besides keyhold-dev")
     .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
-    .option("--database <url>", `PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster.${DATABASE_PASSWORD_NOTE}`)
+    .option(
+      "--database <url>",
+      `PostgreSQL (postgres://…) instead of DIR/keyhold.db; dev servers sharing DIR and the database form a cluster.${DATABASE_PASSWORD_NOTE}`,
+    )
     .option("--background-interval-ms <ms>", "how often purge and automatic key rotation run", parseInteger, 5000)
-    .option("--strict-api-versions", "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)")
+    .option(
+      "--strict-api-versions",
+      "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval \"$(npx keyhold dev env)\"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: \"${random:24}\"\n      keys:\n        signer: { kty: EC, crv: P-256 }",
+      '\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval "$(npx keyhold dev env)"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: "${random:24}"\n      keys:\n        signer: { kty: EC, crv: P-256 }',
     )
-    .action(async (options: { dataDir: string; port: number; proxyPort?: number; workers: number; reset?: boolean; vault?: string[]; seed?: string; database?: string; backgroundIntervalMs: number; strictApiVersions?: boolean }) => {
-      if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
-      warnOfPasswordIn(options.database);
-      const { runDev } = await import("../dev/run-dev.js");
-      stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
-    });
+    .action(
+      async (options: {
+        dataDir: string;
+        port: number;
+        proxyPort?: number;
+        workers: number;
+        reset?: boolean;
+        vault?: string[];
+        seed?: string;
+        database?: string;
+        backgroundIntervalMs: number;
+        strictApiVersions?: boolean;
+      }) => {
+        if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
+        warnOfPasswordIn(options.database);
+        const { runDev } = await import("../dev/run-dev.js");
+        stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
+      },
+    );
 
   dev
     .command("env")
-    .description("Print the dev environment as shell lines, for `eval \"$(keyhold dev env)\"`")
+    .description('Print the dev environment as shell lines, for `eval "$(keyhold dev env)"`')
     .option("--managed-identity", "the managed identity's environment instead of the service principal's")
-    .addHelpText("after", "\nExamples:\n  eval \"$(keyhold dev env)\"\n  eval \"$(keyhold dev --data-dir /tmp/kh env --managed-identity)\"")
+    .addHelpText("after", '\nExamples:\n  eval "$(keyhold dev env)"\n  eval "$(keyhold dev --data-dir /tmp/kh env --managed-identity)"')
     .action((options: { managedIdentity?: boolean }, command: Command) => {
       // --data-dir belongs to `dev` (given before or after `env`).
-      const dataDir = (command.parent!.opts() as { dataDir: string }).dataDir;
+      const dataDir = command.parent!.opts<{ dataDir: string }>().dataDir;
       const file = join(dataDir, options.managedIdentity ? "dev-mi.env" : "dev.env");
-      if (!existsSync(file)) throw new CliError("NoDevServer", `${file} does not exist: start a dev server with \`keyhold dev --data-dir ${dataDir}\` first`);
+      if (!existsSync(file))
+        throw new CliError("NoDevServer", `${file} does not exist: start a dev server with \`keyhold dev --data-dir ${dataDir}\` first`);
       process.stdout.write(readFileSync(file, "utf8"));
     });
 
@@ -74,16 +98,20 @@ export function registerServerCommands(program: Command): void {
     .command("serve")
     .description("Run in production mode from a config file (no generated credentials)")
     .requiredOption("--config <file>", "JSON config file (see README, Production)")
-    .option("--database <url>", `PostgreSQL (postgres://…) instead of the config's store, for several nodes on one database.${DATABASE_PASSWORD_NOTE}, or the config's "database": { "env": NAME }`)
+    .option(
+      "--database <url>",
+      `PostgreSQL (postgres://…) instead of the config's store, for several nodes on one database.${DATABASE_PASSWORD_NOTE}, or the config's "database": { "env": NAME }`,
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json\n  npx keyhold serve --config /etc/keyhold/config.json --database \"postgres://keyhold@db:5432/keyhold?sslmode=verify-full\"",
+      '\nExamples:\n  KEYHOLD_MASTER_KEY=$(cat /run/secrets/mk) npx keyhold serve --config /etc/keyhold/config.json\n  npx keyhold serve --config /etc/keyhold/config.json --database "postgres://keyhold@db:5432/keyhold?sslmode=verify-full"',
     )
     .action(async (options: { config: string; database?: string }) => {
       const { loadServeConfig } = await import("../config/serve-config.js");
       const config = loadServeConfig(options.config);
       const { startServer } = await import("../server/start-server.js");
-      if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database)) throw new CliError("BadArgument", "--database must be a postgres:// URL");
+      if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database))
+        throw new CliError("BadArgument", "--database must be a postgres:// URL");
       warnOfPasswordIn(options.database);
       const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
       process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
@@ -92,7 +120,9 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command("bootstrap")
-    .description("Create a server administrator (a service principal with the Keyhold Administrator role at '/') directly in a production store and print its secret once")
+    .description(
+      "Create a server administrator (a service principal with the Keyhold Administrator role at '/') directly in a production store and print its secret once",
+    )
     .requiredOption("--config <file>", "the same config file `serve` uses")
     .option("--name <name>", "display name of the principal", "keyhold-admin")
     .addHelpText("after", "\nExample:\n  npx keyhold bootstrap --config /etc/keyhold/config.json --name ci-deployer")
@@ -107,7 +137,10 @@ export function registerServerCommands(program: Command): void {
       try {
         const now = () => Math.floor(Date.now() / 1000);
         const created = await new PrincipalService(store, now).createServicePrincipal(options.name);
-        await new AccessControl(store, now).createAssignment({ principalId: created.principal.id, role: "Keyhold Administrator", scope: "/" }, "bootstrap");
+        await new AccessControl(store, now).createAssignment(
+          { principalId: created.principal.id, role: "Keyhold Administrator", scope: "/" },
+          "bootstrap",
+        );
         process.stdout.write(
           `${JSON.stringify(
             {

@@ -33,7 +33,11 @@ const SKUS = ["standard", "premium"];
 function withSettings(command: Command): Command {
   return command
     .option("--enable-purge-protection [bool]", "refuse purges until retention ends (cannot be turned off)", parseBoolean)
-    .option("--enable-rbac-authorization <bool>", "permission model: role assignments (true, the default) or access policies (false)", parseBoolean);
+    .option(
+      "--enable-rbac-authorization <bool>",
+      "permission model: role assignments (true, the default) or access policies (false)",
+      parseBoolean,
+    );
 }
 
 const settings = (o: VaultSettings) => ({
@@ -69,8 +73,13 @@ export function registerVaultCommands(program: Command): void {
       .requiredOption("--name <name>", "vault name")
       .addOption(new Option("--sku <sku>", "tier; premium → standard is refused while the vault holds -HSM keys").choices(SKUS)),
   )
-    .addHelpText("after", "\nExamples:\n  keyhold vault update --name my-vault --enable-rbac-authorization false\n  keyhold vault update --name my-vault --sku premium")
-    .action(async (o: VaultSettings & { name: string }) => print(await new KeyholdClient().call("PATCH", path(o.name), settings(o)), VAULT_TABLE));
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold vault update --name my-vault --enable-rbac-authorization false\n  keyhold vault update --name my-vault --sku premium",
+    )
+    .action(async (o: VaultSettings & { name: string }) =>
+      print(await new KeyholdClient().call("PATCH", path(o.name), settings(o)), VAULT_TABLE),
+    );
 
   vault
     .command("list")

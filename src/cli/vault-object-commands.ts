@@ -6,7 +6,15 @@ import { type IdCollection, type ObjectAddress, idForm, parseObjectId } from "./
 import { parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
 import { type TableView, print } from "./output.js";
 import { withSpinner } from "./progress.js";
-import { DELETED_OBJECT_TABLE, KEY_LIST_TABLE, KEY_TABLE, KEY_VERSIONS_TABLE, SECRET_LIST_TABLE, SECRET_TABLE, SECRET_VERSIONS_TABLE } from "./table-views.js";
+import {
+  DELETED_OBJECT_TABLE,
+  KEY_LIST_TABLE,
+  KEY_TABLE,
+  KEY_VERSIONS_TABLE,
+  SECRET_LIST_TABLE,
+  SECRET_TABLE,
+  SECRET_VERSIONS_TABLE,
+} from "./table-views.js";
 
 /** What secrets and keys share on the command line: addressing, attributes, and the soft-delete lifecycle. */
 export interface ObjectTarget {
@@ -97,15 +105,17 @@ export function registerLifecycleCommands(group: Command, collection: Collection
   objectTarget(group.command("list-versions").description(`List a ${noun}'s versions`), collection).action(async (o: ObjectTarget) =>
     print(await client().vaultList(o.vaultName, `${objectPath(collection, o)}/versions`), TABLES[collection].versions),
   );
-  objectTarget(group.command("delete").description(`Delete a ${noun} (soft delete: recoverable until purged)`), collection).action(async (o: ObjectTarget) =>
-    print(await client().vaultCall(o.vaultName, "DELETE", objectPath(collection, o)), DELETED_OBJECT_TABLE),
+  objectTarget(group.command("delete").description(`Delete a ${noun} (soft delete: recoverable until purged)`), collection).action(
+    async (o: ObjectTarget) => print(await client().vaultCall(o.vaultName, "DELETE", objectPath(collection, o)), DELETED_OBJECT_TABLE),
   );
   objectTarget(group.command("recover").description(`Recover a deleted ${noun}`), collection, "deleted").action(async (o: ObjectTarget) =>
     print(await client().vaultCall(o.vaultName, "POST", `${deletedPath(collection, o)}/recover`), TABLES[collection].version),
   );
-  objectTarget(group.command("purge").description(`Purge a deleted ${noun} for good`), collection, "deleted").action(async (o: ObjectTarget) => {
-    await client().vaultCall(o.vaultName, "DELETE", deletedPath(collection, o));
-  });
+  objectTarget(group.command("purge").description(`Purge a deleted ${noun} for good`), collection, "deleted").action(
+    async (o: ObjectTarget) => {
+      await client().vaultCall(o.vaultName, "DELETE", deletedPath(collection, o));
+    },
+  );
   vaultOnly(group.command("list-deleted").description(`List deleted ${collection}`)).action(async (o: { vaultName: string }) =>
     print(await client().vaultList(o.vaultName, `/deleted${collection}`), DELETED_OBJECT_TABLE),
   );
@@ -122,6 +132,9 @@ export function registerLifecycleCommands(group: Command, collection: Collection
   vaultOnly(group.command("restore").description(`Restore a ${noun} from a backup file`))
     .requiredOption("-f, --file <file>", "the backup file")
     .action(async (o: { vaultName: string; file: string }) =>
-      print(await client().vaultCall(o.vaultName, "POST", `/${collection}/restore`, { value: readInputFile(o.file).toString("base64url") }), TABLES[collection].version),
+      print(
+        await client().vaultCall(o.vaultName, "POST", `/${collection}/restore`, { value: readInputFile(o.file).toString("base64url") }),
+        TABLES[collection].version,
+      ),
     );
 }

@@ -9,7 +9,11 @@ export const secretNameOf = (envName: string): string => envName.toLowerCase().r
 const nameOfId = (id: string): string => decodeURIComponent(new URL(id).pathname.split("/")[2] ?? "");
 
 /** The values of the named secrets (latest versions), or of every enabled secret of the vault when `names` is null. */
-export async function secretValues(client: KeyholdClient, vaultName: string, names: readonly string[] | null): Promise<Map<string, string>> {
+export async function secretValues(
+  client: KeyholdClient,
+  vaultName: string,
+  names: readonly string[] | null,
+): Promise<Map<string, string>> {
   const wanted =
     names ??
     ((await client.vaultList(vaultName, "/secrets")) as { id: string; attributes?: { enabled?: boolean } }[])

@@ -27,7 +27,10 @@ export interface ServerConfig {
   backgroundIntervalMs: number;
   /** HTTPS worker processes (node:cluster); 1 serves from this process. */
   workers: number;
-  /** Open connections each serving process accepts; more are refused at once (a slow or hostile client cannot exhaust memory or descriptors). */
+  /**
+   * Open connections each serving process accepts; more are refused at once (a slow or hostile client cannot
+   * exhaust memory or descriptors).
+   */
   maxConnections: number;
   logLevel: LogLevel;
   /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */

@@ -81,7 +81,7 @@ function readTlv(buf: Buffer, at: number): Tlv {
 
 function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const tlv = readTlv(buf, at);
     out.push(tlv);
     at = tlv.end;

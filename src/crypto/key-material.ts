@@ -78,7 +78,8 @@ export async function importKeyMaterial(jwk: Record<string, unknown>, family: Ke
   delete nodeJwk.kid;
   if (family === "EC") {
     const curve = jwk.crv as CurveName | undefined;
-    if (typeof curve !== "string" || !Object.hasOwn(NODE_CURVE, curve)) throw new KeyMaterialError("an EC key needs 'crv' of P-256, P-256K, P-384 or P-521");
+    if (typeof curve !== "string" || !Object.hasOwn(NODE_CURVE, curve))
+      throw new KeyMaterialError("an EC key needs 'crv' of P-256, P-256K, P-384 or P-521");
     nodeJwk.crv = curve === "P-256K" ? "secp256k1" : curve;
   }
   if (typeof jwk.d !== "string") throw new KeyMaterialError("the key to import must include its private part");
@@ -131,7 +132,8 @@ const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 async function checkRsaPrivatePart(jwk: Record<string, unknown>): Promise<void> {
   const [n, e, d, p, q, dp, dq, qi] = ["n", "e", "d", "p", "q", "dp", "dq", "qi"].map((m) => jwkInteger(jwk, m));
   const inconsistent = new KeyMaterialError("the RSA private key does not match its public key or its CRT parameters are wrong");
-  if (!n || !e || !d || !p || !q || !dp || !dq || !qi) throw new KeyMaterialError("an RSA private key needs 'd', 'p', 'q', 'dp', 'dq' and 'qi'");
+  if (!n || !e || !d || !p || !q || !dp || !dq || !qi)
+    throw new KeyMaterialError("an RSA private key needs 'd', 'p', 'q', 'dp', 'dq' and 'qi'");
   if (p === q || p * q !== n || d >= n) throw inconsistent;
   const p1 = p - 1n;
   const q1 = q - 1n;

@@ -23,7 +23,10 @@ export async function ensureDevIdentities(dir: string, principals: PrincipalServ
     if (sp && mi) return kept;
   }
   // Both hash their credential with scrypt on the thread pool: side by side, not one after the other.
-  const [sp, mi] = await Promise.all([principals.createServicePrincipal("keyhold-dev"), principals.createManagedIdentity("keyhold-dev-identity")]);
+  const [sp, mi] = await Promise.all([
+    principals.createServicePrincipal("keyhold-dev"),
+    principals.createManagedIdentity("keyhold-dev-identity"),
+  ]);
   const identities: DevIdentities = {
     clientId: sp.principal.id,
     clientSecret: sp.clientSecret,

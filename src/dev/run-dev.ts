@@ -51,11 +51,14 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
   const started = process.hrtime.bigint();
   const dir = resolve(options.dataDir);
   const seed = options.seed ? readSeedFile(options.seed) : [];
-  if (options.reset && options.database) throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
+  if (options.reset && options.database)
+    throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
   if (options.reset) {
     // New credentials are made below: a shell that sourced the old dev.env would get invalid_client, silently.
     if (existsSync(join(dir, "dev-identities.json"))) {
-      process.stderr.write(`keyhold: --reset: the dev credentials are new; shells that sourced ${join(dir, "dev.env")} must source it again\n`);
+      process.stderr.write(
+        `keyhold: --reset: the dev credentials are new; shells that sourced ${join(dir, "dev.env")} must source it again\n`,
+      );
     }
     for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
   }
@@ -119,7 +122,9 @@ async function provisionDevServer(
         `  ${dir} — for development and CI only, never for production data.`,
         "",
         `  Vault API     https://${DEV_DEFAULT_VAULT}.vault.azure.net (through HTTPS_PROXY), https://localhost:${port}`,
-        ...(vaultNames.length + seeded.vaults.length > 1 ? [`  Vaults        ${[...new Set([...vaultNames, ...seeded.vaults])].join(", ")}`] : []),
+        ...(vaultNames.length + seeded.vaults.length > 1
+          ? [`  Vaults        ${[...new Set([...vaultNames, ...seeded.vaults])].join(", ")}`]
+          : []),
         ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,

@@ -29,8 +29,7 @@ export const missingApiVersion = (): KeyVaultError =>
 
 export const unauthorized = (message: string): KeyVaultError => new KeyVaultError(401, "Unauthorized", message);
 
-export const forbidden = (message: string, innerCode?: string): KeyVaultError =>
-  new KeyVaultError(403, "Forbidden", message, innerCode);
+export const forbidden = (message: string, innerCode?: string): KeyVaultError => new KeyVaultError(403, "Forbidden", message, innerCode);
 
 export const notFound = (code: string, message: string): KeyVaultError => new KeyVaultError(404, code, message);
 
@@ -104,9 +103,12 @@ export const vaultPurgeProtected = (name: string, scheduledPurgeDate: string): K
 export const requestTooLarge = (limit: number): KeyVaultError =>
   new KeyVaultError(413, "RequestBodyTooLarge", `The request body is larger than the limit of ${limit} bytes.`);
 
-
 export const serviceUnavailable = (): KeyVaultError =>
-  new KeyVaultError(503, "ServiceUnavailable", "The service is temporarily unavailable: its store cannot be reached. Please retry the request.");
+  new KeyVaultError(
+    503,
+    "ServiceUnavailable",
+    "The service is temporarily unavailable: its store cannot be reached. Please retry the request.",
+  );
 
 export const internalError = (): KeyVaultError =>
   new KeyVaultError(500, "InternalServerError", "The server encountered an internal error. Please retry the request.");

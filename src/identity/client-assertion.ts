@@ -53,7 +53,9 @@ export async function verifyClientAssertion(
   for (const credential of certificates) {
     if (!credential.certificate) continue;
     const certificate = new X509Certificate(credential.certificate);
-    const matches = (wantedS256 !== null && wantedS256 === thumbprint(certificate, "sha256")) || (wantedSha1 !== null && wantedSha1 === thumbprint(certificate, "sha1"));
+    const matches =
+      (wantedS256 !== null && wantedS256 === thumbprint(certificate, "sha256")) ||
+      (wantedSha1 !== null && wantedSha1 === thumbprint(certificate, "sha1"));
     if (!matches) continue;
     try {
       await jwtVerify(assertion, certificate.publicKey, {

@@ -36,7 +36,14 @@ export interface Authenticated {
 
 type PrincipalStore = Pick<
   StoreOps,
-  "createPrincipal" | "getPrincipal" | "listPrincipals" | "deletePrincipal" | "addCredential" | "getCredential" | "listCredentials" | "deleteCredential"
+  | "createPrincipal"
+  | "getPrincipal"
+  | "listPrincipals"
+  | "deletePrincipal"
+  | "addCredential"
+  | "getCredential"
+  | "listCredentials"
+  | "deleteCredential"
 >;
 
 /** A credential that matched, and when it expires (a remembered success must not outlive it). */
@@ -145,7 +152,10 @@ export class PrincipalService {
     let id = randomUUID();
     while (taken.has(id.slice(0, HINT_LENGTH))) id = randomUUID();
     const secret = newSelfIdentifyingSecret(id);
-    return { secret, credential: await this.#addCredential(principalId, "clientSecret", await hashSecret(secret, true), null, expiresAt, id) };
+    return {
+      secret,
+      credential: await this.#addCredential(principalId, "clientSecret", await hashSecret(secret, true), null, expiresAt, id),
+    };
   }
 
   /** A certificate credential (PEM, public part only): the client signs assertions with its private key. */
@@ -157,7 +167,8 @@ export class PrincipalService {
     } catch {
       throw badParameter("The certificate is not a PEM or DER X.509 certificate.");
     }
-    if (certificate.publicKey.asymmetricKeyType !== "rsa") throw badParameter("Client certificates must have an RSA key (as MSAL signs assertions with RS256 or PS256).");
+    if (certificate.publicKey.asymmetricKeyType !== "rsa")
+      throw badParameter("Client certificates must have an RSA key (as MSAL signs assertions with RS256 or PS256).");
     // Entra refuses keys under 2048 bits for certificate credentials; a 1024-bit modulus is within reach of factoring.
     const bits = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < 2048) throw badParameter(`The certificate's RSA key has ${bits} bits: client certificates need at least 2048.`);
@@ -205,12 +216,20 @@ export class PrincipalService {
     const principal = await this.store.getPrincipal(clientId);
     if (principal?.kind !== "servicePrincipal") return null;
     const now = this.now();
-    const certificates = (await this.store.listCredentials(principal.id)).filter((c) => c.kind === "certificate" && (c.expiresAt === null || c.expiresAt > now));
+    const certificates = (await this.store.listCredentials(principal.id)).filter(
+      (c) => c.kind === "certificate" && (c.expiresAt === null || c.expiresAt > now),
+    );
     const credential = await verifyClientAssertion(assertion, principal.id, certificates, { ...check, now });
     return credential ? { principal, credentialId: credential.id } : null;
   }
 
-  async #authenticate(id: string, kind: PrincipalKind, credentialKind: CredentialKind, secret: string, address: string | undefined): Promise<Authenticated | null> {
+  async #authenticate(
+    id: string,
+    kind: PrincipalKind,
+    credentialKind: CredentialKind,
+    secret: string,
+    address: string | undefined,
+  ): Promise<Authenticated | null> {
     const now = this.now();
     const recentId = createHmac("sha256", this.#recentKey).update(`${credentialKind}\0${id.toLowerCase()}\0${secret}`).digest("base64url");
     const recent = this.#recent.get(recentId);
@@ -275,17 +294,13 @@ export class PrincipalService {
    * credential has no way to tell which one a hint-less secret is for, so all its hint-less ones are checked
    * (they keep working; rotating them to new secrets ends the exception).
    */
-  async #verify(
-    id: string,
-    kind: PrincipalKind,
-    credentialKind: CredentialKind,
-    secret: string,
-    now: number,
-  ): Promise<Verified> {
+  async #verify(id: string, kind: PrincipalKind, credentialKind: CredentialKind, secret: string, now: number): Promise<Verified> {
     const principal = id ? await this.store.getPrincipal(id) : undefined;
     const credentials =
       principal?.kind === kind
-        ? (await this.store.listCredentials(principal.id)).filter((c) => c.kind === credentialKind && (c.expiresAt === null || c.expiresAt > now))
+        ? (await this.store.listCredentials(principal.id)).filter(
+            (c) => c.kind === credentialKind && (c.expiresAt === null || c.expiresAt > now),
+          )
         : [];
     const hint = secretHint(secret);
     const candidates =

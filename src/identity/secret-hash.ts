@@ -74,7 +74,9 @@ export function secretHint(secret: string): string | null {
  * what an attempt is checked against when its client id or hint names no credential. Nothing is hashed to make
  * it; its "hash" is random bytes.
  */
-export const UNMATCHABLE_HASH = [PLAIN, N, R, P, randomBytes(16).toString("base64url"), randomBytes(KEY_LENGTH).toString("base64url")].join("$");
+export const UNMATCHABLE_HASH = [PLAIN, N, R, P, randomBytes(16).toString("base64url"), randomBytes(KEY_LENGTH).toString("base64url")].join(
+  "$",
+);
 
 /** A new random credential: 32 bytes from the OS CSPRNG, base64url (43 characters). */
 export function newSecret(): string {

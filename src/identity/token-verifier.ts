@@ -67,7 +67,8 @@ export class TokenVerifier {
         currentDate: new Date(this.options.now() * 1000),
         requiredClaims: ["exp", "nbf", "iat", "iss", "oid", "tid", "kh_cid"],
       });
-      if (typeof payload.iss !== "string" || !this.options.acceptIssuer(payload.iss)) throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
+      if (typeof payload.iss !== "string" || !this.options.acceptIssuer(payload.iss))
+        throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
       if (payload.tid !== this.options.tenantId || typeof payload.oid !== "string" || typeof payload.kh_cid !== "string") {
         throw new InvalidTokenError("AKV10032: Invalid issuer or tenant.");
       }

@@ -52,7 +52,8 @@ export async function createContext(
   // Dev servers on one database differ only in their port: a token from one is good at the others (they share
   // the signing key). A production cluster shares one authorityUrl, so there the issuer must match exactly.
   const devCluster = new RegExp(`^https://localhost:\\d+/${tenantId}/v2\\.0$`);
-  const acceptIssuer = config.mode === "dev" && config.databaseUrl ? (iss: string) => devCluster.test(iss) : (iss: string) => iss === issuer;
+  const acceptIssuer =
+    config.mode === "dev" && config.databaseUrl ? (iss: string) => devCluster.test(iss) : (iss: string) => iss === issuer;
   return {
     tenantId,
     authorityUrl: config.authorityUrl,

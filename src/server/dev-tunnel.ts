@@ -18,7 +18,10 @@ function parseAuthority(authority: string): { host: string; port: number } | nul
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(authority);
   if (!match) return null;
   const port = Number(match[2]);
-  const host = match[1]!.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  const host = match[1]!
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase()
+    .replace(/\.$/, "");
   return host && port > 0 && port < 65536 ? { host, port } : null;
 }
 

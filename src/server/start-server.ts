@@ -28,7 +28,8 @@ async function serve(config: ServerConfig): Promise<{ store: Store; ctx: AppCont
     const ctx = await createContext(store, config, {
       ...(config.mode === "dev" && config.workers === 1 && { devClock: new DevClock() }),
       // Dev mode keeps -HSM key types in software, and says so each time one is made.
-      onSoftwareHsmKey: (vault, name) => app?.log.warn({ vault, key: name }, "dev mode: an -HSM key type is kept in software, not in an HSM"),
+      onSoftwareHsmKey: (vault, name) =>
+        app?.log.warn({ vault, key: name }, "dev mode: an -HSM key type is kept in software, not in an HSM"),
       onNewerApiVersion: (requested, served) =>
         app?.log.warn(
           { apiVersion: requested, servedAs: served },
@@ -85,7 +86,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (config.mode === "dev" && config.proxyPort !== null) {
       tunnel = await startDevTunnel(ctx.hosts, port, config.proxyPort);
     }
-    const background = startBackgroundWork(store, ctx, config.backgroundIntervalMs, (message) => process.stderr.write(`keyhold: ${message}\n`));
+    const background = startBackgroundWork(store, ctx, config.backgroundIntervalMs, (message) =>
+      process.stderr.write(`keyhold: ${message}\n`),
+    );
     return {
       config,
       ctx,

@@ -29,7 +29,10 @@ export class VaultHosts {
   }
 
   resolve(hostname: string): VaultTarget | null {
-    const host = hostname.toLowerCase().replace(/\.$/, "").replace(/^\[(.*)\]$/, "$1");
+    const host = hostname
+      .toLowerCase()
+      .replace(/\.$/, "")
+      .replace(/^\[(.*)\]$/, "$1");
     for (const { suffix, resource } of this.#suffixes) {
       if (host.endsWith(suffix)) {
         const vaultName = host.slice(0, -suffix.length);

@@ -68,7 +68,12 @@ export function toVersion(r: Row): ObjectVersionRecord {
 }
 
 export function toPrincipal(r: Row): PrincipalRecord {
-  return { id: String(r.id), kind: r.kind as PrincipalRecord["kind"], displayName: String(r.display_name), createdAt: Number(r.created_at) };
+  return {
+    id: String(r.id),
+    kind: r.kind as PrincipalRecord["kind"],
+    displayName: String(r.display_name),
+    createdAt: Number(r.created_at),
+  };
 }
 
 export function toCredential(r: Row): CredentialRecord {

@@ -67,9 +67,21 @@ export interface StoreOps {
   /** Objects in name order, active or soft-deleted, starting after the opaque position `after`. */
   listObjects(vault: string, kind: ObjectKind, deleted: boolean, after: string | null, limit: number): Promise<Page<ObjectSummary>>;
   /** Versions in creation order, starting after the opaque position `after`. */
-  listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>>;
+  listObjectVersions(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    after: string | null,
+    limit: number,
+  ): Promise<Page<ObjectVersionRecord>>;
   allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]>;
-  setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean>;
+  setObjectDeleted(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    deletedAt: number | null,
+    scheduledPurge: number | null,
+  ): Promise<boolean>;
   /** Removes the object, all its versions and its policy. */
   purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean>;
   /** Purges soft-deleted objects whose scheduled purge date is at or before `now`; returns how many. */

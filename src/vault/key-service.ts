@@ -61,7 +61,8 @@ export interface KeyServiceDeps {
 const SIZES: Record<KeyFamily, readonly number[]> = { RSA: RSA_KEY_SIZES, EC: [], oct: [128, 192, 256] };
 const DEFAULT_SIZE: Record<KeyFamily, number> = { RSA: 2048, EC: 0, oct: 256 };
 
-export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): KeyDescription => JSON.parse(record.publicData!) as KeyDescription;
+export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): KeyDescription =>
+  JSON.parse(record.publicData!) as KeyDescription;
 
 const LISTING_PAGE = 100;
 
@@ -111,7 +112,9 @@ export class KeyService {
     if (vault.sku !== "premium") throw hardwareKeyInStandardVault();
     if (this.#backend.hardwareProtected) return;
     if (!this.deps.softwareHsm) {
-      throw badParameter("HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.");
+      throw badParameter(
+        "HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.",
+      );
     }
     this.deps.onSoftwareHsmKey?.(vault.name, name);
   }
@@ -149,7 +152,12 @@ export class KeyService {
     if (input.family === "RSA" && (!Number.isSafeInteger(exponent) || !isAcceptedPublicExponent(exponent))) {
       throw badParameter("The public exponent must be an odd integer of at least 3.");
     }
-    const made = await this.#backend.generate(input.family, { size, curve: input.curve ?? "P-256", publicExponent: exponent, hsm: input.hsm });
+    const made = await this.#backend.generate(input.family, {
+      size,
+      curve: input.curve ?? "P-256",
+      publicExponent: exponent,
+      hsm: input.hsm,
+    });
     return this.#addKeyVersion(vault, name, made, input);
   }
 
@@ -190,7 +198,12 @@ export class KeyService {
     return this.#view(vault, await this.#objects.live(vault, name, version));
   }
 
-  async update(vault: VaultRecord, name: string, version: string | null, patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] }): Promise<KeyView> {
+  async update(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] },
+  ): Promise<KeyView> {
     const record = await this.#objects.update(vault, name, version, (current) => {
       const next = { ...current, ...patch };
       checkAttributes(next);
@@ -236,7 +249,11 @@ export class KeyService {
   /** Restores a key backup; one with any -HSM version is held to the same rules as creating that type. */
   async restore(vault: VaultRecord, blob: Buffer): Promise<KeyView> {
     const checkHsm = (name: string, versions: readonly { publicData: string | null }[]) =>
-      this.#checkHsm(vault, name, versions.some((v) => describeKey(v).hsm));
+      this.#checkHsm(
+        vault,
+        name,
+        versions.some((v) => describeKey(v).hsm),
+      );
     return this.#view(vault, (await this.#objects.restore(vault, blob, checkHsm)).record);
   }
 
@@ -246,13 +263,21 @@ export class KeyService {
     return stored === null ? DEFAULT_ROTATION_POLICY : (JSON.parse(stored) as RotationPolicy);
   }
 
-  async setRotationPolicy(vault: VaultRecord, name: string, input: Pick<RotationPolicy, "lifetimeActions" | "expiryTime">): Promise<RotationPolicy> {
+  async setRotationPolicy(
+    vault: VaultRecord,
+    name: string,
+    input: Pick<RotationPolicy, "lifetimeActions" | "expiryTime">,
+  ): Promise<RotationPolicy> {
     validateRotationPolicy(input.lifetimeActions, input.expiryTime);
     return this.#store.transaction(async (tx) => {
       if (!(await tx.getLiveObjectVersion(vault.name, "key", name, null))) throw objectNotFound("key", name);
       const stored = await tx.getObjectPolicy(vault.name, "key", name);
       const now = this.#now();
-      const policy: RotationPolicy = { ...input, created: stored ? ((JSON.parse(stored) as RotationPolicy).created ?? now) : now, updated: now };
+      const policy: RotationPolicy = {
+        ...input,
+        created: stored ? ((JSON.parse(stored) as RotationPolicy).created ?? now) : now,
+        updated: now,
+      };
       await tx.setObjectPolicy(vault.name, "key", name, JSON.stringify(policy));
       return policy;
     });
@@ -293,10 +318,17 @@ export class KeyService {
 
   // Cryptographic operations ---------------------------------------------------------------------------
 
-  async #usable(vault: VaultRecord, name: string, version: string | null, operation: KeyOperation, privateOperation: boolean): Promise<{ key: BackendKey; record: ObjectVersionRecord }> {
+  async #usable(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    operation: KeyOperation,
+    privateOperation: boolean,
+  ): Promise<{ key: BackendKey; record: ObjectVersionRecord }> {
     const record = await this.#objects.live(vault, name, version);
     if (!record.enabled) throw forbidden(`Operation ${operation} is not allowed on a disabled key.`, "KeyDisabled");
-    if (!(record.keyOps ?? []).includes(operation)) throw forbidden(`Operation ${operation} is not permitted on this key.`, "KeyOperationForbidden");
+    if (!(record.keyOps ?? []).includes(operation))
+      throw forbidden(`Operation ${operation} is not permitted on this key.`, "KeyOperationForbidden");
     const now = this.#now();
     if (privateOperation && record.notBefore !== null && now < record.notBefore) {
       throw forbidden(`Operation ${operation} is not allowed on a key that is not yet valid.`, "KeyNotYetValid");
@@ -334,32 +366,64 @@ export class KeyService {
     return alg as SignatureAlgorithm;
   }
 
-  async encrypt(vault: VaultRecord, name: string, version: string | null, alg: string, plaintext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; output: CipherOutput }> {
+  async encrypt(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    alg: string,
+    plaintext: Buffer,
+    input: CipherInput,
+  ): Promise<{ record: ObjectVersionRecord; output: CipherOutput }> {
     const { key, record } = await this.#usable(vault, name, version, "encrypt", false);
     this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
     if (alg.endsWith("GCM") && input.iv) throw badParameter("For AES-GCM the server makes the IV; do not send one.");
     return { record, output: await this.#guard(() => this.#backend.encrypt(key, alg as EncryptionAlgorithm, plaintext, input), "encrypt") };
   }
 
-  async decrypt(vault: VaultRecord, name: string, version: string | null, alg: string, ciphertext: Buffer, input: CipherInput): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+  async decrypt(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    alg: string,
+    ciphertext: Buffer,
+    input: CipherInput,
+  ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "decrypt", true);
     this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.decrypt(key, alg as EncryptionAlgorithm, ciphertext, input), "decrypt") };
   }
 
-  async wrap(vault: VaultRecord, name: string, version: string | null, alg: string, data: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+  async wrap(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    alg: string,
+    data: Buffer,
+  ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "wrapKey", false);
     this.#checkCipher(key, alg, WRAP_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.wrap(key, alg as WrapAlgorithm, data), "wrap") };
   }
 
-  async unwrap(vault: VaultRecord, name: string, version: string | null, alg: string, wrapped: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+  async unwrap(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    alg: string,
+    wrapped: Buffer,
+  ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "unwrapKey", true);
     this.#checkCipher(key, alg, WRAP_ALGORITHMS);
     return { record, value: await this.#guard(() => this.#backend.unwrap(key, alg as WrapAlgorithm, wrapped), "unwrap") };
   }
 
-  async sign(vault: VaultRecord, name: string, version: string | null, alg: string, digest: Buffer): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
+  async sign(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    alg: string,
+    digest: Buffer,
+  ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "sign", true);
     const algorithm = this.#checkSignature(key, alg, digest);
     return { record, value: await this.#guard(() => this.#backend.sign(key, algorithm, digest), "sign") };

@@ -34,7 +34,9 @@ const VAULT_NAME = /^[0-9a-zA-Z-]{3,24}$/;
 
 export function checkObjectName(kind: "secret" | "key" | "certificate", name: string): string {
   if (!OBJECT_NAME.test(name)) {
-    throw badParameter(`The request URI contains an invalid name: ${kind} names may only contain alphanumeric characters and dashes and be 1-127 characters long.`);
+    throw badParameter(
+      `The request URI contains an invalid name: ${kind} names may only contain alphanumeric characters and dashes and be 1-127 characters long.`,
+    );
   }
   return name;
 }

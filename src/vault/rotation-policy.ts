@@ -135,7 +135,11 @@ export function validateRotationPolicy(lifetimeActions: LifetimeAction[], expiry
  * Whether a key's latest version is due for automatic rotation under its policy's Rotate action: `timeAfterCreate`
  * after that version was created, or `timeBeforeExpiry` before it expires.
  */
-export function rotationDue(policy: Pick<RotationPolicy, "lifetimeActions">, latest: { created: number; expires: number | null }, now: number): boolean {
+export function rotationDue(
+  policy: Pick<RotationPolicy, "lifetimeActions">,
+  latest: { created: number; expires: number | null },
+  now: number,
+): boolean {
   const rotate = policy.lifetimeActions.find((a) => a.action === "Rotate");
   if (!rotate) return false;
   if (rotate.trigger.timeAfterCreate !== undefined) {

@@ -1,6 +1,14 @@
 import type { DeletedVaultRecord, VaultRecord, VaultSku } from "../storage/records.js";
 import type { Store, StoreOps, VaultChange } from "../storage/store.js";
-import { badParameter, conflict, deletedVaultNotFound, softDeletedVaultDoesNotExist, vaultNameInUse, vaultNotFound, vaultPurgeProtected } from "../errors/key-vault-error.js";
+import {
+  badParameter,
+  conflict,
+  deletedVaultNotFound,
+  softDeletedVaultDoesNotExist,
+  vaultNameInUse,
+  vaultNotFound,
+  vaultPurgeProtected,
+} from "../errors/key-vault-error.js";
 import { vaultHoldsHsmKey } from "./key-service.js";
 import { DEFAULT_RETENTION_DAYS, checkVaultName } from "./limits.js";
 
@@ -45,7 +53,10 @@ function checkSku(value: string): VaultSku {
  */
 export class VaultService {
   constructor(
-    private readonly store: Pick<Store, "transaction" | "getVault" | "listVaults" | "getDeletedVault" | "listDeletedVaults" | "recoverVault" | "purgeDueVaults">,
+    private readonly store: Pick<
+      Store,
+      "transaction" | "getVault" | "listVaults" | "getDeletedVault" | "listDeletedVaults" | "recoverVault" | "purgeDueVaults"
+    >,
     private readonly now: () => number,
     private readonly grantCreator: GrantCreator,
   ) {}
@@ -115,7 +126,9 @@ export class VaultService {
       const vault = await tx.getVault(name);
       if (!vault) throw vaultNotFound(name);
       if (change.purgeProtection === false && vault.purgeProtection) {
-        throw badParameter("Purge protection cannot be disabled once enabled: enabling purge protection for a vault is an irreversible action.");
+        throw badParameter(
+          "Purge protection cannot be disabled once enabled: enabling purge protection for a vault is an irreversible action.",
+        );
       }
       if (change.sku === "standard" && vault.sku === "premium" && (await vaultHoldsHsmKey(tx, vault.name))) {
         throw badParameter(

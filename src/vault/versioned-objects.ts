@@ -1,10 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Envelope, openWithKey, sealWithKey } from "../crypto/envelope.js";
-import type { ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
+import type {
+  ObjectAttributes,
+  ObjectKind,
+  ObjectState,
+  ObjectSummary,
+  ObjectVersionRecord,
+  Page,
+  VaultRecord,
+} from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
 import { pauseIfDue } from "./time-slice.js";
-import { badParameter, deletedObjectNotFound, forbidden, objectExists, objectInDeletedState, objectNotFound } from "../errors/key-vault-error.js";
+import {
+  badParameter,
+  deletedObjectNotFound,
+  forbidden,
+  objectExists,
+  objectInDeletedState,
+  objectNotFound,
+} from "../errors/key-vault-error.js";
 
 /** A version as the API shows it, with its object's state where the operation reports it. */
 export interface ObjectView {
@@ -78,7 +93,13 @@ export class VersionedObjects {
   }
 
   /** Adds a version inside `tx`; refuses a name that is soft-deleted (409, as Azure). */
-  async addVersion(tx: StoreOps, vault: VaultRecord, name: string, input: NewVersion, version = newVersionId()): Promise<ObjectVersionRecord> {
+  async addVersion(
+    tx: StoreOps,
+    vault: VaultRecord,
+    name: string,
+    input: NewVersion,
+    version = newVersionId(),
+  ): Promise<ObjectVersionRecord> {
     return this.#addSealed(tx, vault, this.#seal(vault, name, input, version));
   }
 

@@ -35,7 +35,13 @@ type Case = {
 const digest = createHash("sha256").update("matrix").digest();
 const ecJwk = () => {
   const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
-  return { kty: "EC" as const, crv: "P-256" as const, x: Buffer.from(jwk.x!, "base64url"), y: Buffer.from(jwk.y!, "base64url"), d: Buffer.from(jwk.d!, "base64url") };
+  return {
+    kty: "EC" as const,
+    crv: "P-256" as const,
+    x: Buffer.from(jwk.x!, "base64url"),
+    y: Buffer.from(jwk.y!, "base64url"),
+    d: Buffer.from(jwk.d!, "base64url"),
+  };
 };
 const firstPage = async (pages: AsyncIterableIterator<unknown>) => (await pages.next()).value;
 const secret = (admin: Clients, name: string) => admin.secrets.setSecret(name, "matrix value");
@@ -43,7 +49,8 @@ const deletedSecret = async (admin: Clients, name: string) => {
   await secret(admin, name);
   await (await admin.secrets.beginDeleteSecret(name)).pollUntilDone();
 };
-const key = (admin: Clients, name: string, kty: "EC" | "oct" = "EC") => admin.keys.createKey(name, kty, kty === "oct" ? { keySize: 256 } : {});
+const key = (admin: Clients, name: string, kty: "EC" | "oct" = "EC") =>
+  admin.keys.createKey(name, kty, kty === "oct" ? { keySize: 256 } : {});
 const deletedKey = async (admin: Clients, name: string) => {
   await key(admin, name);
   await (await admin.keys.beginDeleteKey(name)).pollUntilDone();
@@ -97,14 +104,19 @@ const CASES: Partial<Record<Operation, Case>> = {
     act: (t, _n, blob) => t.keys.restoreKeyBackup(blob),
   },
   // Symmetric and EC keys: the SDK never performs these locally, so each is one request to the server.
-  "keys/encrypt": { setup: (a, n) => key(a, n, "oct"), act: (t, _n, k) => t.crypto(k.id).encrypt({ algorithm: "A256GCM", plaintext: randomBytes(16) }) },
+  "keys/encrypt": {
+    setup: (a, n) => key(a, n, "oct"),
+    act: (t, _n, k) => t.crypto(k.id).encrypt({ algorithm: "A256GCM", plaintext: randomBytes(16) }),
+  },
   "keys/decrypt": {
     setup: async (a, n) => {
       const k = await key(a, n, "oct");
       return { k, sealed: await a.crypto(k.id!).encrypt({ algorithm: "A256GCM", plaintext: randomBytes(16) }) };
     },
     act: (t, _n, { k, sealed }) =>
-      t.crypto(k.id).decrypt({ algorithm: "A256GCM", ciphertext: sealed.result, iv: sealed.iv, authenticationTag: sealed.authenticationTag }),
+      t
+        .crypto(k.id)
+        .decrypt({ algorithm: "A256GCM", ciphertext: sealed.result, iv: sealed.iv, authenticationTag: sealed.authenticationTag }),
   },
   "keys/wrapKey": { setup: (a, n) => key(a, n, "oct"), act: (t, _n, k) => t.crypto(k.id).wrapKey("A256KW", randomBytes(32)) },
   "keys/unwrapKey": {
@@ -149,7 +161,8 @@ async function expectForbidden(run: Promise<unknown>, innerCode: string, label: 
     assert.equal(error.statusCode, 403, `${label}: ${error.message}`);
     assert.equal(error.code, "Forbidden", label);
     // The SDK deserialises Azure's `innererror` as `innerError`; its pager drops the body (raw check below).
-    if (!/^Pagination failed/.test(error.message)) assert.equal(error.innerCode ?? error.details?.error?.innerError?.code, innerCode, label);
+    if (!/^Pagination failed/.test(error.message))
+      assert.equal(error.innerCode ?? error.details?.error?.innerError?.code, innerCode, label);
     return true;
   });
 }
@@ -172,10 +185,19 @@ describe("authorization matrix through the official SDK clients", { concurrency:
 
   it("has a case for every operation a route performs", () => {
     const covered = new Set([...Object.keys(CASES), ...NOT_SUPPORTED]);
-    assert.deepEqual(Object.keys(OPERATIONS).filter((op) => !covered.has(op)), []);
+    assert.deepEqual(
+      Object.keys(OPERATIONS).filter((op) => !covered.has(op)),
+      [],
+    );
   });
 
-  async function run(vault: string, operation: Operation, round: string, grant: () => Promise<() => Promise<void>>, expect: string): Promise<void> {
+  async function run(
+    vault: string,
+    operation: Operation,
+    round: string,
+    grant: () => Promise<() => Promise<void>>,
+    expect: string,
+  ): Promise<void> {
     const c = CASES[operation]!;
     const name = `m-${operation.replace(/[^a-z]/gi, "")}-${round}`.toLowerCase();
     const prepared = c.setup ? await c.setup(clients(server, vault, null), name) : undefined;
@@ -220,7 +242,13 @@ describe("authorization matrix through the official SDK clients", { concurrency:
         };
       };
       await run("matrix-rbac", operation, "r1", withRole({ dataActions: [dataAction] }), "allowed");
-      await run("matrix-rbac", operation, "r2", withRole({ dataActions: ["Microsoft.KeyVault/vaults/*"], notDataActions: [dataAction] }), "ForbiddenByRbac");
+      await run(
+        "matrix-rbac",
+        operation,
+        "r2",
+        withRole({ dataActions: ["Microsoft.KeyVault/vaults/*"], notDataActions: [dataAction] }),
+        "ForbiddenByRbac",
+      );
     }
   });
 });

@@ -30,14 +30,22 @@ describe("background work", () => {
     await new Promise((r) => setTimeout(r, 600));
     assert.equal((await secrets.getDeletedSecret("ephemeral")).name, "ephemeral", "still recoverable on day 6");
     await admin("POST", "/keyhold/dev/clock", { advanceSeconds: 2 * DAY });
-    const purged = await eventually(() => secrets.getDeletedSecret("ephemeral").then(() => false, (e) => e.statusCode === 404));
+    const purged = await eventually(() =>
+      secrets.getDeletedSecret("ephemeral").then(
+        () => false,
+        (e) => e.statusCode === 404,
+      ),
+    );
     assert.ok(purged, "purged after day 7");
   });
 
   it("rotates a key when its policy's timeAfterCreate has passed", async () => {
     const keys = new KeyClient(server.env.KEY_VAULT_URL!, devCredential(server), viaDevProxy(server));
     const first = await keys.createKey("auto-rotated", "EC");
-    await keys.updateKeyRotationPolicy("auto-rotated", { lifetimeActions: [{ action: "Rotate", timeAfterCreate: "P30D" }], expiresIn: "P90D" });
+    await keys.updateKeyRotationPolicy("auto-rotated", {
+      lifetimeActions: [{ action: "Rotate", timeAfterCreate: "P30D" }],
+      expiresIn: "P90D",
+    });
     await new Promise((r) => setTimeout(r, 600));
     assert.equal((await keys.getKey("auto-rotated")).properties.version, first.properties.version, "not due yet");
     await admin("POST", "/keyhold/dev/clock", { advanceSeconds: 31 * DAY });
@@ -53,7 +61,11 @@ describe("background work", () => {
   });
 
   it("moves the clock only in dev mode, for administrators", async () => {
-    const refused = await fetch(`${server.url}/keyhold/dev/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const refused = await fetch(`${server.url}/keyhold/dev/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     assert.equal(refused.status, 401);
     const bad = await admin("POST", "/keyhold/dev/clock", { advanceSeconds: -5 }).catch((e: { code: string }) => e.code);
     assert.equal(bad, "BadParameter");

@@ -61,27 +61,69 @@ describe("keyhold administration commands", () => {
     const merged = ok(["policy", "set", "--vault-name", "cli-model", "--spn", sp.clientId, "--key-permissions", "all"]);
     assert.deepEqual(merged.permissions.secrets, ["get", "list"], "categories not given keep their permissions");
     assert.equal(merged.permissions.keys.length, 20);
-    fails(["policy", "set", "--vault-name", "cli-model", "--spn", sp.clientId, "--secret-permissions", "fly"], /^ERROR: \(BadParameter\) 'fly' is not a secrets permission/);
+    fails(
+      ["policy", "set", "--vault-name", "cli-model", "--spn", sp.clientId, "--secret-permissions", "fly"],
+      /^ERROR: \(BadParameter\) 'fly' is not a secrets permission/,
+    );
     assert.equal(ok(["policy", "list", "--vault-name", "cli-model"]).length, 2, "the creator's and this one");
     ok(["policy", "delete", "--vault-name", "cli-model", "--spn", sp.clientId]);
     assert.equal(ok(["policy", "list", "--vault-name", "cli-model"]).length, 1);
 
-    assert.equal(ok(["vault", "update", "--name", "cli-model", "--enable-rbac-authorization", "true"]).properties.enableRbacAuthorization, true);
+    assert.equal(
+      ok(["vault", "update", "--name", "cli-model", "--enable-rbac-authorization", "true"]).properties.enableRbacAuthorization,
+      true,
+    );
     assert.equal(ok(["vault", "update", "--name", "cli-model", "--enable-purge-protection"]).properties.enablePurgeProtection, true);
-    fails(["vault", "update", "--name", "cli-model", "--enable-purge-protection", "false"], /^ERROR: \(BadParameter\) Purge protection cannot be disabled/);
+    fails(
+      ["vault", "update", "--name", "cli-model", "--enable-purge-protection", "false"],
+      /^ERROR: \(BadParameter\) Purge protection cannot be disabled/,
+    );
   });
 
   it("creates custom roles, assigns, lists and deletes assignments and roles", () => {
     const sp = ok(["principal", "create", "--name", "role-holder"]);
     const file = join(testRoot(), "role.json");
-    writeFileSync(file, JSON.stringify({ roleName: "CLI Secret Reader", description: "reads", permissions: { dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        roleName: "CLI Secret Reader",
+        description: "reads",
+        permissions: { dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"] },
+      }),
+    );
     const role = ok(["role", "definition", "create", "--role-definition", `@${file}`]);
     assert.equal(role.roleType, "CustomRole");
     const names = ok(["role", "definition", "list", "--query", "[].roleName"]);
-    for (const name of ["Key Vault Administrator", "Key Vault Secrets User", "Keyhold Administrator", "CLI Secret Reader"]) assert.ok(names.includes(name), name);
-    const assignment = ok(["role", "assignment", "create", "--role", "CLI Secret Reader", "--assignee", sp.clientId, "--scope", `/vaults/${server.env.KEY_VAULT_NAME}`]);
-    fails(["role", "assignment", "create", "--role", "CLI Secret Reader", "--assignee", sp.clientId, "--scope", `/vaults/${server.env.KEY_VAULT_NAME}`], /^ERROR: \(RoleAssignmentExists\)/);
-    assert.deepEqual(ok(["role", "assignment", "list", "--assignee", sp.clientId, "--query", "[].roleDefinitionName"]), ["CLI Secret Reader"]);
+    for (const name of ["Key Vault Administrator", "Key Vault Secrets User", "Keyhold Administrator", "CLI Secret Reader"])
+      assert.ok(names.includes(name), name);
+    const assignment = ok([
+      "role",
+      "assignment",
+      "create",
+      "--role",
+      "CLI Secret Reader",
+      "--assignee",
+      sp.clientId,
+      "--scope",
+      `/vaults/${server.env.KEY_VAULT_NAME}`,
+    ]);
+    fails(
+      [
+        "role",
+        "assignment",
+        "create",
+        "--role",
+        "CLI Secret Reader",
+        "--assignee",
+        sp.clientId,
+        "--scope",
+        `/vaults/${server.env.KEY_VAULT_NAME}`,
+      ],
+      /^ERROR: \(RoleAssignmentExists\)/,
+    );
+    assert.deepEqual(ok(["role", "assignment", "list", "--assignee", sp.clientId, "--query", "[].roleDefinitionName"]), [
+      "CLI Secret Reader",
+    ]);
     fails(["role", "definition", "delete", "--name", "CLI Secret Reader"], /^ERROR: \(Conflict\) .*assigned/);
     ok(["role", "assignment", "delete", "--id", assignment.name]);
     assert.deepEqual(ok(["role", "assignment", "list", "--assignee", sp.clientId]), []);

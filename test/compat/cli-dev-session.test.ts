@@ -39,7 +39,10 @@ describe("keyhold dev options, sessions, completion and help", () => {
   });
 
   const keyhold = (args: string[], env: Record<string, string> = server.env) =>
-    spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH!, KEYHOLD_CONFIG_DIR: config, ...env, HTTPS_PROXY: "", https_proxy: "" }, encoding: "utf8" });
+    spawnSync(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH!, KEYHOLD_CONFIG_DIR: config, ...env, HTTPS_PROXY: "", https_proxy: "" },
+      encoding: "utf8",
+    });
   const json = (args: string[], env?: Record<string, string>) => {
     const r = keyhold(args, env);
     assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
@@ -65,7 +68,11 @@ describe("keyhold dev options, sessions, completion and help", () => {
     assert.deepEqual([described.contentType, described.tags], ["text/plain", { team: "a" }]);
     assert.equal(json(["key", "show", "--vault-name", "seeded-vault", "-n", "signer", "--query", "key.crv"]), "P-256");
     assert.equal(json(["vault", "show", "--name", "seeded-policies", "--query", "properties.enableRbacAuthorization"]), false);
-    assert.equal(json(["secret", "set", "--vault-name", "extra-two", "-n", "x", "--value", "y", "--query", "value"]), "y", "dev grants on --vault vaults");
+    assert.equal(
+      json(["secret", "set", "--vault-name", "extra-two", "-n", "x", "--value", "y", "--query", "value"]),
+      "y",
+      "dev grants on --vault vaults",
+    );
   });
 
   it("keeps seeded values across a restart, and starts empty with --reset but keeps the CA", async () => {
@@ -73,7 +80,11 @@ describe("keyhold dev options, sessions, completion and help", () => {
     const ca = readFileSync(join(dir, "ca.pem"));
     await server.stop();
     server = await startDevServer(dir, ["--seed", seedFile]);
-    assert.equal(json(["secret", "show", "--vault-name", "seeded-vault", "-n", "generated", "--query", "value"]), before, "a restart changes nothing");
+    assert.equal(
+      json(["secret", "show", "--vault-name", "seeded-vault", "-n", "generated", "--query", "value"]),
+      before,
+      "a restart changes nothing",
+    );
     assert.equal(json(["secret", "list-versions", "--vault-name", "seeded-vault", "-n", "generated", "--query", "length(@)"]), 1);
     await server.stop();
     server = await startDevServer(dir, ["--reset"]);
@@ -84,8 +95,11 @@ describe("keyhold dev options, sessions, completion and help", () => {
 
   it("refuses a bad seed file before starting, saying where", () => {
     const bad = join(mkdtempSync(join(testRoot(), "seed-")), "bad.yaml");
-    writeFileSync(bad, "vaults:\n  - name: v1\n    secrets:\n      s: \"${nope}\"\n");
-    const r = spawnSync(process.execPath, [CLI, "dev", "--data-dir", newDataDir(), "--port", "0", "--seed", bad], { encoding: "utf8", timeout: 20_000 });
+    writeFileSync(bad, 'vaults:\n  - name: v1\n    secrets:\n      s: "${nope}"\n');
+    const r = spawnSync(process.execPath, [CLI, "dev", "--data-dir", newDataDir(), "--port", "0", "--seed", bad], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /bad\.yaml:4:10: vaults\[0\]\.secrets\.s: unknown placeholder/);
   });
@@ -142,7 +156,14 @@ describe("keyhold dev options, sessions, completion and help", () => {
   it("prints completion scripts that complete commands and options in bash", () => {
     const script = keyhold(["completion", "bash"]).stdout;
     const complete = (words: string[]) =>
-      spawnSync("bash", ["-c", `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _keyhold; echo "\${COMPREPLY[@]}"`], { encoding: "utf8" }).stdout.trim();
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _keyhold; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: "utf8" },
+      ).stdout.trim();
     assert.equal(complete(["keyhold", "sec"]), "secret");
     assert.match(complete(["keyhold", "secret", "set", "--vault"]), /--vault-name/);
     assert.equal(complete(["keyhold", "role", "assignment", "cr"]), "create");
@@ -156,7 +177,20 @@ describe("keyhold dev options, sessions, completion and help", () => {
     const nodes = [...script.matchAll(/^ {4}"([^"]*)"\) words="([^"]*)"/gm)].map((m) => ({ path: m[1]!, group: !m[2]!.startsWith("-") }));
     assert.ok(nodes.length > 60, `${nodes.length} command paths`);
     const groups = nodes.filter((n) => n.group).map((n) => n.path);
-    for (const group of ["", "vault", "secret", "key", "key rotation-policy", "principal", "principal credential", "identity", "policy", "role", "role assignment", "role definition"]) {
+    for (const group of [
+      "",
+      "vault",
+      "secret",
+      "key",
+      "key rotation-policy",
+      "principal",
+      "principal credential",
+      "identity",
+      "policy",
+      "role",
+      "role assignment",
+      "role definition",
+    ]) {
       assert.ok(groups.includes(group), `'${group}' is a group`);
     }
     for (const { path } of nodes) {

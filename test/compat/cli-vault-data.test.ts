@@ -39,7 +39,20 @@ describe("keyhold secret, key and run commands", () => {
   const v = ["--vault-name"];
 
   it("sets, shows, lists, updates, deletes, recovers and purges secrets, printing the REST shapes", () => {
-    const set = ok(["secret", "set", ...v, vault, "--name", "cli-s", "--value", "one", "--tags", "env=dev", "--content-type", "text/plain"]);
+    const set = ok([
+      "secret",
+      "set",
+      ...v,
+      vault,
+      "--name",
+      "cli-s",
+      "--value",
+      "one",
+      "--tags",
+      "env=dev",
+      "--content-type",
+      "text/plain",
+    ]);
     assert.equal(set.value, "one");
     assert.deepEqual(set.tags, { env: "dev" });
     const second = ok(["secret", "set", ...v, vault, "-n", "cli-s", "--value", "two", "--expires", "2030-01-01T00:00:00Z"]);
@@ -70,7 +83,10 @@ describe("keyhold secret, key and run commands", () => {
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "cli-file"]).value, binary.toString("base64"));
     ok(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin", "--encoding", "base64"]);
     assert.deepEqual(readFileSync(join(work, "back.bin")), binary);
-    fails(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin"], /^ERROR: \(FileExists\) .*back\.bin exists .*--overwrite/);
+    fails(
+      ["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin"],
+      /^ERROR: \(FileExists\) .*back\.bin exists .*--overwrite/,
+    );
     writeFileSync(join(work, "back.bin"), "stale");
     ok(["secret", "download", ...v, vault, "-n", "cli-file", "--file", "back.bin", "--encoding", "base64", "--overwrite"]);
     assert.deepEqual(readFileSync(join(work, "back.bin")), binary);
@@ -113,7 +129,8 @@ describe("keyhold secret, key and run commands", () => {
 
   it("reads a secret value from stdin exactly, from --file - as bytes, or from an environment variable", () => {
     const show = (name: string) => ok(["secret", "show", ...v, vault, "-n", name]).value;
-    const piped = (name: string, input: string | Buffer, ...more: string[]) => runKeyhold(server.env, ["secret", "set", ...v, vault, "-n", name, ...more], work, input);
+    const piped = (name: string, input: string | Buffer, ...more: string[]) =>
+      runKeyhold(server.env, ["secret", "set", ...v, vault, "-n", name, ...more], work, input);
 
     // `printf 'a\nb' | keyhold secret set … --value -`: the bytes as they were, newline inside included.
     assert.equal(piped("stdin-lines", "a\nb", "--value", "-").status, 0);
@@ -133,15 +150,25 @@ describe("keyhold secret, key and run commands", () => {
     // Bytes that are not UTF-8 would change on the way; empty stdin is a failed pipe, not a value.
     const notText = piped("stdin-bad", binary, "--value", "-");
     assert.equal(notText.status, 1);
-    assert.match(notText.stderr, /^ERROR: \(BadParameter\) --value -: standard input is not UTF-8 text; for bytes, use --file - --encoding base64/);
+    assert.match(
+      notText.stderr,
+      /^ERROR: \(BadParameter\) --value -: standard input is not UTF-8 text; for bytes, use --file - --encoding base64/,
+    );
     assert.match(piped("stdin-bad", "", "--value", "-").stderr, /^ERROR: \(BadParameter\) --value -: standard input was empty/);
     assert.match(piped("stdin-bad", "", "--file", "-").stderr, /^ERROR: \(BadParameter\) --file -: standard input was empty/);
     fails(["secret", "show", ...v, vault, "-n", "stdin-bad"], /SecretNotFound/);
 
-    const fromEnv = runKeyhold({ ...server.env, APP_TOKEN: "from the env\n" }, ["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "APP_TOKEN"], work);
+    const fromEnv = runKeyhold(
+      { ...server.env, APP_TOKEN: "from the env\n" },
+      ["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "APP_TOKEN"],
+      work,
+    );
     assert.equal(fromEnv.status, 0, fromEnv.stderr);
     assert.equal(show("env-value"), "from the env\n");
-    fails(["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "NO_SUCH_VARIABLE"], /^ERROR: \(BadParameter\) --value-env NO_SUCH_VARIABLE: the environment variable NO_SUCH_VARIABLE is not set/);
+    fails(
+      ["secret", "set", ...v, vault, "-n", "env-value", "--value-env", "NO_SUCH_VARIABLE"],
+      /^ERROR: \(BadParameter\) --value-env NO_SUCH_VARIABLE: the environment variable NO_SUCH_VARIABLE is not set/,
+    );
 
     // The old way still works.
     assert.equal(piped("argv-value", "", "--value", "on the command line").status, 0);
@@ -161,82 +188,186 @@ describe("keyhold secret, key and run commands", () => {
     assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), "nor printed");
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "unseen"]).value, secret);
 
-    const fileRun = await runKeyholdWatched(server.env, ["secret", "set", ...v, vault, "-n", "unseen-bytes", "--file", "-", "--encoding", "base64", "--query", "id"], Buffer.from(secret), work);
+    const fileRun = await runKeyholdWatched(
+      server.env,
+      ["secret", "set", ...v, vault, "-n", "unseen-bytes", "--file", "-", "--encoding", "base64", "--query", "id"],
+      Buffer.from(secret),
+      work,
+    );
     assert.equal(fileRun.status, 0, fileRun.stderr);
     assert.ok(!(fileRun.visibleArgs ?? []).some((a) => a.includes(secret)));
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "unseen-bytes"]).value, Buffer.from(secret).toString("base64"));
   });
 
   const python = spawnSync("python3", ["-c", "import pty, json"]).status === 0;
-  it("asks for a --value - typed at a terminal without echoing it, and keeps it without the Enter", { skip: python ? false : "needs python3 (for a pseudo-terminal)" }, () => {
-    // A pseudo-terminal as stdin: wait for the prompt, type the value and Enter, read everything the terminal showed.
-    const script = [
-      "import json, os, pty, sys",
-      "argv, typed = json.loads(sys.argv[1]), sys.argv[2]",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execv(argv[0], argv)",
-      "seen, sent = b'', False",
-      "while True:",
-      "    try:",
-      "        chunk = os.read(fd, 4096)",
-      "    except OSError:",
-      "        break",
-      "    if not chunk:",
-      "        break",
-      "    seen += chunk",
-      "    if not sent and b'not echoed' in seen:",
-      "        os.write(fd, typed.encode() + b'\\r')",
-      "        sent = True",
-      "status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])",
-      "print(json.dumps({'status': status, 'seen': seen.decode('utf8', 'replace')}))",
-    ].join("\n");
-    const typed = `typed-${randomBytes(6).toString("hex")}`;
-    const argv = [process.execPath, CLI, "secret", "set", ...v, vault, "-n", "typed-value", "--value", "-", "--query", "id", "-o", "tsv"];
-    const r = spawnSync("python3", ["-c", script, JSON.stringify(argv), typed], {
-      env: { ...process.env, ...server.env, HTTPS_PROXY: "", https_proxy: "" },
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const { status, seen } = JSON.parse(r.stdout) as { status: number; seen: string };
-    assert.equal(status, 0, seen);
-    assert.match(seen, /Secret value \(not echoed\): /);
-    assert.ok(!seen.includes(typed), `the terminal showed: ${seen}`);
-    assert.equal(ok(["secret", "show", ...v, vault, "-n", "typed-value"]).value, typed);
-  });
+  it(
+    "asks for a --value - typed at a terminal without echoing it, and keeps it without the Enter",
+    { skip: python ? false : "needs python3 (for a pseudo-terminal)" },
+    () => {
+      // A pseudo-terminal as stdin: wait for the prompt, type the value and Enter, read everything the terminal showed.
+      const script = [
+        "import json, os, pty, sys",
+        "argv, typed = json.loads(sys.argv[1]), sys.argv[2]",
+        "pid, fd = pty.fork()",
+        "if pid == 0:",
+        "    os.execv(argv[0], argv)",
+        "seen, sent = b'', False",
+        "while True:",
+        "    try:",
+        "        chunk = os.read(fd, 4096)",
+        "    except OSError:",
+        "        break",
+        "    if not chunk:",
+        "        break",
+        "    seen += chunk",
+        "    if not sent and b'not echoed' in seen:",
+        "        os.write(fd, typed.encode() + b'\\r')",
+        "        sent = True",
+        "status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])",
+        "print(json.dumps({'status': status, 'seen': seen.decode('utf8', 'replace')}))",
+      ].join("\n");
+      const typed = `typed-${randomBytes(6).toString("hex")}`;
+      const argv = [process.execPath, CLI, "secret", "set", ...v, vault, "-n", "typed-value", "--value", "-", "--query", "id", "-o", "tsv"];
+      const r = spawnSync("python3", ["-c", script, JSON.stringify(argv), typed], {
+        env: { ...process.env, ...server.env, HTTPS_PROXY: "", https_proxy: "" },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const { status, seen } = JSON.parse(r.stdout) as { status: number; seen: string };
+      assert.equal(status, 0, seen);
+      assert.match(seen, /Secret value \(not echoed\): /);
+      assert.ok(!seen.includes(typed), `the terminal showed: ${seen}`);
+      assert.equal(ok(["secret", "show", ...v, vault, "-n", "typed-value"]).value, typed);
+    },
+  );
 
   it("creates, uses and manages keys; signatures and ciphertexts check out with node:crypto", () => {
     const ec = ok(["key", "create", ...v, vault, "-n", "cli-ec", "--kty", "EC", "--curve", "P-256"]);
     assert.equal(ec.key.crv, "P-256");
     const digest = createHash("sha256").update("signed by the CLI").digest();
-    const signature = Buffer.from(ok(["key", "sign", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64")]).value, "base64url");
-    const publicKey = { key: { kty: "EC", crv: "P-256", x: ec.key.x, y: ec.key.y }, format: "jwk" as const, dsaEncoding: "ieee-p1363" as const };
+    const signature = Buffer.from(
+      ok(["key", "sign", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64")]).value,
+      "base64url",
+    );
+    const publicKey = {
+      key: { kty: "EC", crv: "P-256", x: ec.key.x, y: ec.key.y },
+      format: "jwk" as const,
+      dsaEncoding: "ieee-p1363" as const,
+    };
     assert.ok(createVerify("sha256").update("signed by the CLI").verify(publicKey, signature));
-    assert.equal(ok(["key", "verify", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64"), "--signature", signature.toString("base64")]).value, true);
+    assert.equal(
+      ok([
+        "key",
+        "verify",
+        ...v,
+        vault,
+        "-n",
+        "cli-ec",
+        "-a",
+        "ES256",
+        "--digest",
+        digest.toString("base64"),
+        "--signature",
+        signature.toString("base64"),
+      ]).value,
+      true,
+    );
 
     ok(["key", "create", ...v, vault, "-n", "cli-aes", "--kty", "oct", "--size", "256"]);
     const sealed = ok(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "hello", "--data-type", "plaintext"]);
-    const opened = ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag]);
+    const opened = ok([
+      "key",
+      "decrypt",
+      ...v,
+      vault,
+      "-n",
+      "cli-aes",
+      "-a",
+      "A256GCM",
+      "--value",
+      sealed.value,
+      "--iv",
+      sealed.iv,
+      "--tag",
+      sealed.tag,
+    ]);
     assert.equal(Buffer.from(opened.value, "base64url").toString(), "hello");
     const cek = randomBytes(32);
     const wrapped = ok(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", cek.toString("base64")]);
-    assert.deepEqual(Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", wrapped.value]).value, "base64url"), cek);
+    assert.deepEqual(
+      Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", wrapped.value]).value, "base64url"),
+      cek,
+    );
 
     // Plaintext and key material from stdin: bytes as they are with --data-type plaintext, base64 text otherwise.
     const plainBytes = Buffer.concat([Buffer.from("binary plaintext "), randomBytes(16), Buffer.from([0xff, 0x0a])]);
-    const pipedSeal = keyhold(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-", "--data-type", "plaintext"], plainBytes);
+    const pipedSeal = keyhold(
+      ["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-", "--data-type", "plaintext"],
+      plainBytes,
+    );
     assert.equal(pipedSeal.status, 0, pipedSeal.stderr);
     const sealedPiped = JSON.parse(pipedSeal.stdout);
-    const openedPiped = ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", sealedPiped.value, "--iv", sealedPiped.iv, "--tag", sealedPiped.tag]);
+    const openedPiped = ok([
+      "key",
+      "decrypt",
+      ...v,
+      vault,
+      "-n",
+      "cli-aes",
+      "-a",
+      "A256GCM",
+      "--value",
+      sealedPiped.value,
+      "--iv",
+      sealedPiped.iv,
+      "--tag",
+      sealedPiped.tag,
+    ]);
     assert.deepEqual(Buffer.from(openedPiped.value, "base64url"), plainBytes);
-    const pipedB64 = JSON.parse(keyhold(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-"], `${plainBytes.toString("base64")}\n`).stdout);
-    assert.deepEqual(Buffer.from(ok(["key", "decrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", pipedB64.value, "--iv", pipedB64.iv, "--tag", pipedB64.tag]).value, "base64url"), plainBytes);
+    const pipedB64 = JSON.parse(
+      keyhold(["key", "encrypt", ...v, vault, "-n", "cli-aes", "-a", "A256GCM", "--value", "-"], `${plainBytes.toString("base64")}\n`)
+        .stdout,
+    );
+    assert.deepEqual(
+      Buffer.from(
+        ok([
+          "key",
+          "decrypt",
+          ...v,
+          vault,
+          "-n",
+          "cli-aes",
+          "-a",
+          "A256GCM",
+          "--value",
+          pipedB64.value,
+          "--iv",
+          pipedB64.iv,
+          "--tag",
+          pipedB64.tag,
+        ]).value,
+        "base64url",
+      ),
+      plainBytes,
+    );
     const cek2 = randomBytes(32);
-    const wrappedPiped = keyhold(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"], `${cek2.toString("base64")}\n`);
+    const wrappedPiped = keyhold(
+      ["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"],
+      `${cek2.toString("base64")}\n`,
+    );
     assert.equal(wrappedPiped.status, 0, wrappedPiped.stderr);
-    assert.deepEqual(Buffer.from(ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", JSON.parse(wrappedPiped.stdout).value]).value, "base64url"), cek2);
-    fails(["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"], /^ERROR: \(BadParameter\) --value -: standard input was empty/);
+    assert.deepEqual(
+      Buffer.from(
+        ok(["key", "unwrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", JSON.parse(wrappedPiped.stdout).value]).value,
+        "base64url",
+      ),
+      cek2,
+    );
+    fails(
+      ["key", "wrap", ...v, vault, "-n", "cli-aes", "-a", "A256KW", "--value", "-"],
+      /^ERROR: \(BadParameter\) --value -: standard input was empty/,
+    );
 
     const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "pem", type: "pkcs8" });
     writeFileSync(join(work, "import.pem"), pem);
@@ -251,7 +382,20 @@ describe("keyhold secret, key and run commands", () => {
     assert.equal(ok(["key", "show", ...v, vault, "-n", "cli-ec"]).key.kty, "EC");
     assert.deepEqual(ok(["key", "update", ...v, vault, "-n", "cli-ec", "--ops", "verify"]).key.key_ops, ["verify"]);
     fails(["key", "sign", ...v, vault, "-n", "cli-ec", "-a", "ES256", "--digest", digest.toString("base64")], /^ERROR: \(Forbidden\)/);
-    const policy = ok(["key", "rotation-policy", "update", ...v, vault, "-n", "cli-ec", "--value", JSON.stringify({ lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P90D" } })]);
+    const policy = ok([
+      "key",
+      "rotation-policy",
+      "update",
+      ...v,
+      vault,
+      "-n",
+      "cli-ec",
+      "--value",
+      JSON.stringify({
+        lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: { type: "Rotate" } }],
+        attributes: { expiryTime: "P90D" },
+      }),
+    ]);
     assert.equal(policy.attributes.expiryTime, "P90D");
     assert.equal(ok(["key", "rotation-policy", "show", ...v, vault, "-n", "cli-ec"]).attributes.expiryTime, "P90D");
     assert.equal(Buffer.from(ok(["key", "random", ...v, vault, "--count", "24"]).value, "base64url").length, 24);
@@ -278,7 +422,22 @@ describe("keyhold secret, key and run commands", () => {
     const text = "ünïcode plaintext ??>> ~~~";
     const sealed = ok(["key", "encrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", text, "--data-type", "plaintext"]);
     for (const field of ["value", "iv", "tag"]) decoded(sealed[field]);
-    const opening = ["key", "decrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag];
+    const opening = [
+      "key",
+      "decrypt",
+      ...v,
+      vault,
+      "-n",
+      "b64-aes",
+      "-a",
+      "A256GCM",
+      "--value",
+      sealed.value,
+      "--iv",
+      sealed.iv,
+      "--tag",
+      sealed.tag,
+    ];
     assert.equal(decoded(ok(opening).value).toString(), text);
     assert.equal(ok([...opening, "--data-type", "base64"]).value, Buffer.from(text).toString("base64"));
     const asText = keyhold([...opening, "--data-type", "plaintext", "--query", "value", "-o", "tsv"]);
@@ -286,9 +445,27 @@ describe("keyhold secret, key and run commands", () => {
 
     const binary = Buffer.from([0xff, 0xfe, 0xfd, 0x00, 0x80]);
     const sealedBinary = ok(["key", "encrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", binary.toString("base64")]);
-    const openBinary = ["key", "decrypt", ...v, vault, "-n", "b64-aes", "-a", "A256GCM", "--value", sealedBinary.value, "--iv", sealedBinary.iv, "--tag", sealedBinary.tag];
+    const openBinary = [
+      "key",
+      "decrypt",
+      ...v,
+      vault,
+      "-n",
+      "b64-aes",
+      "-a",
+      "A256GCM",
+      "--value",
+      sealedBinary.value,
+      "--iv",
+      sealedBinary.iv,
+      "--tag",
+      sealedBinary.tag,
+    ];
     assert.deepEqual(decoded(ok(openBinary).value), binary);
-    fails([...openBinary, "--data-type", "plaintext"], /^ERROR: \(BadParameter\) the plaintext is not UTF-8 text: print it as base64 \(--data-type base64\)/);
+    fails(
+      [...openBinary, "--data-type", "plaintext"],
+      /^ERROR: \(BadParameter\) the plaintext is not UTF-8 text: print it as base64 \(--data-type base64\)/,
+    );
     fails([...openBinary, "--data-type", "hex"], /^ERROR: \(BadArgument\) .*--data-type/);
 
     const cek = randomBytes(32);
@@ -300,7 +477,10 @@ describe("keyhold secret, key and run commands", () => {
     const digest = createHash("sha256").update("signed").digest("base64");
     const signature = ok(["key", "sign", ...v, vault, "-n", "b64-ec", "-a", "ES256", "--digest", digest]).value;
     assert.equal(decoded(signature).length, 64);
-    assert.equal(ok(["key", "verify", ...v, vault, "-n", "b64-ec", "-a", "ES256", "--digest", digest, "--signature", signature]).value, true);
+    assert.equal(
+      ok(["key", "verify", ...v, vault, "-n", "b64-ec", "-a", "ES256", "--digest", digest, "--signature", signature]).value,
+      true,
+    );
     // 31 bytes: unpadded base64url would be 42 characters, which `base64 -d` refuses.
     assert.equal(decoded(ok(["key", "random", ...v, vault, "--count", "31"]).value).length, 31);
   });
@@ -315,30 +495,67 @@ describe("keyhold secret, key and run commands", () => {
     const keyholdDomain = `https://${vault}.vault.localhost:8443/secrets/by-id/`;
     assert.equal(ok(["secret", "show", "--id", keyholdDomain]).value, "second");
     assert.equal(ok(["secret", "update", "--id", first.id, "--content-type", "text/plain"]).contentType, "text/plain");
-    assert.equal(ok(["secret", "list-versions", "--id", first.id]).length, 2, "a version in the id of a command without --version is ignored");
+    assert.equal(
+      ok(["secret", "list-versions", "--id", first.id]).length,
+      2,
+      "a version in the id of a command without --version is ignored",
+    );
 
-    fails(["secret", "show", "--id", first.id.replace("/secrets/", "/keys/")], /^ERROR: \(BadArgument\) option '--id <id>' argument .* is invalid\. It names a key, but this command takes a secret's id/);
-    fails(["secret", "show", "--id", first.id, ...v, vault], /^ERROR: \(BadArgument\) option '--id <id>' cannot be used with option '--vault-name <vault>'/);
+    fails(
+      ["secret", "show", "--id", first.id.replace("/secrets/", "/keys/")],
+      /^ERROR: \(BadArgument\) option '--id <id>' argument .* is invalid\. It names a key, but this command takes a secret's id/,
+    );
+    fails(
+      ["secret", "show", "--id", first.id, ...v, vault],
+      /^ERROR: \(BadArgument\) option '--id <id>' cannot be used with option '--vault-name <vault>'/,
+    );
     fails(["secret", "show", "--id", unversioned, "--version", "abc"], /cannot be used with option '--version <version>'/);
     fails(["secret", "show", "--id", "https://localhost:8443/secrets/by-id"], /Its host, localhost, names no vault/);
     fails(["secret", "show", "--id", "https://127.0.0.1/secrets/by-id"], /Its host, 127\.0\.0\.1, names no vault/);
-    fails(["secret", "show", "--id", "by-id"], /An object id is a URL such as https:\/\/VAULT\.vault\.azure\.net\/secrets\/NAME\[\/VERSION\]/);
+    fails(
+      ["secret", "show", "--id", "by-id"],
+      /An object id is a URL such as https:\/\/VAULT\.vault\.azure\.net\/secrets\/NAME\[\/VERSION\]/,
+    );
     fails(["secret", "show", "--id", `${first.id}/more`], /It is not of the form/);
-    fails(["secret", "show"], /^ERROR: \(BadArgument\) required options '--vault-name <vault>' and '--name <name>' \(or '--id <id>'\) not specified/);
+    fails(
+      ["secret", "show"],
+      /^ERROR: \(BadArgument\) required options '--vault-name <vault>' and '--name <name>' \(or '--id <id>'\) not specified/,
+    );
 
     const { recoveryId } = ok(["secret", "delete", "--id", first.id]);
     assert.equal(recoveryId, `https://${vault}.vault.azure.net/deletedsecrets/by-id`);
-    fails(["secret", "purge", "--id", unversioned], /It names a secret, but this command takes a deleted secret's recoveryId: https:\/\/VAULT\.vault\.azure\.net\/deletedsecrets\/NAME/);
+    fails(
+      ["secret", "purge", "--id", unversioned],
+      /It names a secret, but this command takes a deleted secret's recoveryId: https:\/\/VAULT\.vault\.azure\.net\/deletedsecrets\/NAME/,
+    );
     assert.ok(ok(["secret", "show-deleted", "--id", recoveryId]).scheduledPurgeDate);
     ok(["secret", "recover", "--id", recoveryId]);
     assert.equal(ok(["secret", "show", "--id", unversioned]).value, "second");
 
     const key = ok(["key", "create", ...v, vault, "-n", "by-id-key", "--kty", "oct", "--size", "256"]).key.kid;
     const sealed = ok(["key", "encrypt", "--id", key, "-a", "A256GCM", "--value", "by id", "--data-type", "plaintext"]);
-    const opened = ok(["key", "decrypt", "--id", key, "-a", "A256GCM", "--value", sealed.value, "--iv", sealed.iv, "--tag", sealed.tag, "--data-type", "plaintext"]);
+    const opened = ok([
+      "key",
+      "decrypt",
+      "--id",
+      key,
+      "-a",
+      "A256GCM",
+      "--value",
+      sealed.value,
+      "--iv",
+      sealed.iv,
+      "--tag",
+      sealed.tag,
+      "--data-type",
+      "plaintext",
+    ]);
     assert.equal(opened.value, "by id");
     assert.equal(ok(["key", "show", "--id", key]).key.kid, key);
-    fails(["key", "show", "--id", unversioned], /It names a secret, but this command takes a key's id: https:\/\/VAULT\.vault\.azure\.net\/keys\/NAME\[\/VERSION\]/);
+    fails(
+      ["key", "show", "--id", unversioned],
+      /It names a secret, but this command takes a key's id: https:\/\/VAULT\.vault\.azure\.net\/keys\/NAME\[\/VERSION\]/,
+    );
     ok(["key", "delete", "--id", key]);
     ok(["key", "purge", "--id", `https://${vault}.vault.azure.net/deletedkeys/by-id-key`]);
     fails(["key", "show", ...v, vault, "-n", "by-id-key"], /^ERROR: \(KeyNotFound\)/);
@@ -348,7 +565,8 @@ describe("keyhold secret, key and run commands", () => {
     ok(["secret", "set", ...v, vault, "-n", "run-db-password", "--value", "p4ss word"]);
     ok(["secret", "set", ...v, vault, "-n", "run-api-key", "--value", "k3y"]);
     const before = [readdirSync(work).sort(), readdirSync(server.dir).sort()];
-    const script = "process.stdout.write(JSON.stringify({ a: process.env.RUN_DB_PASSWORD, b: process.env.CUSTOM, c: process.env.RUN_API_KEY ?? null })); process.exit(7)";
+    const script =
+      "process.stdout.write(JSON.stringify({ a: process.env.RUN_DB_PASSWORD, b: process.env.CUSTOM, c: process.env.RUN_API_KEY ?? null })); process.exit(7)";
     const run = keyhold(["run", ...v, vault, "--secret", "run-db-password", "run-api-key=CUSTOM", "--", process.execPath, "-e", script]);
     assert.equal(run.status, 7, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout), { a: "p4ss word", b: "k3y", c: null });
@@ -362,7 +580,10 @@ describe("keyhold secret, key and run commands", () => {
   it("exports and imports secrets: .env and JSON, a dry run changes nothing, a bad file changes nothing", () => {
     writeFileSync(join(work, "in.env"), "APP_DB_URL='postgres://x'\nAPP_CERT=`line one\nline two`\n");
     const planned = ok(["secret", "import", ...v, vault, "--file", "in.env", "--dry-run"]);
-    assert.deepEqual(planned.map((p: any) => p.name), ["app-db-url", "app-cert"]);
+    assert.deepEqual(
+      planned.map((p: any) => p.name),
+      ["app-db-url", "app-cert"],
+    );
     fails(["secret", "show", ...v, vault, "-n", "app-db-url"], /SecretNotFound/);
     assert.equal(ok(["secret", "import", ...v, vault, "--file", "in.env"]).length, 2);
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "app-cert"]).value, "line one\nline two");
@@ -389,7 +610,8 @@ describe("keyhold secret, key and run commands", () => {
     assert.equal(ok(["secret", "show", ...v, vault, "-n", "bulk-ok-999"]).value, "value 999");
 
     writeFileSync(join(work, "too-many.env"), lines(1001, "BULK_OVER"));
-    const refused = /^ERROR: \(BadParameter\) too-many\.env holds 1001 secrets, more than the 1000 one import may hold \(one transaction, all or none\): split it into files of at most 1000 secrets/;
+    const refused =
+      /^ERROR: \(BadParameter\) too-many\.env holds 1001 secrets, more than the 1000 one import may hold \(one transaction, all or none\): split it into files of at most 1000 secrets/;
     fails(["secret", "import", ...v, vault, "--file", "too-many.env"], refused);
     fails(["secret", "import", ...v, vault, "--file", "too-many.env", "--dry-run"], refused);
     fails(["secret", "show", ...v, vault, "-n", "bulk-over-0"], /SecretNotFound/);

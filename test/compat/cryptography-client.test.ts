@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { constants, createCipheriv, createDecipheriv, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify } from "node:crypto";
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPublicKey,
+  publicEncrypt,
+  randomBytes,
+  verify as nodeVerify,
+} from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { CryptographyClient, JsonWebKey, KeyClient, KeyVaultKey } from "@azure/keyvault-keys";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
@@ -45,7 +54,10 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
       assert.deepEqual(Buffer.from((await c.decrypt({ algorithm: alg, ciphertext: remote.result })).result), plaintext);
       const wrapped = await c.wrapKey(alg, plaintext);
       assert.deepEqual(Buffer.from((await c.unwrapKey(alg, wrapped.result)).result), plaintext);
-      const localWrapped = publicEncrypt({ key: publicKeyOf(rsa), padding, oaepHash: alg === "RSA-OAEP-256" ? "sha256" : "sha1" }, plaintext);
+      const localWrapped = publicEncrypt(
+        { key: publicKeyOf(rsa), padding, oaepHash: alg === "RSA-OAEP-256" ? "sha256" : "sha1" },
+        plaintext,
+      );
       assert.deepEqual(Buffer.from((await c.unwrapKey(alg, localWrapped)).result), plaintext);
     });
   }
@@ -53,12 +65,15 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
   it("gives one opaque error for a failing OAEP decrypt, and no padding oracle for RSA1_5", async () => {
     const c = crypto(rsa.id!);
     const garbage = randomBytes(256);
-    await assert.rejects(c.decrypt({ algorithm: "RSA-OAEP", ciphertext: garbage }), (e: { statusCode?: number; code?: string; message?: string }) => {
-      assert.equal(e.statusCode, 400);
-      assert.equal(e.code, "BadParameter");
-      assert.match(e.message!, /^The decrypt operation failed\.$/);
-      return true;
-    });
+    await assert.rejects(
+      c.decrypt({ algorithm: "RSA-OAEP", ciphertext: garbage }),
+      (e: { statusCode?: number; code?: string; message?: string }) => {
+        assert.equal(e.statusCode, 400);
+        assert.equal(e.code, "BadParameter");
+        assert.match(e.message!, /^The decrypt operation failed\.$/);
+        return true;
+      },
+    );
     garbage[0] = 0; // below the modulus, so only the padding is wrong
     const a = await c.decrypt({ algorithm: "RSA1_5", ciphertext: garbage });
     const b = await c.decrypt({ algorithm: "RSA1_5", ciphertext: garbage });
@@ -100,7 +115,11 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
       assert.equal((await c.verify(alg, otherDigest, signed.result)).result, false);
       const data2 = await c.signData(alg, data);
       assert.ok(nodeVerify(hash, data, options, data2.result), "signData hashes as node does");
-      await assert.rejects(c.sign(alg, digest.subarray(1)), (e: { statusCode?: number }) => e.statusCode === 400, "digest length must match");
+      await assert.rejects(
+        c.sign(alg, digest.subarray(1)),
+        (e: { statusCode?: number }) => e.statusCode === 400,
+        "digest length must match",
+      );
     });
   }
 
@@ -108,7 +127,10 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
     const ec = await client.getKey("sign-p256");
     await assert.rejects(crypto(ec.id!).sign("ES384", randomBytes(48)), (e: { statusCode?: number }) => e.statusCode === 400);
     await assert.rejects(crypto(ec.id!).sign("RS256", randomBytes(32)), (e: { statusCode?: number }) => e.statusCode === 400);
-    await assert.rejects(crypto(rsa.id!).encrypt({ algorithm: "A256GCM", plaintext: randomBytes(8) }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(
+      crypto(rsa.id!).encrypt({ algorithm: "A256GCM", plaintext: randomBytes(8) }),
+      (e: { statusCode?: number }) => e.statusCode === 400,
+    );
   });
 
   describe("AES on an imported oct key agrees with node's AES", () => {
@@ -128,10 +150,22 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
         const iv = randomBytes(12);
         const cipher = createCipheriv(`aes-${bits}-gcm`, k, iv).setAAD(aad);
         const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-        const back = await c.decrypt({ algorithm: `A${bits}GCM`, ciphertext: ct, iv, additionalAuthenticatedData: aad, authenticationTag: cipher.getAuthTag() });
+        const back = await c.decrypt({
+          algorithm: `A${bits}GCM`,
+          ciphertext: ct,
+          iv,
+          additionalAuthenticatedData: aad,
+          authenticationTag: cipher.getAuthTag(),
+        });
         assert.deepEqual(Buffer.from(back.result), plaintext, "the vault decrypts node's GCM");
         await assert.rejects(
-          c.decrypt({ algorithm: `A${bits}GCM`, ciphertext: ct, iv, additionalAuthenticatedData: randomBytes(12), authenticationTag: cipher.getAuthTag() }),
+          c.decrypt({
+            algorithm: `A${bits}GCM`,
+            ciphertext: ct,
+            iv,
+            additionalAuthenticatedData: randomBytes(12),
+            authenticationTag: cipher.getAuthTag(),
+          }),
           (e: { statusCode?: number; message?: string }) => e.statusCode === 400 && e.message === "The decrypt operation failed.",
         );
 
@@ -145,7 +179,10 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
           const dec = await c.decrypt({ algorithm: alg, ciphertext: enc.result, iv: cbcIv });
           assert.deepEqual(Buffer.from(dec.result), body);
         }
-        await assert.rejects(c.encrypt({ algorithm: `A${bits}CBC`, plaintext: randomBytes(17), iv: randomBytes(16) }), (e: { statusCode?: number }) => e.statusCode === 400);
+        await assert.rejects(
+          c.encrypt({ algorithm: `A${bits}CBC`, plaintext: randomBytes(17), iv: randomBytes(16) }),
+          (e: { statusCode?: number }) => e.statusCode === 400,
+        );
 
         const cek = randomBytes(32);
         const wrapped = await c.wrapKey(`A${bits}KW`, cek);
@@ -171,16 +208,31 @@ describe("CryptographyClient against a live server, cross-checked with node:cryp
     it("refuses a disabled key (403) and private-key operations outside nbf/exp (403), allows public ones", async () => {
       const key = await client.createRsaKey("time-boxed");
       await client.updateKeyProperties("time-boxed", key.properties.version!, { enabled: false });
-      const disabled = await fetchAs(server, "POST", "/keys/time-boxed/sign", { alg: "RS256", value: randomBytes(32).toString("base64url") });
+      const disabled = await fetchAs(server, "POST", "/keys/time-boxed/sign", {
+        alg: "RS256",
+        value: randomBytes(32).toString("base64url"),
+      });
       assert.equal(disabled.status, 403);
       await client.updateKeyProperties("time-boxed", key.properties.version!, { enabled: true, expiresOn: new Date(Date.now() - 60_000) });
-      const expired = await fetchAs(server, "POST", "/keys/time-boxed/sign", { alg: "RS256", value: randomBytes(32).toString("base64url") });
+      const expired = await fetchAs(server, "POST", "/keys/time-boxed/sign", {
+        alg: "RS256",
+        value: randomBytes(32).toString("base64url"),
+      });
       assert.equal(expired.status, 403);
       assert.equal(expired.body.error.innererror.code, "KeyExpired");
-      const publicOp = await fetchAs(server, "POST", "/keys/time-boxed/encrypt", { alg: "RSA-OAEP-256", value: randomBytes(16).toString("base64url") });
+      const publicOp = await fetchAs(server, "POST", "/keys/time-boxed/encrypt", {
+        alg: "RSA-OAEP-256",
+        value: randomBytes(16).toString("base64url"),
+      });
       assert.equal(publicOp.status, 200, "encrypt (a public-key operation) still works after exp");
-      await client.updateKeyProperties("time-boxed", key.properties.version!, { expiresOn: new Date(Date.now() + 86_400_000), notBefore: new Date(Date.now() + 3_600_000) });
-      const early = await fetchAs(server, "POST", "/keys/time-boxed/decrypt", { alg: "RSA-OAEP-256", value: randomBytes(256).toString("base64url") });
+      await client.updateKeyProperties("time-boxed", key.properties.version!, {
+        expiresOn: new Date(Date.now() + 86_400_000),
+        notBefore: new Date(Date.now() + 3_600_000),
+      });
+      const early = await fetchAs(server, "POST", "/keys/time-boxed/decrypt", {
+        alg: "RSA-OAEP-256",
+        value: randomBytes(256).toString("base64url"),
+      });
       assert.equal(early.status, 403);
       assert.equal(early.body.error.innererror.code, "KeyNotYetValid");
     });

@@ -6,7 +6,14 @@ import { SecretClient } from "@azure/keyvault-secrets";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { viaDevProxy } from "../support/sdk.js";
 
-const IDENTITY_VARS = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER"];
+const IDENTITY_VARS = [
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "AZURE_CLIENT_SECRET",
+  "AZURE_AUTHORITY_HOST",
+  "IDENTITY_ENDPOINT",
+  "IDENTITY_HEADER",
+];
 
 function challengeTenant(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -63,7 +70,11 @@ describe("identity with the official @azure/identity", () => {
       });
     assert.equal(await status(server.miEnv.IDENTITY_HEADER!), 200);
     assert.equal(await status(`${server.miEnv.IDENTITY_HEADER}x`), 401);
-    assert.equal(await status(`${server.env.AZURE_CLIENT_ID}.${server.env.AZURE_CLIENT_SECRET}`), 401, "a client secret is no identity header");
+    assert.equal(
+      await status(`${server.env.AZURE_CLIENT_ID}.${server.env.AZURE_CLIENT_SECRET}`),
+      401,
+      "a client secret is no identity header",
+    );
   });
 
   it("ClientSecretCredential with the server's tenant id and disableInstanceDiscovery", async () => {

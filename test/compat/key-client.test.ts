@@ -11,7 +11,8 @@ const fast = { intervalInMs: 20 };
 const PRIVATE_PARTS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
 
 function assertNoPrivateParts(key: KeyVaultKey): void {
-  for (const part of PRIVATE_PARTS) assert.equal((key.key as Record<string, unknown>)[part], undefined, `${part} must never leave the server`);
+  for (const part of PRIVATE_PARTS)
+    assert.equal((key.key as Record<string, unknown>)[part], undefined, `${part} must never leave the server`);
 }
 
 /** Every KeyClient management method, through the official package, against a live `keyhold dev`. */
@@ -90,7 +91,10 @@ describe("KeyClient key management against a live server", () => {
     await assert.rejects(client.createOctKey("bad", { keySize: 512 }), (e: { statusCode?: number }) => e.statusCode === 400);
     await assert.rejects(client.createKey("bad", "EC", { curve: "P-999" }), (e: { statusCode?: number }) => e.statusCode === 400);
     await assert.rejects(client.createKey("bad", "XYZ"), (e: { statusCode?: number }) => e.statusCode === 400);
-    await assert.rejects(client.getKey("bad"), (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "KeyNotFound");
+    await assert.rejects(
+      client.getKey("bad"),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "KeyNotFound",
+    );
   });
 
   it("imports RSA, EC and oct keys as JWKs, and refuses public-only keys", async () => {
@@ -111,7 +115,17 @@ describe("KeyClient key management against a live server", () => {
     assertNoPrivateParts(imported);
 
     const ec = generateKeyPairSync("ec", { namedCurve: "secp256k1" }).privateKey.export({ format: "jwk" });
-    const importedEc = await client.importKey("imported-ec", { kty: "EC", crv: "P-256K", x: Buffer.from(ec.x!, "base64url"), y: Buffer.from(ec.y!, "base64url"), d: Buffer.from(ec.d!, "base64url") }, { hardwareProtected: true });
+    const importedEc = await client.importKey(
+      "imported-ec",
+      {
+        kty: "EC",
+        crv: "P-256K",
+        x: Buffer.from(ec.x!, "base64url"),
+        y: Buffer.from(ec.y!, "base64url"),
+        d: Buffer.from(ec.d!, "base64url"),
+      },
+      { hardwareProtected: true },
+    );
     assert.equal(importedEc.keyType, "EC-HSM");
     assert.equal(Buffer.from(importedEc.key!.x!).toString("base64url"), ec.x);
 
@@ -132,7 +146,8 @@ describe("KeyClient key management against a live server", () => {
     assert.equal((await client.getKey("listed")).properties.version, v2.properties.version);
     assert.equal((await client.getKey("listed", { version: v1.properties.version! })).key?.kid, v1.key?.kid);
     const versions: string[] = [];
-    for await (const page of client.listPropertiesOfKeyVersions("listed").byPage({ maxPageSize: 1 })) versions.push(...page.map((p) => p.version!));
+    for await (const page of client.listPropertiesOfKeyVersions("listed").byPage({ maxPageSize: 1 }))
+      versions.push(...page.map((p) => p.version!));
     assert.deepEqual(versions, [v1.properties.version, v2.properties.version]);
     const names: string[] = [];
     for await (const page of client.listPropertiesOfKeys().byPage({ maxPageSize: 4 })) {
@@ -142,7 +157,11 @@ describe("KeyClient key management against a live server", () => {
     assert.ok(names.includes("listed") && names.includes("rsa-2048"));
     assert.equal(new Set(names).size, names.length);
 
-    const updated = await client.updateKeyProperties("listed", v1.properties.version!, { enabled: false, tags: { x: "y" }, keyOps: ["verify"] });
+    const updated = await client.updateKeyProperties("listed", v1.properties.version!, {
+      enabled: false,
+      tags: { x: "y" },
+      keyOps: ["verify"],
+    });
     assert.equal(updated.properties.enabled, false);
     assert.deepEqual(updated.properties.tags, { x: "y" });
     assert.deepEqual(updated.keyOperations, ["verify"]);
@@ -237,7 +256,11 @@ describe("KeyClient key management against a live server", () => {
       { expiresIn: "not-a-duration", lifetimeActions: [] },
     ];
     for (const policy of bad) {
-      await assert.rejects(client.updateKeyRotationPolicy("policed", policy), (e: { statusCode?: number }) => e.statusCode === 400, JSON.stringify(policy));
+      await assert.rejects(
+        client.updateKeyRotationPolicy("policed", policy),
+        (e: { statusCode?: number }) => e.statusCode === 400,
+        JSON.stringify(policy),
+      );
     }
     await assert.rejects(client.getKeyRotationPolicy("no-such-key"), (e: { statusCode?: number }) => e.statusCode === 404);
   });
@@ -254,15 +277,27 @@ describe("KeyClient key management against a live server", () => {
 
   it("answers key release, attestation and exportable keys with Azure errors, not silence", async () => {
     const key = await client.createEcKey("not-exportable");
-    await assert.rejects(client.releaseKey("not-exportable", "eyJhbGciOiJub25lIn0.e30."), (e: { statusCode?: number; code?: string }) => e.statusCode === 403 && e.code === "Forbidden");
-    await assert.rejects(client.getKeyAttestation("not-exportable", { version: key.properties.version! }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(
+      client.releaseKey("not-exportable", "eyJhbGciOiJub25lIn0.e30."),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 403 && e.code === "Forbidden",
+    );
+    await assert.rejects(
+      client.getKeyAttestation("not-exportable", { version: key.properties.version! }),
+      (e: { statusCode?: number }) => e.statusCode === 400,
+    );
     await assert.rejects(client.createEcKey("exportable", { exportable: true }), (e: { statusCode?: number }) => e.statusCode === 400);
     await assert.rejects(client.getKeyAttestation("no-such-key"), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
   it("never stores key material in the clear", async () => {
     const jwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
-    await client.importKey("scanned-key", { kty: "EC", crv: "P-256", x: Buffer.from(jwk.x!, "base64url"), y: Buffer.from(jwk.y!, "base64url"), d: Buffer.from(jwk.d!, "base64url") });
+    await client.importKey("scanned-key", {
+      kty: "EC",
+      crv: "P-256",
+      x: Buffer.from(jwk.x!, "base64url"),
+      y: Buffer.from(jwk.y!, "base64url"),
+      d: Buffer.from(jwk.d!, "base64url"),
+    });
     const d = Buffer.from(jwk.d!, "base64url");
     for (const file of readdirSync(server.dir)) {
       const content = readFileSync(join(server.dir, file));

@@ -24,7 +24,8 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
     await database?.drop();
   });
 
-  const client = (writer: DevServer, tokensFrom: DevServer) => new SecretClient(writer.env.KEY_VAULT_URL!, devCredential(tokensFrom), viaDevProxy(writer));
+  const client = (writer: DevServer, tokensFrom: DevServer) =>
+    new SecretClient(writer.env.KEY_VAULT_URL!, devCredential(tokensFrom), viaDevProxy(writer));
 
   it("writes through one node and reads through the other, with a token from either", async () => {
     await client(a, a).setSecret("clustered", "written through A");
@@ -55,7 +56,16 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
     await new Promise((r) => setTimeout(r, 800));
     assert.equal((await secrets(b).getDeletedSecret("ephemeral")).name, "ephemeral", "the leader (A) has not purged it");
     await a.stop("SIGKILL");
-    const purged = await eventually(() => secrets(b).getDeletedSecret("ephemeral").then(() => false, (e) => e.statusCode === 404), 10_000);
+    const purged = await eventually(
+      () =>
+        secrets(b)
+          .getDeletedSecret("ephemeral")
+          .then(
+            () => false,
+            (e) => e.statusCode === 404,
+          ),
+      10_000,
+    );
     assert.ok(purged, "B took over the background work and purged it");
     a = await startDevServer(a.dir, ["--database", database.url, "--background-interval-ms", "200"]);
   });

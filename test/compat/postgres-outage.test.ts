@@ -32,7 +32,10 @@ describe("a node while its PostgreSQL restarts", { skip: postgresInstalled() ? f
     let failures = 0;
     const writer = (async () => {
       for (let i = 0; writing; i++) {
-        const r = await vaultRequest(node, token, "PUT", `/secrets/outage-${i}`, { value: `v${i}` }).catch(() => ({ status: 0, body: null }));
+        const r = await vaultRequest(node, token, "PUT", `/secrets/outage-${i}`, { value: `v${i}` }).catch(() => ({
+          status: 0,
+          body: null,
+        }));
         if (r.status === 200) acknowledged.push(`outage-${i}`);
         else {
           failures++;

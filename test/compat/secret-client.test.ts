@@ -144,7 +144,10 @@ describe("SecretClient against a live server", () => {
   });
 
   it("answers 404 SecretNotFound for missing names and versions", async () => {
-    await assert.rejects(client.getSecret("never-was"), (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "SecretNotFound");
+    await assert.rejects(
+      client.getSecret("never-was"),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "SecretNotFound",
+    );
     await client.setSecret("exists", "x");
     await assert.rejects(
       client.getSecret("exists", { version: "0123456789abcdef0123456789abcdef" }),
@@ -164,7 +167,10 @@ describe("SecretClient against a live server", () => {
     const viaLocalhostDomain = clientFor("https://keyhold-dev.vault.localhost");
     assert.equal((await viaLocalhostDomain.getSecret("db-password")).value, "s3cr3t!");
     const other = clientFor("https://no-such-vault.vault.azure.net");
-    await assert.rejects(other.getSecret("x"), (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "VaultNotFound");
+    await assert.rejects(
+      other.getSecret("x"),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === "VaultNotFound",
+    );
   });
 
   for (const serviceVersion of ["7.0", "7.2", "7.4", "7.5", "7.6"] as const) {

@@ -10,7 +10,11 @@ import { secretClientFor } from "../support/sdk.js";
 const DAY = 86_400;
 
 /** A raw data-plane request to a named vault (its host name in the Host header), with or without a token. */
-function vaultHostRequest(server: DevServer, vault: string, token?: string): Promise<{ status: number; challenge: string | undefined; body: any }> {
+function vaultHostRequest(
+  server: DevServer,
+  vault: string,
+  token?: string,
+): Promise<{ status: number; challenge: string | undefined; body: any }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${server.url}/secrets/kept?api-version=7.6`,
@@ -18,7 +22,9 @@ function vaultHostRequest(server: DevServer, vault: string, token?: string): Pro
       (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"], body: text ? JSON.parse(text) : null }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"], body: text ? JSON.parse(text) : null }),
+        );
       },
     );
     req.on("error", reject);
@@ -52,7 +58,11 @@ describe("vault soft delete", () => {
       .getSecret("kept")
       .then(
         () => "readable",
-        (e: { statusCode?: number; code?: string; message: string }) => ({ status: e.statusCode, code: e.code, message: e.message.replaceAll(vault, "NAME") }),
+        (e: { statusCode?: number; code?: string; message: string }) => ({
+          status: e.statusCode,
+          code: e.code,
+          message: e.message.replaceAll(vault, "NAME"),
+        }),
       );
 
   it("keeps a purge-protected vault with everything in it, answers like a missing vault, and recovers it", async () => {
@@ -62,7 +72,11 @@ describe("vault soft delete", () => {
     await secrets.setSecret("binned", "binned-value");
     await (await secrets.beginDeleteSecret("binned")).pollUntilDone();
     const missingBefore = await sdkAnswer("sd-never-made");
-    assert.deepEqual(missingBefore, { status: 404, code: "VaultNotFound", message: "The vault 'NAME' does not exist on this Keyhold server." });
+    assert.deepEqual(missingBefore, {
+      status: 404,
+      code: "VaultNotFound",
+      message: "The vault 'NAME' does not exist on this Keyhold server.",
+    });
 
     const { now } = await admin<{ now: number }>("POST", "/keyhold/dev/clock", { advanceSeconds: 0 });
     ok(["vault", "delete", "--name", "sd-protected"]);
@@ -76,7 +90,10 @@ describe("vault soft delete", () => {
       assert.equal(deleted.status, withToken ? 404 : 401);
       assert.equal(deleted.status, missing.status);
       assert.equal(deleted.challenge, missing.challenge);
-      assert.deepEqual(JSON.stringify(deleted.body).replaceAll("sd-protected", "NAME"), JSON.stringify(missing.body).replaceAll("sd-never-made", "NAME"));
+      assert.deepEqual(
+        JSON.stringify(deleted.body).replaceAll("sd-protected", "NAME"),
+        JSON.stringify(missing.body).replaceAll("sd-never-made", "NAME"),
+      );
     }
 
     // The admin API: gone from the vaults, listed as deleted, in ARM's DeletedVault shape.
@@ -96,9 +113,28 @@ describe("vault soft delete", () => {
     fails(["vault", "show-deleted", "--name", "sd-never-made"], /^ERROR: \(DeletedVaultNotFound\)/);
 
     // Its name stays taken; its grants grant nothing and no new ones are made; purge protection holds.
-    fails(["vault", "create", "--name", "sd-protected"], /^ERROR: \(VaultAlreadyExists\) The vault name 'sd-protected' is already in use\. .* recently deleted but not purged/);
-    fails(["role", "assignment", "create", "--role", "Key Vault Reader", "--assignee", server.env.AZURE_CLIENT_ID!, "--scope", "/vaults/sd-protected"], /^ERROR: \(VaultNotFound\)/);
-    fails(["vault", "purge", "--name", "sd-protected"], /^ERROR: \(MethodNotAllowed\) Operation 'DeletedVaultPurge' is not allowed\. Purge protection is enabled/);
+    fails(
+      ["vault", "create", "--name", "sd-protected"],
+      /^ERROR: \(VaultAlreadyExists\) The vault name 'sd-protected' is already in use\. .* recently deleted but not purged/,
+    );
+    fails(
+      [
+        "role",
+        "assignment",
+        "create",
+        "--role",
+        "Key Vault Reader",
+        "--assignee",
+        server.env.AZURE_CLIENT_ID!,
+        "--scope",
+        "/vaults/sd-protected",
+      ],
+      /^ERROR: \(VaultNotFound\)/,
+    );
+    fails(
+      ["vault", "purge", "--name", "sd-protected"],
+      /^ERROR: \(MethodNotAllowed\) Operation 'DeletedVaultPurge' is not allowed\. Purge protection is enabled/,
+    );
     assert.deepEqual(deletedNames(), ["sd-protected"], "still there after the refused purge");
 
     // Recovery gives everything back: the secret, the soft-deleted secret, and the creator's role assignment.

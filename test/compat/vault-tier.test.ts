@@ -65,11 +65,23 @@ describe("vault tiers (SKUs) against a live server", () => {
 
   it("takes the SKU on the admin API as a name or as ARM's {family, name}, and refuses others with 400 BadParameter", async () => {
     const admin = adminApi(server);
-    assert.deepEqual((await admin("PUT", "/keyhold/vaults/tier-arm", { sku: { family: "A", name: "premium" } })).properties.sku, { family: "A", name: "premium" });
-    assert.deepEqual((await admin("PATCH", "/keyhold/vaults/tier-arm", { sku: "standard" })).properties.sku, { family: "A", name: "standard" });
+    assert.deepEqual((await admin("PUT", "/keyhold/vaults/tier-arm", { sku: { family: "A", name: "premium" } })).properties.sku, {
+      family: "A",
+      name: "premium",
+    });
+    assert.deepEqual((await admin("PATCH", "/keyhold/vaults/tier-arm", { sku: "standard" })).properties.sku, {
+      family: "A",
+      name: "standard",
+    });
     for (const sku of ["gold", { name: "gold" }, { family: "B", name: "premium" }, 7]) {
-      await assert.rejects(admin("PUT", "/keyhold/vaults/tier-bad", { sku }), (e: { code?: string; statusCode?: number }) => e.code === "BadParameter" && e.statusCode === 400);
-      await assert.rejects(admin("PATCH", "/keyhold/vaults/tier-arm", { sku }), (e: { code?: string; statusCode?: number }) => e.code === "BadParameter" && e.statusCode === 400);
+      await assert.rejects(
+        admin("PUT", "/keyhold/vaults/tier-bad", { sku }),
+        (e: { code?: string; statusCode?: number }) => e.code === "BadParameter" && e.statusCode === 400,
+      );
+      await assert.rejects(
+        admin("PATCH", "/keyhold/vaults/tier-arm", { sku }),
+        (e: { code?: string; statusCode?: number }) => e.code === "BadParameter" && e.statusCode === 400,
+      );
     }
     assert.equal((await admin("GET", "/keyhold/vaults/tier-arm")).properties.sku.name, "standard");
   });
@@ -87,7 +99,11 @@ describe("vault tiers (SKUs) against a live server", () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^ERROR: \(BadParameter\) The vault 'tier-change' holds HSM-protected keys/);
     await (await client.beginDeleteKey("hsm-key", { intervalInMs: 20 })).pollUntilDone();
-    assert.equal(keyhold(["vault", "update", "--name", "tier-change", "--sku", "standard"]).status, 1, "a soft-deleted -HSM key still counts");
+    assert.equal(
+      keyhold(["vault", "update", "--name", "tier-change", "--sku", "standard"]).status,
+      1,
+      "a soft-deleted -HSM key still counts",
+    );
     assert.deepEqual(skuOf("tier-change"), { family: "A", name: "premium" });
 
     await client.purgeDeletedKey("hsm-key");

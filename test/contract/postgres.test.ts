@@ -32,7 +32,15 @@ if (POSTGRES_URL) {
       const database = await newDatabase("keyhold_migrate");
       const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(database.url, { poolSize: 2 })));
       try {
-        await stores[0]!.createVault({ name: "once", createdAt: 1, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, sku: "standard", createdBy: "x" });
+        await stores[0]!.createVault({
+          name: "once",
+          createdAt: 1,
+          retentionDays: 90,
+          purgeProtection: false,
+          enableRbacAuthorization: true,
+          sku: "standard",
+          createdBy: "x",
+        });
         for (const store of stores) assert.equal((await store.getVault("once"))?.name, "once");
       } finally {
         for (const store of stores) await store.close();

@@ -42,7 +42,13 @@ describe("sqlite store file", () => {
         assert.deepEqual(await second.getMeta("salt"), Buffer.from([1, 2, 3]));
         assert.deepEqual(await second.getVault(VAULT), vaultRecord(VAULT));
         assert.deepEqual(await second.getObjectVersion(VAULT, "secret", "KEPT", null), written);
-        assert.deepEqual(await second.getObjectState(VAULT, "secret", "kept"), { vault: VAULT, kind: "secret", name: "Kept", deletedAt: 10, scheduledPurge: 20 });
+        assert.deepEqual(await second.getObjectState(VAULT, "secret", "kept"), {
+          vault: VAULT,
+          kind: "secret",
+          name: "Kept",
+          deletedAt: 10,
+          scheduledPurge: 20,
+        });
         assert.equal((await second.addObjectVersion(versionRecord("kept", 2))).seq, 2);
       } finally {
         await second.close();
@@ -61,7 +67,9 @@ describe("sqlite store file", () => {
       for (const migration of MIGRATIONS.slice(0, tiers)) older.exec(migration);
       older.pragma(`user_version = ${tiers}`);
       older
-        .prepare("INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)")
+        .prepare(
+          "INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+        )
         .run("Legacy", 1_700_000_000, 90, 0, 1, "tester");
       older.close();
 

@@ -45,7 +45,10 @@ export function accessContract(store: () => Store): void {
       const updated = await store().updateVault("MAIN", { enableRbacAuthorization: false });
       assert.deepEqual(updated, vaultRecord(VAULT, { enableRbacAuthorization: false }));
       assert.deepEqual(await store().getVault(VAULT), updated, "read after the update");
-      assert.deepEqual(await store().updateVault(VAULT, { purgeProtection: true }), vaultRecord(VAULT, { enableRbacAuthorization: false, purgeProtection: true }));
+      assert.deepEqual(
+        await store().updateVault(VAULT, { purgeProtection: true }),
+        vaultRecord(VAULT, { enableRbacAuthorization: false, purgeProtection: true }),
+      );
       assert.deepEqual(await store().updateVault(VAULT, {}), vaultRecord(VAULT, { enableRbacAuthorization: false, purgeProtection: true }));
       assert.equal(await store().updateVault("absent", { purgeProtection: true }), undefined);
     });
@@ -65,7 +68,11 @@ export function accessContract(store: () => Store): void {
   describe("credentials one by one", () => {
     it("finds and deletes one credential of one principal", async () => {
       await seed();
-      const certificate = credentialRecord("cred-cert", ALICE, { kind: "certificate", hash: "ab".repeat(32), certificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" });
+      const certificate = credentialRecord("cred-cert", ALICE, {
+        kind: "certificate",
+        hash: "ab".repeat(32),
+        certificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+      });
       const secret = credentialRecord("cred-secret", ALICE);
       await store().addCredential(certificate);
       await store().addCredential(secret);
@@ -89,10 +96,7 @@ export function accessContract(store: () => Store): void {
       await store().setAccessPolicy(policy(ALICE, ["get", "list"]));
       assert.deepEqual(await store().getAccessPolicy(VAULT, ALICE), policy(ALICE, ["get", "list"]), "replaced, read at once");
       await store().setAccessPolicy(policy(BOB, ["set"]));
-      assert.deepEqual(
-        (await store().listAccessPolicies(VAULT)).map((p) => p.principalId).sort(),
-        [ALICE, BOB].sort(),
-      );
+      assert.deepEqual((await store().listAccessPolicies(VAULT)).map((p) => p.principalId).sort(), [ALICE, BOB].sort());
       assert.equal(await store().deleteAccessPolicy(VAULT, BOB), true);
       assert.equal(await store().deleteAccessPolicy(VAULT, BOB), false);
       assert.equal(await store().getAccessPolicy(VAULT, BOB), undefined);
@@ -154,12 +158,23 @@ export function accessContract(store: () => Store): void {
       await store().deletePrincipal(ALICE);
       assert.deepEqual(await store().listRoleAssignments(ALICE), []);
       await store().softDeleteVault(VAULT, 1, 2);
-      assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2", "as-3", "as-4"], "kept while the vault is soft-deleted");
+      assert.deepEqual(
+        (await store().listRoleAssignments(BOB)).map((a) => a.id),
+        ["as-2", "as-3", "as-4"],
+        "kept while the vault is soft-deleted",
+      );
       await store().recoverVault(VAULT);
-      assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2", "as-3", "as-4"], "and after its recovery");
+      assert.deepEqual(
+        (await store().listRoleAssignments(BOB)).map((a) => a.id),
+        ["as-2", "as-3", "as-4"],
+        "and after its recovery",
+      );
       await store().softDeleteVault(VAULT, 1, 2);
       await store().purgeVault(VAULT);
-      assert.deepEqual((await store().listRoleAssignments(BOB)).map((a) => a.id), ["as-2"]);
+      assert.deepEqual(
+        (await store().listRoleAssignments(BOB)).map((a) => a.id),
+        ["as-2"],
+      );
     });
   });
 
@@ -186,7 +201,12 @@ export function backgroundContract(store: () => Store): void {
   describe("background work", () => {
     it("lists the live objects of a kind that have a policy", async () => {
       await store().createVault(vaultRecord(VAULT));
-      for (const [name, n] of [["rotated", 1], ["plain", 1], ["deleted", 1]] as const) await store().addObjectVersion(versionRecord(name, n, { kind: "key" }));
+      for (const [name, n] of [
+        ["rotated", 1],
+        ["plain", 1],
+        ["deleted", 1],
+      ] as const)
+        await store().addObjectVersion(versionRecord(name, n, { kind: "key" }));
       await store().addObjectVersion(versionRecord("secret-with-policy", 1));
       await store().setObjectPolicy(VAULT, "key", "rotated", '{"p":1}');
       await store().setObjectPolicy(VAULT, "key", "deleted", '{"p":2}');

@@ -1,11 +1,5 @@
 import { afterEach, beforeEach } from "node:test";
-import type {
-  CredentialRecord,
-  Page,
-  PrincipalRecord,
-  ObjectVersionRecord,
-  VaultRecord,
-} from "../../src/storage/records.js";
+import type { CredentialRecord, Page, PrincipalRecord, ObjectVersionRecord, VaultRecord } from "../../src/storage/records.js";
 import type { Store } from "../../src/storage/store.js";
 
 /** Opens a fresh, empty store; `cleanup` closes it and removes whatever it left behind. */
@@ -31,7 +25,16 @@ export function freshStorePerTest(open: OpenStore): () => Store {
 export const VAULT = "Main";
 
 export function vaultRecord(name: string, overrides: Partial<VaultRecord> = {}): VaultRecord {
-  return { name, createdAt: 1_700_000_000, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: true, sku: "standard", createdBy: "tester", ...overrides };
+  return {
+    name,
+    createdAt: 1_700_000_000,
+    retentionDays: 90,
+    purgeProtection: false,
+    enableRbacAuthorization: true,
+    sku: "standard",
+    createdBy: "tester",
+    ...overrides,
+  };
 }
 
 /** A version id of the usual 32 hex digits; later `n` sort lower, so ordering by id instead of creation shows. */
@@ -73,7 +76,16 @@ export function principalRecord(id: string, overrides: Partial<PrincipalRecord> 
 }
 
 export function credentialRecord(id: string, principalId: string, overrides: Partial<CredentialRecord> = {}): CredentialRecord {
-  return { id, principalId, kind: "clientSecret", hash: `hash-of-${id}`, certificate: null, createdAt: 1_700_000_000, expiresAt: null, ...overrides };
+  return {
+    id,
+    principalId,
+    kind: "clientSecret",
+    hash: `hash-of-${id}`,
+    certificate: null,
+    createdAt: 1_700_000_000,
+    expiresAt: null,
+    ...overrides,
+  };
 }
 
 /**

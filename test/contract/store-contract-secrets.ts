@@ -3,15 +3,7 @@ import { randomBytes } from "node:crypto";
 import { beforeEach, describe, it } from "node:test";
 import type { ObjectSummary, ObjectVersionRecord } from "../../src/storage/records.js";
 import type { Store } from "../../src/storage/store.js";
-import {
-  addVersions,
-  byNameIgnoringCase,
-  collectPages,
-  VAULT,
-  vaultRecord,
-  versionId,
-  versionRecord,
-} from "./store-contract-fixtures.js";
+import { addVersions, byNameIgnoringCase, collectPages, VAULT, vaultRecord, versionId, versionRecord } from "./store-contract-fixtures.js";
 
 const names = (items: ObjectSummary[]): string[] => items.map((s) => s.latest.name);
 const versions = (items: ObjectVersionRecord[]): string[] => items.map((v) => v.version);
@@ -25,7 +17,10 @@ export function secretContract(store: () => Store): void {
 
     it("assigns seq 1, 2, 3… and makes the last added version the latest", async () => {
       const added = await addVersions(store(), "seq", 3);
-      assert.deepEqual(added.map((v) => v.seq), [1, 2, 3]);
+      assert.deepEqual(
+        added.map((v) => v.seq),
+        [1, 2, 3],
+      );
       const latest = await store().getObjectVersion(VAULT, "secret", "seq", null);
       assert.equal(latest?.version, versionId(3));
       assert.equal(latest?.seq, 3);
@@ -45,7 +40,13 @@ export function secretContract(store: () => Store): void {
       assert.equal((await store().getObjectVersion(VAULT, "secret", "mySECRET", versionId(1)))?.name, "MySecret");
       assert.equal((await store().getObjectState(VAULT, "secret", "MYSECRET"))?.name, "MySecret");
       const all = await store().allObjectVersions(VAULT, "secret", "mysecret");
-      assert.deepEqual(all.map((v) => [v.name, v.seq]), [["MySecret", 1], ["MySecret", 2]]);
+      assert.deepEqual(
+        all.map((v) => [v.name, v.seq]),
+        [
+          ["MySecret", 1],
+          ["MySecret", 2],
+        ],
+      );
       const listed = await store().listObjects(VAULT, "secret", false, null, 10);
       assert.deepEqual(names(listed.items), ["MySecret"]);
     });
@@ -67,7 +68,7 @@ export function secretContract(store: () => Store): void {
         notBefore: 1_700_000_100,
         expires: 4_102_444_800,
         contentType: "application/json; charset=utf-8",
-        tags: { env: "prod", "Mixed Case Key": "value with spaces, ü and \"quotes\"", empty: "" },
+        tags: { env: "prod", "Mixed Case Key": 'value with spaces, ü and "quotes"', empty: "" },
       });
       const bare = versionRecord("bare", 1, { contentType: "", tags: {} });
       const nulls = versionRecord("nulls", 1);
@@ -81,7 +82,14 @@ export function secretContract(store: () => Store): void {
     it("updates a version's attributes and `updated`, and nothing else", async () => {
       const [first, second] = await addVersions(store(), "upd", 2);
       assert.ok(first && second);
-      const attributes = { enabled: false, notBefore: 10, expires: 20, contentType: "text/plain", tags: { a: "b" }, keyOps: ["sign", "verify"] };
+      const attributes = {
+        enabled: false,
+        notBefore: 10,
+        expires: 20,
+        contentType: "text/plain",
+        tags: { a: "b" },
+        keyOps: ["sign", "verify"],
+      };
       const updated = await store().updateObjectVersion(VAULT, "secret", "UPD", first.version, attributes, 1_800_000_000);
       const expected = { ...first, ...attributes, updated: 1_800_000_000 };
       assert.deepEqual(updated, expected);
@@ -122,8 +130,14 @@ export function secretContract(store: () => Store): void {
 
       it("pages 2, 2, 1 in case-insensitive name order with `next` null only on the last page", async () => {
         const pages = await collectPages((after) => store().listObjects(VAULT, "secret", false, after, 2));
-        assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
-        assert.deepEqual(pages.flat().map((s) => s.latest.name), ordered);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [2, 2, 1],
+        );
+        assert.deepEqual(
+          pages.flat().map((s) => s.latest.name),
+          ordered,
+        );
         const everything = await store().listObjects("MAIN", "secret", false, null, 10);
         assert.deepEqual(names(everything.items), ordered);
         assert.equal(everything.next, null);
@@ -144,7 +158,10 @@ export function secretContract(store: () => Store): void {
         const active = await collectPages((after) => store().listObjects(VAULT, "secret", false, after, 2));
         assert.deepEqual(names(active.flat()), ["bravo", "DELTA", "echo"]);
         const deleted = await collectPages((after) => store().listObjects(VAULT, "secret", true, after, 1));
-        assert.deepEqual(deleted.map((p) => p.length), [1, 1]);
+        assert.deepEqual(
+          deleted.map((p) => p.length),
+          [1, 1],
+        );
         assert.deepEqual(
           deleted.flat().map((s) => s.state),
           [
@@ -177,7 +194,10 @@ export function secretContract(store: () => Store): void {
       it("pages versions 2, 2, 1 in creation order and sees versions added between pages", async () => {
         const added = await addVersions(store(), "paged", 5);
         const pages = await collectPages((after) => store().listObjectVersions(VAULT, "secret", "PAGED", after, 2));
-        assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [2, 2, 1],
+        );
         assert.deepEqual(pages.flat(), added);
 
         let extra: ObjectVersionRecord | undefined;
@@ -187,7 +207,10 @@ export function secretContract(store: () => Store): void {
             if (pageIndex === 1) extra = await store().addObjectVersion(versionRecord("paged", 6));
           },
         );
-        assert.deepEqual(racing.map((p) => p.length), [2, 2, 2]);
+        assert.deepEqual(
+          racing.map((p) => p.length),
+          [2, 2, 2],
+        );
         assert.deepEqual(versions(racing.flat()), [...versions(added), versionId(6)]);
         assert.equal(extra?.seq, 6);
       });
@@ -202,7 +225,10 @@ export function secretContract(store: () => Store): void {
         await addVersions(store(), "other", 2);
         const all = await store().allObjectVersions(VAULT, "secret", "ALL");
         assert.deepEqual(all, added);
-        assert.deepEqual(all.map((v) => v.seq), [1, 2, 3, 4, 5, 6, 7]);
+        assert.deepEqual(
+          all.map((v) => v.seq),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
       });
     });
 
@@ -239,7 +265,10 @@ export function secretContract(store: () => Store): void {
         }
         assert.equal(await store().purgeDueObjects(200), 3);
         const remaining = await Promise.all(plan.map(([vault, name]) => store().getObjectState(vault, "secret", name)));
-        assert.deepEqual(remaining.map((s) => s?.name), ["active", undefined, undefined, "not-yet", "no-date", undefined]);
+        assert.deepEqual(
+          remaining.map((s) => s?.name),
+          ["active", undefined, undefined, "not-yet", "no-date", undefined],
+        );
         assert.equal(await store().getObjectVersion(VAULT, "secret", "due-now", versionId(1)), undefined);
         assert.equal(await store().purgeDueObjects(200), 0);
         assert.equal(await store().purgeDueObjects(201), 1);
@@ -249,14 +278,22 @@ export function secretContract(store: () => Store): void {
     describe("kinds, live reads and policies", () => {
       it("keeps each kind in its own namespace", async () => {
         await store().addObjectVersion(versionRecord("shared-name", 1));
-        const key = await store().addObjectVersion(versionRecord("shared-name", 2, { kind: "key", keyOps: ["sign"], publicData: '{"kty":"EC"}' }));
+        const key = await store().addObjectVersion(
+          versionRecord("shared-name", 2, { kind: "key", keyOps: ["sign"], publicData: '{"kty":"EC"}' }),
+        );
         assert.equal(key.seq, 1, "a key's versions count apart from a secret's");
         assert.equal((await store().getObjectVersion(VAULT, "secret", "shared-name", null))?.version, versionId(1));
         assert.deepEqual(await store().getObjectVersion(VAULT, "key", "shared-name", null), key);
         await store().setObjectDeleted(VAULT, "key", "shared-name", 1, 2);
         assert.equal((await store().getObjectState(VAULT, "secret", "shared-name"))?.deletedAt, null);
-        assert.deepEqual((await store().listObjects(VAULT, "key", true, null, 10)).items.map((i) => i.latest.kind), ["key"]);
-        assert.deepEqual((await store().listObjects(VAULT, "secret", false, null, 10)).items.map((i) => i.latest.kind), ["secret"]);
+        assert.deepEqual(
+          (await store().listObjects(VAULT, "key", true, null, 10)).items.map((i) => i.latest.kind),
+          ["key"],
+        );
+        assert.deepEqual(
+          (await store().listObjects(VAULT, "secret", false, null, 10)).items.map((i) => i.latest.kind),
+          ["secret"],
+        );
       });
 
       it("reads live versions only while the object is not soft-deleted", async () => {

@@ -64,7 +64,10 @@ function metaAndVaultContract(store: () => Store): void {
       const created = ["charlie", "Alpha", "bravo", "DELTA"];
       for (const name of created) await store().createVault(vaultRecord(name));
       const listed = await store().listVaults();
-      assert.deepEqual(listed.map((v) => v.name), [...created].sort(byNameIgnoringCase));
+      assert.deepEqual(
+        listed.map((v) => v.name),
+        [...created].sort(byNameIgnoringCase),
+      );
       assert.deepEqual(listed[0], vaultRecord("Alpha"));
     });
 
@@ -74,12 +77,23 @@ function metaAndVaultContract(store: () => Store): void {
       await store().createVault(vaultRecord("Plain"));
       assert.deepEqual(await store().getVault("GOLD"), premium);
       assert.equal((await store().getVault("plain"))?.sku, "standard");
-      assert.deepEqual((await store().listVaults()).map((v) => [v.name, v.sku]), [["Gold", "premium"], ["Plain", "standard"]]);
+      assert.deepEqual(
+        (await store().listVaults()).map((v) => [v.name, v.sku]),
+        [
+          ["Gold", "premium"],
+          ["Plain", "standard"],
+        ],
+      );
     });
   });
 
   describe("deleted vaults", () => {
-    const deleted = (name: string, deletedAt: number, scheduledPurge: number, overrides: Partial<VaultRecord> = {}): DeletedVaultRecord => ({
+    const deleted = (
+      name: string,
+      deletedAt: number,
+      scheduledPurge: number,
+      overrides: Partial<VaultRecord> = {},
+    ): DeletedVaultRecord => ({
       ...vaultRecord(name, overrides),
       deletedAt,
       scheduledPurge,
@@ -96,7 +110,10 @@ function metaAndVaultContract(store: () => Store): void {
 
       assert.equal(await store().getVault(VAULT), undefined);
       assert.equal(await store().getVault("main"), undefined, "not from a remembered read");
-      assert.deepEqual((await store().listVaults()).map((v) => v.name), ["Other"]);
+      assert.deepEqual(
+        (await store().listVaults()).map((v) => v.name),
+        ["Other"],
+      );
       assert.equal(await store().updateVault(VAULT, { sku: "premium" }), undefined);
       const expected = deleted(VAULT, 1_700_000_100, 1_700_604_900, { purgeProtection: true });
       assert.deepEqual(await store().getDeletedVault("mAiN"), expected);
@@ -157,7 +174,10 @@ function metaAndVaultContract(store: () => Store): void {
       assert.equal(await store().getObjectVersion(VAULT, "secret", "doomed", null), undefined);
       assert.equal(await store().getObjectPolicy(VAULT, "secret", "doomed"), null);
       assert.equal((await store().getObjectVersion("Other", "secret", "survivor", null))?.seq, 1);
-      assert.deepEqual((await store().listVaults()).map((v) => v.name), [VAULT, "Other"]);
+      assert.deepEqual(
+        (await store().listVaults()).map((v) => v.name),
+        [VAULT, "Other"],
+      );
     });
 
     it("purges the deleted vaults whose purge date has come, and counts them", async () => {
@@ -169,10 +189,17 @@ function metaAndVaultContract(store: () => Store): void {
       assert.equal(await store().purgeDueVaults(2_000), 1, "at the purge date");
       assert.equal(await store().getDeletedVault("Early"), undefined);
       assert.equal(await store().getObjectVersion("Early", "secret", "inside", null), undefined);
-      assert.deepEqual((await store().listDeletedVaults()).map((v) => v.name), ["Late"]);
+      assert.deepEqual(
+        (await store().listDeletedVaults()).map((v) => v.name),
+        ["Late"],
+      );
       assert.equal(await store().purgeDueVaults(10_000), 1);
       assert.deepEqual(await store().listDeletedVaults(), []);
-      assert.deepEqual((await store().listVaults()).map((v) => v.name), ["Live"], "live vaults are never due");
+      assert.deepEqual(
+        (await store().listVaults()).map((v) => v.name),
+        ["Live"],
+        "live vaults are never due",
+      );
     });
   });
 }
@@ -228,7 +255,10 @@ function transactionContract(store: () => Store): void {
         await tx.initMeta("k", Buffer.from("v"));
         assert.deepEqual(await tx.getVault("main"), vaultRecord(VAULT));
         assert.deepEqual(await tx.getObjectVersion(VAULT, "secret", "INSIDE", null), added);
-        assert.deepEqual((await tx.listObjects(VAULT, "secret", false, null, 10)).items.map((s) => s.latest), [added]);
+        assert.deepEqual(
+          (await tx.listObjects(VAULT, "secret", false, null, 10)).items.map((s) => s.latest),
+          [added],
+        );
         assert.deepEqual(await tx.getMeta("k"), Buffer.from("v"));
 
         assert.equal(await store().getVault(VAULT), undefined, "uncommitted vault seen outside");
@@ -262,7 +292,13 @@ function transactionContract(store: () => Store): void {
       assert.equal(await store().getVault("Rolled"), undefined);
       assert.deepEqual(await store().getVault(VAULT), vaultRecord(VAULT), "the soft delete undone");
       assert.deepEqual(await store().allObjectVersions(VAULT, "secret", "existing"), [existing]);
-      assert.deepEqual(await store().getObjectState(VAULT, "secret", "existing"), { vault: VAULT, kind: "secret", name: "existing", deletedAt: null, scheduledPurge: null });
+      assert.deepEqual(await store().getObjectState(VAULT, "secret", "existing"), {
+        vault: VAULT,
+        kind: "secret",
+        name: "existing",
+        deletedAt: null,
+        scheduledPurge: null,
+      });
       assert.equal(await store().getObjectState(VAULT, "secret", "fresh"), undefined);
       assert.equal(await store().getMeta("rolled"), undefined);
       assert.equal(await store().getPrincipal("rolled-principal"), undefined);
@@ -277,7 +313,11 @@ function transactionContract(store: () => Store): void {
       await assert.rejects(store().addObjectVersion(versionRecord("dup", 1)));
       const committed = await store().transaction(async (tx) => {
         await assert.rejects(tx.addObjectVersion(versionRecord("DUP", 1)));
-        assert.equal((await tx.getObjectVersion(VAULT, "secret", "dup", null))?.seq, 2, "a failed add moved `latest` inside the transaction");
+        assert.equal(
+          (await tx.getObjectVersion(VAULT, "secret", "dup", null))?.seq,
+          2,
+          "a failed add moved `latest` inside the transaction",
+        );
         return tx.addObjectVersion(versionRecord("dup", 3));
       });
       assert.equal(committed.seq, 3, "a failed add used up a seq");
@@ -296,7 +336,10 @@ function transactionContract(store: () => Store): void {
         ),
       );
       const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
-      assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
       const all = await store().allObjectVersions(VAULT, "secret", "contended");
       assert.equal(all.length, 20);
       assert.equal((await store().getObjectVersion(VAULT, "secret", "contended", null))?.seq, 20);
@@ -338,15 +381,16 @@ function transactionContract(store: () => Store): void {
       assert.equal(await tx, "committed");
       assert.equal((await sameSecret.promise).seq, 3);
       assert.equal((await elsewhere).seq, 1);
-      assert.deepEqual((await store().allObjectVersions(VAULT, "secret", "shared")).map((v) => v.seq), [1, 2, 3]);
+      assert.deepEqual(
+        (await store().allObjectVersions(VAULT, "secret", "shared")).map((v) => v.seq),
+        [1, 2, 3],
+      );
       assert.equal((await store().getObjectVersion("Other", "secret", "elsewhere", null))?.seq, 1);
     });
 
     it("gives concurrent writes outside transactions distinct seqs", async () => {
       await store().createVault(vaultRecord(VAULT));
-      const added = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store().addObjectVersion(versionRecord("parallel", i + 1))),
-      );
+      const added = await Promise.all(Array.from({ length: 20 }, (_, i) => store().addObjectVersion(versionRecord("parallel", i + 1))));
       assert.deepEqual(
         added.map((r) => r.seq).sort((a, b) => a - b),
         Array.from({ length: 20 }, (_, i) => i + 1),

@@ -137,7 +137,10 @@ describe("api-versions in dev mode", () => {
   let strict: TestApp;
   const told: string[] = [];
   before(async () => {
-    lenient = await createTestApp("dev", { serveNewerApiVersions: true, onNewerApiVersion: (requested, served) => told.push(`${requested}->${served}`) });
+    lenient = await createTestApp("dev", {
+      serveNewerApiVersions: true,
+      onNewerApiVersion: (requested, served) => told.push(`${requested}->${served}`),
+    });
     strict = await createTestApp("dev", { serveNewerApiVersions: false });
     await seed(lenient);
     await seed(strict);

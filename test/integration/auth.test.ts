@@ -36,7 +36,10 @@ describe("bearer authentication", () => {
   it("challenges a request with no token, naming the tenant and a resource the SDK accepts", async () => {
     const res = await getWith();
     assert.equal(res.statusCode, 401);
-    assert.equal(res.headers["www-authenticate"], `Bearer authorization="${AUTHORITY}/${t.ctx.tenantId}", resource="https://vault.azure.net"`);
+    assert.equal(
+      res.headers["www-authenticate"],
+      `Bearer authorization="${AUTHORITY}/${t.ctx.tenantId}", resource="https://vault.azure.net"`,
+    );
     assert.ok(res.headers["x-ms-request-id"]);
     const local = await getWith(undefined, "keyhold-dev.vault.localhost");
     assert.match(String(local.headers["www-authenticate"]), /resource="https:\/\/vault\.localhost"/);
@@ -107,12 +110,27 @@ describe("bearer authentication", () => {
   it("issues tokens only for a correct client secret", async () => {
     const { clientSecret, principal } = await t.ctx.principals.createServicePrincipal("issuer-test");
     const form = (secret: string) =>
-      new URLSearchParams({ grant_type: "client_credentials", client_id: principal.id, client_secret: secret, scope: "https://vault.azure.net/.default" }).toString();
-    const ok = await t.app.inject({ method: "POST", url: "/adfs/oauth2/token", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: form(clientSecret) });
+      new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: principal.id,
+        client_secret: secret,
+        scope: "https://vault.azure.net/.default",
+      }).toString();
+    const ok = await t.app.inject({
+      method: "POST",
+      url: "/adfs/oauth2/token",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form(clientSecret),
+    });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().token_type, "Bearer");
     assert.ok(ok.json().expires_in > 3000);
-    const bad = await t.app.inject({ method: "POST", url: "/adfs/oauth2/token", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: form(`${clientSecret}x`) });
+    const bad = await t.app.inject({
+      method: "POST",
+      url: "/adfs/oauth2/token",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: form(`${clientSecret}x`),
+    });
     assert.equal(bad.statusCode, 401);
     assert.equal(bad.json().error, "invalid_client");
     assert.equal(bad.json().access_token, undefined);
@@ -120,7 +138,12 @@ describe("bearer authentication", () => {
       method: "POST",
       url: `/${t.ctx.tenantId}/oauth2/v2.0/token`,
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      payload: new URLSearchParams({ grant_type: "client_credentials", client_id: principal.id, client_secret: clientSecret, scope: "https://management.azure.com/.default" }).toString(),
+      payload: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: principal.id,
+        client_secret: clientSecret,
+        scope: "https://management.azure.com/.default",
+      }).toString(),
     });
     assert.equal(scope.statusCode, 400);
     assert.equal(scope.json().error, "invalid_scope");

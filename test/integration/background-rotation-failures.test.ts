@@ -29,13 +29,17 @@ describe("background rotation of a failing key", () => {
     t.app.inject({
       method,
       url,
-      headers: { host: VAULT_HOST, authorization: `Bearer ${t.token}`, ...(payload !== undefined && { "content-type": "application/json" }) },
+      headers: {
+        host: VAULT_HOST,
+        authorization: `Bearer ${t.token}`,
+        ...(payload !== undefined && { "content-type": "application/json" }),
+      },
       ...(payload !== undefined && { payload: JSON.stringify(payload) }),
     });
   const versions = async (name: string): Promise<string[]> => {
     const res = await call("GET", `/keys/${name}/versions?${API}`);
     assert.equal(res.statusCode, 200, res.body);
-    return (res.json<{ value: { kid: string }[] }>()).value.map((v) => v.kid.split("/").pop()!);
+    return res.json<{ value: { kid: string }[] }>().value.map((v) => v.kid.split("/").pop()!);
   };
 
   /** Starts the background work with a short interval, counting the rounds that reached key rotation. */
@@ -66,12 +70,20 @@ describe("background rotation of a failing key", () => {
     const now = t.ctx.now();
     // Due once: its version expires within the 10 days before expiry; the rotated version expires in 90 days.
     assert.equal((await call("POST", `/keys/healthy/create?${API}`, { kty: "EC", attributes: { exp: now + DAY } })).statusCode, 200);
-    const policy = { lifetimeActions: [{ trigger: { timeBeforeExpiry: "P10D" }, action: { type: "Rotate" } }], attributes: { expiryTime: "P90D" } };
+    const policy = {
+      lifetimeActions: [{ trigger: { timeBeforeExpiry: "P10D" }, action: { type: "Rotate" } }],
+      attributes: { expiryTime: "P90D" },
+    };
     assert.equal((await call("PUT", `/keys/healthy/rotationpolicy?${API}`, policy)).statusCode, 200);
     // Due at every round, under an expiry no valid policy may have: written to the store directly, as a policy
     // accepted before durations were bounded would be.
     assert.equal((await call("POST", `/keys/broken/create?${API}`, { kty: "EC" })).statusCode, 200);
-    const broken = { lifetimeActions: [{ trigger: { timeAfterCreate: "P0D" }, action: "Rotate" }], expiryTime: "P1000000000000Y", created: 0, updated: 0 };
+    const broken = {
+      lifetimeActions: [{ trigger: { timeAfterCreate: "P0D" }, action: "Rotate" }],
+      expiryTime: "P1000000000000Y",
+      created: 0,
+      updated: 0,
+    };
     await t.store.setObjectPolicy("test-vault", "key", "broken", JSON.stringify(broken));
     const [brokenVersion] = await versions("broken");
 
@@ -82,7 +94,10 @@ describe("background rotation of a failing key", () => {
     assert.equal((await versions("healthy")).length, 2, "the healthy key rotated, once");
     assert.deepEqual(await versions("broken"), [brokenVersion], "the broken key did not");
     assert.equal(logged.length, 1, logged.join("\n"));
-    assert.match(logged[0]!, new RegExp(`automatic rotation of test-vault/broken \\(version ${brokenVersion}\\) failed: .*rotation policy has an expiryTime`));
+    assert.match(
+      logged[0]!,
+      new RegExp(`automatic rotation of test-vault/broken \\(version ${brokenVersion}\\) failed: .*rotation policy has an expiryTime`),
+    );
 
     // Repaired, it rotates; broken again, its new version's failure is news and is logged.
     const repaired = { ...broken, expiryTime: "P90D" };
@@ -93,17 +108,32 @@ describe("background rotation of a failing key", () => {
     const latest = (await versions("broken")).filter((v) => v !== brokenVersion);
     await rounds(4);
     assert.equal(logged.length, 2, logged.join("\n"));
-    assert.ok(latest.some((v) => logged[1]!.includes(`(version ${v})`)), logged[1]);
+    assert.ok(
+      latest.some((v) => logged[1]!.includes(`(version ${v})`)),
+      logged[1],
+    );
   });
 
   it("logs again when the error changes or the key failed after a round without failure, with bounded memory", async () => {
     // A scripted rotation: which keys fail in each round, and with what.
     const script: [string, string][][] = [
-      [["v/a", "disk full"], ["v/b", "no HSM"]],
-      [["v/a", "disk full"], ["v/b", "no HSM"]],
-      [["v/a", "quota exceeded"], ["v/b", "no HSM"]], // a's error changed
+      [
+        ["v/a", "disk full"],
+        ["v/b", "no HSM"],
+      ],
+      [
+        ["v/a", "disk full"],
+        ["v/b", "no HSM"],
+      ],
+      [
+        ["v/a", "quota exceeded"],
+        ["v/b", "no HSM"],
+      ], // a's error changed
       [["v/b", "no HSM"]], // a rotated
-      [["v/a", "quota exceeded"], ["v/b", "no HSM"]], // a fails again
+      [
+        ["v/a", "quota exceeded"],
+        ["v/b", "no HSM"],
+      ], // a fails again
       Array.from({ length: 1_500 }, (_, i): [string, string] => [`v/many-${i}`, "boom"]),
       Array.from({ length: 1_500 }, (_, i): [string, string] => [`v/many-${i}`, "boom"]),
     ];

@@ -144,7 +144,12 @@ describe("bad input to the Secrets API", () => {
   });
 
   it("refuses a value it could not keep exactly (lone surrogates, bytes that are not UTF-8), and keeps the rest exactly", async () => {
-    for (const raw of ['{"value":"a\\ud800b"}', '{"value":"\\udc00"}', '{"value":"x","tags":{"k":"\\ud83d"}}', '{"value":"x","contentType":"\\uDFFF"}']) {
+    for (const raw of [
+      '{"value":"a\\ud800b"}',
+      '{"value":"\\udc00"}',
+      '{"value":"x","tags":{"k":"\\ud83d"}}',
+      '{"value":"x","contentType":"\\uDFFF"}',
+    ]) {
       await expectError(await call("PUT", "/secrets/lone?api-version=2025-07-01", raw), 400, "BadParameter");
     }
     const notUtf8 = Buffer.concat([Buffer.from('{"value":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
@@ -164,7 +169,11 @@ describe("bad input to the Secrets API", () => {
 
   it("answers unknown routes and hosts with Azure's error JSON", async () => {
     await expectError(await call("GET", "/nothing/here?api-version=2025-07-01"), 404, "NotFound");
-    const res = await t.app.inject({ method: "GET", url: "/secrets?api-version=2025-07-01", headers: { host: "example.com", authorization: `Bearer ${t.token}` } });
+    const res = await t.app.inject({
+      method: "GET",
+      url: "/secrets?api-version=2025-07-01",
+      headers: { host: "example.com", authorization: `Bearer ${t.token}` },
+    });
     await expectError(res, 404, "VaultNotFound");
   });
 

@@ -30,7 +30,9 @@ describe("client assertions", () => {
 
   const now = (): number => Math.floor(Date.now() / 1000);
   const assertion = (claims: Record<string, unknown>): Promise<string> =>
-    new SignJWT({ iss: clientId, sub: clientId, jti: crypto.randomUUID(), ...claims }).setProtectedHeader({ alg: "RS256", "x5t#S256": x5t256 }).sign(privateKey);
+    new SignJWT({ iss: clientId, sub: clientId, jti: crypto.randomUUID(), ...claims })
+      .setProtectedHeader({ alg: "RS256", "x5t#S256": x5t256 })
+      .sign(privateKey);
   /** As MSAL makes them: aud is the token endpoint from discovery, nbf = iat, exp = iat + 600. */
   const msalLike = (overrides: Record<string, unknown> = {}) =>
     assertion({ aud: `${AUTHORITY}/adfs/oauth2/token`, iat: now(), nbf: now(), exp: now() + 600, ...overrides });
@@ -84,7 +86,11 @@ describe("client assertions", () => {
   });
 
   it("names only configured URLs in discovery, whatever Host the request names", async () => {
-    for (const path of ["/adfs/.well-known/openid-configuration", "/adfs/v2.0/.well-known/openid-configuration", `/${t.ctx.tenantId}/v2.0/.well-known/openid-configuration`]) {
+    for (const path of [
+      "/adfs/.well-known/openid-configuration",
+      "/adfs/v2.0/.well-known/openid-configuration",
+      `/${t.ctx.tenantId}/v2.0/.well-known/openid-configuration`,
+    ]) {
       const res = await t.app.inject({ method: "GET", url: path, headers: { host: "evil.example", "x-forwarded-host": "evil2.example" } });
       assert.equal(res.statusCode, 200, res.body);
       const doc = res.json<Record<string, unknown>>();

@@ -15,7 +15,10 @@ describe("durability and encryption at rest", () => {
     await first.stop();
     const second = await startDevServer(dir);
     try {
-      assert.deepEqual({ ...second.env, KEYHOLD_URL: "", AZURE_AUTHORITY_HOST: "", HTTPS_PROXY: "", https_proxy: "" }, { ...env, KEYHOLD_URL: "", AZURE_AUTHORITY_HOST: "", HTTPS_PROXY: "", https_proxy: "" });
+      assert.deepEqual(
+        { ...second.env, KEYHOLD_URL: "", AZURE_AUTHORITY_HOST: "", HTTPS_PROXY: "", https_proxy: "" },
+        { ...env, KEYHOLD_URL: "", AZURE_AUTHORITY_HOST: "", HTTPS_PROXY: "", https_proxy: "" },
+      );
       assert.equal((await secretClientFor(second).getSecret("kept")).value, "still here");
     } finally {
       await second.stop();
@@ -79,7 +82,12 @@ describe("durability and encryption at rest", () => {
     await client.setSecret("scanned", marker);
     await client.setSecret("scanned-2", `${marker}-second`);
     await client.backupSecret("scanned");
-    const needles = [marker, Buffer.from(marker).toString("base64"), Buffer.from(marker).toString("base64url"), Buffer.from(marker, "utf16le").toString("latin1")];
+    const needles = [
+      marker,
+      Buffer.from(marker).toString("base64"),
+      Buffer.from(marker).toString("base64url"),
+      Buffer.from(marker, "utf16le").toString("latin1"),
+    ];
     const scan = () => {
       for (const file of readdirSync(dir)) {
         const content = readFileSync(join(dir, file)).toString("latin1");
@@ -89,6 +97,9 @@ describe("durability and encryption at rest", () => {
     scan(); // while running: the WAL holds the latest writes
     await server.stop("SIGKILL");
     scan();
-    assert.ok(readdirSync(dir).some((f) => f.startsWith("keyhold.db")), "the scan looked at the store");
+    assert.ok(
+      readdirSync(dir).some((f) => f.startsWith("keyhold.db")),
+      "the scan looked at the store",
+    );
   });
 });

@@ -45,7 +45,11 @@ function routesOf(tree: string): Route[] {
     stack.length = depth;
     const url = (stack[depth - 1] ?? "") + match[2]!;
     stack.push(url);
-    for (const method of (match[3] ?? "").split(",").map((m) => m.trim()).filter(Boolean)) routes.push({ method, url });
+    for (const method of (match[3] ?? "")
+      .split(",")
+      .map((m) => m.trim())
+      .filter(Boolean))
+      routes.push({ method, url });
   }
   return routes;
 }
@@ -72,8 +76,31 @@ const PLAUSIBLE: Json[] = [
   ...[0, -1, 1.5, 7, 32, 256, 2048, 65537, 1e300, -0, 2 ** 53 + 2, true, false, null, [], {}, ["get", 1], [[]]],
 ];
 
-const API_VERSIONS = ["7.4", "2026-04-01", "2015-06-01", "7.6-preview.2", "2030-01-01", "2030-02-30", "7.7", "", "7", "constructor", "__proto__", "%zz"];
-const QUERY_NAMES = ["api-version", "maxresults", "$skiptoken", "resource", "client_id", "object_id", "principal_id", "principalId", ...PROTOTYPE_NAMES];
+const API_VERSIONS = [
+  "7.4",
+  "2026-04-01",
+  "2015-06-01",
+  "7.6-preview.2",
+  "2030-01-01",
+  "2030-02-30",
+  "7.7",
+  "",
+  "7",
+  "constructor",
+  "__proto__",
+  "%zz",
+];
+const QUERY_NAMES = [
+  "api-version",
+  "maxresults",
+  "$skiptoken",
+  "resource",
+  "client_id",
+  "object_id",
+  "principal_id",
+  "principalId",
+  ...PROTOTYPE_NAMES,
+];
 
 const CONTENT_TYPES = [
   "application/json; charset=utf-8",
@@ -113,7 +140,8 @@ function put(target: { [key: string]: Json }, key: string, value: Json): void {
 function placesOf(value: Json, at: (string | number)[] = []): (string | number)[][] {
   const places = [at];
   if (Array.isArray(value)) value.forEach((item, i) => places.push(...placesOf(item, [...at, i])));
-  else if (value !== null && typeof value === "object") for (const [k, item] of Object.entries(value)) places.push(...placesOf(item, [...at, k]));
+  else if (value !== null && typeof value === "object")
+    for (const [k, item] of Object.entries(value)) places.push(...placesOf(item, [...at, k]));
   return places;
 }
 
@@ -159,7 +187,10 @@ function mutate(root: Json, m: Mutation): Json {
   return copy;
 }
 
-/** The wrong values the sweep puts in each place of an example: prototype member names, objects String() and Number() choke on, wrong types. */
+/**
+ * The wrong values the sweep puts in each place of an example: prototype member names, objects String() and
+ * Number() choke on, wrong types.
+ */
 const SWEEP_VALUES: Json[] = ["constructor", "__proto__", NASTY_OBJECTS[0]!, null, 1e300, true, [], {}];
 
 const NO_PRINCIPAL = "00000000-0000-4000-8000-000000000000";
@@ -172,7 +203,12 @@ interface InjectRequest {
 }
 
 const mutations = fc.array(
-  fc.record({ place: fc.nat(), kind: fc.constantFrom<Mutation["kind"]>("replace", "replace", "remove", "add", "repeat"), key: wrongKey, value: wrongValue }),
+  fc.record({
+    place: fc.nat(),
+    kind: fc.constantFrom<Mutation["kind"]>("replace", "replace", "remove", "add", "repeat"),
+    key: wrongKey,
+    value: wrongValue,
+  }),
   { minLength: 1, maxLength: 3 },
 );
 
@@ -215,7 +251,10 @@ function requestFor(route: Route, f: Fixtures) {
     { arbitrary: anyString.map((text) => ({ text, form: tokenRoute })), weight: 1 },
     { arbitrary: fc.constant(undefined), weight: 1 },
   );
-  const contentType = fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: fc.constantFrom(...CONTENT_TYPES), weight: 1 });
+  const contentType = fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 3 },
+    { arbitrary: fc.constantFrom(...CONTENT_TYPES), weight: 1 },
+  );
 
   const queryValue = fc.oneof(fc.constantFrom(...API_VERSIONS, ...PROTOTYPE_NAMES, "26", "0", "bnVsbA", "eyJwIjoxfQ"), anyString);
   const queryMutation = fc.record({
@@ -224,11 +263,23 @@ function requestFor(route: Route, f: Fixtures) {
     name: fc.oneof({ arbitrary: fc.constantFrom(...QUERY_NAMES), weight: 3 }, { arbitrary: anyString, weight: 1 }),
     value: queryValue,
   });
-  const dataPlane = !(route.url.startsWith("/keyhold/") || route.url.startsWith("/:tenant") || route.url === "/msi/token" || route.url === "/healthz");
+  const dataPlane = !(
+    route.url.startsWith("/keyhold/") ||
+    route.url.startsWith("/:tenant") ||
+    route.url === "/msi/token" ||
+    route.url === "/healthz"
+  );
   const baseQuery: [string, string][] = [...(dataPlane ? [["api-version", "7.4"] as [string, string]] : []), ...example.query];
-  const serialise = (pairs: [string, string][], raw = "") => [...pairs.map(([k, v]) => `${encoded(k)}=${encoded(v)}`), ...(raw ? [raw] : [])].join("&");
+  const serialise = (pairs: [string, string][], raw = "") =>
+    [...pairs.map(([k, v]) => `${encoded(k)}=${encoded(v)}`), ...(raw ? [raw] : [])].join("&");
   const query = fc
-    .tuple(fc.array(queryMutation, { minLength: 1, maxLength: 3 }), fc.oneof({ arbitrary: fc.constant(""), weight: 6 }, { arbitrary: fc.constantFrom("%zz", "a[b]=c", "a[]=1", "=", "&&", "api-version", "%E0%A4%A=1"), weight: 1 }))
+    .tuple(
+      fc.array(queryMutation, { minLength: 1, maxLength: 3 }),
+      fc.oneof(
+        { arbitrary: fc.constant(""), weight: 6 },
+        { arbitrary: fc.constantFrom("%zz", "a[b]=c", "a[]=1", "=", "&&", "api-version", "%E0%A4%A=1"), weight: 1 },
+      ),
+    )
     .map(([ms, raw]) => {
       const pairs = [...baseQuery];
       for (const m of ms) {
@@ -254,13 +305,44 @@ function requestFor(route: Route, f: Fixtures) {
   const authorization = fc.oneof(
     { arbitrary: fc.constant(undefined), weight: 2 },
     { arbitrary: fc.constant(`Bearer ${t.token}`), weight: 1 },
-    { arbitrary: fc.constantFrom(`bearer ${t.token}`, `Bearer ${t.token}x`, `Bearer ${t.token.split(".").slice(0, 2).join(".")}.`, "Bearer", "Bearer a.b.c", "PoP x"), weight: 2 },
-    { arbitrary: fc.tuple(fc.constantFrom("%zz", "%", "a", f.known[5]!), fc.constantFrom("%zz", "%E0%A4%A", "b", "")).map(([u, p]) => basic(u, p)), weight: 2 },
-    { arbitrary: fc.oneof(headerText, headerText.map((s) => `Basic ${s}`)), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        `bearer ${t.token}`,
+        `Bearer ${t.token}x`,
+        `Bearer ${t.token.split(".").slice(0, 2).join(".")}.`,
+        "Bearer",
+        "Bearer a.b.c",
+        "PoP x",
+      ),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .tuple(fc.constantFrom("%zz", "%", "a", f.known[5]!), fc.constantFrom("%zz", "%E0%A4%A", "b", ""))
+        .map(([u, p]) => basic(u, p)),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.oneof(
+        headerText,
+        headerText.map((s) => `Basic ${s}`),
+      ),
+      weight: 1,
+    },
   );
   const host = fc.oneof(
     { arbitrary: fc.constant(VAULT_HOST), weight: 2 },
-    { arbitrary: fc.constantFrom("localhost:8443", "127.0.0.1", "other.vault.azure.net", "test-vault.vault.localhost", "[::1]:8443", "constructor.vault.azure.net"), weight: 1 },
+    {
+      arbitrary: fc.constantFrom(
+        "localhost:8443",
+        "127.0.0.1",
+        "other.vault.azure.net",
+        "test-vault.vault.localhost",
+        "[::1]:8443",
+        "constructor.vault.azure.net",
+      ),
+      weight: 1,
+    },
     { arbitrary: headerText, weight: 1 },
   );
   const identityHeader = fc.oneof(fc.constant(undefined), headerText);
@@ -292,7 +374,9 @@ function requestFor(route: Route, f: Fixtures) {
       }
       const body = broken("body") ? r.body : exampleText === undefined ? undefined : { text: exampleText, form: tokenRoute };
       const withBody = takesBody && body !== undefined;
-      if (withBody) headers["content-type"] = (broken("headers") ? r.contentType : undefined) ?? (body.form ? "application/x-www-form-urlencoded" : "application/json");
+      if (withBody)
+        headers["content-type"] =
+          (broken("headers") ? r.contentType : undefined) ?? (body.form ? "application/x-www-form-urlencoded" : "application/json");
       return {
         method: route.method as InjectRequest["method"],
         url: `${path}${query === "" ? "" : `?${query}`}`,
@@ -332,12 +416,28 @@ describe("every route, fuzzed", () => {
     const b64 = (bytes: number) => Buffer.alloc(bytes, 7).toString("base64url");
     const lists = new Set(["/secrets", "/keys", "/deletedsecrets", "/deletedkeys", "/secrets/:name/versions", "/keys/:name/versions"]);
     const bodies: Record<string, Json> = {
-      "PUT /secrets/:name": { value: "v", contentType: "text/plain", attributes: { enabled: true, nbf: 1, exp: 4102444800 }, tags: { a: "b" } },
+      "PUT /secrets/:name": {
+        value: "v",
+        contentType: "text/plain",
+        attributes: { enabled: true, nbf: 1, exp: 4102444800 },
+        tags: { a: "b" },
+      },
       "PATCH /secrets/:name": { contentType: "text/plain", attributes: { enabled: false, exp: null }, tags: { a: "b" } },
-      "POST /secrets/import": { secrets: [{ name: "i1", value: "v", tags: { a: "b" } }, { name: "i2", value: "w" }] },
+      "POST /secrets/import": {
+        secrets: [
+          { name: "i1", value: "v", tags: { a: "b" } },
+          { name: "i2", value: "w" },
+        ],
+      },
       "POST /secrets/restore": { value: b64(64) },
       "POST /keys/restore": { value: b64(64) },
-      "POST /keys/:name/create": { kty: "EC", crv: "P-256", key_ops: ["sign", "verify"], attributes: { enabled: true, exportable: false }, tags: { a: "b" } },
+      "POST /keys/:name/create": {
+        kty: "EC",
+        crv: "P-256",
+        key_ops: ["sign", "verify"],
+        attributes: { enabled: true, exportable: false },
+        tags: { a: "b" },
+      },
       "PUT /keys/:name": { key: { ...jwk, key_ops: ["sign"] } as Json, Hsm: false, attributes: { enabled: true }, tags: { a: "b" } },
       "PATCH /keys/:name": { key_ops: ["sign", "verify"], attributes: { enabled: true, exp: 4102444800 }, tags: { a: "b" } },
       "POST /keys/:name/encrypt": { alg: "RSA-OAEP-256", value: b64(16), iv: b64(12), aad: b64(4), tag: b64(16) },
@@ -351,7 +451,12 @@ describe("every route, fuzzed", () => {
         attributes: { expiryTime: "P90D" },
       },
       "POST /rng": { count: 16 },
-      "PUT /keyhold/vaults/:name": { softDeleteRetentionInDays: 7, enablePurgeProtection: false, enableRbacAuthorization: true, sku: { family: "A", name: "premium" } },
+      "PUT /keyhold/vaults/:name": {
+        softDeleteRetentionInDays: 7,
+        enablePurgeProtection: false,
+        enableRbacAuthorization: true,
+        sku: { family: "A", name: "premium" },
+      },
       "PATCH /keyhold/vaults/:name": { enableRbacAuthorization: false, sku: { family: "A", name: "standard" } },
       "PUT /keyhold/vaults/:name/accessPolicies/:principalId": { permissions: { keys: ["get"], secrets: ["all"], certificates: [] } },
       "POST /keyhold/principals": { displayName: "p", type: "servicePrincipal", lifetimeSeconds: 3600 },
@@ -360,9 +465,19 @@ describe("every route, fuzzed", () => {
       "POST /keyhold/roleDefinitions": {
         roleName: "r",
         description: "d",
-        permissions: { actions: [], notActions: [], dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"], notDataActions: [] },
+        permissions: {
+          actions: [],
+          notActions: [],
+          dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action"],
+          notDataActions: [],
+        },
       },
-      "POST /:tenant/oauth2/token": { grant_type: "client_credentials", client_id: other.principal.id, client_secret: other.clientSecret, scope: "https://vault.azure.net/.default" },
+      "POST /:tenant/oauth2/token": {
+        grant_type: "client_credentials",
+        client_id: other.principal.id,
+        client_secret: other.clientSecret,
+        scope: "https://vault.azure.net/.default",
+      },
     };
     const generic = (url: string) =>
       url
@@ -378,11 +493,18 @@ describe("every route, fuzzed", () => {
       examples: (route) => ({
         body: bodies[`${route.method} ${route.url}`] ?? bodies[`${route.method} ${generic(route.url)}`],
         query: lists.has(route.url)
-          ? [["maxresults", "5"], ["$skiptoken", "eyJwIjoiYSJ9"]]
+          ? [
+              ["maxresults", "5"],
+              ["$skiptoken", "eyJwIjoiYSJ9"],
+            ]
           : route.url === "/keyhold/roleAssignments"
             ? [["principalId", other.principal.id]]
             : route.url === "/msi/token"
-              ? [["api-version", "2019-08-01"], ["resource", "https://vault.azure.net"], ["client_id", identity.principal.id]]
+              ? [
+                  ["api-version", "2019-08-01"],
+                  ["resource", "https://vault.azure.net"],
+                  ["client_id", identity.principal.id],
+                ]
               : [],
       }),
     };
@@ -438,7 +560,12 @@ describe("every route, fuzzed", () => {
         ];
         for (const m of broken) {
           const body = mutate(base, m);
-          const encodings = tokenRoute ? [["application/x-www-form-urlencoded", formOf(body)], ["application/json", JSON.stringify(body)]] : [["application/json", JSON.stringify(body)]];
+          const encodings = tokenRoute
+            ? [
+                ["application/x-www-form-urlencoded", formOf(body)],
+                ["application/json", JSON.stringify(body)],
+              ]
+            : [["application/json", JSON.stringify(body)]];
           for (const [type, payload] of encodings) {
             const headers: Record<string, string> = { host: VAULT_HOST, "content-type": type! };
             if (!tokenRoute) headers.authorization = `Bearer ${t.token}`;
@@ -466,7 +593,10 @@ describe("every route, fuzzed", () => {
       const tokenRoute = route.url.includes("/oauth2/");
       const path = route.url.replace(/:[A-Za-z]+/g, fixtures.sweepParam);
       const dataPlane = !(route.url.startsWith("/keyhold/") || route.url.startsWith("/:tenant") || route.url === "/msi/token");
-      const base = [...(dataPlane ? ["api-version=7.4"] : []), ...example.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)];
+      const base = [
+        ...(dataPlane ? ["api-version=7.4"] : []),
+        ...example.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+      ];
       const headers: Record<string, string> = { host: VAULT_HOST, ...(!tokenRoute && { authorization: bearer }) };
       if (route.url === "/msi/token") headers["x-identity-header"] = fixtures.identityHeader;
       const body = example.body === undefined ? {} : { payload: tokenRoute ? formOf(example.body) : JSON.stringify(example.body) };
@@ -474,7 +604,12 @@ describe("every route, fuzzed", () => {
       const method = route.method as InjectRequest["method"];
       // Each parameter a route may read, given twice (the query parser makes it an array), then named after
       // Object.prototype's members.
-      await send({ method, url: `${path}?${[...base, ...names.flatMap((n) => [`${n}=1`, `${n}=2`]), ...example.query.map(([k]) => `${k}=x`)].join("&")}`, headers, ...body });
+      await send({
+        method,
+        url: `${path}?${[...base, ...names.flatMap((n) => [`${n}=1`, `${n}=2`]), ...example.query.map(([k]) => `${k}=x`)].join("&")}`,
+        headers,
+        ...body,
+      });
       await send({ method, url: `${path}?${[...base, ...names.map((n) => `${n}=constructor`)].join("&")}`, headers, ...body });
     }
     // The data plane's api-version, and each authentication path's headers.
@@ -483,16 +618,41 @@ describe("every route, fuzzed", () => {
     }
     const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString("base64")}`;
     const authorizations = [
-      "Bearer", "Bearer a.b.c", `bearer ${t.token}`, `${bearer}x`, `${bearer}, ${bearer}`, "PoP x", "Basic", "Basic %zz", "Basic ====",
-      basic("%zz:%zz"), basic("a:%E0%A4%A"), basic("%:x"), basic(":"), basic(`${fixtures.known[5]}:%`), basic("constructor:__proto__"),
+      "Bearer",
+      "Bearer a.b.c",
+      `bearer ${t.token}`,
+      `${bearer}x`,
+      `${bearer}, ${bearer}`,
+      "PoP x",
+      "Basic",
+      "Basic %zz",
+      "Basic ====",
+      basic("%zz:%zz"),
+      basic("a:%E0%A4%A"),
+      basic("%:x"),
+      basic(":"),
+      basic(`${fixtures.known[5]}:%`),
+      basic("constructor:__proto__"),
     ];
     // A wrong secret, as in the sweep of bodies: hashes stop once the client's failures are throttled.
-    const token = { ...(fixtures.examples({ method: "POST", url: "/:tenant/oauth2/token" }).body as { [key: string]: Json }), client_secret: "not-the-secret" };
+    const token = {
+      ...(fixtures.examples({ method: "POST", url: "/:tenant/oauth2/token" }).body as { [key: string]: Json }),
+      client_secret: "not-the-secret",
+    };
     const targets: InjectRequest[] = [
       { method: "GET", url: "/secrets?api-version=7.4", headers: { host: VAULT_HOST } },
       { method: "GET", url: "/keyhold/vaults", headers: { host: VAULT_HOST } },
-      { method: "POST", url: "/adfs/oauth2/token", headers: { host: VAULT_HOST, "content-type": "application/x-www-form-urlencoded" }, payload: formOf(token) },
-      { method: "GET", url: "/msi/token?resource=https://vault.azure.net", headers: { host: VAULT_HOST, "x-identity-header": fixtures.identityHeader } },
+      {
+        method: "POST",
+        url: "/adfs/oauth2/token",
+        headers: { host: VAULT_HOST, "content-type": "application/x-www-form-urlencoded" },
+        payload: formOf(token),
+      },
+      {
+        method: "GET",
+        url: "/msi/token?resource=https://vault.azure.net",
+        headers: { host: VAULT_HOST, "x-identity-header": fixtures.identityHeader },
+      },
     ];
     for (const target of targets) {
       for (const authorization of authorizations) await send({ ...target, headers: { ...target.headers, authorization } });
@@ -501,7 +661,15 @@ describe("every route, fuzzed", () => {
       }
     }
     for (const type of CONTENT_TYPES) await send({ ...targets[2]!, headers: { ...targets[2]!.headers, "content-type": type } });
-    for (const identity of ["", "constructor", "__proto__", ".", `${fixtures.identityHeader}x`, fixtures.identityHeader.split(".")[0]!, "%zz"]) {
+    for (const identity of [
+      "",
+      "constructor",
+      "__proto__",
+      ".",
+      `${fixtures.identityHeader}x`,
+      fixtures.identityHeader.split(".")[0]!,
+      "%zz",
+    ]) {
       await send({ ...targets[3]!, headers: { ...targets[3]!.headers, "x-identity-header": identity } });
     }
     context.diagnostic(`${sent} query and header requests in ${Date.now() - started} ms`);
@@ -511,9 +679,17 @@ describe("every route, fuzzed", () => {
     const routes = routesOf(t.app.printRoutes({ commonPrefix: false }));
     context.diagnostic(`seed ${SEED}, ${RUNS} requests over ${routes.length} routes (KEYHOLD_FUZZ_SEED, KEYHOLD_FUZZ_RUNS change them)`);
     // Routes that take a body are where parsers are: they get three times the requests.
-    const request = fc.oneof(...routes.map((route) => ({ arbitrary: requestFor(route, fixtures), weight: ["GET", "HEAD", "DELETE"].includes(route.method) ? 1 : 3 })));
+    const request = fc.oneof(
+      ...routes.map((route) => ({
+        arbitrary: requestFor(route, fixtures),
+        weight: ["GET", "HEAD", "DELETE"].includes(route.method) ? 1 : 3,
+      })),
+    );
     // Deleting the vault or the principals the requests use would leave later requests nothing to reach.
-    const kept = ["/keyhold/vaults/test-vault", ...[t.principal.id, ...fixtures.known.slice(5, 7)].map((id) => `/keyhold/principals/${id}`)];
+    const kept = [
+      "/keyhold/vaults/test-vault",
+      ...[t.principal.id, ...fixtures.known.slice(5, 7)].map((id) => `/keyhold/principals/${id}`),
+    ];
     const destructive = (method: string, url: string) => method === "DELETE" && kept.some((prefix) => url.startsWith(prefix));
     const started = Date.now();
     await fc.assert(

@@ -99,7 +99,10 @@ describe("HSM key types", () => {
       await makePremium(t);
       assert.equal((await call(t, "POST", "/keys/mixed/create", { kty: "RSA-HSM" })).statusCode, 200);
       assert.equal((await call(t, "POST", "/keys/mixed/create", { kty: "RSA" })).statusCode, 200, "a software version on top");
-      await assert.rejects(downgrade(), (e: unknown) => e instanceof KeyVaultError && e.status === 400 && e.code === "BadParameter" && /HSM-protected keys/.test(e.message));
+      await assert.rejects(
+        downgrade(),
+        (e: unknown) => e instanceof KeyVaultError && e.status === 400 && e.code === "BadParameter" && /HSM-protected keys/.test(e.message),
+      );
       assert.equal((await call(t, "DELETE", "/keys/mixed")).statusCode, 200);
       await assert.rejects(downgrade(), /soft-deleted ones included/);
       assert.equal((await t.ctx.vaults.get("test-vault")).sku, "premium");
@@ -124,13 +127,21 @@ describe("HSM key types", () => {
       assert.equal((await call(t, "POST", "/keys/soft-key/rotate")).statusCode, 200);
 
       // Due at once: written to the store directly, since Azure's rules want at least 7 days after creation.
-      const due = JSON.stringify({ lifetimeActions: [{ trigger: { timeAfterCreate: "P0D" }, action: "Rotate" }], expiryTime: null, created: 0, updated: 0 });
+      const due = JSON.stringify({
+        lifetimeActions: [{ trigger: { timeAfterCreate: "P0D" }, action: "Rotate" }],
+        expiryTime: null,
+        created: 0,
+        updated: 0,
+      });
       for (const name of ["hsm-key", "soft-key"]) await t.store.setObjectPolicy("test-vault", "key", name, due);
       const failed: string[] = [];
-      const done = await t.ctx.keys.rotateDueKeys((n) => t.ctx.vaults.find(n), (key, error) => {
-        assert.equal((error as KeyVaultError).message, STANDARD_VAULT_REFUSAL);
-        failed.push(key);
-      });
+      const done = await t.ctx.keys.rotateDueKeys(
+        (n) => t.ctx.vaults.find(n),
+        (key, error) => {
+          assert.equal((error as KeyVaultError).message, STANDARD_VAULT_REFUSAL);
+          failed.push(key);
+        },
+      );
       assert.deepEqual(done, ["test-vault/soft-key"]);
       assert.deepEqual(failed, ["test-vault/hsm-key"]);
     } finally {

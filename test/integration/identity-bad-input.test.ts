@@ -14,7 +14,9 @@ describe("bad input to the token endpoints", () => {
   let identityHeader: string;
   const levels: number[] = [];
   before(async () => {
-    t = await createTestApp("dev", { logStream: { write: (line: string) => void levels.push((JSON.parse(line) as { level: number }).level) } });
+    t = await createTestApp("dev", {
+      logStream: { write: (line: string) => void levels.push((JSON.parse(line) as { level: number }).level) },
+    });
     const sp = await t.ctx.principals.createServicePrincipal("identity-bad-input");
     clientId = sp.principal.id;
     clientSecret = sp.clientSecret;
@@ -24,7 +26,11 @@ describe("bad input to the token endpoints", () => {
   });
   after(async () => {
     await t.close();
-    assert.deepEqual(levels.filter((level) => level >= 50), [], "no error-level log line for a client's mistake");
+    assert.deepEqual(
+      levels.filter((level) => level >= 50),
+      [],
+      "no error-level log line for a client's mistake",
+    );
   });
 
   const scope = "https://vault.azure.net/.default";
@@ -32,7 +38,11 @@ describe("bad input to the token endpoints", () => {
     t.app.inject({ method: "POST", url: "/adfs/oauth2/token", headers: { "content-type": contentType, ...headers }, payload });
   const json = (body: unknown) => token(JSON.stringify(body), "application/json");
   const form = (fields: [string, string][], headers: Record<string, string> = {}) =>
-    token(fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"), "application/x-www-form-urlencoded", headers);
+    token(
+      fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"),
+      "application/x-www-form-urlencoded",
+      headers,
+    );
   const valid = (): [string, string][] => [
     ["grant_type", "client_credentials"],
     ["client_id", clientId],
@@ -71,7 +81,10 @@ describe("bad input to the token endpoints", () => {
 
   it("refuses HTTP Basic credentials that are not validly percent-encoded, and still takes encoded ones", async () => {
     const basic = (credentials: string) => ({ authorization: `Basic ${Buffer.from(credentials).toString("base64")}` });
-    const fields: [string, string][] = [["grant_type", "client_credentials"], ["scope", scope]];
+    const fields: [string, string][] = [
+      ["grant_type", "client_credentials"],
+      ["scope", scope],
+    ];
     for (const credentials of ["%zz:%zz", `${clientId}:%`, `${clientId}:%E0%A4%A`, "%:secret"]) {
       expectInvalidRequest(await form(fields, basic(credentials)), "percent-encoded");
     }
@@ -80,7 +93,8 @@ describe("bad input to the token endpoints", () => {
   });
 
   it("refuses a repeated query parameter on the managed identity endpoint", async () => {
-    const msi = (query: string) => t.app.inject({ method: "GET", url: `/msi/token?api-version=2019-08-01&${query}`, headers: { "x-identity-header": identityHeader } });
+    const msi = (query: string) =>
+      t.app.inject({ method: "GET", url: `/msi/token?api-version=2019-08-01&${query}`, headers: { "x-identity-header": identityHeader } });
     const resource = encodeURIComponent("https://vault.azure.net");
     expectInvalidRequest(await msi(`resource=${resource}&resource=${resource}`), "'resource' is given more than once");
     expectInvalidRequest(await msi(`resource=a&resource=b`), "'resource'");

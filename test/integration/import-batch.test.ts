@@ -28,7 +28,8 @@ describe("secret import: a bounded batch that never stalls other requests", () =
   });
 
   const headers = () => ({ host: VAULT_HOST, authorization: `Bearer ${t.token}` });
-  const items = (prefix: string, count: number, value: string) => Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i}`, value }));
+  const items = (prefix: string, count: number, value: string) =>
+    Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i}`, value }));
   const importBody = (secrets: unknown[]) => {
     const payload = JSON.stringify({ secrets });
     assert.ok(Buffer.byteLength(payload) <= DEFAULT_BODY_LIMIT, `the body (${Buffer.byteLength(payload)} bytes) must fit the body limit`);
@@ -44,7 +45,9 @@ describe("secret import: a bounded batch that never stalls other requests", () =
    * answer and the event loop's longest delay (monitorEventLoopDelay). A ping sent as a stall begins waits for
    * all of it.
    */
-  async function whilePinging<T>(work: () => Promise<T>): Promise<{ result: T; slowestPingMs: number; loopDelayMaxMs: number; pings: number }> {
+  async function whilePinging<T>(
+    work: () => Promise<T>,
+  ): Promise<{ result: T; slowestPingMs: number; loopDelayMaxMs: number; pings: number }> {
     const agent = new Agent({ keepAlive: true });
     const latencies: number[] = [];
     const inFlight: Promise<void>[] = [];
@@ -81,9 +84,12 @@ describe("secret import: a bounded batch that never stalls other requests", () =
   it(`refuses ${SECRETS_IMPORT_MAX + 1} secrets with 400 BadParameter and stores none of them`, async () => {
     const res = await postImport(importBody(items("over", SECRETS_IMPORT_MAX + 1, "v")));
     assert.equal(res.statusCode, 400, res.body);
-    const error = (res.json<{ error: { code: string; message: string } }>()).error;
+    const error = res.json<{ error: { code: string; message: string } }>().error;
     assert.equal(error.code, "BadParameter");
-    assert.match(error.message, new RegExp(`holds ${SECRETS_IMPORT_MAX + 1} secrets, more than the ${SECRETS_IMPORT_MAX} one request may hold`));
+    assert.match(
+      error.message,
+      new RegExp(`holds ${SECRETS_IMPORT_MAX + 1} secrets, more than the ${SECRETS_IMPORT_MAX} one request may hold`),
+    );
     for (const name of ["over-0", `over-${SECRETS_IMPORT_MAX - 1}`, `over-${SECRETS_IMPORT_MAX}`]) {
       assert.equal((await getSecret(name)).statusCode, 404, `${name} must not exist`);
     }
@@ -102,14 +108,17 @@ describe("secret import: a bounded batch that never stalls other requests", () =
         `${SECRETS_IMPORT_MAX} × 1 KB, run ${run}: slowest of ${figures.pings} pings ${figures.slowestPingMs.toFixed(1)} ms, event-loop delay max ${figures.loopDelayMaxMs.toFixed(1)} ms`,
       );
       assert.equal(res.statusCode, 200, res.body);
-      const answered = (res.json<{ value: { id: string }[] }>()).value;
+      const answered = res.json<{ value: { id: string }[] }>().value;
       assert.equal(answered.length, SECRETS_IMPORT_MAX);
-      assert.ok(answered.every((item, i) => item.id.includes(`/secrets/batch${run}-${i}/`)), "the answer lists the new versions in order");
+      assert.ok(
+        answered.every((item, i) => item.id.includes(`/secrets/batch${run}-${i}/`)),
+        "the answer lists the new versions in order",
+      );
       if (run === 1) {
         for (let i = 0; i < SECRETS_IMPORT_MAX; i++) {
           const got = await getSecret(`batch1-${i}`);
           assert.equal(got.statusCode, 200, `batch1-${i}: ${got.body}`);
-          assert.equal((got.json<{ value: string }>()).value, value);
+          assert.equal(got.json<{ value: string }>().value, value);
         }
       }
       if (figures.slowestPingMs < MAX_STALL_MS && figures.loopDelayMaxMs < MAX_STALL_MS) break;
@@ -117,7 +126,10 @@ describe("secret import: a bounded batch that never stalls other requests", () =
     const best = runs.reduce((b, r) => (Math.max(r.slowestPingMs, r.loopDelayMaxMs) < Math.max(b.slowestPingMs, b.loopDelayMaxMs) ? r : b));
     assert.ok(best.pings >= 3, `pings were answered during the import (${best.pings})`);
     assert.ok(best.slowestPingMs < MAX_STALL_MS, `a ping waited ${best.slowestPingMs.toFixed(0)} ms (bound ${MAX_STALL_MS} ms)`);
-    assert.ok(best.loopDelayMaxMs < MAX_STALL_MS, `the event loop was held ${best.loopDelayMaxMs.toFixed(0)} ms (bound ${MAX_STALL_MS} ms)`);
+    assert.ok(
+      best.loopDelayMaxMs < MAX_STALL_MS,
+      `the event loop was held ${best.loopDelayMaxMs.toFixed(0)} ms (bound ${MAX_STALL_MS} ms)`,
+    );
   });
 
   it("refuses 12,000 small secrets at once, without holding the event loop meanwhile", async (context) => {

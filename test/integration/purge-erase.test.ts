@@ -10,7 +10,9 @@ const storeFile = (t: TestApp): string => t.storeFile;
 function sealedOf(file: string, name: string): Buffer[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT sealed FROM object_versions WHERE kind = 'secret' AND name = ?").all(name) as { sealed: Buffer }[]).map((r) => r.sealed);
+    return (db.prepare("SELECT sealed FROM object_versions WHERE kind = 'secret' AND name = ?").all(name) as { sealed: Buffer }[]).map(
+      (r) => r.sealed,
+    );
   } finally {
     db.close();
   }

@@ -24,7 +24,11 @@ describe("rotation policy duration bounds", () => {
     t.app.inject({
       method,
       url,
-      headers: { host: VAULT_HOST, authorization: `Bearer ${t.token}`, ...(payload !== undefined && { "content-type": "application/json" }) },
+      headers: {
+        host: VAULT_HOST,
+        authorization: `Bearer ${t.token}`,
+        ...(payload !== undefined && { "content-type": "application/json" }),
+      },
       ...(payload !== undefined && { payload }),
     });
   const expectBadParameter = async (res: Awaited<ReturnType<typeof call>>, message?: RegExp) => {
@@ -41,7 +45,7 @@ describe("rotation policy duration bounds", () => {
   const versions = async (name: string) => {
     const res = await call("GET", `/keys/${name}/versions?${API}`);
     assert.equal(res.statusCode, 200, res.body);
-    return (res.json<{ value: unknown[] }>()).value.length;
+    return res.json<{ value: unknown[] }>().value.length;
   };
 
   let stored: object;
@@ -72,13 +76,31 @@ describe("rotation policy duration bounds", () => {
       policyBody("P90D", [{ timeBeforeExpiry: "PT99999999999999999999S" }, "Notify"]),
     ];
     for (const body of bodies) {
-      await expectBadParameter(await call("PUT", `/keys/bounded/rotationpolicy?${API}`, body), /(timeAfterCreate|timeBeforeExpiry) must be at most 36500 days/);
+      await expectBadParameter(
+        await call("PUT", `/keys/bounded/rotationpolicy?${API}`, body),
+        /(timeAfterCreate|timeBeforeExpiry) must be at most 36500 days/,
+      );
     }
     assert.deepEqual(await getPolicy("bounded"), stored, "the policy is unchanged");
   });
 
   it("refuses malformed durations with a message naming the field", async () => {
-    const malformed = ["P", "PT", "P1DT", "-P30D", "P-30D", "P30.5D", "PT0.5H", "P1Y2Y", "P30D30D", "30D", "p30d", "P1e3D", "", `P${"9".repeat(400)}D`];
+    const malformed = [
+      "P",
+      "PT",
+      "P1DT",
+      "-P30D",
+      "P-30D",
+      "P30.5D",
+      "PT0.5H",
+      "P1Y2Y",
+      "P30D30D",
+      "30D",
+      "p30d",
+      "P1e3D",
+      "",
+      `P${"9".repeat(400)}D`,
+    ];
     for (const text of malformed) {
       await expectBadParameter(
         await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody("P90D", [{ timeAfterCreate: text }, "Rotate"])),
@@ -95,8 +117,14 @@ describe("rotation policy duration bounds", () => {
 
   it("keeps Azure's minimums", async () => {
     await expectBadParameter(await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody("P27D")), /at least 28 days/);
-    await expectBadParameter(await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody(null, [{ timeAfterCreate: "P6D" }, "Rotate"])), /at least 7 days/);
-    await expectBadParameter(await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody("P90D", [{ timeBeforeExpiry: "P6D" }, "Notify"])), /at least 7 days/);
+    await expectBadParameter(
+      await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody(null, [{ timeAfterCreate: "P6D" }, "Rotate"])),
+      /at least 7 days/,
+    );
+    await expectBadParameter(
+      await call("PUT", `/keys/bounded/rotationpolicy?${API}`, policyBody("P90D", [{ timeBeforeExpiry: "P6D" }, "Notify"])),
+      /at least 7 days/,
+    );
     assert.deepEqual(await getPolicy("bounded"), stored, "the policy is unchanged");
   });
 
@@ -108,12 +136,15 @@ describe("rotation policy duration bounds", () => {
       policyBody("P36500D", [{ timeAfterCreate: "P36499D" }, "Rotate"], [{ timeBeforeExpiry: "P36499D" }, "Notify"]),
     );
     assert.equal(set.statusCode, 200, set.body);
-    assert.equal((set.json<{ attributes: { expiryTime: string } }>()).attributes.expiryTime, "P36500D");
-    assert.equal((await call("PUT", `/keys/longest/rotationpolicy?${API}`, policyBody("P100Y", [{ timeAfterCreate: "P99Y" }, "Rotate"]))).statusCode, 200);
+    assert.equal(set.json<{ attributes: { expiryTime: string } }>().attributes.expiryTime, "P36500D");
+    assert.equal(
+      (await call("PUT", `/keys/longest/rotationpolicy?${API}`, policyBody("P100Y", [{ timeAfterCreate: "P99Y" }, "Rotate"]))).statusCode,
+      200,
+    );
 
     const rotated = await call("POST", `/keys/longest/rotate?${API}`);
     assert.equal(rotated.statusCode, 200, rotated.body);
-    const { created, exp } = (rotated.json<{ attributes: { created: number; exp: number } }>()).attributes;
+    const { created, exp } = rotated.json<{ attributes: { created: number; exp: number } }>().attributes;
     assert.equal(exp - created, 36_500 * DAY);
     assert.ok(Number.isSafeInteger(exp) && exp <= MAX_EXPIRES);
     assert.ok(!Number.isNaN(new Date(exp * 1000).getTime()));
@@ -122,7 +153,12 @@ describe("rotation policy duration bounds", () => {
   it("answers 400, not 500, when rotating under a policy stored before durations were bounded", async () => {
     assert.equal((await call("POST", `/keys/legacy/create?${API}`, '{"kty":"EC"}')).statusCode, 200);
     // As an older Keyhold accepted it: written to the store directly, past validation.
-    const legacy = { lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: "Rotate" }], expiryTime: "P1000000000000Y", created: 0, updated: 0 };
+    const legacy = {
+      lifetimeActions: [{ trigger: { timeAfterCreate: "P30D" }, action: "Rotate" }],
+      expiryTime: "P1000000000000Y",
+      created: 0,
+      updated: 0,
+    };
     await t.store.setObjectPolicy("test-vault", "key", "legacy", JSON.stringify(legacy));
     await expectBadParameter(await call("POST", `/keys/legacy/rotate?${API}`), /rotation policy has an expiryTime/);
     assert.equal(await versions("legacy"), 1, "no version was made");

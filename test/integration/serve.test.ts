@@ -45,7 +45,11 @@ const base = (port: number) => ({
 });
 
 const serve = (config: string, env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH!, ...env }, encoding: "utf8", timeout: 10_000 });
+  spawnSync(process.execPath, [CLI, "serve", "--config", config], {
+    env: { PATH: process.env.PATH!, ...env },
+    encoding: "utf8",
+    timeout: 10_000,
+  });
 
 function get(url: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -60,16 +64,23 @@ function get(url: string, token?: string): Promise<{ status: number; body: strin
 }
 
 function freePort(): number {
-  const probe = spawnSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"], { encoding: "utf8" });
+  const probe = spawnSync(
+    process.execPath,
+    ["-e", "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})"],
+    { encoding: "utf8" },
+  );
   return Number(probe.stdout.trim());
 }
 
 /** Starts `keyhold serve` and resolves once it says it is ready. */
 async function startServe(config: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, "serve", "--config", config], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "serve", "--config", config], {
+    env: { PATH: process.env.PATH!, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (c: Buffer) => {
+    child.stdout.on("data", (c: Buffer) => {
       out += c.toString();
       if (out.includes("ready")) resolve();
     });
@@ -123,7 +134,10 @@ describe("keyhold serve (production mode)", () => {
       [{ ...base(0), vaultDomains: ["vault..example"] }, /vaultDomains/],
       [{ ...base(0), maxConnections: 0 }, /maxConnections/],
       [{ ...base(0), storFile: "typo.db" }, /: storFile: unknown setting; did you mean storeFile\?/],
-      [{ ...base(0), tls: { certFile: "tls.pem", keyFile: "tls-key.pem", keyfile: "x" } }, /: tls\.keyfile: unknown setting; did you mean tls\.keyFile\?/],
+      [
+        { ...base(0), tls: { certFile: "tls.pem", keyFile: "tls-key.pem", keyfile: "x" } },
+        /: tls\.keyfile: unknown setting; did you mean tls\.keyFile\?/,
+      ],
       [{ ...base(0), logLevel: "verbose" }, /: logLevel: "verbose" is not allowed, expected one of `silent`, `error`, `warn`, `info`/],
     ];
     for (const [config, message, env] of weak) {
@@ -191,7 +205,11 @@ describe("keyhold serve (production mode)", () => {
       };
       const created = spawnSync(process.execPath, [CLI, "vault", "create", "--name", "prod-vault"], { env: cliEnv, encoding: "utf8" });
       assert.equal(created.status, 0, created.stderr);
-      assert.equal(JSON.parse(created.stdout).properties.vaultUri, `https://prod-vault.vault.example.test:${port}`, "the port clients use is kept");
+      assert.equal(
+        JSON.parse(created.stdout).properties.vaultUri,
+        `https://prod-vault.vault.example.test:${port}`,
+        "the port clients use is kept",
+      );
       const unauthenticated = await get(`https://localhost:${port}/secrets?api-version=2025-07-01`);
       assert.equal(unauthenticated.status, 401);
     } finally {

@@ -27,8 +27,14 @@ describe("the TLS listener", () => {
     for (const ciphers of ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-CCM8", "ECDHE-ECDSA-AES128-SHA256"]) {
       assert.match(await handshake(server.port, { ciphers, maxVersion: "TLSv1.2" }), /^refused/, ciphers);
     }
-    assert.equal(await handshake(server.port, { ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256", maxVersion: "TLSv1.2" }), "ECDHE-ECDSA-AES128-GCM-SHA256");
-    assert.equal(await handshake(server.port, { ciphers: "ECDHE-ECDSA-CHACHA20-POLY1305", maxVersion: "TLSv1.2" }), "ECDHE-ECDSA-CHACHA20-POLY1305");
+    assert.equal(
+      await handshake(server.port, { ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256", maxVersion: "TLSv1.2" }),
+      "ECDHE-ECDSA-AES128-GCM-SHA256",
+    );
+    assert.equal(
+      await handshake(server.port, { ciphers: "ECDHE-ECDSA-CHACHA20-POLY1305", maxVersion: "TLSv1.2" }),
+      "ECDHE-ECDSA-CHACHA20-POLY1305",
+    );
     assert.match(await handshake(server.port, {}), /^TLS_(AES_\d+_GCM|CHACHA20_POLY1305)_SHA\d+$/);
   });
 });

@@ -24,7 +24,9 @@ describe("token endpoint throttling", () => {
   const clock = 0;
   before(async () => {
     t = await createTestApp();
-    t.ctx.principals = new PrincipalService(t.store, () => Math.floor(Date.now() / 1000), { throttle: new AuthThrottle({ holdMs: HOLD_MS }, () => clock) });
+    t.ctx.principals = new PrincipalService(t.store, () => Math.floor(Date.now() / 1000), {
+      throttle: new AuthThrottle({ holdMs: HOLD_MS }, () => clock),
+    });
   });
   after(async () => {
     await t.close();
@@ -36,7 +38,12 @@ describe("token endpoint throttling", () => {
       url: "/adfs/oauth2/token",
       remoteAddress: address,
       headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-      payload: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope: SCOPE }).toString(),
+      payload: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: secret,
+        scope: SCOPE,
+      }).toString(),
     });
   const msi = (header: string, address: string) =>
     t.app.inject({
@@ -138,7 +145,10 @@ describe("token endpoint throttling", () => {
     const client = await t.ctx.principals.createServicePrincipal("many processes, one credential");
     const before = t.ctx.principals.hashChecks;
     const answers = await Promise.all(Array.from({ length: 6 }, () => token(client.principal.id, client.clientSecret, "10.8.0.1")));
-    assert.deepEqual(answers.map((r) => r.statusCode), [200, 200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      answers.map((r) => r.statusCode),
+      [200, 200, 200, 200, 200, 200],
+    );
     assert.equal(t.ctx.principals.hashChecks - before, 1);
   });
 
@@ -162,13 +172,25 @@ describe("token endpoint throttling", () => {
     for (const client of [four, one]) {
       const id = client.principal.id;
       assert.equal(await hashesFor(() => token(id, wrong(), address()), 401), 1, "a wrong secret without a hint");
-      assert.equal(await hashesFor(() => token(id, `${client.clientSecret.slice(0, 9)}${wrong()}`, address()), 401), 1, "a wrong secret naming a credential");
+      assert.equal(
+        await hashesFor(() => token(id, `${client.clientSecret.slice(0, 9)}${wrong()}`, address()), 401),
+        1,
+        "a wrong secret naming a credential",
+      );
       assert.equal(await hashesFor(() => token(id, `00000000~${wrong()}`, address()), 401), 1, "a wrong secret naming no credential");
     }
     assert.equal(await hashesFor(() => token(randomUUID(), wrong(), address()), 401), 1, "an unknown client id");
-    assert.equal(await hashesFor(() => token("not-a-guid", `abcdef01~${wrong()}`, address()), 401), 1, "an unknown client id, hinted secret");
+    assert.equal(
+      await hashesFor(() => token("not-a-guid", `abcdef01~${wrong()}`, address()), 401),
+      1,
+      "an unknown client id, hinted secret",
+    );
     for (const secret of secrets) {
-      assert.equal(await hashesFor(() => token(four.principal.id, secret, address()), 200), 1, "each of the four secrets works, for one hash");
+      assert.equal(
+        await hashesFor(() => token(four.principal.id, secret, address()), 200),
+        1,
+        "each of the four secrets works, for one hash",
+      );
       assert.equal(await hashesFor(() => token(four.principal.id, secret, address()), 200), 0, "then it is remembered");
     }
     const identity = await t.ctx.principals.createManagedIdentity("one header");
@@ -181,7 +203,15 @@ describe("token endpoint throttling", () => {
     // Stored exactly as earlier versions stored them (dev-identities.json secrets, bootstrap administrators).
     const legacy = async (principalId: string) => {
       const secret = newSecret();
-      await t.store.addCredential({ id: randomUUID(), principalId, kind: "clientSecret", hash: await hashSecret(secret), certificate: null, createdAt: 0, expiresAt: null });
+      await t.store.addCredential({
+        id: randomUUID(),
+        principalId,
+        kind: "clientSecret",
+        hash: await hashSecret(secret),
+        certificate: null,
+        createdAt: 0,
+        expiresAt: null,
+      });
       return secret;
     };
     let n = 0;
@@ -203,12 +233,14 @@ describe("token endpoint throttling", () => {
     const throttle = new AuthThrottle();
     const principals = new PrincipalService(t.store, () => Math.floor(Date.now() / 1000), { hashPool: pool, throttle });
     try {
-      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => principals.authenticateClient(randomUUID(), wrong(), `10.6.0.${i}`)));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => principals.authenticateClient(randomUUID(), wrong(), `10.6.0.${i}`)),
+      );
       const busy = outcomes.filter((o) => o.status === "rejected");
       assert.equal(outcomes.filter((o) => o.status === "fulfilled" && o.value === null).length, 3, "one running, two waiting");
       assert.equal(busy.length, 3);
       for (const o of busy) {
-        const reason = (o).reason as AuthThrottled;
+        const reason = o.reason as AuthThrottled;
         assert.ok(reason instanceof AuthThrottled);
         assert.equal(reason.reason, "busy");
         assert.equal(reason.retryAfterSeconds, 1);

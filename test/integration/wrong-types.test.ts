@@ -71,7 +71,10 @@ describe("wrong-typed input to the vault and admin APIs", () => {
   it("refuses vault settings that are not what they claim, and creates no vault", async () => {
     expectBadParameter(await call("PUT", "/keyhold/vaults/typed-vault", '{"sku":{"name":"premium","family":{"toString":1}}}'), "family");
     for (const retention of ['{"toString":1,"valueOf":1}', '"7"', "[7]", "true", '{"valueOf":7}']) {
-      expectBadParameter(await call("PUT", "/keyhold/vaults/typed-vault", `{"softDeleteRetentionInDays":${retention}}`), "softDeleteRetentionInDays");
+      expectBadParameter(
+        await call("PUT", "/keyhold/vaults/typed-vault", `{"softDeleteRetentionInDays":${retention}}`),
+        "softDeleteRetentionInDays",
+      );
     }
     assert.equal((await call("GET", "/keyhold/vaults/typed-vault")).statusCode, 404);
     assert.equal((await call("PUT", "/keyhold/vaults/typed-vault", { softDeleteRetentionInDays: 7 })).statusCode, 201);
@@ -82,14 +85,17 @@ describe("wrong-typed input to the vault and admin APIs", () => {
       expectBadParameter(await call("POST", "/keyhold/principals", { displayName: "long-lived", lifetimeSeconds }), "lifetimeSeconds");
       expectBadParameter(await call("POST", `/keyhold/principals/${t.principal.id}/credentials`, { lifetimeSeconds }), "lifetimeSeconds");
     }
-    assert.equal((await call("POST", "/keyhold/principals", { displayName: "long-lived", lifetimeSeconds: 99 * 365 * 86_400 })).statusCode, 201);
+    assert.equal(
+      (await call("POST", "/keyhold/principals", { displayName: "long-lived", lifetimeSeconds: 99 * 365 * 86_400 })).statusCode,
+      201,
+    );
   });
 
   it("refuses a repeated principalId filter on role assignments", async () => {
     expectBadParameter(await call("GET", `/keyhold/roleAssignments?principalId=${t.principal.id}&principalId=x`), "principalId");
     const res = await call("GET", `/keyhold/roleAssignments?principalId=${t.principal.id}`);
     assert.equal(res.statusCode, 200, res.body);
-    assert.ok((res.json<unknown[]>()).length > 0);
+    assert.ok(res.json<unknown[]>().length > 0);
   });
 
   it("logs a client's mistake at info level with its status and code, without a stack, and nothing at error level", async () => {
@@ -98,8 +104,18 @@ describe("wrong-typed input to the vault and admin APIs", () => {
     assert.equal((await call("GET", "/secrets/%zz?api-version=7.4")).statusCode, 400);
     assert.equal((await t.app.inject({ method: "GET", url: "/secrets?api-version=7.4", headers: { host: VAULT_HOST } })).statusCode, 401);
     const written = lines.slice(from);
-    assert.deepEqual(written.map((l) => [l.level, l.statusCode, l.code]), [[30, 400, "BadParameter"], [30, 400, "BadParameter"], [30, 401, "Unauthorized"]]);
+    assert.deepEqual(
+      written.map((l) => [l.level, l.statusCode, l.code]),
+      [
+        [30, 400, "BadParameter"],
+        [30, 400, "BadParameter"],
+        [30, 401, "Unauthorized"],
+      ],
+    );
     for (const line of written) assert.equal(line.err, undefined, "no error object, so no stack");
-    assert.deepEqual(lines.filter((l) => l.level >= 50), []);
+    assert.deepEqual(
+      lines.filter((l) => l.level >= 50),
+      [],
+    );
   });
 });

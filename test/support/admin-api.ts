@@ -22,7 +22,9 @@ export interface TestPrincipal {
 /** A new service principal made through the admin API, with SDK clients that authenticate as it. */
 export async function newPrincipal(server: DevServer, name: string): Promise<TestPrincipal> {
   const created = await adminApi(server)<{ clientId: string; clientSecret: string }>("POST", "/keyhold/principals", { displayName: name });
-  const credential = new ClientSecretCredential("adfs", created.clientId, created.clientSecret, { authorityHost: server.env.AZURE_AUTHORITY_HOST! });
+  const credential = new ClientSecretCredential("adfs", created.clientId, created.clientSecret, {
+    authorityHost: server.env.AZURE_AUTHORITY_HOST!,
+  });
   return {
     ...created,
     credential,
@@ -36,7 +38,12 @@ export async function tokenFor(server: DevServer, clientId: string, clientSecret
   const response = await fetch(`${server.url}/adfs/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret, scope: "https://vault.azure.net/.default" }),
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: "https://vault.azure.net/.default",
+    }),
   });
   const json = (await response.json()) as { access_token?: string };
   if (!json.access_token) throw new Error(`no token: ${JSON.stringify(json)}`);
@@ -44,7 +51,13 @@ export async function tokenFor(server: DevServer, clientId: string, clientSecret
 }
 
 /** A raw vault request (https://localhost:PORT reaches the default vault; other vaults through their host name). */
-export async function vaultRequest(server: DevServer, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function vaultRequest(
+  server: DevServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${server.url}${path}${path.includes("?") ? "&" : "?"}api-version=7.6`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { "content-type": "application/json" }) },

@@ -49,8 +49,8 @@ export async function startDevServer(
     env: { ...process.env, HTTPS_PROXY: "", https_proxy: "", ...extraEnv },
   });
   let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   const port = await new Promise<number>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`dev server not ready in 15 s:\n${output}`)), 15_000);
@@ -61,7 +61,7 @@ export async function startDevServer(
         done(Number(match[1]));
       }
     };
-    child.stdout!.on("data", check);
+    child.stdout.on("data", check);
     child.once("exit", () => {
       clearTimeout(timer);
       fail(new Error(`dev server exited:\n${output}`));

@@ -48,17 +48,21 @@ export async function createTestApp(
   const storeFile = join(dir, "keyhold.db");
   const store = SqliteStore.open(storeFile);
   const masterKey = randomBytes(32);
-  const ctx = await createContext(store, {
-    mode,
-    masterKey,
-    vaultDomains: ["vault.azure.net", "vault.localhost"],
-    defaultVault: "test-vault",
-    authorityUrl: AUTHORITY,
-    vaultUriTemplate: "https://{name}.vault.azure.net",
-    tokenLifetimeSeconds: 3600,
-    logLevel: options.logStream ? "info" : "silent",
-    serveNewerApiVersions: options.serveNewerApiVersions ?? false,
-  }, options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion });
+  const ctx = await createContext(
+    store,
+    {
+      mode,
+      masterKey,
+      vaultDomains: ["vault.azure.net", "vault.localhost"],
+      defaultVault: "test-vault",
+      authorityUrl: AUTHORITY,
+      vaultUriTemplate: "https://{name}.vault.azure.net",
+      tokenLifetimeSeconds: 3600,
+      logLevel: options.logStream ? "info" : "silent",
+      serveNewerApiVersions: options.serveNewerApiVersions ?? false,
+    },
+    options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion },
+  );
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
   const { principal, credentialId } = await ctx.principals.createServicePrincipal("test");
   await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);

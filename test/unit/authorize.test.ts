@@ -8,7 +8,15 @@ import { canonicalPermissions } from "../../src/authz/permissions.js";
 import { canonicalScope, scopeCovers } from "../../src/authz/scope.js";
 import type { VaultRecord } from "../../src/storage/records.js";
 
-const vault = (rbac: boolean): VaultRecord => ({ name: "Main", createdAt: 0, retentionDays: 90, purgeProtection: false, enableRbacAuthorization: rbac, sku: "standard", createdBy: "x" });
+const vault = (rbac: boolean): VaultRecord => ({
+  name: "Main",
+  createdAt: 0,
+  retentionDays: 90,
+  purgeProtection: false,
+  enableRbacAuthorization: rbac,
+  sku: "standard",
+  createdBy: "x",
+});
 const held = (roleName: string, scope: string): HeldRole => ({
   role: builtInRoleByName(roleName)!,
   assignment: { id: "a", principalId: "p", roleDefinitionId: builtInRoleByName(roleName)!.id, scope, createdAt: 0, createdBy: "x" },
@@ -32,16 +40,34 @@ describe("authorize", () => {
 
   it("uses only the access policy in a policy vault (roles do not count there)", () => {
     assert.equal(authorize(vault(false), "secrets/get", "s1", policy(["get"])).allowed, true);
-    assert.equal(authorize(vault(false), "secrets/set", "s1", policy(["get"])).allowed, false, "the Administrator role at '/' does not help");
+    assert.equal(
+      authorize(vault(false), "secrets/set", "s1", policy(["get"])).allowed,
+      false,
+      "the Administrator role at '/' does not help",
+    );
     assert.equal(authorize(vault(false), "secrets/update", "s1", policy(["set"])).allowed, true, "updating a secret takes 'set'");
     assert.equal(authorize(vault(false), "keys/getRotationPolicy", "k1", policy([], ["getrotationpolicy"])).allowed, true);
   });
 
   it("uses only role assignments in an RBAC vault, at the server, vault or object scope", () => {
-    assert.equal(authorize(vault(true), "secrets/get", "s1", { ...policy(["get"]), roles: [] }).allowed, false, "policies do not count there");
-    assert.equal(authorize(vault(true), "secrets/get", "S1", rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed, true);
-    assert.equal(authorize(vault(true), "secrets/get", "s2", rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed, false);
-    assert.equal(authorize(vault(true), "secrets/list", null, rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed, false, "listing is vault-wide");
+    assert.equal(
+      authorize(vault(true), "secrets/get", "s1", { ...policy(["get"]), roles: [] }).allowed,
+      false,
+      "policies do not count there",
+    );
+    assert.equal(
+      authorize(vault(true), "secrets/get", "S1", rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed,
+      true,
+    );
+    assert.equal(
+      authorize(vault(true), "secrets/get", "s2", rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed,
+      false,
+    );
+    assert.equal(
+      authorize(vault(true), "secrets/list", null, rbac(held("Key Vault Secrets User", "/vaults/main/secrets/s1"))).allowed,
+      false,
+      "listing is vault-wide",
+    );
     assert.equal(authorize(vault(true), "secrets/get", "s2", rbac(held("Key Vault Secrets User", "/vaults/main"))).allowed, true);
     assert.equal(authorize(vault(true), "secrets/get", "s2", rbac(held("Key Vault Secrets User", "/vaults/other"))).allowed, false);
     assert.equal(authorize(vault(true), "secrets/get", "s2", rbac(held("Key Vault Secrets User", "/"))).allowed, true);
@@ -50,9 +76,17 @@ describe("authorize", () => {
     assert.equal(authorize(vault(true), "keys/purge", "k", rbac(held("Key Vault Crypto User", "/vaults/main"))).allowed, false);
     assert.equal(authorize(vault(true), "keys/purge", "k", rbac(held("Key Vault Crypto Officer", "/vaults/main"))).allowed, true);
     assert.equal(authorize(vault(true), "keys/get", "k", rbac(held("Key Vault Reader", "/vaults/main"))).allowed, true);
-    assert.equal(authorize(vault(true), "secrets/get", "s", rbac(held("Key Vault Reader", "/vaults/main"))).allowed, false, "no secret values for readers");
+    assert.equal(
+      authorize(vault(true), "secrets/get", "s", rbac(held("Key Vault Reader", "/vaults/main"))).allowed,
+      false,
+      "no secret values for readers",
+    );
     assert.equal(authorize(vault(true), "secrets/list", null, rbac(held("Key Vault Reader", "/vaults/main"))).allowed, true);
-    assert.equal(authorize(vault(true), "keys/sign", "k", rbac(held("Keyhold Administrator", "/"))).allowed, false, "server administration is no data access");
+    assert.equal(
+      authorize(vault(true), "keys/sign", "k", rbac(held("Keyhold Administrator", "/"))).allowed,
+      false,
+      "server administration is no data access",
+    );
   });
 
   it("lets only roles at the server scope manage the server", () => {
@@ -72,7 +106,8 @@ describe("authorization helpers", () => {
   it("accepts the three scope forms only, canonically, and knows which covers which", () => {
     assert.equal(canonicalScope("/Vaults/Main/"), "/vaults/main");
     assert.equal(canonicalScope("/vaults/main/secrets/S1"), "/vaults/main/secrets/s1");
-    for (const bad of ["", "vaults/main", "/vaults", "/vaults/m", "/vaults/main/blobs/x", "/vaults/main/secrets", "/x"]) assert.equal(canonicalScope(bad), null, bad);
+    for (const bad of ["", "vaults/main", "/vaults", "/vaults/m", "/vaults/main/blobs/x", "/vaults/main/secrets", "/x"])
+      assert.equal(canonicalScope(bad), null, bad);
     assert.equal(scopeCovers("/vaults/main", "/vaults/main/secrets/s1"), true);
     assert.equal(scopeCovers("/vaults/main", "/vaults/mainly/secrets/s1"), false, "a prefix of a name is not its parent");
   });

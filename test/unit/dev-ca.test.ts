@@ -7,7 +7,12 @@ import { checkServerIdentity, connect, createServer } from "node:tls";
 import { before, describe, it } from "node:test";
 import * as x509 from "@peculiar/x509";
 import { createDevCa, issueServerCertificate, type PemPair } from "../../src/crypto/dev-certificates.js";
-import { NAME_CONSTRAINTS_OID, devCaNameConstraints, hasDevCaNameConstraints, readNameConstraints } from "../../src/crypto/dev-name-constraints.js";
+import {
+  NAME_CONSTRAINTS_OID,
+  devCaNameConstraints,
+  hasDevCaNameConstraints,
+  readNameConstraints,
+} from "../../src/crypto/dev-name-constraints.js";
 import { createUnconstrainedDevCa } from "../support/legacy-dev-ca.js";
 
 /** OpenSSL's X509_V_ERR_PERMITTED_VIOLATION, as node:tls reports it (its code reads UNSPECIFIED). */
@@ -44,7 +49,7 @@ async function commonNameOnlyLeaf(ca: PemPair, commonName: string): Promise<PemP
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKeyDer = createPrivateKey(ca.keyPem).export({ format: "der", type: "pkcs8" });
   const caKey = await webcrypto.subtle.importKey("pkcs8", caKeyDer, algorithm, false, ["sign"]);
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]));
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: "0badc0de01",
     subject: `CN=${commonName}`,
@@ -54,7 +59,10 @@ async function commonNameOnlyLeaf(ca: PemPair, commonName: string): Promise<PemP
     signingAlgorithm: algorithm,
     publicKey: keys.publicKey,
     signingKey: caKey,
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth])],
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    ],
   });
   const keyPem = KeyObject.from(keys.privateKey).export({ format: "pem", type: "pkcs8" }).toString();
   return { certPem: cert.toString("pem"), keyPem };
@@ -74,7 +82,10 @@ describe("the dev CA's name constraints", () => {
     const openssl = spawnSync("openssl", ["x509", "-noout", "-ext", "nameConstraints"], { input: ca.certPem, encoding: "utf8" });
     if (openssl.status === 0) {
       // OpenSSL's own reading of the extension, independent of the encoder under test.
-      const permitted = openssl.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+      const permitted = openssl.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       assert.deepEqual(permitted, [
         "X509v3 Name Constraints: critical",
         "Permitted:",
@@ -88,11 +99,15 @@ describe("the dev CA's name constraints", () => {
 
   it("tells an old CA without constraints (or with other ones) from a current one", async () => {
     assert.equal(hasDevCaNameConstraints((await createUnconstrainedDevCa()).certPem), false);
-    const notCritical = await createUnconstrainedDevCa([new x509.Extension(NAME_CONSTRAINTS_OID, false, new Uint8Array(devCaNameConstraints()))]);
+    const notCritical = await createUnconstrainedDevCa([
+      new x509.Extension(NAME_CONSTRAINTS_OID, false, new Uint8Array(devCaNameConstraints())),
+    ]);
     assert.equal(hasDevCaNameConstraints(notCritical.certPem), false);
     // NameConstraints { permittedSubtrees [0] { GeneralSubtree { dNSName "localhost" } } }: narrower than dev mode's.
     const localhostOnly = Buffer.from(`300fa00d300b8209${Buffer.from("localhost").toString("hex")}`, "hex");
-    const otherConstraints = await createUnconstrainedDevCa([new x509.Extension(NAME_CONSTRAINTS_OID, true, new Uint8Array(localhostOnly))]);
+    const otherConstraints = await createUnconstrainedDevCa([
+      new x509.Extension(NAME_CONSTRAINTS_OID, true, new Uint8Array(localhostOnly)),
+    ]);
     assert.equal(readNameConstraints(otherConstraints.certPem)?.critical, true);
     assert.equal(hasDevCaNameConstraints(otherConstraints.certPem), false);
     assert.equal(hasDevCaNameConstraints("not a certificate"), false);

@@ -31,7 +31,12 @@ describe("identity caches", () => {
     const key = await loadSigningKey(store, new Envelope(randomBytes(32)));
     const options = { issuer: "https://issuer/t/v2.0", tenantId: "t", now };
     const issuer = new TokenIssuer(key, { ...options, lifetimeSeconds: 600 });
-    const verifier = new TokenVerifier(key, { ...options, acceptIssuer: (iss) => iss === options.issuer, audiences: ["https://vault.azure.net"], leewaySeconds: 60 });
+    const verifier = new TokenVerifier(key, {
+      ...options,
+      acceptIssuer: (iss) => iss === options.issuer,
+      audiences: ["https://vault.azure.net"],
+      leewaySeconds: 60,
+    });
     const principals = new PrincipalService(store, now);
     const { principal, credentialId } = await principals.createServicePrincipal("cached");
     const { accessToken } = await issuer.issue(principal, credentialId, "https://vault.azure.net");

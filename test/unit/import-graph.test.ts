@@ -43,7 +43,10 @@ interface Source {
 /** Every module a file imports, statically, by re-export or dynamically, as paths. */
 function importsOf({ file, text }: Source): string[] {
   const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles.map((f) => f.fileName).filter((name) => name.startsWith(".")).map((name) => resolve(dirname(file), name));
+  return importedFiles
+    .map((f) => f.fileName)
+    .filter((name) => name.startsWith("."))
+    .map((name) => resolve(dirname(file), name));
 }
 
 /** Imports that go against the layering: `from → to` for each. */
@@ -60,7 +63,10 @@ describe("the import graph of src/", () => {
   const sources = sourceFiles(SRC).map((file) => ({ file, text: readFileSync(file, "utf8") }));
 
   it("places every file in a known layer", () => {
-    assert.deepEqual([...new Set(sources.map((s) => layerOf(s.file)))].filter((layer) => !(layer in MAY_IMPORT)), []);
+    assert.deepEqual(
+      [...new Set(sources.map((s) => layerOf(s.file)))].filter((layer) => !(layer in MAY_IMPORT)),
+      [],
+    );
   });
 
   it("has no import against the layering", () => {

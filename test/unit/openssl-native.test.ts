@@ -57,8 +57,7 @@ const p384 = ecPair("secp384r1");
 const p521 = ecPair("secp521r1");
 
 type HashName = "sha256" | "sha384" | "sha512";
-const hashOf = (alg: SignatureAlgorithm): HashName =>
-  alg.endsWith("384") ? "sha384" : alg.endsWith("512") ? "sha512" : "sha256";
+const hashOf = (alg: SignatureAlgorithm): HashName => (alg.endsWith("384") ? "sha384" : alg.endsWith("512") ? "sha512" : "sha256");
 const digestLength = (alg: SignatureAlgorithm): number => ({ sha256: 32, sha384: 48, sha512: 64 })[hashOf(alg)];
 const digestOf = (alg: SignatureAlgorithm, data: Buffer): Buffer => createHash(hashOf(alg)).update(data).digest();
 
@@ -248,7 +247,7 @@ const DRAFT_KEY_PEM = [
 ].join("\n");
 const DRAFT_VECTORS: Array<{ id: string; ciphertext: string; plaintext: string }> = [
   {
-    id: "B.4.2 (valid: \"lorem ipsum\")",
+    id: 'B.4.2 (valid: "lorem ipsum")',
     ciphertext:
       "041f9bbe8372454ffadce0befc99ad4bd01cdbe016dffb5d0d84ee879e7ff64a25dced4d504f48a14b700a34a1c148e4" +
       "b4028eecc9158cf5e3469daad1dddb2157b176dcf5716627aebd6072b965cfb67b42b149e88c0a8dc54703ec244637b3" +

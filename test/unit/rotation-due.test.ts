@@ -64,10 +64,38 @@ describe("rotation policy durations", () => {
 
   it("refuses malformed durations", () => {
     const malformed = [
-      "", "P", "PT", "P1DT", "T1H", "7D", "P7", "-P7D", "P-7D", "+P7D", "P7.5D", "P7,5D", "PT0.5H", "P1Y2Y", "P1D1D",
-      "PT1H2H", "P1D1Y", "PT1S1M", "P1H", "PT1D", "P1Y T1H", " P7D", "P7D ", "p7d", "P7d", "P1e3D", "P0x10D", "P７D", "P1DP2D",
+      "",
+      "P",
+      "PT",
+      "P1DT",
+      "T1H",
+      "7D",
+      "P7",
+      "-P7D",
+      "P-7D",
+      "+P7D",
+      "P7.5D",
+      "P7,5D",
+      "PT0.5H",
+      "P1Y2Y",
+      "P1D1D",
+      "PT1H2H",
+      "P1D1Y",
+      "PT1S1M",
+      "P1H",
+      "PT1D",
+      "P1Y T1H",
+      " P7D",
+      "P7D ",
+      "p7d",
+      "P7d",
+      "P1e3D",
+      "P0x10D",
+      "P７D",
+      "P1DP2D",
       // Longer than any duration within the maximum needs: refused before the pattern runs.
-      `P${"9".repeat(400)}D`, `P${"0".repeat(100)}7D`,
+      `P${"9".repeat(400)}D`,
+      `P${"0".repeat(100)}7D`,
     ];
     for (const text of malformed) {
       assert.deepEqual(parseDuration(text), { problem: "malformed" }, JSON.stringify(text));
@@ -84,7 +112,11 @@ describe("rotation policy durations", () => {
     assert.equal(new Date(latest * 1000).toISOString(), "9999-12-31T23:59:59.000Z");
     // A policy stored before durations were bounded is refused, not turned into an impossible date.
     for (const expiryTime of ["P1000000000000Y", "P36501D", "P1Y2Y"]) {
-      assert.throws(() => rotatedKeyExpires({ expiryTime }, now), (e: KeyVaultError) => e.status === 400 && e.code === "BadParameter", expiryTime);
+      assert.throws(
+        () => rotatedKeyExpires({ expiryTime }, now),
+        (e: KeyVaultError) => e.status === 400 && e.code === "BadParameter",
+        expiryTime,
+      );
     }
   });
 
@@ -108,7 +140,11 @@ describe("rotation policy durations", () => {
       [[], "PT", /expiryTime must be an ISO 8601 duration/],
     ];
     for (const [actions, expiry, message] of refusals) {
-      assert.throws(() => validateRotationPolicy(actions, expiry), (e: KeyVaultError) => e.code === "BadParameter" && message.test(e.message), String(message));
+      assert.throws(
+        () => validateRotationPolicy(actions, expiry),
+        (e: KeyVaultError) => e.code === "BadParameter" && message.test(e.message),
+        String(message),
+      );
     }
   });
 });

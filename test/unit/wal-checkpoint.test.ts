@@ -52,7 +52,8 @@ test("a 1,000-secret transaction's WAL is copied by the checkpoint thread, not b
   assert.ok(afterCommit.frames > 1000, `the transaction wrote ${afterCommit.frames} WAL pages`);
   // The thread starts 200 ms after the commit; unless this machine was too slow to look before that, nothing
   // is copied yet (with SQLite's default, the COMMIT itself would have copied every page).
-  if (performance.now() - workDone < 150) assert.ok(afterCommit.copied < afterCommit.frames, `the COMMIT copied nothing: ${JSON.stringify(afterCommit)}`);
+  if (performance.now() - workDone < 150)
+    assert.ok(afterCommit.copied < afterCommit.frames, `the COMMIT copied nothing: ${JSON.stringify(afterCommit)}`);
   else context.diagnostic("too slow to look at the WAL before the checkpoint thread's turn; that check is skipped");
   await until("the checkpoint thread to copy every page", () => walIndex().copied === walIndex().frames);
 

@@ -29,7 +29,9 @@ function optionalLifetime(value: unknown): number | null {
 export function registerAdminPrincipalRoutes(app: FastifyInstance, ctx: AppContext): void {
   const principals = ctx.principals;
 
-  app.get("/keyhold/principals", action("principals/read"), async () => (await principals.list()).map((p) => principalJson(p, ctx.tenantId)));
+  app.get("/keyhold/principals", action("principals/read"), async () =>
+    (await principals.list()).map((p) => principalJson(p, ctx.tenantId)),
+  );
 
   app.post("/keyhold/principals", action("principals/write"), async (request, reply) => {
     const body = asObject(request.body ?? {}, "The request body");
@@ -37,11 +39,16 @@ export function registerAdminPrincipalRoutes(app: FastifyInstance, ctx: AppConte
     const type = optionalString(body.type, "type") ?? "servicePrincipal";
     if (type === "managedIdentity") {
       const created = await principals.createManagedIdentity(displayName);
-      return reply.code(201).send({ ...principalJson(created.principal, ctx.tenantId), principalId: created.principal.id, identityHeader: created.identityHeader });
+      return reply.code(201).send({
+        ...principalJson(created.principal, ctx.tenantId),
+        principalId: created.principal.id,
+        identityHeader: created.identityHeader,
+      });
     }
     if (type !== "servicePrincipal") throw badParameter("The parameter 'type' must be 'servicePrincipal' or 'managedIdentity'.");
     const created = await principals.createServicePrincipal(displayName, optionalLifetime(body.lifetimeSeconds));
-    // As `az ad sp create-for-rbac` prints it; tenantId "adfs" with AZURE_AUTHORITY_HOST is what DefaultAzureCredential takes (docs/clients.md §3).
+    // As `az ad sp create-for-rbac` prints it; tenantId "adfs" with AZURE_AUTHORITY_HOST is what
+    // DefaultAzureCredential takes (docs/clients.md §3).
     return reply.code(201).send({
       ...principalJson(created.principal, ctx.tenantId),
       clientSecret: created.clientSecret,

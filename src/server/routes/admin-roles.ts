@@ -7,7 +7,8 @@ import { action, adminCaller } from "./admin-auth.js";
 /** Role assignments and role definitions, under /keyhold/roleAssignments and /keyhold/roleDefinitions (`az role`). */
 export function registerAdminRoleRoutes(app: FastifyInstance, ctx: AppContext): void {
   const access = ctx.access;
-  const withRoleName = async (a: Parameters<typeof assignmentJson>[0]) => assignmentJson(a, (await access.role(a.roleDefinitionId).catch(() => undefined))?.roleName);
+  const withRoleName = async (a: Parameters<typeof assignmentJson>[0]) =>
+    assignmentJson(a, (await access.role(a.roleDefinitionId).catch(() => undefined))?.roleName);
 
   app.get<{ Querystring: Record<string, unknown> }>("/keyhold/roleAssignments", action("roleAssignments/read"), async (request) => {
     const principalId = optionalQueryString(request.query.principalId, "principalId");
@@ -17,7 +18,11 @@ export function registerAdminRoleRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post("/keyhold/roleAssignments", action("roleAssignments/write"), async (request, reply) => {
     const body = asObject(request.body ?? {}, "The request body");
     const assignment = await access.createAssignment(
-      { principalId: requiredString(body.principalId, "principalId"), role: requiredString(body.role, "role"), scope: optionalString(body.scope, "scope") ?? "/" },
+      {
+        principalId: requiredString(body.principalId, "principalId"),
+        role: requiredString(body.role, "role"),
+        scope: optionalString(body.scope, "scope") ?? "/",
+      },
       adminCaller(request).principalId,
     );
     return reply.code(201).send(await withRoleName(assignment));

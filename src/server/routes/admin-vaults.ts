@@ -18,7 +18,8 @@ function optionalSku(value: unknown): string | undefined {
   const sku = asObject(value, "sku");
   if (typeof sku.name !== "string") throw badParameter("The parameter 'sku.name' must be a string: 'standard' or 'premium'.");
   // JSON.stringify, not String(): String() of a JSON object with a `toString` member that is no function throws.
-  if (sku.family !== undefined && sku.family !== "A") throw badParameter(`The SKU family ${JSON.stringify(sku.family)} is not valid: vaults have family 'A'.`);
+  if (sku.family !== undefined && sku.family !== "A")
+    throw badParameter(`The SKU family ${JSON.stringify(sku.family)} is not valid: vaults have family 'A'.`);
   return sku.name;
 }
 
@@ -45,7 +46,9 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
   };
 
   app.get("/keyhold/vaults", action("vaults/read"), async () =>
-    Promise.all((await ctx.vaults.list()).map(async (v) => vaultJson(v, ctx.vaultUri(v.name), ctx.tenantId, await ctx.access.listPolicies(v.name)))),
+    Promise.all(
+      (await ctx.vaults.list()).map(async (v) => vaultJson(v, ctx.vaultUri(v.name), ctx.tenantId, await ctx.access.listPolicies(v.name))),
+    ),
   );
 
   app.get<{ Params: VaultParams }>("/keyhold/vaults/:name", action("vaults/read"), async (request) => show(request.params.name));

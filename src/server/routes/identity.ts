@@ -24,7 +24,11 @@ function oauthError(reply: FastifyReply, status: number, error: string, descript
 /** Too many failed attempts, too many at once, or the hash pool full (identity/auth-throttle.ts): Entra's 429. */
 function throttled(request: FastifyRequest, reply: FastifyReply, error: AuthThrottled): FastifyReply {
   const ids = { traceId: request.id, correlationId: correlationIdOf(request.headers["client-request-id"], request.id) };
-  return reply.code(429).header("retry-after", String(error.retryAfterSeconds)).header("cache-control", "no-store").send(throttledBody(error, ids));
+  return reply
+    .code(429)
+    .header("retry-after", String(error.retryAfterSeconds))
+    .header("cache-control", "no-store")
+    .send(throttledBody(error, ids));
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -85,16 +89,29 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     }
     const audience = audienceOf(form, ctx);
     if (!audience) {
-      return oauthError(reply, 400, "invalid_scope", "AADSTS70011: The scope must name a resource this server serves, as '<resource>/.default'.");
+      return oauthError(
+        reply,
+        400,
+        "invalid_scope",
+        "AADSTS70011: The scope must name a resource this server serves, as '<resource>/.default'.",
+      );
     }
     let found: Authenticated | null;
     if (form.client_assertion_type !== undefined || form.client_assertion !== undefined) {
       // RFC 7523 §2.2: the client proves a registered certificate by a JWT made for this token endpoint.
       if (form.client_assertion_type !== JWT_BEARER || !form.client_assertion || !form.client_id) {
-        return oauthError(reply, 400, "invalid_request", `AADSTS900144: client_id, client_assertion and client_assertion_type=${JWT_BEARER} are required.`);
+        return oauthError(
+          reply,
+          400,
+          "invalid_request",
+          `AADSTS900144: client_id, client_assertion and client_assertion_type=${JWT_BEARER} are required.`,
+        );
       }
       try {
-        found = await ctx.principals.authenticateAssertion(form.client_id, form.client_assertion, { audiences: assertionAudiences, leewaySeconds: 60 });
+        found = await ctx.principals.authenticateAssertion(form.client_id, form.client_assertion, {
+          audiences: assertionAudiences,
+          leewaySeconds: 60,
+        });
       } catch (error) {
         if (error instanceof ClientAssertionRefused) return oauthError(reply, 401, "invalid_client", error.message);
         throw error;

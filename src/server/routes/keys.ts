@@ -51,7 +51,13 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Querystring: Query }>("/keys", op("keys/list"), async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/keys", request.query, (after, max) => keys.list(kv.vault, after, max), (s) => keyItem(kv, s.latest, false));
+    return listPage(
+      kv,
+      "/keys",
+      request.query,
+      (after, max) => keys.list(kv.vault, after, max),
+      (s) => keyItem(kv, s.latest, false),
+    );
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("keys/listVersions"), async (request) => {
@@ -73,7 +79,13 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get<{ Querystring: Query }>("/deletedkeys", op("keys/listDeleted"), async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/deletedkeys", request.query, (after, max) => keys.listDeleted(kv.vault, after, max), (s) => deletedKeyItem(kv, s));
+    return listPage(
+      kv,
+      "/deletedkeys",
+      request.query,
+      (after, max) => keys.listDeleted(kv.vault, after, max),
+      (s) => deletedKeyItem(kv, s),
+    );
   });
 
   app.get<{ Params: NameParams }>("/deletedkeys/:name", op("keys/getDeleted"), async (request) => {
@@ -130,7 +142,10 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.post<{ Params: NameParams }>(url, op("keys/release"), async (request) => {
       const kv = vaultRequest(request);
       await keys.get(kv.vault, request.params.name, versionOf(request.params));
-      throw forbidden("Operation release is not allowed on a non-exportable key: Keyhold does not support secure key release.", "KeyNotExportable");
+      throw forbidden(
+        "Operation release is not allowed on a non-exportable key: Keyhold does not support secure key release.",
+        "KeyNotExportable",
+      );
     });
   }
   for (const url of ["/keys/:name/attestation", "/keys/:name/:version/attestation"]) {

@@ -15,7 +15,6 @@ import {
   secretItem,
 } from "../wire/secret-wire.js";
 
-
 /** The Secrets API (spec/keyvault/2025-07-01/secrets.json), status codes as the SDK expects them. */
 export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): void {
   const secrets = ctx.secrets;
@@ -40,7 +39,13 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.get<{ Querystring: Query }>("/secrets", { config: { operation: "secrets/list" } }, async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/secrets", request.query, (after, max) => secrets.list(kv.vault, after, max), (s) => secretItem(kv, s.latest, false));
+    return listPage(
+      kv,
+      "/secrets",
+      request.query,
+      (after, max) => secrets.list(kv.vault, after, max),
+      (s) => secretItem(kv, s.latest, false),
+    );
   });
 
   app.get<{ Params: NameParams; Querystring: Query }>(
@@ -66,7 +71,13 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/listDeleted" } }, async (request) => {
     const kv = vaultRequest(request);
-    return listPage(kv, "/deletedsecrets", request.query, (after, max) => secrets.listDeleted(kv.vault, after, max), (s) => deletedSecretItem(kv, s));
+    return listPage(
+      kv,
+      "/deletedsecrets",
+      request.query,
+      (after, max) => secrets.listDeleted(kv.vault, after, max),
+      (s) => deletedSecretItem(kv, s),
+    );
   });
 
   app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/getDeleted" } }, async (request) => {
@@ -74,24 +85,16 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     return deletedSecretBundle(kv, await secrets.getDeleted(kv.vault, request.params.name));
   });
 
-  app.post<{ Params: NameParams }>(
-    "/deletedsecrets/:name/recover",
-    { config: { operation: "secrets/recover" } },
-    async (request) => {
-      const kv = vaultRequest(request);
-      return secretBundle(kv, await secrets.recover(kv.vault, request.params.name));
-    },
-  );
+  app.post<{ Params: NameParams }>("/deletedsecrets/:name/recover", { config: { operation: "secrets/recover" } }, async (request) => {
+    const kv = vaultRequest(request);
+    return secretBundle(kv, await secrets.recover(kv.vault, request.params.name));
+  });
 
-  app.delete<{ Params: NameParams }>(
-    "/deletedsecrets/:name",
-    { config: { operation: "secrets/purge" } },
-    async (request, reply) => {
-      const kv = vaultRequest(request);
-      await secrets.purge(kv.vault, request.params.name);
-      return reply.code(204).send();
-    },
-  );
+  app.delete<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/purge" } }, async (request, reply) => {
+    const kv = vaultRequest(request);
+    await secrets.purge(kv.vault, request.params.name);
+    return reply.code(204).send();
+  });
 
   app.post<{ Params: NameParams }>("/secrets/:name/backup", { config: { operation: "secrets/backup" } }, async (request) => {
     const kv = vaultRequest(request);
@@ -110,7 +113,10 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     checkImportSize(list.length);
     // Item by item with pauses, here and in importMany: a thousand items are too much work for one turn of the
     // event loop, which every other request (in every vault) is waiting for.
-    const inputs = await mapSliced(list, (item, i) => ({ ...parseSecretSet(item), name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`) }));
+    const inputs = await mapSliced(list, (item, i) => ({
+      ...parseSecretSet(item),
+      name: requiredString(asObject(item, `secrets[${i}]`).name, `secrets[${i}].name`),
+    }));
     const views = await secrets.importMany(kv.vault, inputs);
     return { value: await mapSliced(views, (v) => secretItem(kv, v.record, true)) };
   });

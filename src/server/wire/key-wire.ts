@@ -1,5 +1,12 @@
 import type { CipherInput } from "../../crypto/key-backend.js";
-import { type CurveName, KEY_OPERATIONS, type KeyDescription, type KeyFamily, type KeyOperation, NODE_CURVE } from "../../crypto/key-types.js";
+import {
+  type CurveName,
+  KEY_OPERATIONS,
+  type KeyDescription,
+  type KeyFamily,
+  type KeyOperation,
+  NODE_CURVE,
+} from "../../crypto/key-types.js";
 import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
 import { badParameter } from "../../errors/key-vault-error.js";
 import { type CreateKeyInput, type ImportKeyInput, type KeyAttributes, type KeyView, describeKey } from "../../vault/key-service.js";
@@ -107,7 +114,11 @@ export function parseKeyOperation(body: unknown): { alg: string; value: Buffer; 
 
 export function parseVerify(body: unknown): { alg: string; digest: Buffer; signature: Buffer } {
   const json = asObject(body, "The request body");
-  return { alg: requiredString(json.alg, "alg"), digest: base64urlBytes(json.digest, "digest"), signature: base64urlBytes(json.value, "value") };
+  return {
+    alg: requiredString(json.alg, "alg"),
+    digest: base64urlBytes(json.digest, "digest"),
+    signature: base64urlBytes(json.value, "value"),
+  };
 }
 
 export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifetimeActions" | "expiryTime"> {
@@ -118,11 +129,16 @@ export function parseRotationPolicy(body: unknown): Pick<RotationPolicy, "lifeti
     const item = asObject(raw, `lifetimeActions[${i}]`);
     const trigger = asObject(item.trigger ?? {}, `lifetimeActions[${i}].trigger`);
     // A string or nothing: String() of an arbitrary JSON object can throw (`{"toString": 1}`).
-    const type = optionalString(asObject(item.action ?? {}, `lifetimeActions[${i}].action`).type, `lifetimeActions[${i}].action.type`)?.toLowerCase();
+    const type = optionalString(
+      asObject(item.action ?? {}, `lifetimeActions[${i}].action`).type,
+      `lifetimeActions[${i}].action.type`,
+    )?.toLowerCase();
     if (type !== "rotate" && type !== "notify") throw badParameter("A lifetime action's type must be Rotate or Notify.");
     const t: LifetimeAction["trigger"] = {};
-    if (trigger.timeAfterCreate !== undefined && trigger.timeAfterCreate !== null) t.timeAfterCreate = requiredString(trigger.timeAfterCreate, "timeAfterCreate");
-    if (trigger.timeBeforeExpiry !== undefined && trigger.timeBeforeExpiry !== null) t.timeBeforeExpiry = requiredString(trigger.timeBeforeExpiry, "timeBeforeExpiry");
+    if (trigger.timeAfterCreate !== undefined && trigger.timeAfterCreate !== null)
+      t.timeAfterCreate = requiredString(trigger.timeAfterCreate, "timeAfterCreate");
+    if (trigger.timeBeforeExpiry !== undefined && trigger.timeBeforeExpiry !== null)
+      t.timeBeforeExpiry = requiredString(trigger.timeBeforeExpiry, "timeBeforeExpiry");
     return { trigger: t, action: type === "rotate" ? "Rotate" : "Notify" };
   });
   const attrs = optionalObject(json.attributes, "attributes") ?? {};

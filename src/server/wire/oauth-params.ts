@@ -31,7 +31,10 @@ export function parseFormBody(text: string): Record<string, string | string[]> {
 export function oauthParameters(source: unknown, names: readonly string[]): Parsed<OAuthParams> {
   if (source === undefined || source === null) return { ok: true, value: {} };
   if (typeof source !== "object" || Array.isArray(source)) {
-    return { ok: false, description: "AADSTS900144: The request parameters must be sent form-encoded (application/x-www-form-urlencoded)." };
+    return {
+      ok: false,
+      description: "AADSTS900144: The request parameters must be sent form-encoded (application/x-www-form-urlencoded).",
+    };
   }
   const params: Record<string, string | undefined> = {};
   for (const name of names) {

@@ -49,7 +49,12 @@ export function deletedFields(w: WireContext, r: ObjectVersionRecord, state: Obj
 }
 
 /** The attributes a create, set or import takes: enabled (default true), nbf, exp; and the tags. */
-export function parseNewAttributes(json: Json): { enabled: boolean; notBefore: number | null; expires: number | null; tags: Record<string, string> | null } {
+export function parseNewAttributes(json: Json): {
+  enabled: boolean;
+  notBefore: number | null;
+  expires: number | null;
+  tags: Record<string, string> | null;
+} {
   const a = optionalObject(json.attributes, "attributes") ?? {};
   return {
     enabled: optionalBoolean(a.enabled, "attributes.enabled") ?? true,
@@ -60,7 +65,12 @@ export function parseNewAttributes(json: Json): { enabled: boolean; notBefore: n
 }
 
 /** The same for an update: only what is present changes, and an explicit null clears nbf, exp or tags. */
-export function parseAttributePatch(json: Json): { enabled?: boolean; notBefore?: number | null; expires?: number | null; tags?: Record<string, string> | null } {
+export function parseAttributePatch(json: Json): {
+  enabled?: boolean;
+  notBefore?: number | null;
+  expires?: number | null;
+  tags?: Record<string, string> | null;
+} {
   const a = optionalObject(json.attributes, "attributes") ?? {};
   const patch: ReturnType<typeof parseAttributePatch> = {};
   const enabled = optionalBoolean(a.enabled, "attributes.enabled");

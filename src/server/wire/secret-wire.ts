@@ -39,7 +39,12 @@ export function deletedSecretBundle(w: WireContext, view: SecretView): object {
 }
 
 export function secretItem(w: WireContext, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { id: objectId(w.base, r, withVersion), attributes: attributesJson(w, r), contentType: r.contentType ?? undefined, tags: r.tags ?? undefined };
+  return {
+    id: objectId(w.base, r, withVersion),
+    attributes: attributesJson(w, r),
+    contentType: r.contentType ?? undefined,
+    tags: r.tags ?? undefined,
+  };
 }
 
 export function deletedSecretItem(w: WireContext, s: ObjectSummary): object {

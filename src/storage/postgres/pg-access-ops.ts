@@ -20,7 +20,7 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async listPrincipals(): Promise<PrincipalRecord[]> {
-    return (await this.all("SELECT * FROM principals ORDER BY created_at, id_key COLLATE \"C\"")).map(toPrincipal);
+    return (await this.all('SELECT * FROM principals ORDER BY created_at, id_key COLLATE "C"')).map(toPrincipal);
   }
 
   async deletePrincipal(id: string): Promise<boolean> {
@@ -42,7 +42,9 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async listCredentials(principalId: string): Promise<CredentialRecord[]> {
-    return (await this.all("SELECT * FROM credentials WHERE principal_key = $1 ORDER BY created_at, id COLLATE \"C\"", [key(principalId)])).map(toCredential);
+    return (
+      await this.all('SELECT * FROM credentials WHERE principal_key = $1 ORDER BY created_at, id COLLATE "C"', [key(principalId)])
+    ).map(toCredential);
   }
 
   async deleteCredential(principalId: string, credentialId: string): Promise<boolean> {
@@ -51,7 +53,10 @@ export abstract class PgAccessOps extends PgBase {
 
   getAccessPolicy(vault: string, principalId: string): Promise<AccessPolicyRecord | undefined> {
     return this.cached(`policy\0${key(vault)}\0${key(principalId)}`, async () => {
-      const row = await this.one("SELECT * FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [key(vault), key(principalId)]);
+      const row = await this.one("SELECT * FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [
+        key(vault),
+        key(principalId),
+      ]);
       return row ? toPolicy(row) : undefined;
     });
   }
@@ -65,11 +70,15 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async deleteAccessPolicy(vault: string, principalId: string): Promise<boolean> {
-    return (await this.changed("DELETE FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [key(vault), key(principalId)])) === 1;
+    return (
+      (await this.changed("DELETE FROM access_policies WHERE vault_key = $1 AND principal_key = $2", [key(vault), key(principalId)])) === 1
+    );
   }
 
   async listAccessPolicies(vault: string): Promise<AccessPolicyRecord[]> {
-    return (await this.all("SELECT * FROM access_policies WHERE vault_key = $1 ORDER BY updated_at, principal_key COLLATE \"C\"", [key(vault)])).map(toPolicy);
+    return (
+      await this.all('SELECT * FROM access_policies WHERE vault_key = $1 ORDER BY updated_at, principal_key COLLATE "C"', [key(vault)])
+    ).map(toPolicy);
   }
 
   async createRoleAssignment(a: RoleAssignmentRecord): Promise<boolean> {
@@ -78,7 +87,19 @@ export abstract class PgAccessOps extends PgBase {
       (await this.changed(
         `INSERT INTO role_assignments (id_key, id, principal_key, principal_id, role_definition_key, role_definition_id, scope_key, scope, vault_key, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-        [key(a.id), a.id, key(a.principalId), a.principalId, key(a.roleDefinitionId), a.roleDefinitionId, key(a.scope), a.scope, vault && key(vault), a.createdAt, a.createdBy],
+        [
+          key(a.id),
+          a.id,
+          key(a.principalId),
+          a.principalId,
+          key(a.roleDefinitionId),
+          a.roleDefinitionId,
+          key(a.scope),
+          a.scope,
+          vault && key(vault),
+          a.createdAt,
+          a.createdBy,
+        ],
       )) === 1
     );
   }
@@ -93,9 +114,14 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async listRoleAssignments(principalId?: string): Promise<RoleAssignmentRecord[]> {
-    if (principalId === undefined) return (await this.all('SELECT * FROM role_assignments ORDER BY created_at, id_key COLLATE "C"')).map(toAssignment);
+    if (principalId === undefined)
+      return (await this.all('SELECT * FROM role_assignments ORDER BY created_at, id_key COLLATE "C"')).map(toAssignment);
     return this.cached(`assignments\0${key(principalId)}`, async () =>
-      (await this.all('SELECT * FROM role_assignments WHERE principal_key = $1 ORDER BY created_at, id_key COLLATE "C"', [key(principalId)])).map(toAssignment),
+      (
+        await this.all('SELECT * FROM role_assignments WHERE principal_key = $1 ORDER BY created_at, id_key COLLATE "C"', [
+          key(principalId),
+        ])
+      ).map(toAssignment),
     );
   }
 
@@ -115,7 +141,7 @@ export abstract class PgAccessOps extends PgBase {
   }
 
   async listRoleDefinitions(): Promise<RoleDefinitionRecord[]> {
-    return (await this.all("SELECT * FROM role_definitions ORDER BY role_name COLLATE \"C\", id_key COLLATE \"C\"")).map(toRole);
+    return (await this.all('SELECT * FROM role_definitions ORDER BY role_name COLLATE "C", id_key COLLATE "C"')).map(toRole);
   }
 
   async deleteRoleDefinition(id: string): Promise<boolean> {

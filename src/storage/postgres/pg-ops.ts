@@ -1,4 +1,13 @@
-import type { DeletedVaultRecord, ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type {
+  DeletedVaultRecord,
+  ObjectAttributes,
+  ObjectKind,
+  ObjectState,
+  ObjectSummary,
+  ObjectVersionRecord,
+  Page,
+  VaultRecord,
+} from "../records.js";
 import type { StoreOps, VaultChange } from "../store.js";
 import { PgAccessOps } from "./pg-access-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
@@ -60,7 +69,11 @@ export class PgOps extends PgAccessOps implements StoreOps {
 
   async softDeleteVault(name: string, deletedAt: number, scheduledPurge: number): Promise<boolean> {
     return (
-      (await this.changed("UPDATE vaults SET deleted_at = $1, scheduled_purge = $2 WHERE name_key = $3 AND deleted_at IS NULL", [deletedAt, scheduledPurge, key(name)])) === 1
+      (await this.changed("UPDATE vaults SET deleted_at = $1, scheduled_purge = $2 WHERE name_key = $3 AND deleted_at IS NULL", [
+        deletedAt,
+        scheduledPurge,
+        key(name),
+      ])) === 1
     );
   }
 
@@ -74,7 +87,10 @@ export class PgOps extends PgAccessOps implements StoreOps {
   }
 
   async recoverVault(name: string): Promise<VaultRecord | undefined> {
-    const row = await this.one("UPDATE vaults SET deleted_at = NULL, scheduled_purge = NULL WHERE name_key = $1 AND deleted_at IS NOT NULL RETURNING *", [key(name)]);
+    const row = await this.one(
+      "UPDATE vaults SET deleted_at = NULL, scheduled_purge = NULL WHERE name_key = $1 AND deleted_at IS NOT NULL RETURNING *",
+      [key(name)],
+    );
     return row ? toVault(row) : undefined;
   }
 
@@ -143,25 +159,52 @@ export class PgOps extends PgAccessOps implements StoreOps {
     return this.cached(cacheKey, () => this.#version(vault, kind, name, version, true));
   }
 
-  async #version(vault: string, kind: ObjectKind, name: string, version: string | null, liveOnly: boolean): Promise<ObjectVersionRecord | undefined> {
+  async #version(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    version: string | null,
+    liveOnly: boolean,
+  ): Promise<ObjectVersionRecord | undefined> {
     const live = liveOnly ? " AND o.deleted_at IS NULL" : "";
     const row =
       version === null
-        ? await this.one(`SELECT ${VERSION} FROM ${LATEST} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3${live}`, [key(vault), kind, key(name)])
-        : await this.one(`SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 AND v.version_key = $4${live}`, [
+        ? await this.one(`SELECT ${VERSION} FROM ${LATEST} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3${live}`, [
             key(vault),
             kind,
             key(name),
-            key(version),
-          ]);
+          ])
+        : await this.one(
+            `SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 AND v.version_key = $4${live}`,
+            [key(vault), kind, key(name), key(version)],
+          );
     return row ? toVersion(row) : undefined;
   }
 
-  async updateObjectVersion(vault: string, kind: ObjectKind, name: string, version: string, a: ObjectAttributes, updated: number): Promise<ObjectVersionRecord | undefined> {
+  async updateObjectVersion(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    version: string,
+    a: ObjectAttributes,
+    updated: number,
+  ): Promise<ObjectVersionRecord | undefined> {
     const changed = await this.changed(
       `UPDATE object_versions SET enabled = $1, not_before = $2, expires = $3, tags = $4, content_type = $5, key_ops = $6, updated = $7
        WHERE vault_key = $8 AND kind = $9 AND name_key = $10 AND version_key = $11`,
-      [a.enabled, a.notBefore, a.expires, jsonOrNull(a.tags), a.contentType, jsonOrNull(a.keyOps), updated, key(vault), kind, key(name), key(version)],
+      [
+        a.enabled,
+        a.notBefore,
+        a.expires,
+        jsonOrNull(a.tags),
+        a.contentType,
+        jsonOrNull(a.keyOps),
+        updated,
+        key(vault),
+        kind,
+        key(name),
+        key(version),
+      ],
     );
     return changed === 1 ? this.#version(vault, kind, name, version, false) : undefined;
   }
@@ -172,13 +215,25 @@ export class PgOps extends PgAccessOps implements StoreOps {
     const rows =
       after === null
         ? await this.all(`${select} ORDER BY o.name_key COLLATE "C" LIMIT $4`, [key(vault), kind, deleted, limit + 1])
-        : await this.all(`${select} AND o.name_key COLLATE "C" > $5 ORDER BY o.name_key COLLATE "C" LIMIT $4`, [key(vault), kind, deleted, limit + 1, after]);
+        : await this.all(`${select} AND o.name_key COLLATE "C" > $5 ORDER BY o.name_key COLLATE "C" LIMIT $4`, [
+            key(vault),
+            kind,
+            deleted,
+            limit + 1,
+            after,
+          ]);
     const items = rows.slice(0, limit).map((r) => ({ latest: toVersion(r), state: { ...toState(r), vault: String(r.vault) } }));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return { items, next: last ? String(last.position) : null };
   }
 
-  async listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
+  async listObjectVersions(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    after: string | null,
+    limit: number,
+  ): Promise<Page<ObjectVersionRecord>> {
     const rows = await this.all(
       `SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 AND v.seq > $4 ORDER BY v.seq LIMIT $5`,
       [key(vault), kind, key(name), after === null ? 0 : Number(after), limit + 1],
@@ -189,10 +244,22 @@ export class PgOps extends PgAccessOps implements StoreOps {
   }
 
   async allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]> {
-    return (await this.all(`SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 ORDER BY v.seq`, [key(vault), kind, key(name)])).map(toVersion);
+    return (
+      await this.all(`SELECT ${VERSION} FROM ${JOIN} WHERE o.vault_key = $1 AND o.kind = $2 AND o.name_key = $3 ORDER BY v.seq`, [
+        key(vault),
+        kind,
+        key(name),
+      ])
+    ).map(toVersion);
   }
 
-  async setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean> {
+  async setObjectDeleted(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    deletedAt: number | null,
+    scheduledPurge: number | null,
+  ): Promise<boolean> {
     return (
       (await this.changed("UPDATE objects SET deleted_at = $1, scheduled_purge = $2 WHERE vault_key = $3 AND kind = $4 AND name_key = $5", [
         deletedAt,
@@ -205,7 +272,9 @@ export class PgOps extends PgAccessOps implements StoreOps {
   }
 
   async purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean> {
-    return (await this.changed("DELETE FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)])) === 1;
+    return (
+      (await this.changed("DELETE FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)])) === 1
+    );
   }
 
   purgeDueObjects(now: number): Promise<number> {
@@ -222,10 +291,20 @@ export class PgOps extends PgAccessOps implements StoreOps {
   }
 
   async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
-    return text((await this.one("SELECT policy FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)]))?.policy);
+    return text(
+      (await this.one("SELECT policy FROM objects WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [key(vault), kind, key(name)]))
+        ?.policy,
+    );
   }
 
   async setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean> {
-    return (await this.changed("UPDATE objects SET policy = $1 WHERE vault_key = $2 AND kind = $3 AND name_key = $4", [policy, key(vault), kind, key(name)])) === 1;
+    return (
+      (await this.changed("UPDATE objects SET policy = $1 WHERE vault_key = $2 AND kind = $3 AND name_key = $4", [
+        policy,
+        key(vault),
+        kind,
+        key(name),
+      ])) === 1
+    );
   }
 }

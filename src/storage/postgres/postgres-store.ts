@@ -17,7 +17,12 @@ const LEADER_LOCK = 0x6b68_6c64; // "khld"
  */
 function unavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  if (typeof e.code === "string" && (/^08/.test(e.code) || /^57P0[1-3]$/.test(e.code) || ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH"].includes(e.code))) {
+  if (
+    typeof e.code === "string" &&
+    (/^08/.test(e.code) ||
+      /^57P0[1-3]$/.test(e.code) ||
+      ["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH"].includes(e.code))
+  ) {
     return true;
   }
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? "");
@@ -121,7 +126,8 @@ export class PostgresStore extends PgOps implements Store {
       await pool.end();
       throw error;
     }
-    const walPosition = async () => String((await guarded(() => pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
+    const walPosition = async () =>
+      String((await guarded(() => pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
     return new PostgresStore(pool, new PgReadCache(walPosition));
   }
 
@@ -191,7 +197,8 @@ export class PostgresStore extends PgOps implements Store {
         return true;
       }
       const session = await this.#pool.connect();
-      const held = (await session.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [LEADER_LOCK])).rows[0]?.held === true;
+      const held =
+        (await session.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [LEADER_LOCK])).rows[0]?.held === true;
       if (!held) {
         session.release();
         return false;

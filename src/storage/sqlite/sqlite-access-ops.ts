@@ -1,10 +1,4 @@
-import type {
-  AccessPolicyRecord,
-  CredentialRecord,
-  PrincipalRecord,
-  RoleAssignmentRecord,
-  RoleDefinitionRecord,
-} from "../records.js";
+import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { type Row, toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
 import { SqliteBase } from "./sqlite-base.js";
 
@@ -12,7 +6,9 @@ import { SqliteBase } from "./sqlite-base.js";
 export abstract class SqliteAccessOps extends SqliteBase {
   createPrincipal(p: PrincipalRecord): Promise<void> {
     return this.write(() => {
-      this.writer.get("INSERT INTO principals (id, kind, display_name, created_at) VALUES (?, ?, ?, ?)").run(p.id, p.kind, p.displayName, p.createdAt);
+      this.writer
+        .get("INSERT INTO principals (id, kind, display_name, created_at) VALUES (?, ?, ?, ?)")
+        .run(p.id, p.kind, p.displayName, p.createdAt);
     });
   }
 
@@ -39,22 +35,28 @@ export abstract class SqliteAccessOps extends SqliteBase {
 
   async getCredential(principalId: string, credentialId: string): Promise<CredentialRecord | undefined> {
     return this.cached(`credential\0${principalId.toLowerCase()}\0${credentialId}`, () => {
-      const row = this.read.get("SELECT * FROM credentials WHERE principal_id = ? AND id = ?").get(principalId, credentialId) as Row | undefined;
+      const row = this.read.get("SELECT * FROM credentials WHERE principal_id = ? AND id = ?").get(principalId, credentialId) as
+        Row | undefined;
       return row ? toCredential(row) : undefined;
     });
   }
 
   async listCredentials(principalId: string): Promise<CredentialRecord[]> {
-    return (this.read.get("SELECT * FROM credentials WHERE principal_id = ? ORDER BY created_at, id").all(principalId) as Row[]).map(toCredential);
+    return (this.read.get("SELECT * FROM credentials WHERE principal_id = ? ORDER BY created_at, id").all(principalId) as Row[]).map(
+      toCredential,
+    );
   }
 
   deleteCredential(principalId: string, credentialId: string): Promise<boolean> {
-    return this.write(() => this.writer.get("DELETE FROM credentials WHERE principal_id = ? AND id = ?").run(principalId, credentialId).changes === 1);
+    return this.write(
+      () => this.writer.get("DELETE FROM credentials WHERE principal_id = ? AND id = ?").run(principalId, credentialId).changes === 1,
+    );
   }
 
   async getAccessPolicy(vault: string, principalId: string): Promise<AccessPolicyRecord | undefined> {
     return this.cached(`policy\0${vault.toLowerCase()}\0${principalId.toLowerCase()}`, () => {
-      const row = this.read.get("SELECT * FROM access_policies WHERE vault = ? AND principal_id = ?").get(vault, principalId) as Row | undefined;
+      const row = this.read.get("SELECT * FROM access_policies WHERE vault = ? AND principal_id = ?").get(vault, principalId) as
+        Row | undefined;
       return row ? toPolicy(row) : undefined;
     });
   }
@@ -71,11 +73,15 @@ export abstract class SqliteAccessOps extends SqliteBase {
   }
 
   deleteAccessPolicy(vault: string, principalId: string): Promise<boolean> {
-    return this.write(() => this.writer.get("DELETE FROM access_policies WHERE vault = ? AND principal_id = ?").run(vault, principalId).changes === 1);
+    return this.write(
+      () => this.writer.get("DELETE FROM access_policies WHERE vault = ? AND principal_id = ?").run(vault, principalId).changes === 1,
+    );
   }
 
   async listAccessPolicies(vault: string): Promise<AccessPolicyRecord[]> {
-    return (this.read.get("SELECT * FROM access_policies WHERE vault = ? ORDER BY updated_at, principal_id").all(vault) as Row[]).map(toPolicy);
+    return (this.read.get("SELECT * FROM access_policies WHERE vault = ? ORDER BY updated_at, principal_id").all(vault) as Row[]).map(
+      toPolicy,
+    );
   }
 
   createRoleAssignment(a: RoleAssignmentRecord): Promise<boolean> {
@@ -105,7 +111,9 @@ export abstract class SqliteAccessOps extends SqliteBase {
       return (this.read.get("SELECT * FROM role_assignments ORDER BY created_at, id").all() as Row[]).map(toAssignment);
     }
     return this.cached(`assignments\0${principalId.toLowerCase()}`, () =>
-      (this.read.get("SELECT * FROM role_assignments WHERE principal_id = ? ORDER BY created_at, id").all(principalId) as Row[]).map(toAssignment),
+      (this.read.get("SELECT * FROM role_assignments WHERE principal_id = ? ORDER BY created_at, id").all(principalId) as Row[]).map(
+        toAssignment,
+      ),
     );
   }
 

@@ -1,7 +1,6 @@
 import type { ReadCache } from "./read-cache.js";
 import type { Statements } from "./statements.js";
 
-
 /**
  * What every part of the SQLite adapter shares. Reads use `read` (the reader connection, or the writer inside a
  * transaction); writes run through `write`, which the owner makes atomic and serialised.

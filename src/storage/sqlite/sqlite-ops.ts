@@ -1,4 +1,13 @@
-import type { DeletedVaultRecord, ObjectAttributes, ObjectKind, ObjectState, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../records.js";
+import type {
+  DeletedVaultRecord,
+  ObjectAttributes,
+  ObjectKind,
+  ObjectState,
+  ObjectSummary,
+  ObjectVersionRecord,
+  Page,
+  VaultRecord,
+} from "../records.js";
 import type { StoreOps, VaultChange } from "../store.js";
 import { SqliteAccessOps } from "./sqlite-access-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
@@ -16,8 +25,11 @@ function toState(r: Row, name: string): ObjectState {
 const COLUMNS =
   "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, sealed";
 /** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
-const VERSION_COLUMNS = COLUMNS.split(", ").map((c) => `v.${c}`).join(", ");
-const LATEST_JOIN = "objects o JOIN object_versions v ON v.vault = o.vault AND v.kind = o.kind AND v.name = o.name AND v.version = o.latest_version";
+const VERSION_COLUMNS = COLUMNS.split(", ")
+  .map((c) => `v.${c}`)
+  .join(", ");
+const LATEST_JOIN =
+  "objects o JOIN object_versions v ON v.vault = o.vault AND v.kind = o.kind AND v.name = o.name AND v.version = o.latest_version";
 
 /** The store's operations over SQLite: meta, vaults and versioned objects here; principals and access in the base. */
 export class SqliteOps extends SqliteAccessOps implements StoreOps {
@@ -71,8 +83,9 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
   softDeleteVault(name: string, deletedAt: number, scheduledPurge: number): Promise<boolean> {
     return this.write(
       () =>
-        this.writer.get("UPDATE vaults SET deleted_at = ?, scheduled_purge = ? WHERE name = ? AND deleted_at IS NULL").run(deletedAt, scheduledPurge, name)
-          .changes === 1,
+        this.writer
+          .get("UPDATE vaults SET deleted_at = ?, scheduled_purge = ? WHERE name = ? AND deleted_at IS NULL")
+          .run(deletedAt, scheduledPurge, name).changes === 1,
     );
   }
 
@@ -96,12 +109,17 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   /** The foreign keys' ON DELETE CASCADE removes the objects, their versions, the access policies and the vault's role assignments. */
   purgeVault(name: string): Promise<boolean> {
-    return this.write(() => this.#purging(this.writer.get("DELETE FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").run(name).changes) === 1);
+    return this.write(
+      () => this.#purging(this.writer.get("DELETE FROM vaults WHERE name = ? AND deleted_at IS NOT NULL").run(name).changes) === 1,
+    );
   }
 
   purgeDueVaults(now: number): Promise<number> {
     return this.write(() =>
-      this.#purging(this.writer.get("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes),
+      this.#purging(
+        this.writer.get("DELETE FROM vaults WHERE deleted_at IS NOT NULL AND scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now)
+          .changes,
+      ),
     );
   }
 
@@ -155,7 +173,12 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     return this.#version(vault, kind, name, version, false);
   }
 
-  async getLiveObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
+  async getLiveObjectVersion(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    version: string | null,
+  ): Promise<ObjectVersionRecord | undefined> {
     const key = `${vault.toLowerCase()}\0${kind}\0${name.toLowerCase()}\0${version?.toLowerCase() ?? ""}`;
     return this.cached(key, () => this.#version(vault, kind, name, version, true));
   }
@@ -164,7 +187,9 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     const live = liveOnly ? " AND o.deleted_at IS NULL" : "";
     const row = (
       version === null
-        ? this.read.get(`SELECT ${VERSION_COLUMNS} FROM ${LATEST_JOIN} WHERE o.vault = ? AND o.kind = ? AND o.name = ?${live}`).get(vault, kind, name)
+        ? this.read
+            .get(`SELECT ${VERSION_COLUMNS} FROM ${LATEST_JOIN} WHERE o.vault = ? AND o.kind = ? AND o.name = ?${live}`)
+            .get(vault, kind, name)
         : this.read
             .get(
               `SELECT ${VERSION_COLUMNS} FROM object_versions v JOIN objects o ON o.vault = v.vault AND o.kind = v.kind AND o.name = v.name
@@ -189,9 +214,19 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
           `UPDATE object_versions SET enabled = ?, not_before = ?, expires = ?, tags = ?, content_type = ?, key_ops = ?, updated = ?
            WHERE vault = ? AND kind = ? AND name = ? AND version = ? RETURNING ${COLUMNS}`,
         )
-        .get(a.enabled ? 1 : 0, a.notBefore, a.expires, jsonOrNull(a.tags), a.contentType, jsonOrNull(a.keyOps), updated, vault, kind, name, version) as
-        | Row
-        | undefined;
+        .get(
+          a.enabled ? 1 : 0,
+          a.notBefore,
+          a.expires,
+          jsonOrNull(a.tags),
+          a.contentType,
+          jsonOrNull(a.keyOps),
+          updated,
+          vault,
+          kind,
+          name,
+          version,
+        ) as Row | undefined;
       return row ? toVersion(row) : undefined;
     });
   }
@@ -213,9 +248,17 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
     return { items, next: last ? String(last.key).toLowerCase() : null };
   }
 
-  async listObjectVersions(vault: string, kind: ObjectKind, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
+  async listObjectVersions(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    after: string | null,
+    limit: number,
+  ): Promise<Page<ObjectVersionRecord>> {
     const rows = this.read
-      .get(`SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`)
+      .get(
+        `SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+      )
       .all(vault, kind, name, after === null ? 0 : Number(after), limit + 1) as Row[];
     const items = rows.slice(0, limit).map(toVersion);
     const last = rows.length > limit ? items[items.length - 1] : undefined;
@@ -224,11 +267,19 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   async allObjectVersions(vault: string, kind: ObjectKind, name: string): Promise<ObjectVersionRecord[]> {
     return (
-      this.read.get(`SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? ORDER BY v.seq`).all(vault, kind, name) as Row[]
+      this.read
+        .get(`SELECT ${VERSION_COLUMNS} FROM object_versions v WHERE v.vault = ? AND v.kind = ? AND v.name = ? ORDER BY v.seq`)
+        .all(vault, kind, name) as Row[]
     ).map(toVersion);
   }
 
-  setObjectDeleted(vault: string, kind: ObjectKind, name: string, deletedAt: number | null, scheduledPurge: number | null): Promise<boolean> {
+  setObjectDeleted(
+    vault: string,
+    kind: ObjectKind,
+    name: string,
+    deletedAt: number | null,
+    scheduledPurge: number | null,
+  ): Promise<boolean> {
     return this.write(
       () =>
         this.writer
@@ -238,11 +289,17 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
   }
 
   purgeObject(vault: string, kind: ObjectKind, name: string): Promise<boolean> {
-    return this.write(() => this.#purging(this.writer.get("DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes) === 1);
+    return this.write(
+      () =>
+        this.#purging(this.writer.get("DELETE FROM objects WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes) ===
+        1,
+    );
   }
 
   purgeDueObjects(now: number): Promise<number> {
-    return this.write(() => this.#purging(this.writer.get("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes));
+    return this.write(() =>
+      this.#purging(this.writer.get("DELETE FROM objects WHERE scheduled_purge IS NOT NULL AND scheduled_purge <= ?").run(now).changes),
+    );
   }
 
   /** Passes a purge's deleted row count through, telling the owner when there is something to erase. */
@@ -253,19 +310,24 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
 
   async listObjectPolicies(kind: ObjectKind): Promise<{ vault: string; name: string; policy: string }[]> {
     const rows = this.read
-      .get("SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name = o.vault WHERE o.kind = ? AND o.policy IS NOT NULL AND o.deleted_at IS NULL AND v.deleted_at IS NULL ORDER BY o.vault, o.name")
+      .get(
+        "SELECT v.name AS vault, o.name, o.policy FROM objects o JOIN vaults v ON v.name = o.vault WHERE o.kind = ? AND o.policy IS NOT NULL AND o.deleted_at IS NULL AND v.deleted_at IS NULL ORDER BY o.vault, o.name",
+      )
       .all(kind) as Row[];
     return rows.map((r) => ({ vault: String(r.vault), name: String(r.name), policy: String(r.policy) }));
   }
 
   async getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null> {
-    const row = this.read.get("SELECT policy FROM objects WHERE vault = ? AND kind = ? AND name = ?").get(vault, kind, name) as Row | undefined;
+    const row = this.read.get("SELECT policy FROM objects WHERE vault = ? AND kind = ? AND name = ?").get(vault, kind, name) as
+      Row | undefined;
     return row ? text(row.policy) : null;
   }
 
   setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean> {
     return this.write(
-      () => this.writer.get("UPDATE objects SET policy = ? WHERE vault = ? AND kind = ? AND name = ?").run(policy, vault, kind, name).changes === 1,
+      () =>
+        this.writer.get("UPDATE objects SET policy = ? WHERE vault = ? AND kind = ? AND name = ?").run(policy, vault, kind, name)
+          .changes === 1,
     );
   }
 }
