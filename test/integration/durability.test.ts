@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { eventually } from "../support/eventually.js";
 import { newDataDir, startDevServer } from "../support/dev-server.js";
 import { secretClientFor } from "../support/sdk.js";
 
@@ -41,11 +42,13 @@ describe("durability and encryption at rest", () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed mid-load: once writes are flowing (a busy machine may take a while to get the first token), and
+    // while they still are.
+    assert.ok(await eventually(async () => acknowledged.length > 5, 30_000), "writes were acknowledged");
+    await new Promise((r) => setTimeout(r, 200));
     await server.stop("SIGKILL");
     stop = true;
     await Promise.all(writers);
-    assert.ok(acknowledged.length > 5, `only ${acknowledged.length} writes before the kill`);
     const again = await startDevServer(dir);
     try {
       const reader = secretClientFor(again);
