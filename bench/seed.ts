@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Envelope } from "../src/crypto/envelope.js";
 import { SqliteStore } from "../src/storage/sqlite/sqlite-store.js";
-import { VersionedObjects } from "../src/vault/versioned-objects.js";
+import { SecretService } from "../src/vault/secret-service.js";
 
 /**
  * Bulk seeding for the scale figures: 100,000 secrets through HTTP would take minutes, so the bench stops the
@@ -22,7 +22,7 @@ export async function seedSecrets(dir: string, vaultName: string, from: number, 
   try {
     const vault = await store.getVault(vaultName);
     if (!vault) throw new Error(`vault ${vaultName} not found in ${dir}`);
-    const objects = new VersionedObjects(store, new Envelope(masterKey), "secret", () => Math.floor(Date.now() / 1000));
+    const objects = new SecretService({ store, envelope: new Envelope(masterKey), now: () => Math.floor(Date.now() / 1000) }).lifecycle;
     for (let batchStart = from; batchStart < to; batchStart += BATCH) {
       const batchEnd = Math.min(to, batchStart + BATCH);
       await store.transaction(async (tx) => {

@@ -20,7 +20,7 @@ import { fillAllPlaceholders } from "./seed-placeholders.js";
 /** What undoes one change this start made, run in reverse order when a later part of the seed fails. */
 type Undo = () => Promise<unknown>;
 
-/** What the secret and key services share, as the seed uses them. */
+/** What the lifecycle of secrets and keys offers that the seed uses. */
 interface ObjectService {
   get(vault: VaultRecord, name: string, version: null): Promise<unknown>;
   delete(vault: VaultRecord, name: string): Promise<unknown>;
@@ -113,8 +113,8 @@ export async function applySeed(
       }
       const setSecret = (s: SeedObject) => ctx.secrets.set(vault, s.name, parseSecretSet(fillAllPlaceholders(s.body)));
       const createKey = (k: SeedObject) => ctx.keys.create(vault, k.name, parseKeyCreate(fillAllPlaceholders(k.body)));
-      created += await seedObjects(entry.secrets, ctx.secrets, vault, setSecret, undo);
-      created += await seedObjects(entry.keys, ctx.keys, vault, createKey, undo);
+      created += await seedObjects(entry.secrets, ctx.secrets.lifecycle, vault, setSecret, undo);
+      created += await seedObjects(entry.keys, ctx.keys.lifecycle, vault, createKey, undo);
     }
   } catch (error) {
     const failures: string[] = [];

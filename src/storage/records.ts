@@ -56,6 +56,8 @@ export interface ObjectVersionRecord extends ObjectAttributes {
   publicData: string | null;
   /** Sealed under the master key: a secret's value, a key's private material. */
   sealed: Buffer;
+  /** Whether another object (a certificate) owns this version's lifetime: clients may not update or delete it. */
+  managed: boolean;
 }
 
 export interface ObjectState {

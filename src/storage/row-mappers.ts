@@ -64,6 +64,7 @@ export function toVersion(r: Row): ObjectVersionRecord {
     keyOps: json<string[]>(r.key_ops),
     publicData: text(r.public_data),
     sealed: r.sealed as Buffer,
+    managed: flag(r.managed),
   };
 }
 

@@ -21,7 +21,7 @@ import type { Store, StoreOps } from "../storage/store.js";
 import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "../errors/key-vault-error.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, rotatedKeyExpires, validateRotationPolicy } from "./rotation-policy.js";
-import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
+import { ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
 
 export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
 
@@ -89,22 +89,32 @@ function checkAttributes(a: KeyAttributes): void {
   checkTags(a.tags);
 }
 
-/** The Keys API's rules: key management and cryptographic operations, independent of HTTP and storage. */
+/**
+ * The Keys API's rules: key generation, import, rotation and cryptographic operations, independent of HTTP and
+ * storage; the lifecycle keys share with the other kinds of objects is `lifecycle`.
+ */
 export class KeyService {
-  readonly #objects: VersionedObjects;
+  readonly lifecycle: ObjectLifecycle<KeyView>;
   readonly #store: Store;
   readonly #backend: KeyBackend;
   readonly #now: () => number;
 
   constructor(private readonly deps: KeyServiceDeps) {
-    this.#objects = new VersionedObjects(deps.store, deps.envelope, "key", deps.now);
+    this.lifecycle = new ObjectLifecycle<KeyView>(deps.store, deps.envelope, deps.now, {
+      kind: "key",
+      view: (vault, record, state) => ({ vault, record, description: describeKey(record), ...(state && { state }) }),
+      checkAttributes,
+      // A backup with any -HSM version is held to the same rules as creating that type.
+      checkRestore: (vault, name, versions) =>
+        this.#checkHsm(
+          vault,
+          name,
+          versions.some((v) => describeKey(v).hsm),
+        ),
+    });
     this.#store = deps.store;
     this.#backend = deps.backend;
     this.#now = deps.now;
-  }
-
-  #view(vault: VaultRecord, record: ObjectVersionRecord, state?: ObjectView["state"]): KeyView {
-    return { vault, record, description: describeKey(record), ...(state && { state }) };
   }
 
   #checkHsm(vault: VaultRecord, name: string, hsm: boolean): void {
@@ -125,7 +135,7 @@ export class KeyService {
     made: NewKeyMaterial,
     input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
   ): Promise<KeyView> {
-    const record = await this.#objects.create(vault, name, {
+    return this.lifecycle.create(vault, name, {
       ...(input.created !== undefined && { created: input.created }),
       enabled: input.enabled,
       notBefore: input.notBefore,
@@ -136,7 +146,6 @@ export class KeyService {
       publicData: JSON.stringify(made.description),
       content: made.material,
     });
-    return this.#view(vault, record);
   }
 
   async create(vault: VaultRecord, name: string, input: CreateKeyInput): Promise<KeyView> {
@@ -177,7 +186,7 @@ export class KeyService {
 
   /** A new version of the same type and size, with the latest version's operations and tags (rotate). */
   async rotate(vault: VaultRecord, name: string): Promise<KeyView> {
-    const latest = await this.#objects.live(vault, name, null);
+    const latest = await this.lifecycle.live(vault, name, null);
     const d = describeKey(latest);
     this.#checkHsm(vault, name, d.hsm);
     // The new version expires as the policy says, counted from its creation; checked before generating, so a
@@ -194,71 +203,8 @@ export class KeyService {
     return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps, created });
   }
 
-  async get(vault: VaultRecord, name: string, version: string | null): Promise<KeyView> {
-    return this.#view(vault, await this.#objects.live(vault, name, version));
-  }
-
-  async update(
-    vault: VaultRecord,
-    name: string,
-    version: string | null,
-    patch: Partial<KeyAttributes> & { keyOps?: KeyOperation[] },
-  ): Promise<KeyView> {
-    const record = await this.#objects.update(vault, name, version, (current) => {
-      const next = { ...current, ...patch };
-      checkAttributes(next);
-      return next;
-    });
-    return this.#view(vault, record);
-  }
-
-  list(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
-    return this.#objects.list(vault, false, after, limit);
-  }
-
-  listVersions(vault: VaultRecord, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
-    return this.#objects.listVersions(vault, name, after, limit);
-  }
-
-  listDeleted(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
-    return this.#objects.list(vault, true, after, limit);
-  }
-
-  async delete(vault: VaultRecord, name: string): Promise<KeyView> {
-    const view = await this.#objects.delete(vault, name);
-    return this.#view(vault, view.record, view.state);
-  }
-
-  async getDeleted(vault: VaultRecord, name: string): Promise<KeyView> {
-    const view = await this.#objects.getDeleted(vault, name);
-    return this.#view(vault, view.record, view.state);
-  }
-
-  async recover(vault: VaultRecord, name: string): Promise<KeyView> {
-    return this.#view(vault, (await this.#objects.recover(vault, name)).record);
-  }
-
-  purge(vault: VaultRecord, name: string): Promise<void> {
-    return this.#objects.purge(vault, name);
-  }
-
-  backup(vault: VaultRecord, name: string): Promise<Buffer> {
-    return this.#objects.backup(vault, name);
-  }
-
-  /** Restores a key backup; one with any -HSM version is held to the same rules as creating that type. */
-  async restore(vault: VaultRecord, blob: Buffer): Promise<KeyView> {
-    const checkHsm = (name: string, versions: readonly { publicData: string | null }[]) =>
-      this.#checkHsm(
-        vault,
-        name,
-        versions.some((v) => describeKey(v).hsm),
-      );
-    return this.#view(vault, (await this.#objects.restore(vault, blob, checkHsm)).record);
-  }
-
   async getRotationPolicy(vault: VaultRecord, name: string): Promise<RotationPolicy> {
-    await this.#objects.live(vault, name, null);
+    await this.lifecycle.live(vault, name, null);
     const stored = await this.#store.getObjectPolicy(vault.name, "key", name);
     return stored === null ? DEFAULT_ROTATION_POLICY : (JSON.parse(stored) as RotationPolicy);
   }
@@ -325,7 +271,7 @@ export class KeyService {
     operation: KeyOperation,
     privateOperation: boolean,
   ): Promise<{ key: BackendKey; record: ObjectVersionRecord }> {
-    const record = await this.#objects.live(vault, name, version);
+    const record = await this.lifecycle.live(vault, name, version);
     if (!record.enabled) throw forbidden(`Operation ${operation} is not allowed on a disabled key.`, "KeyDisabled");
     if (!(record.keyOps ?? []).includes(operation))
       throw forbidden(`Operation ${operation} is not permitted on this key.`, "KeyOperationForbidden");
@@ -339,7 +285,7 @@ export class KeyService {
     const key: BackendKey = {
       id: `${vault.name.toLowerCase()}/${record.name.toLowerCase()}/${record.version}`,
       description: describeKey(record),
-      material: () => this.#objects.open(vault, record),
+      material: () => this.lifecycle.open(vault, record),
     };
     return { key, record };
   }

@@ -1,10 +1,10 @@
 import type { Envelope } from "../crypto/envelope.js";
-import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
+import type { ObjectAttributes, VaultRecord } from "../storage/records.js";
 import type { Store } from "../storage/store.js";
 import { badParameter, forbidden } from "../errors/key-vault-error.js";
 import { CONTENT_TYPE_MAX_CHARS, SECRET_VALUE_MAX_BYTES, checkImportSize, checkObjectName, checkTags } from "./limits.js";
 import { mapSliced } from "./time-slice.js";
-import { type ObjectView, VersionedObjects } from "./versioned-objects.js";
+import { ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
 
 export type SecretAttributes = Omit<ObjectAttributes, "keyOps">;
 
@@ -30,12 +30,21 @@ function checkAttributes(a: SecretAttributes): void {
   }
 }
 
-/** The Secrets API's rules, independent of HTTP and of the store behind it. */
+/** The Secrets API's rules, independent of HTTP and of the store behind it; the shared lifecycle is `lifecycle`. */
 export class SecretService {
-  readonly #objects: VersionedObjects;
+  readonly lifecycle: ObjectLifecycle<SecretView>;
 
   constructor(deps: SecretServiceDeps) {
-    this.#objects = new VersionedObjects(deps.store, deps.envelope, "secret", deps.now);
+    this.lifecycle = new ObjectLifecycle<SecretView>(deps.store, deps.envelope, deps.now, {
+      kind: "secret",
+      view: (vault, record, state) => ({ vault, record, state }),
+      // Azure returns expired and not-yet-valid secrets; only a disabled version is refused.
+      read: (vault, record, open) => {
+        if (!record.enabled) throw forbidden("Operation get is not allowed on a disabled secret.", "SecretDisabled");
+        return { vault, record, value: open().toString("utf8") };
+      },
+      checkAttributes,
+    });
   }
 
   #check(name: string, input: SecretInput): void {
@@ -49,13 +58,13 @@ export class SecretService {
   async set(vault: VaultRecord, name: string, input: SecretInput): Promise<SecretView> {
     this.#check(name, input);
     const { value, ...attributes } = input;
-    const record = await this.#objects.create(vault, name, {
+    const view = await this.lifecycle.create(vault, name, {
       ...attributes,
       keyOps: null,
       publicData: null,
       content: Buffer.from(value, "utf8"),
     });
-    return { vault, record, value };
+    return { ...view, value };
   }
 
   /**
@@ -72,60 +81,7 @@ export class SecretService {
       names.add(name.toLowerCase());
       return { name, input: { ...attributes, keyOps: null, publicData: null, content: Buffer.from(value, "utf8") } };
     });
-    const records = await this.#objects.createMany(vault, items);
+    const records = await this.lifecycle.createMany(vault, items);
     return records.map((record) => ({ vault, record }));
-  }
-
-  /** Azure returns expired and not-yet-valid secrets; only a disabled version is refused. */
-  async get(vault: VaultRecord, name: string, version: string | null): Promise<SecretView> {
-    const record = await this.#objects.live(vault, name, version);
-    if (!record.enabled) throw forbidden("Operation get is not allowed on a disabled secret.", "SecretDisabled");
-    return { vault, record, value: this.#objects.open(vault, record).toString("utf8") };
-  }
-
-  async update(vault: VaultRecord, name: string, version: string | null, patch: Partial<SecretAttributes>): Promise<SecretView> {
-    const record = await this.#objects.update(vault, name, version, (current) => {
-      const next = { ...current, ...patch };
-      checkAttributes(next);
-      return next;
-    });
-    return { vault, record };
-  }
-
-  list(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
-    return this.#objects.list(vault, false, after, limit);
-  }
-
-  listVersions(vault: VaultRecord, name: string, after: string | null, limit: number): Promise<Page<ObjectVersionRecord>> {
-    return this.#objects.listVersions(vault, name, after, limit);
-  }
-
-  delete(vault: VaultRecord, name: string): Promise<SecretView> {
-    return this.#objects.delete(vault, name);
-  }
-
-  getDeleted(vault: VaultRecord, name: string): Promise<SecretView> {
-    return this.#objects.getDeleted(vault, name);
-  }
-
-  listDeleted(vault: VaultRecord, after: string | null, limit: number): Promise<Page<ObjectSummary>> {
-    return this.#objects.list(vault, true, after, limit);
-  }
-
-  recover(vault: VaultRecord, name: string): Promise<SecretView> {
-    return this.#objects.recover(vault, name);
-  }
-
-  purge(vault: VaultRecord, name: string): Promise<void> {
-    return this.#objects.purge(vault, name);
-  }
-
-  /** All versions, sealed under a key derived from this deployment's master key: restorable only here. */
-  backup(vault: VaultRecord, name: string): Promise<Buffer> {
-    return this.#objects.backup(vault, name);
-  }
-
-  restore(vault: VaultRecord, blob: Buffer): Promise<SecretView> {
-    return this.#objects.restore(vault, blob);
   }
 }

@@ -77,6 +77,46 @@ if (POSTGRES_URL) {
     });
   });
 
+  describe("postgres schema: managed", () => {
+    it("keeps the versions of a database from before the `managed` attribute, unmanaged", async () => {
+      const database = await newDatabase("keyhold_managed");
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const managed = PG_MIGRATIONS.findIndex((m) => m.includes("ADD COLUMN managed"));
+        await client.query("CREATE TABLE keyhold_schema (version INTEGER NOT NULL)");
+        for (const [i, migration] of PG_MIGRATIONS.slice(0, managed).entries()) {
+          await client.query(migration);
+          await client.query("INSERT INTO keyhold_schema (version) VALUES ($1)", [i + 1]);
+        }
+        await client.query(
+          "INSERT INTO vaults (name_key, name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          [VAULT.toLowerCase(), VAULT, 1_700_000_000, 90, false, true, "tester"],
+        );
+        await client.query(
+          "INSERT INTO objects (vault_key, kind, name_key, name, next_seq, latest_version) VALUES ($1, 'secret', 'old', 'old', 1, 'v1')",
+          [VAULT.toLowerCase()],
+        );
+        await client.query(
+          `INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, sealed)
+           VALUES ($1, 'secret', 'old', 'v1', $2, 'v1', 1, 1, 1, true, $3)`,
+          [VAULT.toLowerCase(), VAULT, Buffer.from([0])],
+        );
+      } finally {
+        await client.end();
+      }
+      const store = await PostgresStore.open(database.url, { poolSize: 2 });
+      try {
+        assert.equal((await store.getObjectVersion(VAULT, "secret", "old", null))?.managed, false);
+        assert.equal((await store.addObjectVersion(versionRecord("old", 2, { managed: true }))).managed, true);
+        assert.equal((await store.getObjectVersion(VAULT, "secret", "old", null))?.managed, true);
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
+  });
+
   describe("postgres read cache", () => {
     it("serves remembered reads no staler than the database, whichever node wrote", async () => {
       const database = await newDatabase("keyhold_cache");

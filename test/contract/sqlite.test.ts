@@ -85,6 +85,41 @@ describe("sqlite store file", () => {
     }
   });
 
+  it("keeps the versions of a file from before the `managed` attribute, unmanaged", async () => {
+    const dir = newDir();
+    try {
+      const file = join(dir, "keyhold.db");
+      const older = new Database(file);
+      const managed = MIGRATIONS.findIndex((m) => m.includes("ADD COLUMN managed"));
+      for (const migration of MIGRATIONS.slice(0, managed)) older.exec(migration);
+      older.pragma(`user_version = ${managed}`);
+      older
+        .prepare(
+          "INSERT INTO vaults (name, created_at, retention_days, purge_protection, enable_rbac, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(VAULT, 1_700_000_000, 90, 0, 1, "tester");
+      older.prepare("INSERT INTO objects (vault, kind, name, next_seq, latest_version) VALUES (?, 'secret', 'old', 1, 'v1')").run(VAULT);
+      older
+        .prepare(
+          `INSERT INTO object_versions (vault, kind, name, version, seq, display_name, created, updated, enabled, sealed)
+           VALUES (?, 'secret', 'old', 'v1', 1, 'old', 1, 1, 1, x'00')`,
+        )
+        .run(VAULT);
+      older.close();
+
+      const store = SqliteStore.open(file);
+      try {
+        assert.equal((await store.getObjectVersion(VAULT, "secret", "old", null))?.managed, false);
+        assert.equal((await store.addObjectVersion(versionRecord("old", 2, { managed: true }))).managed, true);
+        assert.equal((await store.getObjectVersion(VAULT, "secret", "old", null))?.managed, true);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("serves cached live reads no staler than the file, whoever wrote it", async () => {
     const dir = newDir();
     const file = join(dir, "keyhold.db");

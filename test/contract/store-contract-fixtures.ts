@@ -60,6 +60,7 @@ export function versionRecord(name: string, n: number, overrides: Partial<NewVer
     publicData: null,
     tags: null,
     sealed: Buffer.from(`sealed:${name}:${n}`),
+    managed: false,
     ...overrides,
   };
 }

@@ -79,6 +79,29 @@ export function secretContract(store: () => Store): void {
       }
     });
 
+    it("keeps each version's `managed` flag through reads, lists, updates and recovery", async () => {
+      const owned = versionRecord("owned", 1, { managed: true });
+      assert.equal((await store().addObjectVersion(owned)).managed, true);
+      const plain = (await store().addObjectVersion(versionRecord("owned", 2))).version;
+      assert.equal((await store().getObjectVersion(VAULT, "secret", "owned", owned.version))?.managed, true);
+      assert.equal((await store().getLiveObjectVersion(VAULT, "secret", "OWNED", plain))?.managed, false);
+      await store().addObjectVersion(versionRecord("owned", 3, { managed: true }));
+      assert.deepEqual(
+        (await store().allObjectVersions(VAULT, "secret", "owned")).map((v) => v.managed),
+        [true, false, true],
+      );
+      assert.deepEqual(
+        (await store().listObjectVersions(VAULT, "secret", "owned", null, 2)).items.map((v) => v.managed),
+        [true, false],
+      );
+      const attributes = { enabled: false, notBefore: null, expires: null, contentType: null, tags: null, keyOps: null };
+      assert.equal((await store().updateObjectVersion(VAULT, "secret", "owned", owned.version, attributes, 1))?.managed, true);
+      await store().setObjectDeleted(VAULT, "secret", "owned", 10, 20);
+      assert.equal((await store().listObjects(VAULT, "secret", true, null, 10)).items[0]?.latest.managed, true);
+      await store().setObjectDeleted(VAULT, "secret", "owned", null, null);
+      assert.equal((await store().listObjects(VAULT, "secret", false, null, 10)).items[0]?.latest.managed, true);
+    });
+
     it("updates a version's attributes and `updated`, and nothing else", async () => {
       const [first, second] = await addVersions(store(), "upd", 2);
       assert.ok(first && second);

@@ -3,7 +3,8 @@ import type { Operation } from "../../authz/operations.js";
 import { badParameter, forbidden } from "../../errors/key-vault-error.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
-import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
+import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
+import { type NameParams, versionOf } from "./route-params.js";
 import {
   deletedKeyBundle,
   deletedKeyItem,
@@ -18,7 +19,7 @@ import {
   rotationPolicyJson,
 } from "../wire/key-wire.js";
 import { objectId } from "../wire/object-wire.js";
-import { asObject, base64urlBytes } from "../wire/parse.js";
+import { asObject } from "../wire/parse.js";
 
 const op = (operation: Operation) => ({ config: { operation } });
 const b64 = (value: Buffer | undefined) => value?.toString("base64url");
@@ -37,83 +38,13 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     return keyBundle(kv, await keys.import(kv.vault, request.params.name, parseKeyImport(request.body)));
   });
 
-  for (const url of ["/keys/:name", "/keys/:name/:version"]) {
-    app.get<{ Params: NameParams }>(url, op("keys/get"), async (request) => {
-      const kv = vaultRequest(request);
-      return keyBundle(kv, await keys.get(kv.vault, request.params.name, versionOf(request.params)));
-    });
-    app.patch<{ Params: NameParams }>(url, op("keys/update"), async (request) => {
-      const kv = vaultRequest(request);
-      const patch = parseKeyUpdate(request.body);
-      return keyBundle(kv, await keys.update(kv.vault, request.params.name, versionOf(request.params), patch));
-    });
-  }
-
-  app.get<{ Querystring: Query }>("/keys", op("keys/list"), async (request) => {
-    const kv = vaultRequest(request);
-    return listPage(
-      kv,
-      "/keys",
-      request.query,
-      (after, max) => keys.list(kv.vault, after, max),
-      (s) => keyItem(kv, s.latest, false),
-    );
-  });
-
-  app.get<{ Params: NameParams; Querystring: Query }>("/keys/:name/versions", op("keys/listVersions"), async (request) => {
-    const kv = vaultRequest(request);
-    const name = request.params.name;
-    return listPage(
-      kv,
-      `/keys/${encodeURIComponent(name)}/versions`,
-      request.query,
-      (after, max) => keys.listVersions(kv.vault, name, after, max),
-      (r) => keyItem(kv, r, true),
-    );
-  });
-
-  app.delete<{ Params: NameParams }>("/keys/:name", op("keys/delete"), async (request) => {
-    const kv = vaultRequest(request);
-    return deletedKeyBundle(kv, await keys.delete(kv.vault, request.params.name));
-  });
-
-  app.get<{ Querystring: Query }>("/deletedkeys", op("keys/listDeleted"), async (request) => {
-    const kv = vaultRequest(request);
-    return listPage(
-      kv,
-      "/deletedkeys",
-      request.query,
-      (after, max) => keys.listDeleted(kv.vault, after, max),
-      (s) => deletedKeyItem(kv, s),
-    );
-  });
-
-  app.get<{ Params: NameParams }>("/deletedkeys/:name", op("keys/getDeleted"), async (request) => {
-    const kv = vaultRequest(request);
-    return deletedKeyBundle(kv, await keys.getDeleted(kv.vault, request.params.name));
-  });
-
-  app.post<{ Params: NameParams }>("/deletedkeys/:name/recover", op("keys/recover"), async (request) => {
-    const kv = vaultRequest(request);
-    return keyBundle(kv, await keys.recover(kv.vault, request.params.name));
-  });
-
-  app.delete<{ Params: NameParams }>("/deletedkeys/:name", op("keys/purge"), async (request, reply) => {
-    const kv = vaultRequest(request);
-    await keys.purge(kv.vault, request.params.name);
-    return reply.code(204).send();
-  });
-
-  app.post<{ Params: NameParams }>("/keys/:name/backup", op("keys/backup"), async (request) => {
-    const kv = vaultRequest(request);
-    return { value: (await keys.backup(kv.vault, request.params.name)).toString("base64url") };
-  });
-
-  app.post("/keys/restore", op("keys/restore"), async (request) => {
-    const kv = vaultRequest(request);
-    const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
-    if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
-    return keyBundle(kv, await keys.restore(kv.vault, blob));
+  registerLifecycleRoutes(app, keys.lifecycle, {
+    collection: "keys",
+    bundle: keyBundle,
+    deletedBundle: deletedKeyBundle,
+    item: keyItem,
+    deletedItem: deletedKeyItem,
+    parseUpdate: parseKeyUpdate,
   });
 
   app.post<{ Params: NameParams }>("/keys/:name/rotate", op("keys/rotate"), async (request) => {
@@ -141,7 +72,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
   for (const url of ["/keys/:name/release", "/keys/:name/:version/release"]) {
     app.post<{ Params: NameParams }>(url, op("keys/release"), async (request) => {
       const kv = vaultRequest(request);
-      await keys.get(kv.vault, request.params.name, versionOf(request.params));
+      await keys.lifecycle.get(kv.vault, request.params.name, versionOf(request.params));
       throw forbidden(
         "Operation release is not allowed on a non-exportable key: Keyhold does not support secure key release.",
         "KeyNotExportable",
@@ -151,7 +82,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
   for (const url of ["/keys/:name/attestation", "/keys/:name/:version/attestation"]) {
     app.get<{ Params: NameParams }>(url, op("keys/get"), async (request) => {
       const kv = vaultRequest(request);
-      await keys.get(kv.vault, request.params.name, versionOf(request.params));
+      await keys.lifecycle.get(kv.vault, request.params.name, versionOf(request.params));
       throw badParameter("Key attestation is available only for keys held in a hardware security module; this key has none.");
     });
   }

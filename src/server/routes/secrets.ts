@@ -4,8 +4,9 @@ import { checkImportSize, checkObjectName } from "../../vault/limits.js";
 import { mapSliced } from "../../vault/time-slice.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
-import { type NameParams, type Query, listPage, versionOf } from "./route-params.js";
-import { base64urlBytes, asObject, requiredString } from "../wire/parse.js";
+import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
+import type { NameParams } from "./route-params.js";
+import { asObject, requiredString } from "../wire/parse.js";
 import {
   deletedSecretBundle,
   deletedSecretItem,
@@ -25,81 +26,13 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     return secretBundle(kv, await secrets.set(kv.vault, name, parseSecretSet(request.body)));
   });
 
-  for (const url of ["/secrets/:name", "/secrets/:name/:version"]) {
-    app.get<{ Params: NameParams }>(url, { config: { operation: "secrets/get" } }, async (request) => {
-      const kv = vaultRequest(request);
-      return secretBundle(kv, await secrets.get(kv.vault, request.params.name, versionOf(request.params)));
-    });
-    app.patch<{ Params: NameParams }>(url, { config: { operation: "secrets/update" } }, async (request) => {
-      const kv = vaultRequest(request);
-      const patch = parseSecretUpdate(request.body);
-      return secretBundle(kv, await secrets.update(kv.vault, request.params.name, versionOf(request.params), patch));
-    });
-  }
-
-  app.get<{ Querystring: Query }>("/secrets", { config: { operation: "secrets/list" } }, async (request) => {
-    const kv = vaultRequest(request);
-    return listPage(
-      kv,
-      "/secrets",
-      request.query,
-      (after, max) => secrets.list(kv.vault, after, max),
-      (s) => secretItem(kv, s.latest, false),
-    );
-  });
-
-  app.get<{ Params: NameParams; Querystring: Query }>(
-    "/secrets/:name/versions",
-    { config: { operation: "secrets/listVersions" } },
-    async (request) => {
-      const kv = vaultRequest(request);
-      const name = request.params.name;
-      return listPage(
-        kv,
-        `/secrets/${encodeURIComponent(name)}/versions`,
-        request.query,
-        (after, max) => secrets.listVersions(kv.vault, name, after, max),
-        (r) => secretItem(kv, r, true),
-      );
-    },
-  );
-
-  app.delete<{ Params: NameParams }>("/secrets/:name", { config: { operation: "secrets/delete" } }, async (request) => {
-    const kv = vaultRequest(request);
-    return deletedSecretBundle(kv, await secrets.delete(kv.vault, request.params.name));
-  });
-
-  app.get<{ Querystring: Query }>("/deletedsecrets", { config: { operation: "secrets/listDeleted" } }, async (request) => {
-    const kv = vaultRequest(request);
-    return listPage(
-      kv,
-      "/deletedsecrets",
-      request.query,
-      (after, max) => secrets.listDeleted(kv.vault, after, max),
-      (s) => deletedSecretItem(kv, s),
-    );
-  });
-
-  app.get<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/getDeleted" } }, async (request) => {
-    const kv = vaultRequest(request);
-    return deletedSecretBundle(kv, await secrets.getDeleted(kv.vault, request.params.name));
-  });
-
-  app.post<{ Params: NameParams }>("/deletedsecrets/:name/recover", { config: { operation: "secrets/recover" } }, async (request) => {
-    const kv = vaultRequest(request);
-    return secretBundle(kv, await secrets.recover(kv.vault, request.params.name));
-  });
-
-  app.delete<{ Params: NameParams }>("/deletedsecrets/:name", { config: { operation: "secrets/purge" } }, async (request, reply) => {
-    const kv = vaultRequest(request);
-    await secrets.purge(kv.vault, request.params.name);
-    return reply.code(204).send();
-  });
-
-  app.post<{ Params: NameParams }>("/secrets/:name/backup", { config: { operation: "secrets/backup" } }, async (request) => {
-    const kv = vaultRequest(request);
-    const blob = await secrets.backup(kv.vault, request.params.name);
-    return { value: blob.toString("base64url") };
+  registerLifecycleRoutes(app, secrets.lifecycle, {
+    collection: "secrets",
+    bundle: secretBundle,
+    deletedBundle: deletedSecretBundle,
+    item: secretItem,
+    deletedItem: deletedSecretItem,
+    parseUpdate: parseSecretUpdate,
   });
 
   // Keyhold's extension (there is no POST /secrets/{name} in Azure's API, as with /secrets/restore): many secrets
@@ -119,12 +52,5 @@ export function registerSecretRoutes(app: FastifyInstance, ctx: AppContext): voi
     }));
     const views = await secrets.importMany(kv.vault, inputs);
     return { value: await mapSliced(views, (v) => secretItem(kv, v.record, true)) };
-  });
-
-  app.post("/secrets/restore", { config: { operation: "secrets/restore" } }, async (request) => {
-    const kv = vaultRequest(request);
-    const blob = base64urlBytes(asObject(request.body, "The request body").value, "value");
-    if (blob.length === 0) throw badParameter("The parameter 'value' must not be empty.");
-    return secretBundle(kv, await secrets.restore(kv.vault, blob));
   });
 }

@@ -11,7 +11,15 @@ import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.j
 import { badParameter } from "../../errors/key-vault-error.js";
 import { type CreateKeyInput, type ImportKeyInput, type KeyAttributes, type KeyView, describeKey } from "../../vault/key-service.js";
 import type { LifetimeAction, RotationPolicy } from "../../vault/rotation-policy.js";
-import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
+import {
+  type WireContext,
+  attributesJson,
+  deletedFields,
+  managedJson,
+  objectId,
+  parseAttributePatch,
+  parseNewAttributes,
+} from "./object-wire.js";
 import { type Json, asObject, base64urlBytes, optionalBoolean, optionalObject, optionalString, requiredString } from "./parse.js";
 
 /** Translation between Azure's key JSON (KeyBundle, KeyItem, JsonWebKey, KeyOperationResult…) and the domain. */
@@ -168,6 +176,7 @@ export function keyBundle(w: WireContext, view: KeyView): Record<string, unknown
     key: { ...d.jwk, kid: objectId(w.base, r), kty: d.hsm ? `${d.jwk.kty}-HSM` : d.jwk.kty, key_ops: r.keyOps ?? [] },
     attributes: keyAttributesJson(w, r, d),
     ...(r.tags !== null && { tags: r.tags }),
+    managed: managedJson(r),
   };
 }
 
@@ -176,7 +185,12 @@ export function deletedKeyBundle(w: WireContext, view: KeyView): object {
 }
 
 export function keyItem(w: WireContext, r: ObjectVersionRecord, withVersion: boolean): object {
-  return { kid: objectId(w.base, r, withVersion), attributes: keyAttributesJson(w, r), ...(r.tags !== null && { tags: r.tags }) };
+  return {
+    kid: objectId(w.base, r, withVersion),
+    attributes: keyAttributesJson(w, r),
+    ...(r.tags !== null && { tags: r.tags }),
+    managed: managedJson(r),
+  };
 }
 
 export function deletedKeyItem(w: WireContext, s: ObjectSummary): object {

@@ -35,6 +35,9 @@ export function attributesJson(w: WireContext, r: ObjectVersionRecord): Record<s
   };
 }
 
+/** `managed: true` on the bundles and items of versions a certificate owns; absent otherwise, as Azure writes it. */
+export const managedJson = (r: ObjectVersionRecord): true | undefined => (r.managed ? true : undefined);
+
 /**
  * recoveryId (whose presence drives the SDK's delete pollers), deletedDate and scheduledPurgeDate; versions
  * from before soft-delete answer a delete with the plain bundle.

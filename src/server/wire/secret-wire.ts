@@ -1,7 +1,15 @@
 import type { ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
 import type { SecretAttributes, SecretInput, SecretView } from "../../vault/secret-service.js";
 import { asObject, optionalString, requiredString } from "./parse.js";
-import { type WireContext, attributesJson, deletedFields, objectId, parseAttributePatch, parseNewAttributes } from "./object-wire.js";
+import {
+  type WireContext,
+  attributesJson,
+  deletedFields,
+  managedJson,
+  objectId,
+  parseAttributePatch,
+  parseNewAttributes,
+} from "./object-wire.js";
 
 /** Translation between Azure's secret JSON (SecretBundle, SecretItem, DeletedSecretBundle) and the domain. */
 
@@ -31,6 +39,7 @@ export function secretBundle(w: WireContext, view: SecretView): object {
     attributes: attributesJson(w, r),
     contentType: r.contentType ?? undefined,
     tags: r.tags ?? undefined,
+    managed: managedJson(r),
   };
 }
 
@@ -44,6 +53,7 @@ export function secretItem(w: WireContext, r: ObjectVersionRecord, withVersion: 
     attributes: attributesJson(w, r),
     contentType: r.contentType ?? undefined,
     tags: r.tags ?? undefined,
+    managed: managedJson(r),
   };
 }
 

@@ -23,7 +23,7 @@ const toState = (r: Row): ObjectState => ({
 
 /** The version's columns, with the object's name as first written (`display_name`). */
 const VERSION = `v.vault, v.kind, v.version, v.seq, o.name AS display_name, v.created, v.updated, v.enabled, v.not_before, v.expires,
-  v.tags, v.content_type, v.key_ops, v.public_data, v.sealed`;
+  v.tags, v.content_type, v.key_ops, v.public_data, v.sealed, v.managed`;
 const JOIN = "objects o JOIN object_versions v ON v.vault_key = o.vault_key AND v.kind = o.kind AND v.name_key = o.name_key";
 const LATEST = `${JOIN} AND v.version_key = lower(o.latest_version)`;
 
@@ -125,7 +125,8 @@ export class PgOps extends PgAccessOps implements StoreOps {
       const seq = Number(row.next_seq);
       await query(
         `INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, not_before, expires,
-           tags, content_type, key_ops, public_data, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+           tags, content_type, key_ops, public_data, sealed, managed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [
           key(r.vault),
           r.kind,
@@ -144,6 +145,7 @@ export class PgOps extends PgAccessOps implements StoreOps {
           jsonOrNull(r.keyOps),
           r.publicData,
           r.sealed,
+          r.managed,
         ],
       );
       return { ...r, name: String(row.name), seq };

@@ -120,4 +120,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE vaults ADD COLUMN deleted_at BIGINT, ADD COLUMN scheduled_purge BIGINT;
   CREATE INDEX vaults_purge ON vaults (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
   `,
+  // 4: the `managed` attribute: a version whose lifetime a certificate owns. Every version that exists is unmanaged.
+  `
+  ALTER TABLE object_versions ADD COLUMN managed BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];

@@ -115,4 +115,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE vaults ADD COLUMN scheduled_purge INTEGER;
   CREATE INDEX vaults_purge ON vaults (scheduled_purge) WHERE scheduled_purge IS NOT NULL;
   `,
+  // 5: the `managed` attribute: a version whose lifetime a certificate owns. Every version that exists is unmanaged.
+  `
+  ALTER TABLE object_versions ADD COLUMN managed INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

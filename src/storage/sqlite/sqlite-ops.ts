@@ -23,7 +23,7 @@ function toState(r: Row, name: string): ObjectState {
 }
 
 const COLUMNS =
-  "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, sealed";
+  "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, sealed, managed";
 /** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
 const VERSION_COLUMNS = COLUMNS.split(", ")
   .map((c) => `v.${c}`)
@@ -145,7 +145,7 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
       this.writer
         .get(
           `INSERT INTO object_versions (${COLUMNS.replace("vault, kind,", "vault, kind, name,")})
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.vault,
@@ -164,6 +164,7 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
           jsonOrNull(r.keyOps),
           r.publicData,
           r.sealed,
+          r.managed ? 1 : 0,
         );
       return { ...r, name: displayName, seq };
     });
