@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { badParameter } from "../errors/key-vault-error.js";
+import { KEY_USAGE_NAMES, type KeyUsageName } from "../crypto/x509/extensions.js";
 import { parseX500Name } from "../crypto/x509/x500-name.js";
 
 /**
@@ -17,19 +18,6 @@ export type CertificateCurve = (typeof CERTIFICATE_CURVES)[number];
 /** The secret's format: the certificate with its private key as PKCS#12 (PFX) or as PEM. */
 export const CERTIFICATE_CONTENT_TYPES = ["application/x-pkcs12", "application/x-pem-file"] as const;
 export type CertificateContentType = (typeof CERTIFICATE_CONTENT_TYPES)[number];
-
-export const KEY_USAGES = [
-  "digitalSignature",
-  "nonRepudiation",
-  "keyEncipherment",
-  "dataEncipherment",
-  "keyAgreement",
-  "keyCertSign",
-  "cRLSign",
-  "encipherOnly",
-  "decipherOnly",
-] as const;
-export type KeyUsage = (typeof KEY_USAGES)[number];
 
 export const LIFETIME_ACTION_TYPES = ["AutoRenew", "EmailContacts"] as const;
 export type LifetimeActionType = (typeof LIFETIME_ACTION_TYPES)[number];
@@ -57,7 +45,7 @@ export interface CertificatePolicy {
   key: { type: CertificateKeyType; size: number; curve: CertificateCurve | null; exportable: boolean; reuseKey: boolean };
   secret: { contentType: CertificateContentType };
   /** `subject` is "" when the certificate is named by its SANs alone. */
-  x509: { subject: string; sans: SubjectAlternativeNames; ekus: string[]; keyUsage: KeyUsage[]; validityMonths: number };
+  x509: { subject: string; sans: SubjectAlternativeNames; ekus: string[]; keyUsage: KeyUsageName[]; validityMonths: number };
   lifetimeActions: CertificateLifetimeAction[];
   issuer: { name: string; certificateType: string | null; certificateTransparency: boolean | null };
   enabled: boolean;
@@ -92,7 +80,7 @@ export const DEFAULT_CURVE: CertificateCurve = "P-256";
 export const DEFAULT_VALIDITY_MONTHS = 12;
 /** TLS server and client authentication, which Azure puts in a policy that names no EKUs. */
 export const DEFAULT_EKUS: readonly string[] = ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"];
-const DEFAULT_KEY_USAGE: Record<"RSA" | "EC", readonly KeyUsage[]> = {
+const DEFAULT_KEY_USAGE: Record<"RSA" | "EC", readonly KeyUsageName[]> = {
   RSA: ["digitalSignature", "keyEncipherment"],
   EC: ["digitalSignature"],
 };
@@ -200,7 +188,9 @@ function x509Properties(input: NonNullable<CertificatePolicyInput["x509"]>, fami
   const ekus = input.ekus ?? [...DEFAULT_EKUS];
   for (const eku of ekus)
     if (!OID.test(eku)) throw badParameter(`x509_props.ekus holds '${eku}', which is not an OID such as 1.3.6.1.5.5.7.3.1.`);
-  const keyUsage = (input.keyUsage ?? DEFAULT_KEY_USAGE[family]).map((usage) => oneOf(KEY_USAGES, usage, "Each of x509_props.key_usage"));
+  const keyUsage = (input.keyUsage ?? DEFAULT_KEY_USAGE[family]).map((usage) =>
+    oneOf(KEY_USAGE_NAMES, usage, "Each of x509_props.key_usage"),
+  );
   return {
     subject,
     sans,
