@@ -62,6 +62,24 @@ export const OPERATIONS = {
   "keys/setRotationPolicy": rule("keys", "setrotationpolicy", "keyrotationpolicies/write"),
   // Random bytes touch no key; anyone who may read the vault's keys may ask for them.
   "keys/random": rule("keys", "get", "keys/read", false),
+
+  "certificates/create": rule("certificates", "create", "certificates/create/action"),
+  "certificates/get": rule("certificates", "get", "certificates/read"),
+  "certificates/update": rule("certificates", "update", "certificates/update/action"),
+  "certificates/list": rule("certificates", "list", "certificates/read", false),
+  "certificates/listVersions": rule("certificates", "list", "certificates/read"),
+  "certificates/delete": rule("certificates", "delete", "certificates/delete"),
+  "certificates/listDeleted": rule("certificates", "list", "certificates/read", false),
+  "certificates/getDeleted": rule("certificates", "get", "certificates/read"),
+  "certificates/recover": rule("certificates", "recover", "certificates/recover/action"),
+  "certificates/purge": rule("certificates", "purge", "certificates/purge/action"),
+  "certificates/backup": rule("certificates", "backup", "certificates/backup/action"),
+  "certificates/restore": rule("certificates", "restore", "certificates/restore/action", false),
+  "certificates/getPolicy": rule("certificates", "get", "certificates/read"),
+  "certificates/updatePolicy": rule("certificates", "update", "certificates/update/action"),
+  // The pending create operation: reading it needs get, deleting it update, as the REST specification says.
+  "certificates/getOperation": rule("certificates", "get", "certificates/read"),
+  "certificates/deleteOperation": rule("certificates", "update", "certificates/update/action"),
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -4,6 +4,7 @@ import type { DevClock } from "./dev-clock.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
+import type { CertificateService } from "../vault/certificate-service.js";
 import type { KeyService } from "../vault/key-service.js";
 import type { SecretService } from "../vault/secret-service.js";
 import type { VaultService } from "../vault/vault-service.js";
@@ -21,6 +22,7 @@ export interface AppContext {
   vaults: VaultService;
   secrets: SecretService;
   keys: KeyService;
+  certificates: CertificateService;
   principals: PrincipalService;
   access: AccessControl;
   issuer: TokenIssuer;

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from "./routes/health.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerSecretRoutes } from "./routes/secrets.js";
+import { registerCertificateRoutes } from "./routes/certificates.js";
 import { installDataPlane } from "./data-plane.js";
 import { parseJsonBody } from "./wire/json-body.js";
 
@@ -112,6 +113,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     installDataPlane(scope, ctx);
     registerSecretRoutes(scope, ctx);
     registerKeyRoutes(scope, ctx);
+    registerCertificateRoutes(scope, ctx);
   });
   return app;
 }

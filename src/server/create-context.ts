@@ -12,6 +12,7 @@ import { TokenIssuer } from "../identity/token-issuer.js";
 import { TokenVerifier } from "../identity/token-verifier.js";
 import type { Store } from "../storage/store.js";
 import { KeyService } from "../vault/key-service.js";
+import { CertificateService } from "../vault/certificate-service.js";
 import { SecretService } from "../vault/secret-service.js";
 import { VaultService } from "../vault/vault-service.js";
 import { ApiVersions } from "./api-version.js";
@@ -54,6 +55,15 @@ export async function createContext(
   const devCluster = new RegExp(`^https://localhost:\\d+/${tenantId}/v2\\.0$`);
   const acceptIssuer =
     config.mode === "dev" && config.databaseUrl ? (iss: string) => devCluster.test(iss) : (iss: string) => iss === issuer;
+  const secrets = new SecretService({ store, envelope, now });
+  const keys = new KeyService({
+    store,
+    envelope,
+    now,
+    backend: options.backend ?? new SoftwareKeyBackend(),
+    softwareHsm: config.mode === "dev",
+    ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
+  });
   return {
     tenantId,
     authorityUrl: config.authorityUrl,
@@ -64,15 +74,9 @@ export async function createContext(
       ...(options.onNewerApiVersion && { onNewerVersion: options.onNewerApiVersion }),
     }),
     vaults: new VaultService(store, now, grantCreator),
-    secrets: new SecretService({ store, envelope, now }),
-    keys: new KeyService({
-      store,
-      envelope,
-      now,
-      backend: options.backend ?? new SoftwareKeyBackend(),
-      softwareHsm: config.mode === "dev",
-      ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
-    }),
+    secrets,
+    keys,
+    certificates: new CertificateService({ store, envelope, now, keys, secrets }),
     principals: new PrincipalService(store, realNow),
     access: new AccessControl(store, realNow),
     issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow }),

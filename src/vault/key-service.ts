@@ -21,7 +21,7 @@ import type { Store, StoreOps } from "../storage/store.js";
 import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "../errors/key-vault-error.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, rotatedKeyExpires, validateRotationPolicy } from "./rotation-policy.js";
-import { ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
+import { type NewVersion, ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
 
 export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
 
@@ -129,13 +129,8 @@ export class KeyService {
     this.deps.onSoftwareHsmKey?.(vault.name, name);
   }
 
-  async #addKeyVersion(
-    vault: VaultRecord,
-    name: string,
-    made: NewKeyMaterial,
-    input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
-  ): Promise<KeyView> {
-    return this.lifecycle.create(vault, name, {
+  #newVersion(made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number }): NewVersion {
+    return {
       ...(input.created !== undefined && { created: input.created }),
       enabled: input.enabled,
       notBefore: input.notBefore,
@@ -145,7 +140,51 @@ export class KeyService {
       keyOps: input.keyOps ?? DEFAULT_KEY_OPS[made.description.jwk.kty],
       publicData: JSON.stringify(made.description),
       content: made.material,
-    });
+    };
+  }
+
+  async #addKeyVersion(
+    vault: VaultRecord,
+    name: string,
+    made: NewKeyMaterial,
+    input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
+  ): Promise<KeyView> {
+    return this.lifecycle.create(vault, name, this.#newVersion(made, input));
+  }
+
+  // A certificate's key: made and used before it is stored, then written in the certificate's transaction -------
+
+  /** A new key for a certificate, held to the same -HSM rules as a key created directly; not stored yet. */
+  async generateForCertificate(
+    vault: VaultRecord,
+    name: string,
+    spec: { family: "RSA" | "EC"; hsm: boolean; size: number; curve: CurveName },
+  ): Promise<NewKeyMaterial> {
+    this.#checkHsm(vault, name, spec.hsm);
+    return this.#backend.generate(spec.family, { size: spec.size, curve: spec.curve, publicExponent: 65537, hsm: spec.hsm });
+  }
+
+  /** Signs a digest with a certificate's new key through the backend, before the key is stored (a self-signed certificate). */
+  signWithNewKey(id: string, made: NewKeyMaterial, alg: SignatureAlgorithm, digest: Buffer): Promise<Buffer> {
+    return this.#backend.sign({ id, description: made.description, material: () => made.material }, alg, digest);
+  }
+
+  /** Writes a certificate's key inside the certificate's transaction: managed, with the certificate's name and version. */
+  addCertificateKeyIn(
+    tx: StoreOps,
+    vault: VaultRecord,
+    name: string,
+    version: string,
+    made: NewKeyMaterial,
+    attributes: KeyAttributes,
+  ): Promise<ObjectVersionRecord> {
+    return this.lifecycle.addVersion(
+      tx,
+      vault,
+      name,
+      { ...this.#newVersion(made, { ...attributes, keyOps: null }), managed: true },
+      version,
+    );
   }
 
   async create(vault: VaultRecord, name: string, input: CreateKeyInput): Promise<KeyView> {

@@ -51,6 +51,9 @@ const MANAGED_CODE: Record<ObjectKind, string> = {
   certificate: "CertificateManagedByKeyVault",
 };
 
+/** The operation a refused new version of a managed object is named by in the 403, as update and delete are. */
+const NEW_VERSION_OPERATION: Record<ObjectKind, string> = { secret: "set", key: "create", certificate: "create" };
+
 export const newVersionId = (): string => randomBytes(16).toString("hex");
 
 /** A version whose content is already sealed under its identity. */
@@ -95,7 +98,7 @@ export class ObjectLifecycle<V extends ObjectView> {
   }
 
   /** Azure's answer to a direct update or delete of an object whose lifetime a certificate owns. */
-  #refuseManaged(record: ObjectVersionRecord | undefined, operation: "update" | "delete"): void {
+  #refuseManaged(record: ObjectVersionRecord | undefined, operation: string): void {
     if (record?.managed) {
       throw forbidden(
         `Operation "${operation}" is not allowed as this object's lifetime is managed by Key Vault.`,
@@ -216,8 +219,12 @@ export class ObjectLifecycle<V extends ObjectView> {
 
   // What clients ask for, each in its own transaction ----------------------------------------------------
 
+  /** A new version; refused for an object whose lifetime a certificate owns, which only the certificate adds to. */
   create(vault: VaultRecord, name: string, input: NewVersion): Promise<V> {
-    return this.store.transaction(async (tx) => this.rules.view(vault, await this.addVersion(tx, vault, name, input)));
+    return this.store.transaction(async (tx) => {
+      this.#refuseManaged(await tx.getLiveObjectVersion(vault.name, this.kind, name, null), NEW_VERSION_OPERATION[this.kind]);
+      return this.rules.view(vault, await this.addVersion(tx, vault, name, input));
+    });
   }
 
   /**
@@ -237,6 +244,7 @@ export class ObjectLifecycle<V extends ObjectView> {
       const records: ObjectVersionRecord[] = [];
       for (const item of sealed) {
         await pauseIfDue();
+        this.#refuseManaged(await tx.getLiveObjectVersion(vault.name, this.kind, item.name, null), NEW_VERSION_OPERATION[this.kind]);
         records.push(await this.#addSealed(tx, vault, item));
       }
       return records;

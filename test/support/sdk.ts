@@ -1,4 +1,5 @@
 import { ClientSecretCredential } from "@azure/identity";
+import { CertificateClient } from "@azure/keyvault-certificates";
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { DevServer } from "./dev-server.js";
 
@@ -15,4 +16,9 @@ export const viaDevProxy = (server: DevServer) => ({ proxyOptions: { host: "http
 /** A SecretClient for the server's default vault, authenticated as its dev service principal. */
 export function secretClientFor(server: DevServer, vaultName = server.env.KEY_VAULT_NAME!): SecretClient {
   return new SecretClient(`https://${vaultName}.vault.azure.net`, devCredential(server), viaDevProxy(server));
+}
+
+/** A CertificateClient for the server's default vault, authenticated as its dev service principal. */
+export function certificateClientFor(server: DevServer, vaultName = server.env.KEY_VAULT_NAME!): CertificateClient {
+  return new CertificateClient(`https://${vaultName}.vault.azure.net`, devCredential(server), viaDevProxy(server));
 }

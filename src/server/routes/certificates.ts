@@ -1,0 +1,76 @@
+import type { FastifyInstance } from "fastify";
+import type { Operation } from "../../authz/operations.js";
+import type { CertificateOperation } from "../../vault/certificate-operation.js";
+import { type CertificateVersionView, certificateDerOf } from "../../vault/certificate-service.js";
+import type { AppContext } from "../app-context.js";
+import { vaultRequest } from "../data-plane.js";
+import {
+  certificateBundle,
+  certificateItem,
+  certificateOperationJson,
+  certificatePolicyJson,
+  deletedCertificateBundle,
+  deletedCertificateItem,
+  parseCertificateCreate,
+  parseCertificateUpdate,
+  parsePolicyUpdate,
+  x5t,
+} from "../wire/certificate-wire.js";
+import type { WireContext } from "../wire/object-wire.js";
+import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
+import type { NameParams } from "./route-params.js";
+
+const op = (operation: Operation) => ({ config: { operation } });
+
+/** The operation as the SDK reads it; once completed, `target` is the certificate's id without a version. */
+function operationJson(w: WireContext, name: string, operation: CertificateOperation): object {
+  const target = operation.status === "completed" ? `${w.base}/certificates/${name}` : operation.target;
+  return certificateOperationJson(w.base, name, { ...operation, target });
+}
+
+/** The Certificates API (spec/keyvault/2025-07-01/certificates.json), status codes as the SDK expects them. */
+export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const certificates = ctx.certificates;
+
+  // 202 even though a Self certificate is issued at once: the SDK's create poller accepts nothing else.
+  app.post<{ Params: NameParams }>("/certificates/:name/create", op("certificates/create"), async (request, reply) => {
+    const kv = vaultRequest(request);
+    const { policy, enabled, tags } = parseCertificateCreate(request.body);
+    const operation = await certificates.create(kv.vault, request.params.name, policy, { enabled, tags });
+    return reply.code(202).send(operationJson(kv, request.params.name, operation));
+  });
+
+  app.get<{ Params: NameParams }>("/certificates/:name/pending", op("certificates/getOperation"), async (request) => {
+    const kv = vaultRequest(request);
+    return operationJson(kv, request.params.name, await certificates.getOperation(kv.vault, request.params.name));
+  });
+
+  app.delete<{ Params: NameParams }>("/certificates/:name/pending", op("certificates/deleteOperation"), async (request) => {
+    const kv = vaultRequest(request);
+    return operationJson(kv, request.params.name, await certificates.deleteOperation(kv.vault, request.params.name));
+  });
+
+  app.get<{ Params: NameParams }>("/certificates/:name/policy", op("certificates/getPolicy"), async (request) => {
+    const kv = vaultRequest(request);
+    return certificatePolicyJson(kv.base, request.params.name, await certificates.getPolicy(kv.vault, request.params.name));
+  });
+
+  app.patch<{ Params: NameParams }>("/certificates/:name/policy", op("certificates/updatePolicy"), async (request) => {
+    const kv = vaultRequest(request);
+    const policy = await certificates.updatePolicy(kv.vault, request.params.name, parsePolicyUpdate(request.body));
+    return certificatePolicyJson(kv.base, request.params.name, policy);
+  });
+
+  registerLifecycleRoutes(app, certificates.lifecycle, {
+    collection: "certificates",
+    bundle: certificateBundle,
+    deletedBundle: (w, view: CertificateVersionView) => deletedCertificateBundle(w, view, view.state),
+    item: (w, r, withVersion) => certificateItem(w, r, x5t(certificateDerOf(r)), withVersion),
+    deletedItem: (w, s) => deletedCertificateItem(w, s, x5t(certificateDerOf(s.latest))),
+    // Attributes and tags; a policy in the body is not applied yet (PATCH …/policy changes it).
+    parseUpdate: (body) => {
+      const { policy: _policy, ...patch } = parseCertificateUpdate(body);
+      return patch;
+    },
+  });
+}
