@@ -1,7 +1,8 @@
 import { type Command, Option } from "commander";
 import { readInputText } from "./input-file.js";
 import { jwkFromFile, privateJwkFromPemFile } from "./key-file.js";
-import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
+import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
 import { KEY_TABLE, ROTATION_POLICY_TABLE } from "./table-views.js";

@@ -4,8 +4,6 @@ import { type Login, readLogin } from "./login-store.js";
 import { networkFailure } from "./network-failure.js";
 import { trustedCertificates } from "./tls-trust.js";
 
-export { CliError };
-
 interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;

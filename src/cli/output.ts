@@ -1,6 +1,6 @@
 import { search } from "@jmespath-community/jmespath";
 import { stringify as toYaml } from "yaml";
-import { CliError } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
 
 /** How results are printed: `-o json|table|tsv|yaml` and `--query JMESPATH`, as `az` does. */
 export type OutputFormat = "json" | "table" | "tsv" | "yaml";

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
-import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
+import { KeyholdClient } from "./keyhold-client.js";
 import { withSpinner } from "./progress.js";
 import { envNameOf, secretValues } from "./vault-secrets.js";
 

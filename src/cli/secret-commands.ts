@@ -1,7 +1,8 @@
 import { writeOutputFile } from "./output-file.js";
 import { type Command, Option } from "commander";
 import { readInputFile } from "./input-file.js";
-import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
+import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean } from "./options.js";
 import { print } from "./output.js";
 import { SECRET_SHOW_TABLE, SECRET_TABLE } from "./table-views.js";

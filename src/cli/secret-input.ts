@@ -1,5 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { CliError } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
 
 /**
  * Values that must stay off the command line. Arguments are readable by every local user (`ps`,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
 import type { RunningServer } from "../server/start-server.js";
 import { parseInteger, parsePort } from "./options.js";
 

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { CliError, KeyholdClient } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
+import { KeyholdClient } from "./keyhold-client.js";
 import { hintFor } from "./error-hints.js";
 import { configDir, readLogin, removeLogin, saveLogin } from "./login-store.js";
 import { print } from "./output.js";
