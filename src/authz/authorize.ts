@@ -29,7 +29,8 @@ export function authorize(vault: VaultRecord, operation: Operation, objectName: 
   const rule = OPERATIONS[operation];
   if (!vault.enableRbacAuthorization) {
     const permissions = held.policy?.permissions[rule.category] ?? [];
-    if (permissions.includes(rule.permission)) return { allowed: true, reason: `access policy grants ${rule.category}/${rule.permission}` };
+    const granted = [rule.permission, rule.broaderPermission].find((permission) => permission && permissions.includes(permission));
+    if (granted) return { allowed: true, reason: `access policy grants ${rule.category}/${granted}` };
     return {
       allowed: false,
       innerCode: "ForbiddenByPolicy",

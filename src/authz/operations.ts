@@ -9,6 +9,8 @@ import type { PermissionCategory } from "../storage/records.js";
 export interface OperationRule {
   category: PermissionCategory;
   permission: string;
+  /** A broader access-policy permission that also allows the operation (`manageissuers` for each issuer operation). */
+  broaderPermission?: string;
   dataAction: string;
   object: boolean;
 }
@@ -19,6 +21,11 @@ const rule = (category: PermissionCategory, permission: string, action: string, 
   permission,
   dataAction: `${KV}/${action}`,
   object,
+});
+
+const issuerRule = (permission: string, action: "read" | "write" | "delete"): OperationRule => ({
+  ...rule("certificates", permission, `certificatecas/${action}`, false),
+  broaderPermission: "manageissuers",
 });
 
 export const OPERATIONS = {
@@ -80,6 +87,19 @@ export const OPERATIONS = {
   // The pending create operation: reading it needs get, deleting it update, as the REST specification says.
   "certificates/getOperation": rule("certificates", "get", "certificates/read"),
   "certificates/deleteOperation": rule("certificates", "update", "certificates/update/action"),
+  "certificates/updateOperation": rule("certificates", "update", "certificates/update/action"),
+  "certificates/import": rule("certificates", "import", "certificates/import/action"),
+  // Merge completes a create: the REST specification asks for the create permission.
+  "certificates/merge": rule("certificates", "create", "certificates/create/action"),
+  // Issuers and contacts belong to the vault, not to one certificate.
+  "certificates/getIssuer": issuerRule("getissuers", "read"),
+  "certificates/listIssuers": issuerRule("listissuers", "read"),
+  "certificates/setIssuer": issuerRule("setissuers", "write"),
+  "certificates/updateIssuer": issuerRule("setissuers", "write"),
+  "certificates/deleteIssuer": issuerRule("deleteissuers", "delete"),
+  "certificates/getContacts": rule("certificates", "managecontacts", "certificatecontacts/write", false),
+  "certificates/setContacts": rule("certificates", "managecontacts", "certificatecontacts/write", false),
+  "certificates/deleteContacts": rule("certificates", "managecontacts", "certificatecontacts/write", false),
 } as const satisfies Record<string, OperationRule>;
 
 export type Operation = keyof typeof OPERATIONS;

@@ -183,7 +183,22 @@ const CASES: Partial<Record<Operation, Case>> = {
  * Operations the API refuses for everyone (release needs exportable keys; certificate backup and restore are not
  * served yet); nothing to grant there.
  */
-const NOT_SUPPORTED: Operation[] = ["keys/release", "certificates/backup", "certificates/restore"];
+const NOT_SUPPORTED: Operation[] = [
+  "keys/release",
+  "certificates/backup",
+  "certificates/restore",
+  "certificates/updateOperation",
+  "certificates/import",
+  "certificates/merge",
+  "certificates/getIssuer",
+  "certificates/listIssuers",
+  "certificates/setIssuer",
+  "certificates/updateIssuer",
+  "certificates/deleteIssuer",
+  "certificates/getContacts",
+  "certificates/setContacts",
+  "certificates/deleteContacts",
+];
 
 function clients(server: DevServer, vault: string, principal: TestPrincipal | null): Clients {
   const credential = principal?.credential ?? devCredential(server);
