@@ -1,4 +1,4 @@
-import { type KeyObject, generateKeyPairSync, randomBytes, sign, webcrypto } from "node:crypto";
+import { type KeyObject, generateKeyPair, generateKeyPairSync, randomBytes, sign, webcrypto } from "node:crypto";
 import { availableParallelism } from "node:os";
 
 /**
@@ -48,4 +48,14 @@ export async function oaep256Ceiling(seconds: number, warmupSeconds: number): Pr
   const { publicKey, privateKey } = await subtle.generateKey(algorithm, false, ["encrypt", "decrypt"]);
   const ciphertext = await subtle.encrypt({ name: "RSA-OAEP" }, publicKey, randomBytes(32));
   return saturate(() => subtle.decrypt({ name: "RSA-OAEP" }, privateKey, ciphertext), seconds, warmupSeconds);
+}
+
+/**
+ * RSA-2048 key pairs (public exponent 65537), crypto.generateKeyPair with a callback (thread pool), as Keyhold makes
+ * a certificate's key. A prime search of random length: each figure varies more than a signature's.
+ */
+export function rsaKeygenCeiling(seconds: number, warmupSeconds: number): Promise<CeilingResult> {
+  const generateOnce = () =>
+    new Promise<void>((done, fail) => generateKeyPair("rsa", { modulusLength: 2048 }, (error) => (error ? fail(error) : done())));
+  return saturate(generateOnce, seconds, warmupSeconds);
 }

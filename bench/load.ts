@@ -1,4 +1,5 @@
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { stopChild, track } from "./lifecycle.js";
@@ -16,15 +17,31 @@ export interface LoadRequest {
   method: "GET" | "POST" | "PUT";
   path: string;
   body?: string;
+  /**
+   * Sent with NUMBER in its path replaced, at each send, by a token the load generator has not sent before (across
+   * its connections, its warm-up and other runs), so that every request creates an object of its own. Built per
+   * request in the generator's process: a request factory cannot be handed over to it, only this flag.
+   */
+  numbered?: boolean;
 }
+
+/** The placeholder that a numbered request's path carries. */
+export const NUMBER = "{n}";
+
+/** The request with NUMBER replaced by `token`: what the generator sends, and what a probe sends first. */
+export const numberedAs = (request: LoadRequest, token: string): LoadRequest => ({
+  ...request,
+  path: request.path.replaceAll(NUMBER, token),
+});
 
 export interface LoadSpec {
   url: string;
   headers: Record<string, string>;
-  /** Each connection cycles through these (pre-built once, so the generator does no per-request work). */
+  /** Each connection cycles through these (pre-built once, so the generator does no per-request work, unless numbered). */
   requests: LoadRequest[];
   connections: number;
   seconds: number;
+  /** Before the measured seconds, on the same connections; 0 for none. */
   warmupSeconds: number;
   /**
    * Local source addresses (loopback aliases such as 127.0.0.2): the connections are spread over them, one
@@ -74,6 +91,19 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   return summarise(spec.connections, await autocannonRun(spec, spec.connections));
 }
 
+/** This generator's tokens: a random prefix (another run's generator has another) and a count. */
+const RUN_PREFIX = randomBytes(4).toString("hex");
+let sent = 0;
+
+/** The spec's requests as autocannon takes them: a numbered one gets a setupRequest that numbers each send. */
+function autocannonRequests(requests: LoadRequest[]): autocannon.Request[] {
+  return requests.map(({ numbered, ...request }) =>
+    numbered
+      ? { ...request, setupRequest: (built: autocannon.Request) => ({ ...built, ...numberedAs(request, `${RUN_PREFIX}-${sent++}`) }) }
+      : request,
+  );
+}
+
 function autocannonRun(
   spec: LoadSpec,
   connections: number,
@@ -82,16 +112,16 @@ function autocannonRun(
   return autocannon({
     url: spec.url,
     headers: spec.headers,
-    requests: spec.requests,
+    requests: autocannonRequests(spec.requests),
     connections,
     pipelining: 1,
     duration: spec.seconds,
     timeout: 30,
-    // Warm-up: same connections and requests, results discarded (kept below as `warmup`).
-    warmup: { connections, duration: spec.warmupSeconds },
+    // Warm-up: same connections and requests, results discarded (kept below as `warmup`); none for 0 s.
+    ...(spec.warmupSeconds > 0 && { warmup: { connections, duration: spec.warmupSeconds } }),
     // autocannon hands tlsOptions to tls.connect, which binds the socket to localAddress.
     ...(localAddress && { tlsOptions: { localAddress } }),
-  } as autocannon.Options);
+  });
 }
 
 function summarise(connections: number, result: autocannon.Result & { warmup?: autocannon.Result }): LoadResult {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startBaseline } from "./baseline-server.js";
+import { type CertificateCreate, certificateCreateFigures, certificateCreateRows } from "./certificate-create.js";
 import { Client } from "./client.js";
 import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
 import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
@@ -24,7 +25,9 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
  * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=token-flood runs only the
  * token-flood rows (secret set latency while wrong client secrets flood the token endpoint, token-flood.ts) on a
- * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json.
+ * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json;
+ * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in about 25 s, and
+ * writes bench/results/certificate-create.json.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -113,10 +116,29 @@ async function tokenFloodOnly(): Promise<number> {
   return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
 }
 
+/** BENCH_ONLY=certificate-create: its own fresh server (as in a whole run), its rows, nothing else. */
+async function certificateCreateOnly(): Promise<number> {
+  log(`keyhold bench, certificate-create rows only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  const figures = await certificateCreateFigures({ connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+  const rows = certificateCreateRows(figures);
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const file = join(PROJECT_ROOT, `bench/results/certificate-create${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
+  writeResults(file, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, workers: WORKERS },
+    certificateCreate: figures,
+    rows,
+  });
+  log(`results written to ${file}`);
+  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
   if (ONLY === "token-flood") return tokenFloodOnly();
-  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the only subset is token-flood`);
+  if (ONLY === "certificate-create") return certificateCreateOnly();
+  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood and certificate-create`);
   const root = tempDir("run");
   const dir = join(root, "data");
   log(
@@ -213,6 +235,12 @@ async function main(): Promise<number> {
   log("longest event-loop block during a 1,000-secret import (a server of its own; GET /healthz every 5 ms meanwhile)");
   const importBlock: ImportBlock = await importBlockFigures(log);
 
+  log("certificate create (Self, RSA-2048), a server of its own");
+  const certificateCreate: CertificateCreate = await certificateCreateFigures(
+    { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+    log,
+  );
+
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
@@ -233,6 +261,7 @@ async function main(): Promise<number> {
     ...sqliteRows,
     ...tokenFloodRows(tokenFlood),
     ...importBlockRows(importBlock),
+    ...certificateCreateRows(certificateCreate),
     ...(postgres
       ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! })
       : []),
@@ -241,6 +270,7 @@ async function main(): Promise<number> {
   const failed = [
     ...all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`)),
     ...(tokenFloodRows(tokenFlood).some((r) => (r.errors ?? 0) > 0) ? ["token-flood"] : []),
+    ...CONNECTIONS.filter((c) => loadFailures(certificateCreate.results[c]!) > 0).map((c) => `certificate-create @${c}`),
   ];
   const totalSeconds = (performance.now() - started) / 1000;
   writeResults(RESULTS_FILE, {
@@ -267,6 +297,7 @@ async function main(): Promise<number> {
     scale,
     tokenFlood,
     importBlock,
+    certificateCreate,
     postgres,
     rows,
     failedLoads: failed,

@@ -67,6 +67,14 @@ const RULES: readonly HintRule[] = [
   {
     code: "Forbidden",
     innerCode: "ForbiddenByPolicy",
+    message: / certificates \w+ permission /,
+    hint:
+      "the vault uses access policies and yours lacks this permission: an administrator can grant it " +
+      "(`keyhold policy set --vault-name V --spn ID --certificate-permissions …`)",
+  },
+  {
+    code: "Forbidden",
+    innerCode: "ForbiddenByPolicy",
     hint:
       "the vault uses access policies and yours lacks this permission: an administrator can grant it " +
       "(`keyhold policy set --vault-name V --spn ID --secret-permissions …`)",
@@ -78,6 +86,14 @@ const RULES: readonly HintRule[] = [
     hint:
       "this needs a server administrator: one can assign you a role at '/' " +
       '(`keyhold role assignment create --role "Keyhold Administrator" --assignee ID --scope /`)',
+  },
+  {
+    code: "Forbidden",
+    innerCode: "ForbiddenByRbac",
+    message: /\/certificates\//,
+    hint:
+      "no role of yours grants this here: an administrator can assign one " +
+      "(`keyhold role assignment create --role 'Key Vault Certificates Officer' --assignee ID --scope /vaults/V`)",
   },
   {
     code: "Forbidden",
@@ -132,6 +148,14 @@ const RULES: readonly HintRule[] = [
   { code: "SoftDeletedVaultDoesNotExist", hint: "`keyhold vault list-deleted` shows the deleted vaults" },
   { code: "SecretNotFound", hint: "`keyhold secret list --vault-name V` shows the secrets; a deleted one is in `secret list-deleted`" },
   { code: "KeyNotFound", hint: "`keyhold key list --vault-name V` shows the keys; a deleted one is in `key list-deleted`" },
+  {
+    code: "CertificateNotFound",
+    hint: "`keyhold certificate list --vault-name V` shows the certificates (add --include-pending for those being issued); a deleted one is in `certificate list-deleted`",
+  },
+  { code: "PendingCertificateNotFound", hint: "no operation is pending for it: `keyhold certificate show` shows the certificate" },
+  { code: "ContactExists", hint: "`keyhold certificate contact list --vault-name V` shows the contacts" },
+  { code: "ContactNotFound", hint: "`keyhold certificate contact list --vault-name V` shows the contacts" },
+  { code: "NotFound", hint: "the server does not serve this request: is it an older Keyhold than this CLI? (`keyhold --version`)" },
   {
     code: "BadParameter",
     message: /cannot be written safely as dotenv/,

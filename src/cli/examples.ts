@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { CERTIFICATE_EXAMPLES } from "./certificate-examples.js";
 
 /**
  * Examples for the commands whose own definition gives none, by command path; `addExamples` puts them under
@@ -137,6 +138,7 @@ const EXAMPLES: Record<string, string[]> = {
   "role assignment delete": ["keyhold role assignment delete --id $ASSIGNMENT"],
   "role definition list": ['keyhold role definition list --query "[].roleName"'],
   "role definition delete": ["keyhold role definition delete --name 'Secret Reader'"],
+  ...CERTIFICATE_EXAMPLES,
 };
 
 /** Adds the table's examples to each command of the tree that has an entry. */

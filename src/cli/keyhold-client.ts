@@ -54,6 +54,17 @@ function parseBody(res: HttpResult, url: string): unknown {
   }
 }
 
+/** An error answer (status 400 and above) as the CLI's error, with Azure's code and message when the body has them. */
+function errorAnswer(res: HttpResult, json: unknown): CliError {
+  const error = (json as { error?: { code?: string; message?: string; innererror?: { code?: string } } } | null)?.error;
+  return new CliError(
+    error?.code ?? `HTTP${res.status}`,
+    error?.message ?? `request failed with status ${res.status}`,
+    res.status,
+    error?.innererror?.code,
+  );
+}
+
 function need(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new CliError("MissingEnvironment", `${name} is not set (source the server's dev.env, or set it)`);
@@ -194,6 +205,14 @@ export class KeyholdClient {
     return this.#call(method, path, body, null);
   }
 
+  /** A public document of the server that is not JSON (the built-in CA's certificate, say): fetched without a token. */
+  async publicText(path: string): Promise<string> {
+    const url = this.#baseUrl + path;
+    const res = await send("GET", url, { accept: "*/*" }, undefined, this.#connection);
+    if (res.status >= 400) throw errorAnswer(res, parseBody(res, url));
+    return res.body;
+  }
+
   /**
    * A call to one vault's API: sent to KEYHOLD_URL's address with the vault's host name (`NAME.<vault domain>`,
    * the domain learnt from the challenge), which the server routes by and TLS names (SNI), and the api-version.
@@ -235,15 +254,7 @@ export class KeyholdClient {
       res = await send(method, url, headers(), payload, this.#connection);
     }
     const json = parseBody(res, url);
-    if (res.status >= 400) {
-      const error = (json as { error?: { code?: string; message?: string; innererror?: { code?: string } } } | null)?.error;
-      throw new CliError(
-        error?.code ?? `HTTP${res.status}`,
-        error?.message ?? `request failed with status ${res.status}`,
-        res.status,
-        error?.innererror?.code,
-      );
-    }
+    if (res.status >= 400) throw errorAnswer(res, json);
     return json;
   }
 }

@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { registerAccessCommands } from "./access-commands.js";
+import { registerCertificateCommands } from "./certificate-commands.js";
 import { registerCompletionCommand } from "./completion-command.js";
 import { commandPathOf, errorLine, usageErrorLine } from "./error-line.js";
 import { addExamples } from "./examples.js";
@@ -35,6 +36,7 @@ async function runCli(): Promise<void> {
   registerVaultCommands(program);
   registerSecretCommands(program);
   registerKeyCommands(program);
+  registerCertificateCommands(program);
   registerPrincipalCommands(program);
   registerAccessCommands(program);
   registerRunCommand(program);

@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
 import { InvalidArgumentError } from "commander";
 
-/** A secret's or key's collection in an object id, or its deleted form (a recoveryId: /deletedsecrets/NAME). */
-export type IdCollection = "secrets" | "keys" | "deletedsecrets" | "deletedkeys";
+/** A secret's, key's or certificate's collection in an object id, or its deleted form (a recoveryId: /deletedsecrets/NAME). */
+export type IdCollection = "secrets" | "keys" | "certificates" | "deletedsecrets" | "deletedkeys" | "deletedcertificates";
 
 export interface ObjectAddress {
   vaultName: string;
@@ -45,7 +45,7 @@ export function parseObjectId(id: string, collection: IdCollection): ObjectAddre
   const [kind = "", name, version, ...more] = url.pathname.replace(/\/+$/, "").split("/").slice(1);
   const deleted = collection.startsWith("deleted");
   if (kind.toLowerCase() !== collection) {
-    const given = WHAT[kind.toLowerCase()] ?? "no secret or key";
+    const given = WHAT[kind.toLowerCase()] ?? "no secret, key or certificate";
     throw new InvalidArgumentError(
       `It names ${given}, but this command takes ${WHAT[collection]}'s ${deleted ? "recoveryId" : "id"}: ${idForm(collection)}`,
     );

@@ -195,3 +195,59 @@ export const CREDENTIAL_TABLE = view(
   ["Created", date("createdAt")],
   ["Expires", date("expiresAt")],
 );
+
+/** A certificate's SHA-1 thumbprint in hex, as az and Windows show it, from the API's base64url `x5t`. */
+const thumbprint = (item: Item) =>
+  typeof item.x5t === "string" ? Buffer.from(item.x5t, "base64url").toString("hex").toUpperCase() : undefined;
+
+export const CERTIFICATE_LIST_TABLE = view(
+  ["Name", name],
+  ["Thumbprint", thumbprint],
+  ["Enabled", field("attributes.enabled")],
+  ["Expires", date("attributes.exp")],
+);
+
+export const CERTIFICATE_VERSIONS_TABLE = view(
+  ["Version", version],
+  ["Thumbprint", thumbprint],
+  ["Enabled", field("attributes.enabled")],
+  ["Expires", date("attributes.exp")],
+);
+
+export const CERTIFICATE_TABLE = view(
+  ["Name", name],
+  ["Version", version],
+  ["Subject", field("policy.x509_props.subject")],
+  ["Issuer", field("policy.issuer.name")],
+  ["Enabled", field("attributes.enabled")],
+  ["Expires", date("attributes.exp")],
+);
+
+/** A certificate operation (`…/certificates/NAME/pending`): how its issuing stands. */
+export const CERTIFICATE_OPERATION_TABLE = view(
+  ["Name", name],
+  ["Issuer", field("issuer.name")],
+  ["Status", field("status")],
+  ["CancellationRequested", field("cancellation_requested")],
+  ["Error", field("error.code")],
+);
+
+/** A policy in az's shape, as `certificate get-default-policy` prints it. */
+export const CERTIFICATE_POLICY_TABLE = view(
+  ["Subject", field("x509_certificate_properties.subject")],
+  ["Issuer", field("issuer_parameters.name")],
+  ["KeyType", field("key_properties.key_type")],
+  ["KeySize", field("key_properties.key_size")],
+  ["ValidityMonths", field("x509_certificate_properties.validity_in_months")],
+  ["ContentType", field("secret_properties.content_type")],
+);
+
+export const CERTIFICATE_CONTACT_TABLE = view(["Email", field("email")], ["Name", field("name")], ["Phone", field("phone")]);
+
+/** An issuer's name is the last segment of its id, `…/certificates/issuers/NAME`. */
+export const CERTIFICATE_ISSUER_TABLE = view(
+  ["Name", (item) => (typeof item.id === "string" ? decodeURIComponent(item.id.slice(item.id.lastIndexOf("/") + 1)) : undefined)],
+  ["Provider", field("provider")],
+  ["AccountId", field("credentials.account_id")],
+  ["Enabled", field("attributes.enabled")],
+);

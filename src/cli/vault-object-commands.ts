@@ -7,6 +7,9 @@ import { parseDateTime, parsePositiveInteger, parseTags } from "./options.js";
 import { type TableView, print } from "./output.js";
 import { withSpinner } from "./progress.js";
 import {
+  CERTIFICATE_LIST_TABLE,
+  CERTIFICATE_TABLE,
+  CERTIFICATE_VERSIONS_TABLE,
   DELETED_OBJECT_TABLE,
   KEY_LIST_TABLE,
   KEY_TABLE,
@@ -16,7 +19,7 @@ import {
   SECRET_VERSIONS_TABLE,
 } from "./table-views.js";
 
-/** What secrets and keys share on the command line: addressing, attributes, and the soft-delete lifecycle. */
+/** What secrets, keys and certificates share on the command line: addressing, attributes, and the soft-delete lifecycle. */
 export interface ObjectTarget {
   vaultName: string;
   name: string;
@@ -30,13 +33,20 @@ export interface CommonAttributes {
   tags?: string[];
 }
 
-export type Collection = "secrets" | "keys";
-const NOUN: Record<Collection, string> = { secrets: "secret", keys: "key" };
+export type Collection = "secrets" | "keys" | "certificates";
+const NOUN: Record<Collection, string> = { secrets: "secret", keys: "key", certificates: "certificate" };
 /** The `-o table` columns of each collection's lists and of one version. */
 const TABLES: Record<Collection, Record<"list" | "versions" | "version", TableView>> = {
   secrets: { list: SECRET_LIST_TABLE, versions: SECRET_VERSIONS_TABLE, version: SECRET_TABLE },
   keys: { list: KEY_LIST_TABLE, versions: KEY_VERSIONS_TABLE, version: KEY_TABLE },
+  certificates: { list: CERTIFICATE_LIST_TABLE, versions: CERTIFICATE_VERSIONS_TABLE, version: CERTIFICATE_TABLE },
 };
+
+/** Certificates' lists leave out certificates still being issued unless asked to (az's --include-pending). */
+function withIncludePending(command: Command, collection: Collection): Command {
+  return collection === "certificates" ? command.option("--include-pending", "also list certificates still being issued") : command;
+}
+const listPath = (path: string, o: { includePending?: boolean }) => (o.includePending ? `${path}?includePending=true` : path);
 
 export const objectPath = (collection: Collection, o: ObjectTarget): string =>
   `/${collection}/${encodeURIComponent(o.name)}${o.version ? `/${encodeURIComponent(o.version)}` : ""}`;
@@ -91,15 +101,18 @@ export function attributesBody(o: CommonAttributes): Record<string, unknown> {
 
 const vaultOnly = (command: Command): Command => command.requiredOption("--vault-name <vault>", "vault name");
 
-/** list, list-versions, delete, recover, purge, list-deleted, show-deleted, backup and restore. */
+/** list, list-versions, delete, recover, purge, list-deleted, show-deleted, backup and restore (of secrets, keys or certificates). */
 export function registerLifecycleCommands(group: Command, collection: Collection): void {
   const noun = NOUN[collection];
   const client = () => new KeyholdClient();
 
-  vaultOnly(group.command("list").description(`List the ${collection} of a vault${collection === "secrets" ? " (no values)" : ""}`))
+  const list = vaultOnly(
+    group.command("list").description(`List the ${collection} of a vault${collection === "secrets" ? " (no values)" : ""}`),
+  );
+  withIncludePending(list, collection)
     .option("--maxresults <n>", "at most this many", parsePositiveInteger)
-    .action(async (o: { vaultName: string; maxresults?: number }) => {
-      const items = await withSpinner(`listing ${collection}`, client().vaultList(o.vaultName, `/${collection}`));
+    .action(async (o: { vaultName: string; maxresults?: number; includePending?: boolean }) => {
+      const items = await withSpinner(`listing ${collection}`, client().vaultList(o.vaultName, listPath(`/${collection}`, o)));
       print(o.maxresults ? items.slice(0, o.maxresults) : items, TABLES[collection].list);
     });
   objectTarget(group.command("list-versions").description(`List a ${noun}'s versions`), collection).action(async (o: ObjectTarget) =>
@@ -116,8 +129,9 @@ export function registerLifecycleCommands(group: Command, collection: Collection
       await client().vaultCall(o.vaultName, "DELETE", deletedPath(collection, o));
     },
   );
-  vaultOnly(group.command("list-deleted").description(`List deleted ${collection}`)).action(async (o: { vaultName: string }) =>
-    print(await client().vaultList(o.vaultName, `/deleted${collection}`), DELETED_OBJECT_TABLE),
+  withIncludePending(vaultOnly(group.command("list-deleted").description(`List deleted ${collection}`)), collection).action(
+    async (o: { vaultName: string; includePending?: boolean }) =>
+      print(await client().vaultList(o.vaultName, listPath(`/deleted${collection}`, o)), DELETED_OBJECT_TABLE),
   );
   objectTarget(group.command("show-deleted").description(`Show a deleted ${noun}`), collection, "deleted").action(async (o: ObjectTarget) =>
     print(await client().vaultCall(o.vaultName, "GET", deletedPath(collection, o)), DELETED_OBJECT_TABLE),

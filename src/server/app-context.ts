@@ -4,7 +4,10 @@ import type { DevClock } from "./dev-clock.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
+import type { CertificateAuthority } from "../crypto/x509/certificate-authority.js";
 import type { CertificateService } from "../vault/certificate-service.js";
+import type { CertificateContactsService } from "../vault/certificate-contacts-service.js";
+import type { CertificateIssuerService } from "../vault/certificate-issuer-service.js";
 import type { KeyService } from "../vault/key-service.js";
 import type { SecretService } from "../vault/secret-service.js";
 import type { VaultService } from "../vault/vault-service.js";
@@ -23,6 +26,10 @@ export interface AppContext {
   secrets: SecretService;
   keys: KeyService;
   certificates: CertificateService;
+  certificateIssuers: CertificateIssuerService;
+  certificateContacts: CertificateContactsService;
+  /** The deployment's own CA, which signs certificates of issuers of provider `Keyhold`. */
+  certificateAuthority: CertificateAuthority;
   principals: PrincipalService;
   access: AccessControl;
   issuer: TokenIssuer;

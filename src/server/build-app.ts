@@ -14,6 +14,8 @@ import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerSecretRoutes } from "./routes/secrets.js";
 import { registerCertificateRoutes } from "./routes/certificates.js";
+import { registerCertificateIssuerRoutes } from "./routes/certificate-issuers.js";
+import { registerCertificateAuthorityRoutes } from "./routes/certificate-authority.js";
 import { installDataPlane } from "./data-plane.js";
 import { parseJsonBody } from "./wire/json-body.js";
 
@@ -99,6 +101,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
   );
 
   registerHealthRoutes(app);
+  registerCertificateAuthorityRoutes(app, ctx);
   app.register(async (scope) => registerIdentityRoutes(scope, ctx));
   // The admin scope: every route is authorised by its management action (admin-auth.ts).
   app.register(async (scope) => {
@@ -114,6 +117,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     registerSecretRoutes(scope, ctx);
     registerKeyRoutes(scope, ctx);
     registerCertificateRoutes(scope, ctx);
+    registerCertificateIssuerRoutes(scope, ctx);
   });
   return app;
 }

@@ -13,6 +13,9 @@ import { TokenVerifier } from "../identity/token-verifier.js";
 import type { Store } from "../storage/store.js";
 import { KeyService } from "../vault/key-service.js";
 import { CertificateService } from "../vault/certificate-service.js";
+import { CertificateContactsService } from "../vault/certificate-contacts-service.js";
+import { CertificateIssuerService } from "../vault/certificate-issuer-service.js";
+import { loadCertificateAuthority } from "../vault/certificate-authority.js";
 import { SecretService } from "../vault/secret-service.js";
 import { VaultService } from "../vault/vault-service.js";
 import { ApiVersions } from "./api-version.js";
@@ -48,6 +51,8 @@ export async function createContext(
   const envelope = new Envelope(config.masterKey);
   const tenantId = (await store.initMeta("tenant-id", Buffer.from(randomUUID()))).toString("utf8");
   const signingKey = await loadSigningKey(store, envelope);
+  // Real time: the CA is the deployment's, made once; a dev clock moved forward would date it in the future.
+  const certificateAuthority = await loadCertificateAuthority(store, envelope, realNow);
   const hosts = new VaultHosts(config.vaultDomains, config.defaultVault);
   const issuer = issuerUrl(config.authorityUrl, tenantId);
   // Dev servers on one database differ only in their port: a token from one is good at the others (they share
@@ -64,6 +69,7 @@ export async function createContext(
     softwareHsm: config.mode === "dev",
     ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
   });
+  const certificateIssuers = new CertificateIssuerService({ store, envelope, now });
   return {
     tenantId,
     authorityUrl: config.authorityUrl,
@@ -76,7 +82,18 @@ export async function createContext(
     vaults: new VaultService(store, now, grantCreator),
     secrets,
     keys,
-    certificates: new CertificateService({ store, envelope, now, keys, secrets }),
+    certificates: new CertificateService({
+      store,
+      envelope,
+      now,
+      keys,
+      secrets,
+      issuerProvider: (vault, name) => certificateIssuers.providerOf(vault, name),
+      authority: certificateAuthority,
+    }),
+    certificateIssuers,
+    certificateContacts: new CertificateContactsService({ store, envelope }),
+    certificateAuthority,
     principals: new PrincipalService(store, realNow),
     access: new AccessControl(store, realNow),
     issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow }),

@@ -14,6 +14,17 @@ import type {
   VaultRecord,
 } from "./records.js";
 
+/**
+ * A small per-vault setting kept sealed by the vault layer (a certificate issuer, the certificate contacts): one
+ * value per vault, kind and name. It lives and dies with its vault; `name` keeps the case it was first written in.
+ */
+export interface VaultEntry {
+  vault: string;
+  kind: string;
+  name: string;
+  value: Buffer;
+}
+
 /** What a vault update may change (retention is fixed at creation, as in Azure). */
 export type VaultChange = Partial<Pick<VaultRecord, "enableRbacAuthorization" | "purgeProtection" | "sku">>;
 
@@ -91,6 +102,15 @@ export interface StoreOps {
   /** A per-object policy document (a key's rotation policy), JSON, or null when none was set. */
   getObjectPolicy(vault: string, kind: ObjectKind, name: string): Promise<string | null>;
   setObjectPolicy(vault: string, kind: ObjectKind, name: string, policy: string): Promise<boolean>;
+
+  /** A vault's entry of a kind by name (names compare without regard to case). */
+  getVaultEntry(vault: string, kind: string, name: string): Promise<VaultEntry | undefined>;
+  /** Creates or replaces the entry's value; an entry replaced keeps its name as first written. */
+  putVaultEntry(entry: VaultEntry): Promise<VaultEntry>;
+  /** Removes the entry for good (its bytes erased as a purge's); false when absent. */
+  deleteVaultEntry(vault: string, kind: string, name: string): Promise<boolean>;
+  /** A vault's entries of a kind in name order, starting after the opaque position `after`. */
+  listVaultEntries(vault: string, kind: string, after: string | null, limit: number): Promise<Page<VaultEntry>>;
 
   createPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;

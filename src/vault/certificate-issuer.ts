@@ -11,11 +11,17 @@ export interface AdministratorDetails {
 
 export interface CertificateIssuer {
   provider: string;
+  /** As stored, with the password; in what the service answers the password is always null. */
   credentials: { accountId: string | null; password: string | null } | null;
   organization: { id: string | null; admins: AdministratorDetails[] } | null;
   enabled: boolean;
   created: number;
   updated: number;
+}
+
+/** An issuer as the service answers it: under its name as first written, without its password. */
+export interface CertificateIssuerView extends CertificateIssuer {
+  name: string;
 }
 
 /** An issuer as a create (provider required) or update (everything optional) request gives it. */

@@ -1,27 +1,46 @@
-import { X509Certificate, createPrivateKey, randomUUID } from "node:crypto";
+import { type KeyObject, X509Certificate, createPrivateKey, randomUUID } from "node:crypto";
 import type { Envelope } from "../crypto/envelope.js";
 import type { NewKeyMaterial } from "../crypto/key-material.js";
 import type { CurveName, SignatureAlgorithm } from "../crypto/key-types.js";
+import type { CertificateAuthority, LeafCertificateOptions } from "../crypto/x509/certificate-authority.js";
 import { buildCertificate } from "../crypto/x509/certificate-builder.js";
-import { createPkcs12 } from "../crypto/x509/pkcs12.js";
-import { digestSigner } from "../crypto/x509/signer.js";
+import { type CertificateContent, certificatesFromX5c, readCertificateWithKey } from "../crypto/x509/certificate-content.js";
+import { describeCertificate } from "../crypto/x509/certificate-description.js";
+import { chainForKey } from "../crypto/x509/certificate-chain.js";
+import { buildCertificationRequest } from "../crypto/x509/csr-builder.js";
+import { type CertificateSigner, digestSigner } from "../crypto/x509/signer.js";
 import { badParameter, conflict, notFound, objectNotFound } from "../errors/key-vault-error.js";
-import type { ObjectKind, ObjectVersionRecord, VaultRecord } from "../storage/records.js";
+import type { ObjectKind, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
+import {
+  CertificateLifecycle,
+  type CertificatePublicData,
+  type CertificateState,
+  type CertificateVersionView,
+  type StoredOperation,
+  publicDataOf,
+  readState,
+} from "./certificate-lifecycle.js";
 import type { CertificateOperation } from "./certificate-operation.js";
-import { type CertificatePolicy, type CertificatePolicyInput, SELF_ISSUER, completePolicy, mergePolicy } from "./certificate-policy.js";
+import {
+  type CertificatePolicy,
+  type CertificatePolicyInput,
+  SELF_ISSUER,
+  UNKNOWN_ISSUER,
+  completePolicy,
+  mergePolicy,
+} from "./certificate-policy.js";
+import { certificateSecretValue } from "./certificate-secret.js";
+import { importedCertificatePolicy } from "./imported-certificate-policy.js";
 import type { KeyService } from "./key-service.js";
 import { checkObjectName, checkTags } from "./limits.js";
-import { ObjectLifecycle, type ObjectView, newVersionId } from "./object-lifecycle.js";
+import { newVersionId } from "./object-lifecycle.js";
 import type { SecretService } from "./secret-service.js";
 
-/** A certificate version as the API shows it: the leaf's DER, and the name's policy where the operation shows it. */
-export interface CertificateVersionView extends ObjectView {
-  der: Buffer;
-  policy: CertificatePolicy | null;
-}
+export type { CertificateVersionView } from "./certificate-lifecycle.js";
+export { certificateDerOf } from "./certificate-lifecycle.js";
 
-/** What a create takes besides its policy; nbf and exp come from the certificate itself. */
+/** What a create, import or merge takes besides its certificate and policy; nbf and exp come from the certificate. */
 export interface NewCertificateInput {
   enabled: boolean;
   tags: Record<string, string> | null;
@@ -33,24 +52,17 @@ export interface CertificateServiceDeps {
   now: () => number;
   keys: KeyService;
   secrets: SecretService;
+  /** The provider of an issuer registered in the vault, or null when no issuer has that name. */
+  issuerProvider: (vault: VaultRecord, name: string) => Promise<string | null>;
+  /** This deployment's certificate authority, which signs for issuers of provider `Keyhold`. */
+  authority: Pick<CertificateAuthority, "sign" | "certificateDer">;
 }
 
-/**
- * What is kept per certificate name besides its versions (in the store's per-object policy slot): the policy
- * new versions are made by, and the last create operation until a client deletes it.
- */
-interface CertificateState {
-  policy: CertificatePolicy;
-  operation: StoredOperation | null;
-}
+/** The provider name of issuers that Keyhold's own certificate authority serves. */
+export const KEYHOLD_PROVIDER = "Keyhold";
 
-/** An operation as stored: the CSR (when there is one) as base64. */
-type StoredOperation = Omit<CertificateOperation, "csr"> & { csr: string | null };
-
-/** What a certificate version's public data holds. */
-interface CertificatePublicData {
-  cer: string;
-}
+/** How a version is signed: by its own key, by the deployment's CA, or outside the vault through a CSR. */
+type Signing = { by: "self" } | { by: "authority" } | { by: "csr"; statusDetails: string };
 
 const SIGNATURE_FOR_CURVE: Record<CurveName, SignatureAlgorithm> = {
   "P-256": "ES256",
@@ -59,9 +71,7 @@ const SIGNATURE_FOR_CURVE: Record<CurveName, SignatureAlgorithm> = {
   "P-256K": "ES256K",
 };
 
-/** The DER of the certificate a certificate version holds. */
-export const certificateDerOf = (record: Pick<ObjectVersionRecord, "publicData">): Buffer =>
-  Buffer.from((JSON.parse(record.publicData!) as CertificatePublicData).cer, "base64");
+const MERGE_PENDING = "Pending certificate created. Please Perform Merge to complete the request.";
 
 const pendingNotFound = (name: string) => notFound("PendingCertificateNotFound", `Pending certificate not found: ${name}`);
 
@@ -72,72 +82,22 @@ function addMonths(from: number, months: number): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-/**
- * The certificate's part of the shared lifecycle. A certificate owns a key and a secret of its name, whose
- * versions have the certificate's version ids and are marked managed; deleting, recovering and purging the
- * certificate does the same to both in one transaction, so the three never part.
- */
-class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView> {
-  constructor(
-    private readonly certificateStore: Store,
-    envelope: Envelope,
-    now: () => number,
-    private readonly owned: readonly ObjectLifecycle<ObjectView>[],
-  ) {
-    super(certificateStore, envelope, now, {
-      kind: "certificate",
-      view: (vault, record, state) => ({ vault, record, der: certificateDerOf(record), policy: null, ...(state && { state }) }),
-      checkAttributes: (next) => checkTags(next.tags),
-    });
-  }
+const privateKeyOf = (made: NewKeyMaterial): KeyObject => createPrivateKey({ key: made.material, format: "der", type: "pkcs8" });
 
-  /** The latest version carries the name's policy, as Azure's GetCertificate returns it. */
-  override async get(vault: VaultRecord, name: string, version: string | null): Promise<CertificateVersionView> {
-    const view = await super.get(vault, name, version);
-    if (version !== null) return view;
-    const stored = await this.certificateStore.getObjectPolicy(vault.name, "certificate", name);
-    return { ...view, policy: stored === null ? null : (JSON.parse(stored) as CertificateState).policy };
-  }
-
-  override delete(vault: VaultRecord, name: string): Promise<CertificateVersionView> {
-    return this.certificateStore.transaction(async (tx) => {
-      const view = await this.deleteIn(tx, vault, name);
-      for (const owned of this.owned) await owned.deleteIn(tx, vault, name);
-      return view;
-    });
-  }
-
-  override recover(vault: VaultRecord, name: string): Promise<CertificateVersionView> {
-    return this.certificateStore.transaction(async (tx) => {
-      const view = await this.recoverIn(tx, vault, name);
-      for (const owned of this.owned) await owned.recoverIn(tx, vault, name);
-      return view;
-    });
-  }
-
-  override purge(vault: VaultRecord, name: string): Promise<void> {
-    return this.certificateStore.transaction(async (tx) => {
-      await this.purgeIn(tx, vault, name);
-      for (const owned of this.owned) await owned.purgeIn(tx, vault, name);
-    });
-  }
-
-  /** A certificate's backup must carry its key and secret; until it does, backup and restore are refused. */
-  override backup(): Promise<Buffer> {
-    return Promise.reject(badParameter("Certificate backup is not supported by this Keyhold version."));
-  }
-
-  override restore(): Promise<CertificateVersionView> {
-    return Promise.reject(badParameter("Certificate restore is not supported by this Keyhold version."));
-  }
+/** Whether a key can serve a new version under `policy` (`reuse_key`): the same type, size or curve. */
+function keyFits(made: NewKeyMaterial, policy: CertificatePolicy): boolean {
+  const { jwk, size, hsm } = made.description;
+  if (!policy.key.type.startsWith(jwk.kty) || policy.key.type.endsWith("-HSM") !== hsm) return false;
+  return jwk.kty === "EC" ? jwk.crv === (policy.key.curve ?? "P-256") : size === policy.key.size;
 }
 
 /**
- * The Certificates API's rules: issuing a version (its key, certificate and secret written together), the
- * policy and the pending operation; the lifecycle certificates share with the other kinds is `lifecycle`.
+ * The Certificates API's rules: issuing a version (its key, certificate and secret written together), merging a
+ * certificate signed outside the vault, importing one, the policy and the pending operation; the lifecycle
+ * certificates share with the other kinds is `lifecycle`.
  */
 export class CertificateService {
-  readonly lifecycle: ObjectLifecycle<CertificateVersionView>;
+  readonly lifecycle: CertificateLifecycle;
   readonly #deps: CertificateServiceDeps;
 
   constructor(deps: CertificateServiceDeps) {
@@ -145,14 +105,10 @@ export class CertificateService {
     this.lifecycle = new CertificateLifecycle(deps.store, deps.envelope, deps.now, [deps.keys.lifecycle, deps.secrets.lifecycle]);
   }
 
-  async #state(reader: Pick<StoreOps, "getObjectPolicy">, vault: VaultRecord, name: string): Promise<CertificateState | null> {
-    const stored = await reader.getObjectPolicy(vault.name, "certificate", name);
-    return stored === null ? null : (JSON.parse(stored) as CertificateState);
-  }
-
   /**
-   * A new version made by the policy given (or, without one, by the name's stored policy). Issuer Self signs the
-   * certificate with its own new key at once, so the operation answered is already completed.
+   * A new version made by the policy given (or, without one, by the name's stored policy). Issuer Self and the
+   * issuers of the built-in CA sign at once, so the operation answered is already completed; issuer Unknown and
+   * providers Keyhold cannot reach leave the operation in progress with a CSR to sign and merge.
    */
   async create(
     vault: VaultRecord,
@@ -162,34 +118,21 @@ export class CertificateService {
   ): Promise<CertificateOperation> {
     checkObjectName("certificate", name);
     checkTags(input.tags);
-    const { keys, secrets, store, now } = this.#deps;
+    const { store, now } = this.#deps;
     const created = now();
     let policy: CertificatePolicy;
     if (policyInput !== undefined) {
       policy = completePolicy(policyInput, created);
     } else {
-      const state = await this.#state(store, vault, name);
+      const state = await readState(store, vault, name);
       if (!state) throw badParameter("The parameter 'policy' is required to create a new certificate.");
       policy = state.policy;
     }
-    if (policy.issuer.name.toLowerCase() !== SELF_ISSUER.toLowerCase()) {
-      throw badParameter(`Certificates from issuer '${policy.issuer.name}' are not supported by this Keyhold version; use issuer Self.`);
-    }
-
+    const signing = await this.#signingFor(vault, policy);
+    const made = await this.#keyFor(vault, name, policy);
     const version = newVersionId();
-    const ec = policy.key.type.startsWith("EC");
-    const made = await keys.generateForCertificate(vault, name, {
-      family: ec ? "EC" : "RSA",
-      hsm: policy.key.type.endsWith("-HSM"),
-      size: policy.key.size,
-      curve: policy.key.curve ?? "P-256",
-    });
     const notBefore = created;
     const expires = addMonths(created, policy.x509.validityMonths);
-    const der = await this.#selfSigned(vault, name, version, policy, made, notBefore, expires);
-    const secretValue = await secretValueOf(policy, made, der);
-
-    const attributes = { enabled: input.enabled, notBefore, expires, created };
     const operation: StoredOperation = {
       issuer: policy.issuer,
       csr: null,
@@ -200,77 +143,235 @@ export class CertificateService {
       target: null,
       requestId: randomUUID(),
     };
+
+    if (signing.by === "csr") {
+      const csr = await buildCertificationRequest(
+        { ...this.#subjectOf(policy), publicKey: privateKeyOf(made) },
+        this.#signer(vault, name, version, made),
+      );
+      Object.assign(operation, { csr: csr.toString("base64"), status: "inProgress", statusDetails: signing.statusDetails });
+      await store.transaction(async (tx) => {
+        // The version waits for its certificate; its sealed content is the CSR's key until the merge.
+        const publicData: CertificatePublicData = { cer: null, pendingKey: made.description };
+        await this.lifecycle.addVersion(
+          tx,
+          vault,
+          name,
+          {
+            enabled: false,
+            notBefore,
+            expires,
+            created,
+            tags: input.tags,
+            contentType: null,
+            keyOps: null,
+            publicData: JSON.stringify(publicData),
+            content: made.material,
+          },
+          version,
+        );
+        await this.#setState(tx, vault, name, { policy, operation });
+      });
+      return operationOf(operation);
+    }
+
+    const leaf: LeafCertificateOptions = {
+      ...this.#subjectOf(policy),
+      publicKey: privateKeyOf(made),
+      notBefore: new Date(notBefore * 1000),
+      notAfter: new Date(expires * 1000),
+    };
+    const der =
+      signing.by === "self"
+        ? await buildCertificate({ ...leaf, issuer: { self: true } }, this.#signer(vault, name, version, made))
+        : await this.#deps.authority.sign(leaf);
+    const chain = signing.by === "self" ? [] : [this.#deps.authority.certificateDer()];
     await store.transaction(async (tx) => {
-      for (const kind of ["key", "secret"] as const) await refuseUnmanaged(tx, vault, kind, name);
-      await keys.addCertificateKeyIn(tx, vault, name, version, made, { ...attributes, tags: null });
-      await secrets.lifecycle.addVersion(
-        tx,
-        vault,
-        name,
-        {
-          ...attributes,
-          tags: null,
-          contentType: policy.secret.contentType,
-          keyOps: null,
-          publicData: null,
-          content: Buffer.from(secretValue, "utf8"),
-          managed: true,
-        },
-        version,
-      );
-      const publicData: CertificatePublicData = { cer: der.toString("base64") };
-      await this.lifecycle.addVersion(
-        tx,
-        vault,
-        name,
-        {
-          ...attributes,
-          tags: input.tags,
-          contentType: null,
-          keyOps: null,
-          publicData: JSON.stringify(publicData),
-          content: Buffer.alloc(0),
-        },
-        version,
-      );
-      const state: CertificateState = { policy, operation };
-      await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(state));
+      await this.#writeIssuedIn(tx, vault, name, version, { made, der, chain, policy, ...input, created });
+      await this.#setState(tx, vault, name, { policy, operation });
     });
     return operationOf(operation);
   }
 
-  async #selfSigned(
+  /** Who signs for the policy's issuer: 400 for an issuer name the vault has not registered. */
+  async #signingFor(vault: VaultRecord, policy: CertificatePolicy): Promise<Signing> {
+    const name = policy.issuer.name;
+    if (name === SELF_ISSUER) return { by: "self" };
+    if (name === UNKNOWN_ISSUER) return { by: "csr", statusDetails: MERGE_PENDING };
+    const provider = await this.#deps.issuerProvider(vault, name);
+    if (provider === null) {
+      throw badParameter(`The issuer '${name}' is not registered in this vault: register it, or use issuer Self or Unknown.`);
+    }
+    if (provider.toLowerCase() === KEYHOLD_PROVIDER.toLowerCase()) return { by: "authority" };
+    return {
+      by: "csr",
+      statusDetails: `Keyhold cannot reach the issuer provider '${provider}'. Have the CSR signed, then merge the certificate.`,
+    };
+  }
+
+  /** The key of a new version: the current one when the policy reuses keys and it still fits, else a new one. */
+  async #keyFor(vault: VaultRecord, name: string, policy: CertificatePolicy): Promise<NewKeyMaterial> {
+    const { keys, store } = this.#deps;
+    if (policy.key.reuseKey) {
+      const current = await keys.materialForReuse(store, vault, name);
+      if (current && keyFits(current, policy)) return current;
+    }
+    const ec = policy.key.type.startsWith("EC");
+    return keys.generateForCertificate(vault, name, {
+      family: ec ? "EC" : "RSA",
+      hsm: policy.key.type.endsWith("-HSM"),
+      size: policy.key.size,
+      curve: policy.key.curve ?? "P-256",
+    });
+  }
+
+  #subjectOf(policy: CertificatePolicy): Omit<LeafCertificateOptions, "publicKey" | "notBefore" | "notAfter"> {
+    const { sans } = policy.x509;
+    return {
+      subject: policy.x509.subject === "" ? [] : policy.x509.subject,
+      subjectAlternativeNames: sans,
+      keyUsage: policy.x509.keyUsage,
+      extendedKeyUsage: policy.x509.ekus,
+    };
+  }
+
+  /** Signs with the version's own key through the key backend, where the key lives. */
+  #signer(vault: VaultRecord, name: string, version: string, made: NewKeyMaterial): CertificateSigner {
+    const algorithm: SignatureAlgorithm = made.description.jwk.kty === "EC" ? SIGNATURE_FOR_CURVE[made.description.jwk.crv!] : "RS256";
+    const id = `${vault.name.toLowerCase()}/${name.toLowerCase()}/${version}`;
+    return digestSigner(algorithm, (digest) => this.#deps.keys.signWithNewKey(id, made, algorithm, digest));
+  }
+
+  /** Writes a version with its certificate: the managed key and secret, then the certificate, in the caller's transaction. */
+  async #writeIssuedIn(
+    tx: StoreOps,
     vault: VaultRecord,
     name: string,
     version: string,
-    policy: CertificatePolicy,
-    made: NewKeyMaterial,
-    notBefore: number,
-    expires: number,
-  ): Promise<Buffer> {
-    const algorithm: SignatureAlgorithm = policy.key.curve ? SIGNATURE_FOR_CURVE[policy.key.curve] : "RS256";
-    const id = `${vault.name.toLowerCase()}/${name.toLowerCase()}/${version}`;
-    const signer = digestSigner(algorithm, (digest) => this.#deps.keys.signWithNewKey(id, made, algorithm, digest));
-    const { sans } = policy.x509;
-    return buildCertificate(
+    issued: NewCertificateInput & { made: NewKeyMaterial; der: Buffer; chain: Buffer[]; policy: CertificatePolicy; created: number },
+  ): Promise<void> {
+    const { keys, secrets } = this.#deps;
+    const { made, der, chain, policy, created } = issued;
+    const validity = describeCertificate(new X509Certificate(der));
+    const attributes = { enabled: issued.enabled, notBefore: validity.notBefore, expires: validity.notAfter, created };
+    for (const kind of ["key", "secret"] as const) await refuseUnmanaged(tx, vault, kind, name);
+    await keys.addCertificateKeyIn(tx, vault, name, version, made, { ...attributes, tags: null });
+    const secretValue = await certificateSecretValue(policy, { pkcs8: made.material, certificate: der, chain });
+    await secrets.lifecycle.addVersion(
+      tx,
+      vault,
+      name,
       {
-        subject: policy.x509.subject === "" ? [] : policy.x509.subject,
-        publicKey: createPrivateKey({ key: made.material, format: "der", type: "pkcs8" }),
-        notBefore: new Date(notBefore * 1000),
-        notAfter: new Date(expires * 1000),
-        issuer: { self: true },
-        subjectAlternativeNames: { dnsNames: sans.dnsNames, emails: sans.emails, upns: sans.upns },
-        keyUsage: policy.x509.keyUsage,
-        extendedKeyUsage: policy.x509.ekus,
+        ...attributes,
+        tags: null,
+        contentType: policy.secret.contentType,
+        keyOps: null,
+        publicData: null,
+        content: Buffer.from(secretValue, "utf8"),
+        managed: true,
       },
-      signer,
+      version,
     );
+    const publicData: CertificatePublicData = { cer: der.toString("base64") };
+    await this.lifecycle.addVersion(
+      tx,
+      vault,
+      name,
+      {
+        ...attributes,
+        tags: issued.tags,
+        contentType: null,
+        keyOps: null,
+        publicData: JSON.stringify(publicData),
+        content: Buffer.alloc(0),
+      },
+      version,
+    );
+  }
+
+  async #setState(tx: StoreOps, vault: VaultRecord, name: string, state: CertificateState): Promise<void> {
+    await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(state));
+  }
+
+  /**
+   * POST …/pending/merge: completes a pending version with a certificate signed outside the vault. The chain is
+   * accepted only when one of its certificates holds the pending key; the merged version is a new one (as in
+   * Azure), written with its key and secret, and the operation completes.
+   */
+  async merge(vault: VaultRecord, name: string, x5c: readonly Buffer[], input: NewCertificateInput): Promise<CertificateVersionView> {
+    checkTags(input.tags);
+    const certificates = certificatesFromX5c(x5c);
+    const { store, now } = this.#deps;
+    const version = newVersionId();
+    const record = await store.transaction(async (tx) => {
+      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+      const pending = state?.operation?.status === "inProgress" ? await this.#pendingVersionIn(tx, vault, name) : null;
+      if (!state?.operation || !pending) throw pendingNotFound(name);
+      const { leaf, chain } = chainForKey(certificates, privateKeyOf(pending));
+      await this.#writeIssuedIn(tx, vault, name, version, {
+        made: pending,
+        der: leaf.raw,
+        chain: chain.map((certificate) => certificate.raw),
+        policy: state.policy,
+        ...input,
+        created: now(),
+      });
+      const operation: StoredOperation = { ...state.operation, status: "completed", statusDetails: null, csr: state.operation.csr };
+      await this.#setState(tx, vault, name, { ...state, operation });
+      return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
+    });
+    return { ...this.lifecycle.viewOf(vault, record), policy: null, pending: true };
+  }
+
+  /** The key a pending version's CSR was made with, from the latest version that still waits for its certificate. */
+  async #pendingVersionIn(tx: StoreOps, vault: VaultRecord, name: string): Promise<NewKeyMaterial | null> {
+    const latest = await tx.getObjectVersion(vault.name, "certificate", name, null);
+    const data = latest ? publicDataOf(latest) : null;
+    if (!latest || !data?.pendingKey || data.cer !== null) return null;
+    return { description: data.pendingKey, material: this.lifecycle.open(vault, latest) };
+  }
+
+  /**
+   * POST …/import: a certificate with its private key, as PEM or PFX. Its key is checked as a key import is; the
+   * policy is made from the certificate (and the policy sent, if any) and becomes the name's policy.
+   */
+  async import(
+    vault: VaultRecord,
+    name: string,
+    content: CertificateContent,
+    password: string | null,
+    policyInput: CertificatePolicyInput | undefined,
+    input: NewCertificateInput,
+  ): Promise<CertificateVersionView> {
+    checkObjectName("certificate", name);
+    checkTags(input.tags);
+    const { keys, store, now } = this.#deps;
+    const imported = await readCertificateWithKey(content, password);
+    const hsm = policyInput?.key?.type?.endsWith("-HSM") ?? false;
+    const made = await keys.importForCertificate(vault, name, imported.privateKey, hsm);
+    const created = now();
+    const policy = importedCertificatePolicy(describeCertificate(imported.leaf), made.description, policyInput, created);
+    const version = newVersionId();
+    const record = await store.transaction(async (tx) => {
+      await this.#writeIssuedIn(tx, vault, name, version, {
+        made,
+        der: imported.leaf.raw,
+        chain: imported.chain.map((certificate) => certificate.raw),
+        policy,
+        ...input,
+        created,
+      });
+      const state = await readState(tx, vault, name);
+      await this.#setState(tx, vault, name, { policy, operation: state?.operation ?? null });
+      return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
+    });
+    return { ...this.lifecycle.viewOf(vault, record), policy, pending: false };
   }
 
   /** The name's policy; 404 when the certificate does not exist or is deleted. */
   async getPolicy(vault: VaultRecord, name: string): Promise<CertificatePolicy> {
     await this.lifecycle.live(vault, name, null);
-    const state = await this.#state(this.#deps.store, vault, name);
+    const state = await readState(this.#deps.store, vault, name);
     if (!state) throw objectNotFound("certificate", name);
     return state.policy;
   }
@@ -278,11 +379,10 @@ export class CertificateService {
   /** PATCH …/policy: the fields given replace the stored ones; the result is checked as a whole. */
   updatePolicy(vault: VaultRecord, name: string, patch: CertificatePolicyInput): Promise<CertificatePolicy> {
     return this.#deps.store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await this.#state(tx, vault, name));
+      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
       if (!state) throw objectNotFound("certificate", name);
       const policy = mergePolicy(state.policy, patch, this.#deps.now());
-      const updated: CertificateState = { ...state, policy };
-      await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(updated));
+      await this.#setState(tx, vault, name, { ...state, policy });
       return policy;
     });
   }
@@ -291,18 +391,41 @@ export class CertificateService {
   async getOperation(vault: VaultRecord, name: string): Promise<CertificateOperation> {
     const state =
       (await this.#deps.store.getLiveObjectVersion(vault.name, "certificate", name, null)) &&
-      (await this.#state(this.#deps.store, vault, name));
+      (await readState(this.#deps.store, vault, name));
     if (!state?.operation) throw pendingNotFound(name);
     return operationOf(state.operation);
+  }
+
+  /**
+   * PATCH …/pending: a cancellation of an operation in progress takes effect at once, since no provider is at
+   * work on it; the version stays waiting, disabled, and can no longer be merged. Asking to cancel an operation
+   * that is over is refused (400), as Azure refuses it.
+   */
+  cancelOperation(vault: VaultRecord, name: string, cancellationRequested: boolean): Promise<CertificateOperation> {
+    return this.#deps.store.transaction(async (tx) => {
+      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+      if (!state?.operation) throw pendingNotFound(name);
+      if (!cancellationRequested) return operationOf(state.operation);
+      if (state.operation.status !== "inProgress") {
+        throw badParameter(`The certificate operation is ${state.operation.status}; only an operation in progress can be cancelled.`);
+      }
+      const operation: StoredOperation = {
+        ...state.operation,
+        cancellationRequested: true,
+        status: "cancelled",
+        statusDetails: "The certificate operation was cancelled.",
+      };
+      await this.#setState(tx, vault, name, { ...state, operation });
+      return operationOf(operation);
+    });
   }
 
   /** DELETE …/pending: forgets the operation and answers with it; the certificate stays. */
   deleteOperation(vault: VaultRecord, name: string): Promise<CertificateOperation> {
     return this.#deps.store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await this.#state(tx, vault, name));
+      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
       if (!state?.operation) throw pendingNotFound(name);
-      const forgotten: CertificateState = { ...state, operation: null };
-      await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(forgotten));
+      await this.#setState(tx, vault, name, { ...state, operation: null });
       return operationOf(state.operation);
     });
   }
@@ -319,22 +442,4 @@ async function refuseUnmanaged(tx: StoreOps, vault: VaultRecord, kind: ObjectKin
   if (latest && !latest.managed) {
     throw conflict(`A ${kind} named ${name} already exists and does not belong to a certificate; choose another certificate name.`);
   }
-}
-
-/**
- * The certificate's secret: PFX without a password, base64, or PEM text (the private key, then the certificate).
- * A non-exportable key stays out of it: the secret then holds the certificate alone.
- */
-async function secretValueOf(policy: CertificatePolicy, made: NewKeyMaterial, der: Buffer): Promise<string> {
-  const certificatePem = new X509Certificate(der).toString();
-  if (policy.secret.contentType === "application/x-pem-file") {
-    if (!policy.key.exportable) return certificatePem;
-    const keyPem = createPrivateKey({ key: made.material, format: "der", type: "pkcs8" }).export({
-      format: "pem",
-      type: "pkcs8",
-    }) as string;
-    return `${keyPem}${certificatePem}`;
-  }
-  if (!policy.key.exportable) return der.toString("base64");
-  return (await createPkcs12({ pkcs8: made.material, certificate: der, chain: [] }, null)).toString("base64");
 }

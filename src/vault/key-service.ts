@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { type KeyObject, randomBytes } from "node:crypto";
 import type { Envelope } from "../crypto/envelope.js";
 import type { BackendKey, CipherInput, CipherOutput, KeyBackend } from "../crypto/key-backend.js";
 import { KeyMaterialError, type NewKeyMaterial, RSA_KEY_SIZES, isAcceptedPublicExponent } from "../crypto/key-material.js";
@@ -162,6 +162,30 @@ export class KeyService {
   ): Promise<NewKeyMaterial> {
     this.#checkHsm(vault, name, spec.hsm);
     return this.#backend.generate(spec.family, { size: spec.size, curve: spec.curve, publicExponent: 65537, hsm: spec.hsm });
+  }
+
+  /**
+   * An imported certificate's private key, checked as a key import is (sizes, exponent, the key's consistency) and
+   * held to the same -HSM rules; not stored yet.
+   */
+  async importForCertificate(vault: VaultRecord, name: string, privateKey: KeyObject, hsm: boolean): Promise<NewKeyMaterial> {
+    this.#checkHsm(vault, name, hsm);
+    const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
+    if (jwk.crv === "secp256k1") jwk.crv = "P-256K";
+    const family = jwk.kty === "EC" ? "EC" : jwk.kty === "RSA" ? "RSA" : null;
+    if (!family) throw badParameter("The certificate's key must be an RSA or EC key.");
+    try {
+      return await this.#backend.importJwk(jwk, family, hsm);
+    } catch (error) {
+      if (error instanceof KeyMaterialError) throw badParameter(`The certificate's key is invalid: ${error.message}.`);
+      throw error;
+    }
+  }
+
+  /** The private material of a certificate's current key, for a new version that reuses it (`reuse_key`). */
+  async materialForReuse(tx: Pick<StoreOps, "getLiveObjectVersion">, vault: VaultRecord, name: string): Promise<NewKeyMaterial | null> {
+    const latest = await tx.getLiveObjectVersion(vault.name, "key", name, null);
+    return latest ? { description: describeKey(latest), material: this.lifecycle.open(vault, latest) } : null;
   }
 
   /** Signs a digest with a certificate's new key through the backend, before the key is stored (a self-signed certificate). */

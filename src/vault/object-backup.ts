@@ -21,6 +21,8 @@ export interface Backup {
   name: string;
   policy: string | null;
   versions: BackupVersion[];
+  /** The objects whose lifetime this one owns (a certificate's key and secret), in the same blob. */
+  owned?: Backup[];
 }
 
 const BACKUP_MAGIC = Buffer.from("KHB1");

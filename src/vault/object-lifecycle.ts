@@ -251,6 +251,11 @@ export class ObjectLifecycle<V extends ObjectView> {
     });
   }
 
+  /** The kind's view of a version just written. */
+  viewOf(vault: VaultRecord, record: ObjectVersionRecord): V {
+    return this.rules.view(vault, record);
+  }
+
   /** A version of an object that is not soft-deleted, or 404. */
   async live(vault: VaultRecord, name: string, version: string | null): Promise<ObjectVersionRecord> {
     const record = await this.store.getLiveObjectVersion(vault.name, this.kind, name, version);
@@ -314,13 +319,23 @@ export class ObjectLifecycle<V extends ObjectView> {
 
   /** All versions, sealed under a key derived from this deployment's master key: restorable only here. */
   async backup(vault: VaultRecord, name: string): Promise<Buffer> {
-    return sealBackup(this.#backupKey, await this.backupOf(this.store, vault, name));
+    return sealBackup(this.#backupKey, await this.backupContents(vault, name));
+  }
+
+  /** What a backup carries: this object's versions (a certificate adds its key's and its secret's). */
+  protected backupContents(vault: VaultRecord, name: string): Promise<Backup> {
+    return this.backupOf(this.store, vault, name);
   }
 
   /** Restores every version with its id and dates; the kind's rules see the versions before anything is written. */
   restore(vault: VaultRecord, blob: Buffer): Promise<V> {
     const backup = openBackup(this.#backupKey, this.kind, blob);
-    this.rules.checkRestore?.(vault, backup.name, backup.versions);
+    this.checkRestorable(vault, backup);
     return this.store.transaction((tx) => this.restoreIn(tx, vault, backup));
+  }
+
+  /** Refuses a backup whose versions this vault may not hold (an -HSM key in a standard vault). */
+  checkRestorable(vault: VaultRecord, backup: Backup): void {
+    this.rules.checkRestore?.(vault, backup.name, backup.versions);
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createPublicKey, verify } from "node:crypto";
+import { X509Certificate, createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,7 +13,8 @@ const PYTHON = "/usr/bin/python3";
 const SCRIPT = join(PROJECT_ROOT, "test/compat/python-sdk.py");
 
 function pythonSdkMissing(): string | null {
-  const probe = spawnSync(PYTHON, ["-c", "import azure.keyvault.keys, azure.keyvault.secrets, azure.identity"], { encoding: "utf8" });
+  const imports = "import azure.keyvault.keys, azure.keyvault.secrets, azure.keyvault.certificates, azure.identity";
+  const probe = spawnSync(PYTHON, ["-c", imports], { encoding: "utf8" });
   if (probe.status === 0) return null;
   const why = probe.error ? probe.error.message : probe.stderr.trim().split("\n").at(-1);
   return `${PYTHON} cannot import Debian's Python Azure SDK (${why}); install it with apt-get install python3-azure`;
@@ -22,8 +23,16 @@ function pythonSdkMissing(): string | null {
 const missing = pythonSdkMissing();
 const required = process.env.KEYHOLD_REQUIRE_PYTHON_SDK === "1";
 
+/** A certificate Python created, its managed key's public JWK as KeyClient.get_key read it, its secret's content type. */
+interface PythonCertificate {
+  name: string;
+  cer: string;
+  jwk: { kty: string; n?: string; e?: string; crv?: string; x?: string; y?: string };
+  secret_content_type: string;
+}
+
 interface ScriptResult {
-  api_versions: { secrets: string; keys: string };
+  api_versions: { secrets: string; keys: string; certificates: string };
   errors: Record<string, { type: string; message: string; status?: number; code?: string; request?: string; body?: string }>;
   secrets?: { get: string; versions: number; updated_content_type: string; recovered: boolean; purged: boolean };
   keys?: {
@@ -32,11 +41,13 @@ interface ScriptResult {
     ec: { kid: string; crv: string; x: string; y: string; es256: string };
     rsa_roundtrips: string[];
   };
+  certificates?: { default: PythonCertificate & { version: string; versions: number }; custom: PythonCertificate; listed: number };
+  certificate_lifecycle?: { deleted_with_key_and_secret: boolean; recovered: boolean; purged: boolean };
 }
 
 /**
- * Debian's python3-azure (azure-keyvault-secrets 4.7.0b1, azure-keyvault-keys 4.8.0b3, azure-identity 1.13.0b2)
- * run unmodified against a live `keyhold dev`: DefaultAzureCredential(), each client with its default
+ * Debian's python3-azure (azure-keyvault-secrets 4.7.0b1, azure-keyvault-keys 4.8.0b3, azure-keyvault-certificates
+ * 4.7.0b1, azure-identity 1.13.0b2) run unmodified against a live `keyhold dev`: DefaultAzureCredential(), each client with its default
  * api-version, and only dev.env's variables. Skips when the SDK is not installed, except with
  * KEYHOLD_REQUIRE_PYTHON_SDK=1 (CI), where that fails.
  */
@@ -82,8 +93,8 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     assert.ok((bundle.match(/BEGIN CERTIFICATE/g) ?? []).length > 10, "ca-bundle.pem lacks the system roots");
   });
 
-  it("sends each client's default api-version: secrets 7.3, keys 7.4-preview.1", () => {
-    assert.deepEqual(result.api_versions, { secrets: "7.3", keys: "7.4-preview.1" }, transcript());
+  it("sends each client's default api-version: secrets 7.3, keys 7.4-preview.1, certificates 7.3", () => {
+    assert.deepEqual(result.api_versions, { secrets: "7.3", keys: "7.4-preview.1", certificates: "7.3" }, transcript());
   });
 
   it("SecretClient: set, get, list, update properties, delete, get deleted, recover, purge", () => {
@@ -99,6 +110,19 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     assert.equal(result.errors.keys, undefined, transcript());
     assert.deepEqual(result.keys?.rsa_roundtrips, ["RSA-OAEP", "RSA-OAEP-256", "wrap RSA-OAEP-256"]);
     assert.ok(result.keys?.rsa.kid.startsWith(`${server.env.KEY_VAULT_URL}/keys/py-rsa-`), result.keys?.rsa.kid);
+  });
+
+  it("CertificateClient: create (default policy twice, custom EC policy), get, versions, policy, properties, list, secret", () => {
+    assert.equal(result.errors.certificates, undefined, transcript());
+    assert.equal(result.certificates?.default.versions, 2);
+    assert.equal(result.certificates?.default.secret_content_type, "application/x-pkcs12");
+    assert.equal(result.certificates?.custom.secret_content_type, "application/x-pem-file");
+    assert.ok((result.certificates?.listed ?? 0) >= 2, "list_properties_of_certificates");
+  });
+
+  it("CertificateClient: delete takes the key and secret along, recover brings them back, purge removes them", () => {
+    assert.equal(result.errors.certificate_lifecycle, undefined, transcript());
+    assert.deepEqual(result.certificate_lifecycle, { deleted_with_key_and_secret: true, recovered: true, purged: true });
   });
 
   it("the exit code is 0 (nothing failed)", () => {
@@ -125,5 +149,25 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     const fromJs = await client.getKey(name);
     assert.equal(fromJs.id, rsa.kid);
     assert.equal(Buffer.from(fromJs.key!.n!).toString("base64url"), rsa.n);
+  });
+
+  it("the certificates Python created read the same in node:crypto: subject, SANs, self-signed, public key = the key's JWK", async (t) => {
+    if (!result.certificates) return t.skip("the certificates section failed");
+    const { default: rsa, custom } = result.certificates;
+    const rsaCert = new X509Certificate(Buffer.from(rsa.cer, "base64url"));
+    assert.equal(rsaCert.subject, "CN=DefaultPolicy");
+    assert.ok(rsaCert.verify(rsaCert.publicKey), "self-signed with its own key");
+    assert.deepEqual(rsaCert.publicKey.export({ format: "jwk" }), { kty: "RSA", n: rsa.jwk.n, e: rsa.jwk.e });
+
+    const ecCert = new X509Certificate(Buffer.from(custom.cer, "base64url"));
+    assert.equal(ecCert.subject, "CN=py.keyhold.test\nO=Keyhold Python");
+    assert.equal(ecCert.subjectAltName, "DNS:py.keyhold.test, DNS:api.py.keyhold.test");
+    assert.ok(ecCert.verify(ecCert.publicKey), "self-signed with its own key");
+    assert.deepEqual(ecCert.publicKey.export({ format: "jwk" }), { kty: "EC", crv: "P-384", x: custom.jwk.x, y: custom.jwk.y });
+
+    // The certificate Python created is the one the JavaScript SDK's KeyClient reads back.
+    const fromJs = await keyClientFor(server).client.getKey(rsa.name);
+    assert.equal(fromJs.properties.version, rsa.version);
+    assert.equal(Buffer.from(fromJs.key!.n!).toString("base64url"), rsa.jwk.n);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from "./store-contract-fixtures.js";
 import { accessContract, backgroundContract } from "./store-contract-access.js";
 import { secretContract } from "./store-contract-secrets.js";
+import { vaultEntryContract } from "./store-contract-vault-entries.js";
 
 /**
  * The storage contract every adapter must pass (see src/storage/store.ts). `open` gives a fresh, empty store
@@ -31,6 +32,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     principalContract(store);
     accessContract(store);
     backgroundContract(store);
+    vaultEntryContract(store);
     transactionContract(store);
   });
 }

@@ -323,7 +323,7 @@ describe("certificate request bodies", () => {
 
 describe("certificate responses", () => {
   const policy = { ...completePolicy(parsePolicyUpdate(EXAMPLE_POLICY_JSON), 1493938289), updated: 1493938291 };
-  const view = { record: record(), der: DER, policy };
+  const view = { record: record(), der: DER, policy, pending: false };
 
   it("computes x5t as the base64url SHA-1 of the DER", () => {
     assert.equal(x5t(DER), createHash("sha1").update(DER).digest("base64url"));
@@ -361,14 +361,24 @@ describe("certificate responses", () => {
     });
   });
 
-  it("writes a bundle without policy when none is shown, with tags and preserveCertOrder when set", () => {
-    const json = sent(
-      certificateBundle(W, { record: record({ tags: { a: "b" } }), der: DER, policy: null, preserveCertOrder: true }),
-    ) as Record<string, unknown>;
+  it("writes a bundle without policy when none is shown, with tags, and the pending link when there is an operation", () => {
+    const json = sent(certificateBundle(W, { record: record({ tags: { a: "b" } }), der: DER, policy: null, pending: false })) as Record<
+      string,
+      unknown
+    >;
     assert.equal(json.policy, undefined);
     assert.equal(json.contentType, undefined);
+    assert.equal(json.pending, undefined);
     assert.deepEqual(json.tags, { a: "b" });
-    assert.equal(json.preserveCertOrder, true);
+    const pending = sent(certificateBundle(W, { record: record(), der: DER, policy: null, pending: true })) as Record<string, unknown>;
+    assert.deepEqual(pending.pending, { id: `${BASE}/certificates/getDeletedCert/pending` });
+  });
+
+  it("writes a version that waits for its certificate with its id and dates only: no cer, x5t, kid or sid", () => {
+    const json = sent(certificateBundle(W, { record: record(), der: null, policy: null, pending: true })) as Record<string, unknown>;
+    for (const field of ["cer", "x5t", "kid", "sid"]) assert.equal(json[field], undefined, field);
+    assert.equal(json.id, `${BASE}/certificates/getDeletedCert/f60f2a4f8ae442cfb41ca2090bd4b769`);
+    assert.equal((sent(certificateItem(W, record(), null, true)) as Record<string, unknown>).x5t, undefined);
   });
 
   it("follows the api-version's shape: no recoveryLevel or recoverableDays before soft-delete", () => {
@@ -380,20 +390,20 @@ describe("certificate responses", () => {
   });
 
   it("writes list items with the id (versioned only in version lists) and x5t, and deleted items with recovery fields", () => {
-    const item = sent(certificateItem(W, record({ tags: { a: "b" } }), "thumb", false)) as Record<string, unknown>;
+    const item = sent(certificateItem(W, record({ tags: { a: "b" } }), DER, false)) as Record<string, unknown>;
     assert.deepEqual(Object.keys(item), ["id", "x5t", "attributes", "tags"]);
     assert.equal(item.id, `${BASE}/certificates/getDeletedCert`);
     assert.equal(
-      (sent(certificateItem(W, record(), "thumb", true)) as { id: string }).id,
+      (sent(certificateItem(W, record(), DER, true)) as { id: string }).id,
       `${BASE}/certificates/getDeletedCert/f60f2a4f8ae442cfb41ca2090bd4b769`,
     );
     const state = { vault: "myvault", kind: "certificate" as const, name: "getDeletedCert", deletedAt: 5, scheduledPurge: 6 };
-    assert.deepEqual(sent(deletedCertificateItem(W, { state, latest: record() }, "thumb")), {
+    assert.deepEqual(sent(deletedCertificateItem(W, { state, latest: record() }, DER)), {
       recoveryId: `${BASE}/deletedcertificates/getDeletedCert`,
       deletedDate: 5,
       scheduledPurgeDate: 6,
       id: `${BASE}/certificates/getDeletedCert`,
-      x5t: "thumb",
+      x5t: x5t(DER),
       attributes: {
         enabled: true,
         nbf: 1430344421,

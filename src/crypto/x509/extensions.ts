@@ -35,11 +35,13 @@ export const KEY_USAGE_NAMES = [
 ] as const;
 export type KeyUsageName = (typeof KEY_USAGE_NAMES)[number];
 
-/** Key Vault's x509_props.sans: DNS names, e-mail addresses (rfc822Name) and user principal names. */
+/** Key Vault's x509_props.sans: DNS names, e-mail addresses (rfc822Name), user principal names, URIs and IP addresses. */
 export interface SubjectAlternativeNames {
   dnsNames?: readonly string[];
   emails?: readonly string[];
   upns?: readonly string[];
+  uris?: readonly string[];
+  ipAddresses?: readonly string[];
 }
 
 /** The extensions a certificate request asks for; a certificate issued for it carries them too. */
@@ -66,6 +68,8 @@ function subjectAlternativeName(sans: SubjectAlternativeNames): Extension | unde
     ...(sans.upns ?? []).map(
       (upn) => new GeneralName({ otherName: new OtherName({ typeId: UPN_OID, value: new Utf8String({ value: upn }).toBER() }) }),
     ),
+    ...(sans.uris ?? []).map((uniformResourceIdentifier) => new GeneralName({ uniformResourceIdentifier })),
+    ...(sans.ipAddresses ?? []).map((iPAddress) => new GeneralName({ iPAddress })),
   ];
   return names.length === 0 ? undefined : extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names));
 }

@@ -12,9 +12,11 @@ import {
   deletedCertificateBundle,
   deletedCertificateItem,
   parseCertificateCreate,
+  parseCertificateImport,
+  parseCertificateMerge,
   parseCertificateUpdate,
+  parseOperationUpdate,
   parsePolicyUpdate,
-  x5t,
 } from "../wire/certificate-wire.js";
 import type { WireContext } from "../wire/object-wire.js";
 import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
@@ -45,6 +47,26 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
     return operationJson(kv, request.params.name, await certificates.getOperation(kv.vault, request.params.name));
   });
 
+  app.patch<{ Params: NameParams }>("/certificates/:name/pending", op("certificates/updateOperation"), async (request) => {
+    const kv = vaultRequest(request);
+    const { cancellationRequested } = parseOperationUpdate(request.body);
+    return operationJson(kv, request.params.name, await certificates.cancelOperation(kv.vault, request.params.name, cancellationRequested));
+  });
+
+  // 201, as the SDK expects: the merged certificate is a new version.
+  app.post<{ Params: NameParams }>("/certificates/:name/pending/merge", op("certificates/merge"), async (request, reply) => {
+    const kv = vaultRequest(request);
+    const { chain, enabled, tags } = parseCertificateMerge(request.body);
+    const view = await certificates.merge(kv.vault, request.params.name, chain, { enabled, tags });
+    return reply.code(201).send(certificateBundle(kv, { ...view, policy: await certificates.getPolicy(kv.vault, request.params.name) }));
+  });
+
+  app.post<{ Params: NameParams }>("/certificates/:name/import", op("certificates/import"), async (request) => {
+    const kv = vaultRequest(request);
+    const { content, password, policy, enabled, tags } = parseCertificateImport(request.body);
+    return certificateBundle(kv, await certificates.import(kv.vault, request.params.name, content, password, policy, { enabled, tags }));
+  });
+
   app.delete<{ Params: NameParams }>("/certificates/:name/pending", op("certificates/deleteOperation"), async (request) => {
     const kv = vaultRequest(request);
     return operationJson(kv, request.params.name, await certificates.deleteOperation(kv.vault, request.params.name));
@@ -61,12 +83,12 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
     return certificatePolicyJson(kv.base, request.params.name, policy);
   });
 
-  registerLifecycleRoutes(app, certificates.lifecycle, {
+  registerLifecycleRoutes<"certificates", CertificateVersionView>(app, certificates.lifecycle, {
     collection: "certificates",
     bundle: certificateBundle,
     deletedBundle: (w, view: CertificateVersionView) => deletedCertificateBundle(w, view, view.state),
-    item: (w, r, withVersion) => certificateItem(w, r, x5t(certificateDerOf(r)), withVersion),
-    deletedItem: (w, s) => deletedCertificateItem(w, s, x5t(certificateDerOf(s.latest))),
+    item: (w, r, withVersion) => certificateItem(w, r, certificateDerOf(r), withVersion),
+    deletedItem: (w, s) => deletedCertificateItem(w, s, certificateDerOf(s.latest)),
     // Attributes and tags; a policy in the body is not applied yet (PATCH …/policy changes it).
     parseUpdate: (body) => {
       const { policy: _policy, ...patch } = parseCertificateUpdate(body);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { badParameter } from "../../errors/key-vault-error.js";
 import type { ObjectState, ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
+import type { CertificateContent } from "../../crypto/x509/certificate-content.js";
 import type { CertificateContact } from "../../vault/certificate-contacts.js";
 import type { AdministratorDetails, CertificateIssuer, CertificateIssuerInput } from "../../vault/certificate-issuer.js";
 import type { CertificateOperation } from "../../vault/certificate-operation.js";
@@ -129,19 +130,16 @@ export function parseCertificateCreate(body: unknown): NewCertificateFields & { 
   return { ...newFields(json), policy: optionalPolicy(json.policy) };
 }
 
-/** An imported certificate as sent: PEM text (certificates and key) or the bytes of a PKCS#12 (PFX) file. */
-export type CertificateContent = { format: "pem"; text: string } | { format: "pkcs12"; der: Buffer };
-
 /** CertificateImportParameters: `value` is PEM text or base64 PFX, `pwd` the PFX's password. */
 export function parseCertificateImport(
   body: unknown,
-): NewCertificateFields & { content: CertificateContent; password: string | undefined; policy: CertificatePolicyInput | undefined } {
+): NewCertificateFields & { content: CertificateContent; password: string | null; policy: CertificatePolicyInput | undefined } {
   const json = asObject(body, "The request body");
   const value = requiredString(json.value, "value");
   const content: CertificateContent = value.includes("-----BEGIN ")
     ? { format: "pem", text: value }
     : { format: "pkcs12", der: base64(value, "value") };
-  return { ...newFields(json), content, password: text(json.pwd, "pwd"), policy: optionalPolicy(json.policy) };
+  return { ...newFields(json), content, password: text(json.pwd, "pwd") ?? null, policy: optionalPolicy(json.policy) };
 }
 
 /** CertificateUpdateParameters: attributes and tags as any update; a policy given is merged onto the stored one. */
@@ -280,28 +278,33 @@ export function certificatePolicyJson(base: string, name: string, policy: Certif
 /** One certificate version as the server holds it: its record, the leaf certificate's DER, and the policy if shown. */
 export interface CertificateView {
   record: ObjectVersionRecord;
-  der: Buffer;
+  /** null while the version waits for its certificate (a CSR to merge). */
+  der: Buffer | null;
   policy: CertificatePolicy | null;
-  /** Only set for a certificate imported or created with `preserveCertOrder`. */
-  preserveCertOrder?: boolean;
+  /** Whether the name has a create operation to report. */
+  pending: boolean;
 }
 
 const versioned = (base: string, collection: "keys" | "secrets", r: ObjectVersionRecord) => `${base}/${collection}/${r.name}/${r.version}`;
 
-/** A CertificateBundle: the certificate (`cer`), the ids of its key and secret, and its policy. */
+/**
+ * A CertificateBundle: the certificate (`cer`), the ids of its key and secret, and its policy. A version still
+ * waiting for its certificate has neither certificate, key nor secret yet, and Azure shows only its id and dates.
+ */
 export function certificateBundle(w: WireContext, view: CertificateView): object {
   const r = view.record;
+  const issued = view.der !== null;
   return {
     id: objectId(w.base, r),
-    kid: versioned(w.base, "keys", r),
-    sid: versioned(w.base, "secrets", r),
-    x5t: x5t(view.der),
-    cer: view.der.toString("base64"),
+    kid: issued ? versioned(w.base, "keys", r) : undefined,
+    sid: issued ? versioned(w.base, "secrets", r) : undefined,
+    x5t: view.der ? x5t(view.der) : undefined,
+    cer: view.der?.toString("base64"),
     contentType: view.policy?.secret.contentType,
     attributes: attributesJson(w, r),
     policy: view.policy ? certificatePolicyJson(w.base, r.name, view.policy) : undefined,
+    pending: view.pending ? { id: `${w.base}/certificates/${r.name}/pending` } : undefined,
     tags: r.tags ?? undefined,
-    preserveCertOrder: view.preserveCertOrder,
   };
 }
 
@@ -310,12 +313,17 @@ export function deletedCertificateBundle(w: WireContext, view: CertificateView, 
 }
 
 /** A CertificateItem: the id (with the version only in a list of versions), its thumbprint, attributes and tags. */
-export function certificateItem(w: WireContext, r: ObjectVersionRecord, thumbprint: string, withVersion: boolean): object {
-  return { id: objectId(w.base, r, withVersion), x5t: thumbprint, attributes: attributesJson(w, r), tags: r.tags ?? undefined };
+export function certificateItem(w: WireContext, r: ObjectVersionRecord, der: Buffer | null, withVersion: boolean): object {
+  return {
+    id: objectId(w.base, r, withVersion),
+    x5t: der ? x5t(der) : undefined,
+    attributes: attributesJson(w, r),
+    tags: r.tags ?? undefined,
+  };
 }
 
-export function deletedCertificateItem(w: WireContext, s: ObjectSummary, thumbprint: string): object {
-  return { ...deletedFields(w, s.latest, s.state), ...certificateItem(w, s.latest, thumbprint, false) };
+export function deletedCertificateItem(w: WireContext, s: ObjectSummary, der: Buffer | null): object {
+  return { ...deletedFields(w, s.latest, s.state), ...certificateItem(w, s.latest, der, false) };
 }
 
 /** A CertificateOperation; its id `…/certificates/{name}/pending` is what the SDK parses the name from. */

@@ -8,7 +8,7 @@ import type {
   Page,
   VaultRecord,
 } from "../records.js";
-import type { StoreOps, VaultChange } from "../store.js";
+import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
 import { PgAccessOps } from "./pg-access-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 import { key } from "./pg-base.js";
@@ -309,4 +309,49 @@ export class PgOps extends PgAccessOps implements StoreOps {
       ])) === 1
     );
   }
+
+  async getVaultEntry(vault: string, kind: string, name: string): Promise<VaultEntry | undefined> {
+    const row = await this.one("SELECT vault, kind, name, value FROM vault_entries WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [
+      key(vault),
+      kind,
+      key(name),
+    ]);
+    return row ? toEntry(row) : undefined;
+  }
+
+  async putVaultEntry(e: VaultEntry): Promise<VaultEntry> {
+    const row = await this.one(
+      `INSERT INTO vault_entries (vault_key, kind, name_key, vault, name, value) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (vault_key, kind, name_key) DO UPDATE SET value = excluded.value RETURNING vault, kind, name, value`,
+      [key(e.vault), e.kind, key(e.name), e.vault, e.name, e.value],
+    );
+    return toEntry(row!);
+  }
+
+  async deleteVaultEntry(vault: string, kind: string, name: string): Promise<boolean> {
+    return (
+      (await this.changed("DELETE FROM vault_entries WHERE vault_key = $1 AND kind = $2 AND name_key = $3", [
+        key(vault),
+        kind,
+        key(name),
+      ])) === 1
+    );
+  }
+
+  async listVaultEntries(vault: string, kind: string, after: string | null, limit: number): Promise<Page<VaultEntry>> {
+    const select = "SELECT vault, kind, name, value, name_key FROM vault_entries WHERE vault_key = $1 AND kind = $2";
+    const rows =
+      after === null
+        ? await this.all(`${select} ORDER BY name_key COLLATE "C" LIMIT $3`, [key(vault), kind, limit + 1])
+        : await this.all(`${select} AND name_key COLLATE "C" > $4 ORDER BY name_key COLLATE "C" LIMIT $3`, [
+            key(vault),
+            kind,
+            limit + 1,
+            after,
+          ]);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items: rows.slice(0, limit).map(toEntry), next: last ? String(last.name_key) : null };
+  }
 }
+
+const toEntry = (r: Row): VaultEntry => ({ vault: String(r.vault), kind: String(r.kind), name: String(r.name), value: r.value as Buffer });

@@ -124,4 +124,16 @@ export const PG_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE object_versions ADD COLUMN managed BOOLEAN NOT NULL DEFAULT false;
   `,
+  // 5: small sealed settings of a vault (certificate issuers, certificate contacts), gone with their vault.
+  `
+  CREATE TABLE vault_entries (
+    vault_key TEXT NOT NULL REFERENCES vaults (name_key) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    vault TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value BYTEA NOT NULL,
+    PRIMARY KEY (vault_key, kind, name_key)
+  );
+  `,
 ];

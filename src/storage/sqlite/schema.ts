@@ -119,4 +119,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE object_versions ADD COLUMN managed INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: small sealed settings of a vault (certificate issuers, certificate contacts), gone with their vault.
+  `
+  CREATE TABLE vault_entries (
+    vault TEXT NOT NULL COLLATE NOCASE REFERENCES vaults(name) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    value BLOB NOT NULL,
+    PRIMARY KEY (vault, kind, name)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -8,7 +8,7 @@ import type {
   Page,
   VaultRecord,
 } from "../records.js";
-import type { StoreOps, VaultChange } from "../store.js";
+import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
 import { SqliteAccessOps } from "./sqlite-access-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 
@@ -331,6 +331,50 @@ export class SqliteOps extends SqliteAccessOps implements StoreOps {
           .changes === 1,
     );
   }
+
+  async getVaultEntry(vault: string, kind: string, name: string): Promise<VaultEntry | undefined> {
+    const row = this.read
+      .get("SELECT vault, kind, name, value FROM vault_entries WHERE vault = ? AND kind = ? AND name = ?")
+      .get(vault, kind, name) as Row | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  putVaultEntry(e: VaultEntry): Promise<VaultEntry> {
+    return this.write(() =>
+      toEntry(
+        this.writer
+          .get(
+            `INSERT INTO vault_entries (vault, kind, name, value) VALUES (?, ?, ?, ?)
+             ON CONFLICT (vault, kind, name) DO UPDATE SET value = excluded.value RETURNING vault, kind, name, value`,
+          )
+          .get(e.vault, e.kind, e.name, e.value) as Row,
+      ),
+    );
+  }
+
+  /** The entry's old bytes are erased from the file and the WAL, as a purged secret's are: it may have held a credential. */
+  deleteVaultEntry(vault: string, kind: string, name: string): Promise<boolean> {
+    return this.write(
+      () =>
+        this.#purging(
+          this.writer.get("DELETE FROM vault_entries WHERE vault = ? AND kind = ? AND name = ?").run(vault, kind, name).changes,
+        ) === 1,
+    );
+  }
+
+  async listVaultEntries(vault: string, kind: string, after: string | null, limit: number): Promise<Page<VaultEntry>> {
+    const select = "SELECT vault, kind, name, value FROM vault_entries WHERE vault = ? AND kind = ?";
+    const rows = (
+      after === null
+        ? this.read.get(`${select} ORDER BY name LIMIT ?`).all(vault, kind, limit + 1)
+        : this.read.get(`${select} AND name > ? ORDER BY name LIMIT ?`).all(vault, kind, after, limit + 1)
+    ) as Row[];
+    const items = rows.slice(0, limit).map(toEntry);
+    const last = rows.length > limit ? items[limit - 1] : undefined;
+    return { items, next: last ? last.name.toLowerCase() : null };
+  }
 }
+
+const toEntry = (r: Row): VaultEntry => ({ vault: String(r.vault), kind: String(r.kind), name: String(r.name), value: r.value as Buffer });
 
 const flag = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
