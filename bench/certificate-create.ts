@@ -15,9 +15,9 @@ import { startKeyhold } from "./server.js";
  * node:crypto's own ceiling for RSA-2048 generateKeyPair on the thread pool (crypto-ceilings.ts), measured in the
  * same run just before the loads. Reported, not judged: no target has been set for it.
  *
- * A create takes longer than autocannon's warm-up lasts, and the server finishes the creates a generator leaves in
- * flight when it stops: a warm-up run of its own is followed by one more create that waits behind them (the drain),
- * and so is each measured run, so that no run starts behind another's leftovers.
+ * A create under load takes longer than a warm-up of the other rows lasts: each load is a steady one (steady-load.ts),
+ * and the server still finishes the creates a stopped generator left in flight, so one more create that waits
+ * behind them (the drain) follows each load, and no load starts behind another's leftovers.
  *
  * On a server of its own (a fresh data directory), so that the certificates it adds, each with a key and a
  * secret, change no other row. Alone: BENCH_ONLY=certificate-create.
@@ -30,7 +30,7 @@ export interface CertificateCreate {
 }
 
 const TITLE = "certificate create (Self, RSA-2048)";
-const GENERATOR = "autocannon (HTTPS keep-alive, pipelining 1), a new certificate name per request";
+const GENERATOR = "autocannon (HTTPS keep-alive, pipelining 1), a new certificate name per request, steady state";
 
 const selfSignedRsa2048 = JSON.stringify({
   policy: {
@@ -71,14 +71,17 @@ export async function certificateCreateFigures(
     const results: Record<number, LoadResult> = {};
     for (const connections of load.connections) {
       log(`${TITLE}, ${connections} connections`);
-      const run = (seconds: number) =>
-        runLoad({ url: server.url, headers, requests: [createRequest], connections, seconds, warmupSeconds: 0 });
-      const warmup = await run(load.warmupSeconds);
+      const r = (results[connections] = await runLoad({
+        url: server.url,
+        headers,
+        requests: [createRequest],
+        connections,
+        seconds: load.seconds,
+        warmupSeconds: load.warmupSeconds,
+        steady: true,
+      }));
       await drain();
-      const r = await run(load.seconds);
-      await drain();
-      results[connections] = { ...r, warmupErrors: warmup.errors + warmup.timeouts, warmupNon2xx: warmup.non2xx };
-      if (loadFailures(results[connections]) > 0)
+      if (loadFailures(r) > 0)
         log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
     }
     return { generator: GENERATOR, ceiling, results };

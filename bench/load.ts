@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { stopChild, track } from "./lifecycle.js";
+import { steadyLoad } from "./steady-load.js";
 
 /**
  * The load generator: autocannon over HTTPS keep-alive (pipelining 1), run in its own child process so that it
@@ -41,8 +42,9 @@ export interface LoadSpec {
   requests: LoadRequest[];
   connections: number;
   seconds: number;
-  /** Before the measured seconds, on the same connections; 0 for none. */
   warmupSeconds: number;
+  /** For requests slower than the warm-up: one run, measured once it is in a steady state (steady-load.ts). */
+  steady?: boolean;
   /**
    * Local source addresses (loopback aliases such as 127.0.0.2): the connections are spread over them, one
    * autocannon instance per address, to look like many clients. Only the token-flood row uses it (a server
@@ -87,6 +89,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 async function generate(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.steady) return steadyLoad(spec, autocannonRequests(spec.requests));
   if (spec.localAddresses && spec.localAddresses.length > 0) return generateFrom(spec, spec.localAddresses);
   return summarise(spec.connections, await autocannonRun(spec, spec.connections));
 }
@@ -117,11 +120,11 @@ function autocannonRun(
     pipelining: 1,
     duration: spec.seconds,
     timeout: 30,
-    // Warm-up: same connections and requests, results discarded (kept below as `warmup`); none for 0 s.
-    ...(spec.warmupSeconds > 0 && { warmup: { connections, duration: spec.warmupSeconds } }),
+    // Warm-up: same connections and requests, results discarded (kept below as `warmup`).
+    warmup: { connections, duration: spec.warmupSeconds },
     // autocannon hands tlsOptions to tls.connect, which binds the socket to localAddress.
     ...(localAddress && { tlsOptions: { localAddress } }),
-  });
+  } as autocannon.Options);
 }
 
 function summarise(connections: number, result: autocannon.Result & { warmup?: autocannon.Result }): LoadResult {

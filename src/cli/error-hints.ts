@@ -150,9 +150,12 @@ const RULES: readonly HintRule[] = [
   { code: "KeyNotFound", hint: "`keyhold key list --vault-name V` shows the keys; a deleted one is in `key list-deleted`" },
   {
     code: "CertificateNotFound",
-    hint: "`keyhold certificate list --vault-name V` shows the certificates (add --include-pending for those being issued); a deleted one is in `certificate list-deleted`",
+    hint:
+      "`keyhold certificate list --vault-name V` shows the certificates (add --include-pending for those being issued); " +
+      "a deleted one is in `certificate list-deleted`",
   },
   { code: "PendingCertificateNotFound", hint: "no operation is pending for it: `keyhold certificate show` shows the certificate" },
+  { code: "CertificateIssuerNotFound", hint: "`keyhold certificate issuer list --vault-name V` shows the issuers" },
   { code: "ContactExists", hint: "`keyhold certificate contact list --vault-name V` shows the contacts" },
   { code: "ContactNotFound", hint: "`keyhold certificate contact list --vault-name V` shows the contacts" },
   { code: "NotFound", hint: "the server does not serve this request: is it an older Keyhold than this CLI? (`keyhold --version`)" },

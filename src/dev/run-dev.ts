@@ -6,6 +6,7 @@ import type { VaultService } from "../vault/vault-service.js";
 import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
+import { DEV_CERTIFICATE_ISSUER, ensureDevCertificateIssuer } from "./dev-certificate-issuer.js";
 import { applySeed } from "./dev-seed.js";
 import { readSeedFile } from "./seed-file.js";
 import { freePort } from "./free-port.js";
@@ -111,7 +112,9 @@ async function provisionDevServer(
   await ensureDevDefaultVault(server.ctx.vaults, identities.clientId);
   for (const name of options.vaults ?? []) await server.ctx.vaults.ensure(name, identities.clientId);
   const seeded = await applySeed(server.ctx, seed, identities.clientId);
-  await ensureDevAccess(server.ctx.access, identities, [...new Set([...vaultNames, ...seeded.vaults].map((n) => n.toLowerCase()))]);
+  const allVaults = [...new Set([...vaultNames, ...seeded.vaults].map((n) => n.toLowerCase()))];
+  await ensureDevAccess(server.ctx.access, identities, allVaults);
+  await ensureDevCertificateIssuer(server.ctx, allVaults);
   const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (!options.quiet) {
@@ -128,6 +131,7 @@ async function provisionDevServer(
         ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
+        `  Certificates  issuer ${DEV_CERTIFICATE_ISSUER} signs with the built-in CA: https://localhost:${port}/keyhold/ca.pem`,
         `  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) but kept in SOFTWARE in dev mode (no HSM here)`,
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",

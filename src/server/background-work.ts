@@ -2,14 +2,15 @@ import type { Store } from "../storage/store.js";
 import type { AppContext } from "./app-context.js";
 
 /**
- * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, and rotating
- * keys whose rotation policy is due. It runs each round on the one process that `store.leads()` (always this one
+ * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, rotating keys
+ * whose rotation policy is due, and running certificates' lifetime actions (renewals, expiry notices). It runs each round on the one process that `store.leads()` (always this one
  * with the embedded store; with PostgreSQL, the node holding the leader's lock, taken over by another node within
  * a round when the leader dies). Rounds never overlap. Times are `ctx.now()`, which dev mode's clock moves.
  */
 export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: number, log: (message: string) => void): { stop(): void } {
   let running = false;
-  const rotationFailures = rotationFailureLog(log);
+  const rotationFailures = failureLog(log, "automatic rotation");
+  const renewalFailures = failureLog(log, "certificate lifetime action");
   const round = async () => {
     if (running) return;
     running = true;
@@ -18,6 +19,7 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
       await store.purgeDueObjects(ctx.now());
       await ctx.vaults.purgeDue();
       await rotationFailures.pass((report) => ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report));
+      await renewalFailures.pass((report) => ctx.certificates.runLifetimeActions((name) => ctx.vaults.find(name), log, report));
     } catch (error) {
       log(`background work failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -36,12 +38,13 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
 const MAX_REMEMBERED_FAILURES = 1_000;
 
 /**
- * A key version whose automatic rotation fails would fail again every round, forever; this logs it once. It
+ * A key version whose automatic rotation (or a certificate whose renewal) fails would fail again every round,
+ * forever; this logs it once. It
  * remembers, per key version, the error last logged, and logs again only when the error changes, or when the
  * version fails after a round in which it did not (it rotated, stopped being due, or was deleted). Only the
  * failures of the last complete pass are kept.
  */
-function rotationFailureLog(log: (message: string) => void) {
+function failureLog(log: (message: string) => void, work: string) {
   let logged = new Map<string, string>();
   return {
     async pass(run: (report: (key: string, error: unknown, version: string | null) => void) => Promise<unknown>): Promise<void> {
@@ -50,7 +53,7 @@ function rotationFailureLog(log: (message: string) => void) {
         // Compared and kept truncated: an error message of any length costs bounded memory.
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
         const id = `${key}/${version ?? ""}`;
-        if (logged.get(id) !== message) log(`automatic rotation of ${key}${version ? ` (version ${version})` : ""} failed: ${message}`);
+        if (logged.get(id) !== message) log(`${work} of ${key}${version ? ` (version ${version})` : ""} failed: ${message}`);
         if (failing.size < MAX_REMEMBERED_FAILURES) failing.set(id, message);
       });
       logged = failing;

@@ -17,7 +17,7 @@ const CONTACTS = "contacts";
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** Azure's answer for a vault with no contacts, in its words. */
-export const contactsNotFound = () => notFound("ContactsNotFound", "Contacts not found");
+const contactsNotFound = () => notFound("ContactsNotFound", "Contacts not found");
 
 /** Contacts are whom the vault notifies of a certificate's lifetime: each needs an e-mail address. */
 function checkContacts(contacts: CertificateContact[]): void {

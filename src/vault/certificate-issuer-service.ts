@@ -15,12 +15,13 @@ export interface CertificateIssuerServiceDeps {
 const ISSUER_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
 /** Azure's answer for an issuer the vault does not have, in its words. */
-export const issuerNotFound = () => notFound("CertificateIssuerNotFound", "Issuer not found");
+const issuerNotFound = () => notFound("CertificateIssuerNotFound", "Issuer not found");
 
 function checkName(name: string): void {
   if (!ISSUER_NAME.test(name)) {
     throw badParameter(
-      "The request URI contains an invalid name: issuer names may only contain alphanumeric characters and dashes and be 1-127 characters long.",
+      "The request URI contains an invalid name: issuer names may only contain alphanumeric characters and dashes " +
+        "and be 1-127 characters long.",
     );
   }
 }
@@ -48,7 +49,7 @@ function view(name: string, issuer: CertificateIssuer): CertificateIssuerView {
 /**
  * A vault's certificate issuers (Azure's SetCertificateIssuer, UpdateCertificateIssuer, …): each a provider with the
  * account and organisation it needs, sealed at rest as a whole. Registering one issues nothing: which providers
- * Keyhold can reach is the certificate service's business, which asks `get` for an issuer a policy names.
+ * Keyhold can reach is the certificate service's business, which asks `providerOf` for the issuer a policy names.
  */
 export class CertificateIssuerService {
   readonly #store: Store;

@@ -1,9 +1,9 @@
 import type { Envelope } from "../crypto/envelope.js";
 import type { KeyDescription } from "../crypto/key-types.js";
-import type { ObjectVersionRecord, VaultRecord } from "../storage/records.js";
+import type { ObjectAttributes, ObjectVersionRecord, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
 import type { CertificateOperation } from "./certificate-operation.js";
-import type { CertificatePolicy } from "./certificate-policy.js";
+import type { CertificatePolicy, LifetimeActionType } from "./certificate-policy.js";
 import { checkTags } from "./limits.js";
 import type { Backup } from "./object-backup.js";
 import { ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
@@ -28,6 +28,8 @@ export type StoredOperation = Omit<CertificateOperation, "csr"> & { csr: string 
 export interface CertificateState {
   policy: CertificatePolicy;
   operation: StoredOperation | null;
+  /** The lifetime actions already run for a version, so that each runs once per version. */
+  actedOn?: { version: string; actions: LifetimeActionType[] };
 }
 
 /**
@@ -89,6 +91,29 @@ export class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView
     if (version !== null) return view;
     const state = await readState(this.certificateStore, vault, name);
     return { ...view, policy: state?.policy ?? null, pending: state?.operation != null };
+  }
+
+  /** Enabling or disabling a version does the same to its key and secret, so that the three never disagree. */
+  override update(
+    vault: VaultRecord,
+    name: string,
+    version: string | null,
+    patch: Partial<ObjectAttributes>,
+  ): Promise<CertificateVersionView> {
+    return this.certificateStore.transaction(async (tx) => {
+      const record = await this.updateIn(tx, vault, name, version, (current) => {
+        const next = { ...current, ...patch };
+        checkTags(next.tags);
+        return next;
+      });
+      if (patch.enabled !== undefined) {
+        for (const owned of this.owned) {
+          if (!(await tx.getLiveObjectVersion(vault.name, owned.kind, name, record.version))) continue;
+          await owned.updateIn(tx, vault, name, record.version, (current) => ({ ...current, enabled: patch.enabled! }));
+        }
+      }
+      return this.viewOf(vault, record);
+    });
   }
 
   override delete(vault: VaultRecord, name: string): Promise<CertificateVersionView> {

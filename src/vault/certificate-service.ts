@@ -25,11 +25,13 @@ import type { CertificateOperation } from "./certificate-operation.js";
 import {
   type CertificatePolicy,
   type CertificatePolicyInput,
+  type LifetimeActionType,
   SELF_ISSUER,
   UNKNOWN_ISSUER,
   completePolicy,
   mergePolicy,
 } from "./certificate-policy.js";
+import { dueLifetimeActions } from "./certificate-renewal.js";
 import { certificateSecretValue } from "./certificate-secret.js";
 import { importedCertificatePolicy } from "./imported-certificate-policy.js";
 import type { KeyService } from "./key-service.js";
@@ -366,6 +368,57 @@ export class CertificateService {
       return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
     });
     return { ...this.lifecycle.viewOf(vault, record), policy, pending: false };
+  }
+
+  /**
+   * The background work of certificates, for the latest version of each live certificate: AutoRenew makes a new
+   * version by the name's policy when it falls due (for issuers that sign in the vault: Self and the built-in CA);
+   * EmailContacts is reported through `onEvent` once per version (Keyhold sends no mail). Returns the renewed names.
+   */
+  async runLifetimeActions(
+    vaults: (name: string) => Promise<VaultRecord | undefined>,
+    onEvent: (message: string) => void,
+    onError: (certificate: string, error: unknown, version: string | null) => void,
+  ): Promise<string[]> {
+    const { store, now } = this.#deps;
+    const renewed: string[] = [];
+    for (const { vault: vaultName, name, policy: stored } of await store.listObjectPolicies("certificate")) {
+      let version: string | null = null;
+      try {
+        const vault = await vaults(vaultName);
+        const latest = vault && (await store.getLiveObjectVersion(vault.name, "certificate", name, null));
+        if (!vault || !latest || publicDataOf(latest).cer === null) continue;
+        version = latest.version;
+        const state = JSON.parse(stored) as CertificateState;
+        const due = dueLifetimeActions(state.policy.lifetimeActions, latest, now()).filter(
+          (action) => !(state.actedOn?.version === latest.version && state.actedOn.actions.includes(action)),
+        );
+        if (due.includes("EmailContacts")) {
+          onEvent(
+            `certificate ${vault.name}/${name} (version ${latest.version}) expires at ${new Date(latest.expires! * 1000).toISOString()}: ` +
+              "its lifetime action EmailContacts is due; Keyhold sends no mail, tell the vault's certificate contacts",
+          );
+          await this.#recordActedOn(vault, name, latest.version, "EmailContacts");
+        }
+        if (due.includes("AutoRenew") && (await this.#signingFor(vault, state.policy)).by !== "csr") {
+          await this.create(vault, name, undefined, { enabled: true, tags: latest.tags });
+          renewed.push(`${vault.name}/${name}`);
+        }
+      } catch (error) {
+        onError(`${vaultName}/${name}`, error, version);
+      }
+    }
+    return renewed;
+  }
+
+  /** Remembers that an action ran for a version, so that a once-per-version action does not run every round. */
+  #recordActedOn(vault: VaultRecord, name: string, version: string, action: LifetimeActionType): Promise<void> {
+    return this.#deps.store.transaction(async (tx) => {
+      const state = await readState(tx, vault, name);
+      if (!state) return;
+      const actions = state.actedOn?.version === version ? state.actedOn.actions : [];
+      await this.#setState(tx, vault, name, { ...state, actedOn: { version, actions: [...actions, action] } });
+    });
   }
 
   /** The name's policy; 404 when the certificate does not exist or is deleted. */

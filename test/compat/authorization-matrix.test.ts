@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { X509Certificate, createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { CertificateClient, DefaultCertificatePolicy } from "@azure/keyvault-certificates";
 import { CryptographyClient, type KeyClient } from "@azure/keyvault-keys";
@@ -9,6 +9,7 @@ import { KeyholdClient } from "../../src/cli/keyhold-client.js";
 import { PERMISSIONS } from "../../src/authz/permissions.js";
 import { adminApi, newPrincipal, type TestPrincipal } from "../support/admin-api.js";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
+import { OpensslCa } from "../support/openssl-ca.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
 import { KeyClient as AdminKeyClient } from "@azure/keyvault-keys";
 import { SecretClient as AdminSecretClient } from "@azure/keyvault-secrets";
@@ -64,6 +65,13 @@ const deletedCertificate = async (admin: Clients, name: string) => {
   await certificate(admin, name);
   await (await admin.certificates.beginDeleteCertificate(name, fast)).pollUntilDone();
 };
+const issuer = (admin: Clients, name: string) => admin.certificates.createIssuer(name, "Test");
+const pendingCertificate = async (admin: Clients, name: string) => {
+  await admin.certificates.beginCreateCertificate(name, { issuerName: "Unknown", subject: "CN=pending" }, fast);
+  return (await admin.certificates.getCertificateOperation(name)).getOperationState().certificateOperation!;
+};
+let outsideCa: OpensslCa | undefined;
+const contacts = (admin: Clients, name: string) => admin.certificates.setContacts([{ email: `${name}@contoso.com` }]);
 const rotationPolicy = { lifetimeActions: [{ action: "Rotate" as const, timeAfterCreate: "P30D" }], expiresIn: "P90D" };
 
 const CASES: Partial<Record<Operation, Case>> = {
@@ -177,28 +185,48 @@ const CASES: Partial<Record<Operation, Case>> = {
   "certificates/updatePolicy": { setup: certificate, act: (t, n) => t.certificates.updateCertificatePolicy(n, DefaultCertificatePolicy) },
   "certificates/getOperation": { setup: certificate, act: (t, n) => t.certificates.getCertificateOperation(n) },
   "certificates/deleteOperation": { setup: certificate, act: (t, n) => t.certificates.deleteCertificateOperation(n) },
+  "certificates/import": {
+    setup: async (a, n) => {
+      await certificate(a, `${n}src`);
+      return Buffer.from((await a.secrets.getSecret(`${n}src`)).value!, "base64");
+    },
+    act: (t, n, pfx) => t.certificates.importCertificate(n, pfx),
+  },
+  "certificates/merge": {
+    setup: async (a, n) => {
+      const operation = await pendingCertificate(a, n);
+      outsideCa ??= new OpensslCa();
+      return new X509Certificate(outsideCa.sign(Buffer.from(operation.csr!).toString("base64"))).raw;
+    },
+    act: (t, n, der) => t.certificates.mergeCertificate(n, [der]),
+  },
+  "certificates/updateOperation": {
+    setup: pendingCertificate,
+    act: (t, n) => t.cli.vaultCall(t.vault, "PATCH", `/certificates/${n}/pending`, { cancellation_requested: true }),
+  },
+  "certificates/backup": { setup: certificate, act: (t, n) => t.certificates.backupCertificate(n) },
+  "certificates/restore": {
+    setup: async (a, n) => {
+      await certificate(a, n);
+      const blob = await a.certificates.backupCertificate(n);
+      await (await a.certificates.beginDeleteCertificate(n, fast)).pollUntilDone();
+      await a.certificates.purgeDeletedCertificate(n);
+      return blob!;
+    },
+    act: (t, _n, blob) => t.certificates.restoreCertificateBackup(blob),
+  },
+  "certificates/setIssuer": { act: (t, n) => t.certificates.createIssuer(n, "Test") },
+  "certificates/getIssuer": { setup: issuer, act: (t, n) => t.certificates.getIssuer(n) },
+  "certificates/listIssuers": { act: (t) => firstPage(t.certificates.listPropertiesOfIssuers().byPage()) },
+  "certificates/updateIssuer": { setup: issuer, act: (t, n) => t.certificates.updateIssuer(n, { provider: "Test2" }) },
+  "certificates/deleteIssuer": { setup: issuer, act: (t, n) => t.certificates.deleteIssuer(n) },
+  "certificates/setContacts": { act: (t, n) => t.certificates.setContacts([{ email: `${n}@contoso.com` }]) },
+  "certificates/getContacts": { setup: contacts, act: (t) => t.certificates.getContacts() },
+  "certificates/deleteContacts": { setup: contacts, act: (t) => t.certificates.deleteContacts() },
 };
 
-/**
- * Operations the API refuses for everyone (release needs exportable keys; certificate backup and restore are not
- * served yet); nothing to grant there.
- */
-const NOT_SUPPORTED: Operation[] = [
-  "keys/release",
-  "certificates/backup",
-  "certificates/restore",
-  "certificates/updateOperation",
-  "certificates/import",
-  "certificates/merge",
-  "certificates/getIssuer",
-  "certificates/listIssuers",
-  "certificates/setIssuer",
-  "certificates/updateIssuer",
-  "certificates/deleteIssuer",
-  "certificates/getContacts",
-  "certificates/setContacts",
-  "certificates/deleteContacts",
-];
+/** Operations the API refuses for everyone (release needs exportable keys); nothing to grant there. */
+const NOT_SUPPORTED: Operation[] = ["keys/release"];
 
 function clients(server: DevServer, vault: string, principal: TestPrincipal | null): Clients {
   const credential = principal?.credential ?? devCredential(server);
@@ -239,6 +267,7 @@ describe("authorization matrix through the official SDK clients", { concurrency:
   });
   after(async () => {
     await server.stop();
+    outsideCa?.close();
   });
 
   it("has a case for every operation a route performs", () => {
@@ -271,15 +300,16 @@ describe("authorization matrix through the official SDK clients", { concurrency:
 
   it("access policies: exactly the permission allows, every other permission does not", async () => {
     for (const operation of Object.keys(CASES) as Operation[]) {
-      const { category, permission } = OPERATIONS[operation];
+      const { category, permission, broaderPermission } = OPERATIONS[operation];
       const setPolicy = (permissions: Record<string, string[]>) => async () => {
         await admin("PUT", `/keyhold/vaults/matrix-policy/accessPolicies/${tester.clientId}`, { permissions });
         return async () => admin("DELETE", `/keyhold/vaults/matrix-policy/accessPolicies/${tester.clientId}`);
       };
       await run("matrix-policy", operation, "p1", setPolicy({ [category]: [permission] }), "allowed");
       const allBut = { keys: [...PERMISSIONS.keys], secrets: [...PERMISSIONS.secrets], certificates: [...PERMISSIONS.certificates] };
-      allBut[category] = allBut[category].filter((p) => p !== permission);
+      allBut[category] = allBut[category].filter((p) => p !== permission && p !== broaderPermission);
       await run("matrix-policy", operation, "p2", setPolicy(allBut), "ForbiddenByPolicy");
+      if (broaderPermission) await run("matrix-policy", operation, "p3", setPolicy({ [category]: [broaderPermission] }), "allowed");
     }
   });
 

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CertificateClient } from "@azure/keyvault-certificates";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { CertificateClient, type CertificateClientOptions } from "@azure/keyvault-certificates";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { devCredential, viaDevProxy } from "../support/sdk.js";
 
 const PASSWORD = "compat-issuer-pwd-93b0d1";
+
+type PipelinePolicy = NonNullable<CertificateClientOptions["additionalPolicies"]>[number]["policy"];
 
 /** Every request body the client sent and every response body it read, as the bytes went over the wire. */
 function recorder(): { policy: PipelinePolicy; sent: string[]; answered: string[] } {
@@ -109,13 +110,14 @@ describe("CertificateClient issuers and contacts against a live server", () => {
       { email: "a@contoso.com", name: "a", phone: "111111111111" },
       { email: "b@contoso.com", name: "b", phone: "222222222222" },
     ];
-    const setResult = await certificates.setContacts(contacts);
-    console.log("DBG", JSON.stringify(wire.answered.slice(-2)), JSON.stringify(wire.sent.slice(-1)));
-    assert.deepEqual(setResult, contacts);
+    assert.deepEqual(await certificates.setContacts(contacts), contacts);
     assert.deepEqual(await certificates.getContacts(), contacts);
     await rejectsWith(certificates.setContacts([{ name: "no address" }]), 400, "BadParameter");
     assert.deepEqual(await certificates.getContacts(), contacts, "a refused set changes nothing");
-    assert.deepEqual(await certificates.deleteContacts(), contacts);
+    // The 4.10 client resolves deleteContacts with [] whatever the answer (it reads the body by its wire names as if
+    // deserialised), so the deleted list is checked in the answer itself.
+    await certificates.deleteContacts();
+    assert.deepEqual(JSON.parse(wire.answered.at(-1)!), { id: `${server.env.KEY_VAULT_URL}/certificates/contacts`, contacts });
     await rejectsWith(certificates.getContacts(), 404, "ContactsNotFound");
   });
 

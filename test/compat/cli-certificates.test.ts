@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,15 +21,16 @@ describe("keyhold certificate commands", () => {
     await server.stop();
   });
 
-  const keyhold = (args: string[], env: Record<string, string> = server.env) => runKeyhold(env, args, work);
-  const ok = (args: string[]): any => {
-    const r = keyhold(args);
+  const keyhold = (args: string[], env: Record<string, string> = server.env, input?: string) => runKeyhold(env, args, work, input);
+  /** A command that must succeed (`input` goes to its stdin); its stdout parsed as JSON, or null when empty. */
+  const ok = (args: string[], input?: string): any => {
+    const r = keyhold(args, server.env, input);
     assert.equal(r.status, 0, `keyhold ${args.join(" ")}: ${r.stderr}`);
     return r.stdout.trim() ? JSON.parse(r.stdout) : null;
   };
   /** A failure: exit 1, one line on stderr (returned), nothing on stdout. */
-  const fails = (args: string[], line: RegExp, env?: Record<string, string>): string => {
-    const r = keyhold(args, env);
+  const fails = (args: string[], line: RegExp, env?: Record<string, string>, input?: string): string => {
+    const r = keyhold(args, env, input);
     assert.equal(r.status, 1, `keyhold ${args.join(" ")} should fail: ${r.stdout}`);
     assert.match(r.stderr, line);
     assert.equal(r.stderr.trim().split("\n").length, 1, `one line, no stack: ${r.stderr}`);
@@ -44,6 +46,9 @@ describe("keyhold certificate commands", () => {
     return lines;
   };
   const v = (name: string) => ["--vault-name", vault, "-n", name];
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  const cerOf = (name: string): Buffer => Buffer.from(ok(["certificate", "show", ...v(name)]).cer, "base64");
+  const fileCertificate = (file: string) => new X509Certificate(readFileSync(join(work, file)));
   /** A certificate's validity in months, to the nearest (a month from 30 November ends on 30 December or 2 March). */
   const monthsOf = (cert: X509Certificate) => Math.round((Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / (30.44 * 86_400_000));
 
@@ -252,5 +257,132 @@ describe("keyhold certificate commands", () => {
       env,
     );
     assert.match(policy, /Hint: .*policy set --vault-name V --spn ID --certificate-permissions …/);
+  });
+
+  it("imports a PEM file (key and certificate) and a PFX, whose password comes from stdin or the command line", () => {
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=imported", "-days", "30", "-keyout", "i.key", "-out", "i.crt");
+    writeFileSync(join(work, "i.pem"), readFileSync(join(work, "i.key"), "utf8") + readFileSync(join(work, "i.crt"), "utf8"));
+    openssl("pkcs12", "-export", "-inkey", "i.key", "-in", "i.crt", "-passout", "pass:hunter2", "-out", "i.pfx");
+    const expected = fileCertificate("i.crt").raw;
+
+    const pem = ok(["certificate", "import", ...v("cli-pem"), "--file", "i.pem", "--tags", "from=pem"]);
+    assert.deepEqual(Buffer.from(pem.cer, "base64"), expected);
+    assert.deepEqual(pem.tags, { from: "pem" });
+    assert.equal(ok(["certificate", "show", ...v("cli-pem")]).policy.secret_props.contentType, "application/x-pem-file");
+
+    const pfx = ok(["certificate", "import", ...v("cli-pfx"), "--file", "i.pfx", "--password", "-", "--disabled"], "hunter2");
+    assert.deepEqual(Buffer.from(pfx.cer, "base64"), expected);
+    assert.equal(pfx.attributes.enabled, false);
+    assert.equal(ok(["certificate", "show", ...v("cli-pfx")]).policy.secret_props.contentType, "application/x-pkcs12");
+    ok(["certificate", "import", ...v("cli-pfx2"), "--file", "i.pfx", "--password", "hunter2"]);
+    assert.deepEqual(cerOf("cli-pfx2"), expected);
+
+    const wrong = fails(
+      ["certificate", "import", ...v("cli-wrong"), "--file", "i.pfx", "--password", "-"],
+      /^ERROR: \(\w+\) /,
+      undefined,
+      "nope",
+    );
+    assert.doesNotMatch(wrong, /nope/, "the password is not echoed");
+    fails(["certificate", "show", ...v("cli-wrong")], /^ERROR: \(CertificateNotFound\)/);
+    fails(["certificate", "import", ...v("cli-wrong"), "--file", "i.key"], /^ERROR: \(BadParameter\) i\.key is PEM without a certificate/);
+  });
+
+  it("issues for issuer Unknown, merges what an outside CA signed for the CSR, and cancels and deletes operations", () => {
+    const unknown = (subject: string) =>
+      JSON.stringify({ issuer_parameters: { name: "Unknown" }, x509_certificate_properties: { subject } });
+    const started = ok(["certificate", "create", ...v("cli-ext"), "--policy", unknown("CN=ext.example")]);
+    assert.equal(started.status, "inProgress");
+    assert.ok(ok(["certificate", "list", "--vault-name", vault, "--include-pending"]).some((c: any) => c.id.endsWith("/cli-ext")));
+    const csr = ok(["certificate", "pending", "show", ...v("cli-ext")]).csr;
+    writeFileSync(join(work, "ext.csr"), `-----BEGIN CERTIFICATE REQUEST-----\n${csr}\n-----END CERTIFICATE REQUEST-----\n`);
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=Outside CA", "-days", "30", "-keyout", "o.key", "-out", "o.crt");
+    openssl("x509", "-req", "-in", "ext.csr", "-CA", "o.crt", "-CAkey", "o.key", "-CAcreateserial", "-out", "ext.crt", "-days", "10");
+    writeFileSync(join(work, "ext-chain.pem"), readFileSync(join(work, "ext.crt"), "utf8") + readFileSync(join(work, "o.crt"), "utf8"));
+
+    const merged = ok(["certificate", "pending", "merge", ...v("cli-ext"), "--file", "ext-chain.pem", "--tags", "ca=outside"]);
+    assert.deepEqual(merged.tags, { ca: "outside" });
+    const leaf = new X509Certificate(Buffer.from(merged.cer, "base64"));
+    assert.deepEqual(leaf.raw, fileCertificate("ext.crt").raw);
+    assert.equal(leaf.subject, "CN=ext.example");
+    assert.ok(leaf.verify(fileCertificate("o.crt").publicKey), "signed by the outside CA");
+    assert.equal(ok(["certificate", "pending", "show", ...v("cli-ext")]).status, "completed");
+
+    // One DER certificate, with no chain.
+    ok(["certificate", "create", ...v("cli-ext-der"), "--policy", unknown("CN=der.example")]);
+    const derCsr = ok(["certificate", "pending", "show", ...v("cli-ext-der")]).csr;
+    writeFileSync(join(work, "der.csr"), `-----BEGIN CERTIFICATE REQUEST-----\n${derCsr}\n-----END CERTIFICATE REQUEST-----\n`);
+    openssl("x509", "-req", "-in", "der.csr", "-CA", "o.crt", "-CAkey", "o.key", "-CAcreateserial", "-out", "der.cer", "-outform", "DER");
+    ok(["certificate", "pending", "merge", ...v("cli-ext-der"), "--file", "der.cer"]);
+    assert.deepEqual(cerOf("cli-ext-der"), readFileSync(join(work, "der.cer")));
+    fails(
+      ["certificate", "pending", "merge", ...v("cli-ext-der"), "--file", "ext.csr"],
+      /^ERROR: \(BadParameter\) ext\.csr holds no X\.509/,
+    );
+
+    ok(["certificate", "create", ...v("cli-cancel"), "--policy", unknown("CN=cancel.example")]);
+    const cancelled = ok(["certificate", "pending", "cancel", ...v("cli-cancel")]);
+    assert.equal(cancelled.cancellation_requested, true);
+    assert.match(table(["certificate", "pending", "show", ...v("cli-cancel")])[2]!, /^cli-cancel\s+Unknown\s+\w+\s+true/);
+    ok(["certificate", "pending", "delete", ...v("cli-cancel")]);
+    fails(["certificate", "pending", "show", ...v("cli-cancel")], /^ERROR: \(PendingCertificateNotFound\)/);
+  });
+
+  it("backs up a certificate to a file and restores it after a purge", () => {
+    const before = cerOf("cli-web");
+    ok(["certificate", "backup", ...v("cli-web"), "--file", "web.backup"]);
+    fails(["certificate", "backup", ...v("cli-web"), "--file", "web.backup"], /^ERROR: \(FileExists\)/);
+    ok(["certificate", "delete", ...v("cli-web")]);
+    ok(["certificate", "purge", ...v("cli-web")]);
+    fails(["certificate", "show", ...v("cli-web")], /^ERROR: \(CertificateNotFound\)/);
+    assert.equal(ok(["certificate", "restore", "--vault-name", vault, "--file", "web.backup"]).id.split("/")[4], "cli-web");
+    assert.deepEqual(cerOf("cli-web"), before);
+  });
+
+  it("adds, lists and deletes contacts one at a time, as az does", () => {
+    assert.deepEqual(ok(["certificate", "contact", "list", "--vault-name", vault]), []);
+    ok(["certificate", "contact", "add", "--vault-name", vault, "--email", "ops@example.com", "--name", "Ops", "--phone", "555-0100"]);
+    const both = ok(["certificate", "contact", "add", "--vault-name", vault, "--email", "dev@example.com"]);
+    assert.deepEqual(both, [{ email: "ops@example.com", name: "Ops", phone: "555-0100" }, { email: "dev@example.com" }]);
+    assert.deepEqual(ok(["certificate", "contact", "list", "--vault-name", vault]), both);
+    assert.match(table(["certificate", "contact", "list", "--vault-name", vault])[2]!, /^ops@example\.com\s+Ops\s+555-0100$/);
+    const dup = fails(["certificate", "contact", "add", "--vault-name", vault, "--email", "dev@example.com"], /^ERROR: \(ContactExists\) /);
+    assert.match(dup, /Hint: `keyhold certificate contact list/);
+    assert.deepEqual(ok(["certificate", "contact", "delete", "--vault-name", vault, "--email", "ops@example.com"]), [
+      { email: "dev@example.com" },
+    ]);
+    fails(["certificate", "contact", "delete", "--vault-name", vault, "--email", "ops@example.com"], /^ERROR: \(ContactNotFound\) /);
+    assert.deepEqual(ok(["certificate", "contact", "delete", "--vault-name", vault, "--email", "dev@example.com"]), []);
+    assert.deepEqual(ok(["certificate", "contact", "list", "--vault-name", vault]), []);
+  });
+
+  it("creates, shows, lists, updates and deletes issuers; the built-in CA's certificates verify against `ca show`", () => {
+    const issuer = ["--vault-name", vault, "--issuer-name", "team-ca"];
+    const created = ok(
+      ["certificate", "issuer", "create", ...issuer, "--provider-name", "Keyhold", "--account-id", "acct-1", "--password", "-"],
+      "s3cret",
+    );
+    assert.equal(created.provider, "Keyhold");
+    assert.equal(created.attributes.enabled, true);
+    const shown = ok(["certificate", "issuer", "show", ...issuer]);
+    assert.equal(shown.credentials.account_id, "acct-1");
+    assert.doesNotMatch(JSON.stringify(shown), /s3cret/, "the password is never returned");
+    const names = ok(["certificate", "issuer", "list", "--vault-name", vault]).map((i: any) => i.id.split("/").pop());
+    assert.ok(names.includes("team-ca"), names.join());
+    assert.match(table(["certificate", "issuer", "list", "--vault-name", vault])[0]!, /^Name\s+Provider\s+AccountId\s+Enabled$/);
+
+    const policy = { issuer_parameters: { name: "team-ca" }, x509_certificate_properties: { subject: "CN=svc.internal" } };
+    ok(["certificate", "create", ...v("cli-by-ca"), "--policy", JSON.stringify(policy)]);
+    const ca = new X509Certificate(keyhold(["certificate", "ca", "show"]).stdout);
+    const issued = new X509Certificate(cerOf("cli-by-ca"));
+    assert.ok(issued.checkIssued(ca) && issued.verify(ca.publicKey), "signed by the CA that `ca show` prints");
+
+    const updated = ok(["certificate", "issuer", "update", ...issuer, "--enabled", "false", "--organization-id", "org-7"]);
+    assert.equal(updated.attributes.enabled, false);
+    assert.equal(updated.org_details.id, "org-7");
+    assert.equal(updated.credentials.account_id, "acct-1", "what the update leaves out is kept");
+    ok(["certificate", "issuer", "delete", ...issuer]);
+    const gone = fails(["certificate", "issuer", "show", ...issuer], /^ERROR: \(CertificateIssuerNotFound\) /);
+    assert.match(gone, /Hint: `keyhold certificate issuer list --vault-name V` shows the issuers/);
   });
 });

@@ -4,11 +4,12 @@ REQUESTS_CA_BUNDLE, KEY_VAULT_URL).
 
 Run by test/compat/python-sdk.test.ts as `/usr/bin/python3 test/compat/python-sdk.py` with dev.env's variables.
 Prints one JSON object on stdout: "api_versions", "errors", and one entry per section of SECTIONS (secrets, keys,
-certificates, certificate_lifecycle). Each section runs on its own, so a failure in one still reports the others; a
+certificates, certificate_lifecycle, certificate_import, certificate_backup). Each section runs on its own, so a failure in one still reports the others; a
 failure is also printed (traceback) on stderr and exits with 1. A new case is one more function of the Context in
 SECTIONS, and one more field of ScriptResult in the TS test.
 """
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -33,8 +34,15 @@ from azure.keyvault.keys import KeyClient
 from azure.keyvault.keys.crypto import CryptographyClient, EncryptionAlgorithm, KeyWrapAlgorithm, SignatureAlgorithm
 from azure.keyvault.secrets import SecretClient
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, load_pem_private_key, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    NoEncryption,
+    load_pem_private_key,
+    pkcs12,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # The message whose SHA-256 digest is signed with RS256 and ES256; the TS test verifies both signatures over it.
@@ -370,12 +378,107 @@ def certificate_lifecycle_section(ctx: Context) -> dict:
     return out
 
 
+def outside_certificate(common: str, key) -> x509.Certificate:
+    """A self-signed certificate made here, with `cryptography`: what a team brings to import."""
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(common)]), critical=False)
+            .sign(key, hashes.SHA256()))
+
+
+def check_imported(ctx: Context, imported: KeyVaultCertificate, cert: x509.Certificate, key) -> dict:
+    """The imported certificate is the one sent, its key is the one in the PFX, and its secret gives both back."""
+    check(bytes(imported.cer) == cert.public_bytes(Encoding.DER), "the imported cer is not the certificate sent")
+    parsed(imported)
+    jwk = managed_key_jwk(ctx, imported, cert)
+    check(certificate_secret(ctx, imported, cert) == CertificateContentType.pkcs12, "the imported secret is not a PFX")
+    pfx_key, _, _ = pkcs12.load_key_and_certificates(base64.b64decode(ctx.secrets.get_secret(imported.name).value), None)
+    check(pfx_key.private_numbers() == key.private_numbers(), "the secret's private key is not the one imported")
+    policy = ctx.certificates.get_certificate_policy(imported.name)
+    check(policy.subject == cert.subject.rfc4514_string(), f"policy subject {policy.subject!r}")
+    check(policy.san_dns_names == [common_name(cert)], f"policy SANs {policy.san_dns_names!r}")
+    return {"name": imported.name, "cer": b64url(imported.cer), "jwk": jwk, "key_type": policy.key_type}
+
+
+def certificate_import_section(ctx: Context) -> dict:
+    """import_certificate with PFX files made here: password-protected (RSA) and without a password (EC)."""
+    client = ctx.certificates
+    out = {}
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_cert = outside_certificate("py-import-rsa.keyhold.test", rsa_key)
+    password = f"py pfx password {ctx.suffix}"
+    protected = pkcs12.serialize_key_and_certificates(b"py-import", rsa_key, rsa_cert, None,
+                                                      BestAvailableEncryption(password.encode()))
+    name = f"py-import-rsa-{ctx.suffix}"
+    try:
+        client.import_certificate(name, protected, password="not the password")
+        raise AssertionError("a PFX was imported with the wrong password")
+    except HttpResponseError as error:
+        check(error.status_code == 400, f"wrong password: {error.status_code}")
+    try:
+        client.get_certificate(name)
+        raise AssertionError("the refused import stored a certificate")
+    except ResourceNotFoundError:
+        pass
+    imported = client.import_certificate(name, protected, password=password, tags={"source": "pfx"})
+    check(imported.properties.tags == {"source": "pfx"}, f"tags {imported.properties.tags!r}")
+    out["with_password"] = check_imported(ctx, imported, rsa_cert, rsa_key)
+
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    ec_cert = outside_certificate("py-import-ec.keyhold.test", ec_key)
+    clear = pkcs12.serialize_key_and_certificates(b"py-import-ec", ec_key, ec_cert, None, NoEncryption())
+    imported_ec = client.import_certificate(f"py-import-ec-{ctx.suffix}", clear)
+    out["without_password"] = check_imported(ctx, imported_ec, ec_cert, ec_key)
+    return out
+
+
+def certificate_backup_section(ctx: Context) -> dict:
+    """backup_certificate, purge, restore_certificate_backup: the certificate comes back with its key and secret."""
+    client = ctx.certificates
+    name = f"py-cert-backup-{ctx.suffix}"
+    certificate = created(ctx, name, CertificatePolicy.get_default(), tags={"backed": "up"})
+    cert = parsed(certificate)
+    out = {}
+
+    backup = client.backup_certificate(name)
+    check(len(backup) > len(certificate.cer), f"a backup of {len(backup)} bytes")
+    check(bytes(certificate.cer) not in backup, "the backup holds the certificate in clear: it is not sealed")
+    client.begin_delete_certificate(name).wait()
+    client.purge_deleted_certificate(name)
+    for read in (client.get_deleted_certificate, ctx.keys.get_deleted_key, ctx.secrets.get_deleted_secret):
+        try:
+            read(name)
+            raise AssertionError(f"{read.__name__}({name}) after the purge")
+        except ResourceNotFoundError:
+            pass
+
+    restored = client.restore_certificate_backup(backup)
+    check(restored.name == name and restored.properties.version == certificate.properties.version, f"restored {restored!r}")
+    check(restored.cer == certificate.cer, "the restored certificate differs")
+    check(restored.properties.tags == {"backed": "up"}, f"restored tags {restored.properties.tags!r}")
+    managed_key_jwk(ctx, restored, cert)
+    certificate_secret(ctx, restored, cert)
+    out["restored"] = True
+    try:
+        client.restore_certificate_backup(backup)
+        raise AssertionError("a backup was restored over a certificate of the same name")
+    except HttpResponseError as error:
+        out["restore_again_status"] = error.status_code
+    return out
+
+
 # Each section runs on its own: a failure in one is reported under its name, and the others still run.
 SECTIONS = (
     ("secrets", secrets_section),
     ("keys", keys_section),
     ("certificates", certificates_section),
     ("certificate_lifecycle", certificate_lifecycle_section),
+    ("certificate_import", certificate_import_section),
+    ("certificate_backup", certificate_backup_section),
 )
 
 

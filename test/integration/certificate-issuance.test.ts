@@ -1,54 +1,12 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { OpensslCa } from "../support/openssl-ca.js";
 import { VAULT_HOST, type TestApp, createTestApp } from "../support/test-app.js";
 
 const API = "api-version=2025-07-01";
-
-/** An outside CA made with the openssl command line, as a team's own CA would sign a Key Vault CSR. */
-class OpensslCa {
-  readonly dir = mkdtempSync(join(tmpdir(), "keyhold-ca-"));
-  constructor() {
-    const ca = ["-subj", "/CN=Outside Test CA", "-days", "30", "-nodes"];
-    this.run("req", "-x509", "-newkey", "rsa:2048", ...ca, "-keyout", this.path("ca.key"), "-out", this.path("ca.pem"));
-    this.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", this.path("other.key"));
-  }
-  path(file: string): string {
-    return join(this.dir, file);
-  }
-  run(...args: string[]): Buffer {
-    return execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
-  }
-  /** Signs a CSR given as Key Vault's base64 DER; the certificate as PEM, its extensions copied from the request. */
-  sign(csrBase64: string): string {
-    const csr = `-----BEGIN CERTIFICATE REQUEST-----\n${csrBase64.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE REQUEST-----\n`;
-    writeFileSync(this.path("req.csr"), csr);
-    return this.run(
-      "x509",
-      "-req",
-      "-in",
-      this.path("req.csr"),
-      "-CA",
-      this.path("ca.pem"),
-      "-CAkey",
-      this.path("ca.key"),
-      "-days",
-      "20",
-      "-copy_extensions",
-      "copy",
-    ).toString();
-  }
-  get caPem(): string {
-    return readFileSync(this.path("ca.pem"), "utf8");
-  }
-  close(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 const pemToDer = (pem: string) => new X509Certificate(pem).raw;
 
@@ -247,6 +205,33 @@ describe("certificates signed outside the vault, imported, backed up", () => {
       const certificates = ca.run("pkcs12", "-in", ca.path("back.pfx"), "-passin", "pass:", "-nokeys").toString();
       assert.equal(certificates.match(/BEGIN CERTIFICATE/g)?.length, 2);
     }
+  });
+
+  it("imports with a policy asking for a PEM secret, disabled and tagged as the request says", async () => {
+    const keyPem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+    writeFileSync(ca.path("pem-secret.key"), keyPem);
+    const cert = makeLeaf("pem-secret.key", "/CN=pem-secret");
+    const res = await call("POST", "/certificates/pem-secret/import", {
+      value: pemBundle(keyPem, cert),
+      policy: { secret_props: { contentType: "application/x-pem-file" }, key_props: { exportable: true } },
+      attributes: { enabled: false },
+      tags: { team: "web" },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().attributes.enabled, false);
+    assert.deepEqual(res.json().tags, { team: "web" });
+    assert.equal(res.json().policy.secret_props.contentType, "application/x-pem-file");
+    assert.equal((await call("GET", "/keys/pem-secret")).json().attributes.enabled, false);
+    const secret = await call("GET", "/secrets/pem-secret");
+    // A disabled secret cannot be read, as Azure answers it.
+    assert.equal(secret.statusCode, 403);
+    // Enabling the certificate enables its key and secret with it.
+    assert.equal((await call("PATCH", "/certificates/pem-secret", { attributes: { enabled: true } })).statusCode, 200);
+    const enabled = await call("GET", "/secrets/pem-secret");
+    assert.equal(enabled.statusCode, 200);
+    assert.equal(enabled.json().contentType, "application/x-pem-file");
+    assert.match(enabled.json().value, /^-----BEGIN PRIVATE KEY-----[\s\S]*-----BEGIN CERTIFICATE-----/);
+    assert.equal((await call("GET", "/keys/pem-secret")).json().attributes.enabled, true);
   });
 
   it("refuses a corrupt PFX, a wrong password, a key that is not the certificate's and a weak key, storing nothing", async () => {

@@ -207,4 +207,16 @@ describe("certificate issuers and contacts", () => {
       for (const clear of [PASSWORD, ACCOUNT]) assert.ok(!bytes.includes(clear), `${clear} in ${file}`);
     }
   });
+
+  it("erases a deleted issuer's sealed bytes from the store's file and WAL", async () => {
+    await call("PUT", "/certificates/issuers/erased", issuerBody());
+    const db = new Database(t.storeFile, { readonly: true });
+    const sealed = (db.prepare("SELECT value FROM vault_entries WHERE name = 'erased'").get() as { value: Buffer }).value;
+    db.close();
+    const probe = sealed.subarray(Math.floor(sealed.length / 2) - 12, Math.floor(sealed.length / 2) + 12);
+    const onDisk = () => [t.storeFile, `${t.storeFile}-wal`].filter(existsSync).some((file) => readFileSync(file).includes(probe));
+    assert.ok(onDisk(), "the probe finds the stored issuer");
+    assert.equal((await call("DELETE", "/certificates/issuers/erased")).statusCode, 200);
+    assert.equal(onDisk(), false, "a deleted issuer's bytes remain on disk");
+  });
 });
