@@ -15,8 +15,9 @@ const MAX_WAIT_SECONDS = 120;
  *
  * Such answers can come in waves: when each request's later steps queue on the thread pool behind every waiting
  * key generation, all connections are answered at nearly the same moment, once per turn of the queue. A count over
- * a fixed window would then be off by up to a whole wave; the rate here is the answers counted over the time from
- * the end of the warm-up to the last of them, which is exact for waves and the usual rate for an even stream.
+ * a fixed window would then be off by up to a whole wave, depending on where the window's ends fall. The rate here is
+ * Little's law for a closed loop instead: each connection always has one request waiting, so the server answers
+ * `connections` requests per mean latency, whether the answers come evenly or in waves.
  */
 export function steadyLoad(spec: LoadSpec, requests: autocannon.Request[]): Promise<LoadResult> {
   const started = performance.now();
@@ -26,7 +27,6 @@ export function steadyLoad(spec: LoadSpec, requests: autocannon.Request[]): Prom
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   const measured = { bytes: 0, errors: 0, timeouts: 0, non2xx: 0 };
-  let lastAnswer = 0;
   let stopped = false;
 
   return new Promise<LoadResult>((done, fail) => {
@@ -46,17 +46,18 @@ export function steadyLoad(spec: LoadSpec, requests: autocannon.Request[]): Prom
         return fail(new Error(`no steady state: ${warmupAnswers} answers to ${spec.connections} connections in ${waited} s`));
       }
       latencies.sort((a, b) => a - b);
-      const seconds = (lastAnswer - measuredFrom) / 1000;
+      const seconds = (performance.now() - measuredFrom) / 1000;
+      const meanLatencyMs = latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
       done({
         connections: spec.connections,
         seconds,
         requests: latencies.length,
-        rps: seconds > 0 ? latencies.length / seconds : 0,
+        rps: latencies.length > 0 ? spec.connections / (meanLatencyMs / 1000) : 0,
         p50Ms: percentile(latencies, 50),
         p90Ms: percentile(latencies, 90),
         p99Ms: percentile(latencies, 99),
         maxMs: latencies.at(-1) ?? 0,
-        bytesPerSec: seconds > 0 ? measured.bytes / seconds : 0,
+        bytesPerSec: measured.bytes / seconds,
         errors: measured.errors,
         timeouts: measured.timeouts,
         non2xx: measured.non2xx,
@@ -77,7 +78,6 @@ export function steadyLoad(spec: LoadSpec, requests: autocannon.Request[]): Prom
         if (!ok) measured.non2xx++;
         latencies.push(responseTime);
         measured.bytes += resBytes;
-        lastAnswer = now;
         if (now - measuredFrom >= spec.seconds * 1000 && latencies.length >= spec.connections) {
           stopped = true;
           instance.stop();

@@ -3,9 +3,10 @@ import type { AppContext } from "./app-context.js";
 
 /**
  * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, rotating keys
- * whose rotation policy is due, and running certificates' lifetime actions (renewals, expiry notices). It runs each round on the one process that `store.leads()` (always this one
- * with the embedded store; with PostgreSQL, the node holding the leader's lock, taken over by another node within
- * a round when the leader dies). Rounds never overlap. Times are `ctx.now()`, which dev mode's clock moves.
+ * whose rotation policy is due, and running certificates' lifetime actions (renewals, expiry notices). It runs
+ * each round on the one process that `store.leads()` (always this one with the embedded store; with PostgreSQL, the
+ * node holding the leader's lock, taken over by another node within a round when the leader dies). Rounds never
+ * overlap. Times are `ctx.now()`, which dev mode's clock moves.
  */
 export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: number, log: (message: string) => void): { stop(): void } {
   let running = false;

@@ -260,6 +260,25 @@ describe("certificates signed outside the vault, imported, backed up", () => {
     }
   });
 
+  it("keeps the key for a new version with reuse_key, makes a new one without, and refuses an unsupported curve", async () => {
+    const keyOf = async (name: string) => (await call("GET", `/keys/${name}`)).json().key.n as string;
+    const policy = (reuse: boolean) => ({ issuer: { name: "Self" }, x509_props: { subject: "CN=r" }, key_props: { reuse_key: reuse } });
+    for (const reuse of [true, false]) {
+      const name = reuse ? "reused" : "fresh";
+      assert.equal((await call("POST", `/certificates/${name}/create`, { policy: policy(reuse) })).statusCode, 202);
+      const first = await keyOf(name);
+      assert.equal((await call("POST", `/certificates/${name}/create`, {})).statusCode, 202);
+      assert.equal((await call("GET", `/certificates/${name}/versions`)).json().value.length, 2);
+      assert.equal((await keyOf(name)) === first, reuse, name);
+    }
+    const curve = await call("POST", "/certificates/curvy/create", {
+      policy: { issuer: { name: "Self" }, x509_props: { subject: "CN=c" }, key_props: { kty: "EC", crv: "P-192" } },
+    });
+    assert.equal(curve.statusCode, 400);
+    assert.equal(curve.json().error.code, "BadParameter");
+    assert.equal((await call("GET", "/certificates/curvy")).statusCode, 404);
+  });
+
   it("backs up a certificate with its key and secret, and restores all three after a purge", async () => {
     const created = await call("POST", "/certificates/kept/create", {
       policy: { issuer: { name: "Self" }, x509_props: { subject: "CN=kept" } },

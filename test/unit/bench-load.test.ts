@@ -81,4 +81,29 @@ describe("bench load generator", () => {
       slow.close();
     }
   });
+
+  it("a steady load measures answers that come in waves at the waves' rate", async () => {
+    // Every 400 ms, all waiting requests are answered at once: 8 connections make 20 answers per second.
+    const waiting: (() => void)[] = [];
+    const waves = setInterval(() => waiting.splice(0).forEach((answer) => answer()), 400);
+    const bursty = createServer((_req, res) => waiting.push(() => res.end("{}")));
+    bursty.listen(0, "127.0.0.1");
+    await once(bursty, "listening");
+    try {
+      const result = await runLoad({
+        url: `http://127.0.0.1:${(bursty.address() as AddressInfo).port}`,
+        headers: {},
+        requests: [{ method: "GET", path: "/" }],
+        connections: 8,
+        seconds: 1,
+        warmupSeconds: 0.1,
+        steady: true,
+      });
+      // A count over the measured second would give 16 or 24, depending on where the waves fell.
+      assert.ok(result.rps >= 18 && result.rps <= 21, `${result.rps} answers per second, not about 20`);
+    } finally {
+      clearInterval(waves);
+      bursty.close();
+    }
+  });
 });
