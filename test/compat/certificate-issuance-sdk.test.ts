@@ -187,6 +187,17 @@ describe("CertificateClient: merge, import, backup, the built-in CA and renewal"
       lifetimeActions: [{ lifetimePercentage: 80, action: "AutoRenew" as const }],
     };
     const first = await (await certificates.beginCreateCertificate("renewing", policy, fast)).pollUntilDone();
+    const notifying = {
+      issuerName: "Self",
+      subject: "CN=notify",
+      lifetimeActions: [{ lifetimePercentage: 50, action: "EmailContacts" as const }],
+    };
+    await (await certificates.beginCreateCertificate("notifying", notifying, fast)).pollUntilDone();
+    const notices = () =>
+      server
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("/notifying") && line.includes("EmailContacts"));
     const admin = adminApi(server);
     const versions = async () => {
       const found: string[] = [];
@@ -196,6 +207,7 @@ describe("CertificateClient: merge, import, backup, the built-in CA and renewal"
     await admin("POST", "/keyhold/dev/clock", { advanceSeconds: 250 * DAY });
     await new Promise((r) => setTimeout(r, 700));
     assert.deepEqual(await versions(), [first.properties.version], "not renewed at 68 %");
+    assert.ok(await eventually(async () => notices().length === 1), "EmailContacts is reported past 50 %");
     await admin("POST", "/keyhold/dev/clock", { advanceSeconds: 50 * DAY });
     assert.ok(await eventually(async () => (await versions()).length === 2), "renewed after 80 %");
     const renewed = await certificates.getCertificate("renewing");
@@ -203,5 +215,9 @@ describe("CertificateClient: merge, import, backup, the built-in CA and renewal"
     assert.ok(renewed.properties.expiresOn!.getTime() > first.properties.expiresOn!.getTime());
     await new Promise((r) => setTimeout(r, 700));
     assert.equal((await versions()).length, 2, "the new version is not due: one renewal");
+    assert.equal(notices().length, 1, "reported once per version");
+    const notifyingVersions: string[] = [];
+    for await (const v of certificates.listPropertiesOfCertificateVersions("notifying")) notifyingVersions.push(v.version!);
+    assert.equal(notifyingVersions.length, 1, "EmailContacts renews nothing");
   });
 });
