@@ -13,7 +13,8 @@ import { startKeyhold } from "./server.js";
  * connection counts. Each create generates an RSA-2048 key pair, signs the certificate with it, writes the PFX, and
  * stores key, secret and certificate in one transaction. Key generation dominates, so the row's baseline is
  * node:crypto's own ceiling for RSA-2048 generateKeyPair on the thread pool (crypto-ceilings.ts), measured in the
- * same run just before the loads. Reported, not judged: no target has been set for it.
+ * same run before and after the loads, the better kept (as the bench keeps its https baseline: on a shared machine a
+ * dip is interference, not the machine's capacity). Reported, not judged: no target has been set for it.
  *
  * A create under load takes longer than a warm-up of the other rows lasts: each load is a steady one (steady-load.ts),
  * and the server still finishes the creates a stopped generator left in flight, so one more create that waits
@@ -24,7 +25,9 @@ import { startKeyhold } from "./server.js";
  */
 export interface CertificateCreate {
   generator: string;
+  /** The better of `ceilingRuns`, measured before and after the loads. */
   ceiling: CeilingResult;
+  ceilingRuns: CeilingResult[];
   /** By connection count. */
   results: Record<number, LoadResult>;
 }
@@ -65,9 +68,13 @@ export async function certificateCreateFigures(
     };
     await drain();
 
-    log("node:crypto ceiling: RSA-2048 generateKeyPair (no HTTP, thread pool, all cores)");
-    const ceiling = await rsaKeygenCeiling(load.seconds, load.warmupSeconds);
-    log(`  ${num(ceiling.opsPerSec, 1)} key pairs/s`);
+    const ceilingRuns: CeilingResult[] = [];
+    const measureCeiling = async (when: string) => {
+      log(`node:crypto ceiling: RSA-2048 generateKeyPair (no HTTP, thread pool, all cores), ${when}`);
+      ceilingRuns.push(await rsaKeygenCeiling(load.seconds, load.warmupSeconds));
+      log(`  ${num(ceilingRuns.at(-1)!.opsPerSec, 1)} key pairs/s`);
+    };
+    await measureCeiling("before");
     const results: Record<number, LoadResult> = {};
     for (const connections of load.connections) {
       log(`${TITLE}, ${connections} connections`);
@@ -84,7 +91,9 @@ export async function certificateCreateFigures(
       if (loadFailures(r) > 0)
         log(`  ERRORS: ${r.errors} socket errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodes)}`);
     }
-    return { generator: GENERATOR, ceiling, results };
+    await measureCeiling("after");
+    const ceiling = ceilingRuns.reduce((best, run) => (run.opsPerSec > best.opsPerSec ? run : best));
+    return { generator: GENERATOR, ceiling, ceilingRuns, results };
   } finally {
     client.close();
     await server.stop();

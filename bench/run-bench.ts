@@ -26,7 +26,7 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=token-flood runs only the
  * token-flood rows (secret set latency while wrong client secrets flood the token endpoint, token-flood.ts) on a
  * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json;
- * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in about 25 s, and
+ * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in a minute or two, and
  * writes bench/results/certificate-create.json.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;

@@ -9,9 +9,9 @@ const MAX_WAIT_SECONDS = 120;
  * A load whose requests take longer than a warm-up lasts (a certificate create: its RSA key generation waits on the
  * thread pool behind every other connection's). autocannon's own warm-up closes its connections when it ends while
  * the server still works through their requests, so the measured run would start behind those, then refill an
- * emptied queue during the measured seconds. Here one run keeps its connections: the warm-up lasts until every
- * connection has had an answer and `warmupSeconds` have passed (the queue is full), then answers are counted from
- * autocannon's response events until `seconds` have passed and every connection has had one more answer.
+ * emptied queue during the measured seconds. Here one run keeps its connections: the warm-up lasts until there have
+ * been as many answers as connections and `warmupSeconds` have passed (the queue is full), then answers are counted
+ * from autocannon's response events until `seconds` have passed and as many answers as connections have come again.
  *
  * Such answers can come in waves: when each request's later steps queue on the thread pool behind every waiting
  * key generation, all connections are answered at nearly the same moment, once per turn of the queue. A count over
@@ -53,10 +53,11 @@ export function steadyLoad(spec: LoadSpec, requests: autocannon.Request[]): Prom
         seconds,
         requests: latencies.length,
         rps: latencies.length > 0 ? spec.connections / (meanLatencyMs / 1000) : 0,
-        p50Ms: percentile(latencies, 50),
-        p90Ms: percentile(latencies, 90),
-        p99Ms: percentile(latencies, 99),
-        maxMs: latencies.at(-1) ?? 0,
+        // Whole milliseconds, as autocannon reports its own.
+        p50Ms: Math.round(percentile(latencies, 50)),
+        p90Ms: Math.round(percentile(latencies, 90)),
+        p99Ms: Math.round(percentile(latencies, 99)),
+        maxMs: Math.round(latencies.at(-1) ?? 0),
         bytesPerSec: measured.bytes / seconds,
         errors: measured.errors,
         timeouts: measured.timeouts,

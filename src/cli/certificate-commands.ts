@@ -4,6 +4,7 @@ import { registerCertificatePendingCommands } from "./certificate-pending-comman
 import { newCertificateBody, newCertificateOptions, passwordOption } from "./certificate-options.js";
 import { DEFAULT_POLICY, readPolicyOption, restPolicy, withPolicyDefaults } from "./certificate-policy.js";
 import { registerCertificateVaultCommands } from "./certificate-vault-commands.js";
+import { CliError } from "./cli-error.js";
 import { KeyholdClient } from "./keyhold-client.js";
 import { parseBoolean, parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
@@ -20,9 +21,8 @@ interface NewCertificateOptions {
 
 const certificatePath = (o: ObjectTarget) => objectPath("certificates", o);
 
-/** `--policy` given, in the REST shape; `fallback` without one. */
-const givenPolicy = (o: { policy?: string }, fallback: unknown) =>
-  restPolicy(o.policy === undefined ? fallback : readPolicyOption(o.policy));
+/** `--policy` in the REST shape; none given is an empty policy (the server's defaults, or the stored one's fields). */
+const givenPolicy = (o: { policy?: string }) => (o.policy === undefined ? {} : restPolicy(readPolicyOption(o.policy)));
 
 /** Options of a new certificate or version (create, import): its policy, whether it starts disabled, its tags. */
 const withPolicy = (command: Command, policyHelp: string) =>
@@ -38,14 +38,25 @@ export function registerCertificateCommands(program: Command): void {
   const call = (o: ObjectTarget, method: string, suffix = "", payload?: unknown) =>
     client().vaultCall(o.vaultName, method, certificatePath(o) + suffix, payload);
 
+  /** The policy a certificate has now, or undefined when there is no such certificate. */
+  const storedPolicy = async (o: ObjectTarget): Promise<unknown> => {
+    try {
+      return await call({ vaultName: o.vaultName, name: o.name }, "GET", "/policy");
+    } catch (error) {
+      if (error instanceof CliError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  };
+
   // Keyhold issues Self and Keyhold-CA certificates at once, so the answer is already the completed operation.
   withPolicy(
     objectTarget(certificate.command("create").description("Create a certificate, or a new version of it"), "certificates"),
-    "its policy (default: get-default-policy's)",
+    "its policy (default: a new version's is the certificate's, a new certificate's get-default-policy's)",
   )
     .option("--validity <months>", "how many months the certificate is valid (replaces the policy's)", parsePositiveInteger)
     .action(async (o: ObjectTarget & NewCertificateOptions & { validity?: number }) => {
-      const policy = withPolicyDefaults(givenPolicy(o, DEFAULT_POLICY), o);
+      const given = o.policy === undefined ? ((await storedPolicy(o)) ?? DEFAULT_POLICY) : readPolicyOption(o.policy);
+      const policy = withPolicyDefaults(restPolicy(given), o);
       print(await call(o, "POST", "/create", { policy, ...newCertificateBody(o) }), CERTIFICATE_OPERATION_TABLE);
     });
 
@@ -58,7 +69,7 @@ export function registerCertificateCommands(program: Command): void {
     .action(async (o: ObjectTarget & NewCertificateOptions & { file: string; password?: string }) => {
       const { value, contentType } = importedContent(o.file);
       const pwd = await passwordOption(o.password, "PFX password");
-      const policy = withPolicyDefaults(givenPolicy(o, {}), { contentType });
+      const policy = withPolicyDefaults(givenPolicy(o), { contentType });
       print(
         await call(o, "POST", "/import", { value, ...(pwd !== undefined && { pwd }), policy, ...newCertificateBody(o) }),
         CERTIFICATE_TABLE,
@@ -90,7 +101,7 @@ export function registerCertificateCommands(program: Command): void {
     .option("-p, --policy <json>", "changes to the policy: JSON or @FILE, in az's shape or the REST API's")
     .action(async (o: ObjectTarget & { enabled?: boolean; tags?: string[]; policy?: string }) => {
       // The policy belongs to the certificate, not to one version: it has its own endpoint.
-      if (o.policy !== undefined) await call({ vaultName: o.vaultName, name: o.name }, "PATCH", "/policy", givenPolicy(o, {}));
+      if (o.policy !== undefined) await call({ vaultName: o.vaultName, name: o.name }, "PATCH", "/policy", givenPolicy(o));
       print(await call(o, "PATCH", "", attributesBody(o)), CERTIFICATE_TABLE);
     });
 

@@ -112,8 +112,18 @@ export class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView
           await owned.updateIn(tx, vault, name, record.version, (current) => ({ ...current, enabled: patch.enabled! }));
         }
       }
-      return this.viewOf(vault, record);
+      return this.#withState(tx, vault, this.viewOf(vault, record));
     });
+  }
+
+  /** A latest-version answer (update, recover, restore) carries the policy and the pending link, as Azure's do. */
+  async #withState(
+    tx: Pick<StoreOps, "getObjectPolicy">,
+    vault: VaultRecord,
+    view: CertificateVersionView,
+  ): Promise<CertificateVersionView> {
+    const state = await readState(tx, vault, view.record.name);
+    return { ...view, policy: state?.policy ?? null, pending: state?.operation != null };
   }
 
   override delete(vault: VaultRecord, name: string): Promise<CertificateVersionView> {
@@ -128,7 +138,7 @@ export class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView
     return this.certificateStore.transaction(async (tx) => {
       const view = await this.recoverIn(tx, vault, name);
       for (const owned of await this.#ownedIn(tx, vault, name)) await owned.recoverIn(tx, vault, name);
-      return view;
+      return this.#withState(tx, vault, view);
     });
   }
 
@@ -160,7 +170,7 @@ export class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView
   override async restoreIn(tx: StoreOps, vault: VaultRecord, backup: Backup): Promise<CertificateVersionView> {
     const view = await super.restoreIn(tx, vault, backup);
     for (const part of backup.owned ?? []) await this.#lifecycleOf(part).restoreIn(tx, vault, { ...part, name: backup.name });
-    return view;
+    return this.#withState(tx, vault, view);
   }
 
   override checkRestorable(vault: VaultRecord, backup: Backup): void {

@@ -100,6 +100,12 @@ describe("keyhold certificate commands", () => {
     assert.equal(cert.publicKey.asymmetricKeyType, "ec");
     assert.equal(cert.publicKey.asymmetricKeyDetails?.namedCurve, "prime256v1");
     assert.equal(monthsOf(cert), 3);
+    // A new version without --policy keeps the certificate's policy (not az's default), --validity aside.
+    ok(["certificate", "create", ...v("cli-web"), "--validity", "2"]);
+    const renewed = new X509Certificate(cerOf("cli-web"));
+    assert.equal(renewed.subjectAltName, "DNS:web.example, DNS:www.web.example");
+    assert.equal(renewed.publicKey.asymmetricKeyType, "ec");
+    assert.equal(monthsOf(renewed), 2);
 
     const camel = {
       issuerParameters: { name: "Self" },
@@ -210,6 +216,8 @@ describe("keyhold certificate commands", () => {
     assert.match(deleted.recoveryId, /\/deletedcertificates\/cli-gone$/);
     fails(["certificate", "show", ...v("cli-gone")], /^ERROR: \(CertificateNotFound\)/);
     assert.ok(ok(["certificate", "list-deleted", "--vault-name", vault]).some((c: any) => c.recoveryId === deleted.recoveryId));
+    const withPending = ok(["certificate", "list-deleted", "--vault-name", vault, "--include-pending"]);
+    assert.ok(withPending.some((c: any) => c.recoveryId === deleted.recoveryId));
     assert.match(table(["certificate", "list-deleted", "--vault-name", vault])[0]!, /^Name\s+DeletedDate\s+ScheduledPurgeDate$/);
     assert.ok(ok(["certificate", "show-deleted", ...v("cli-gone")]).scheduledPurgeDate);
     assert.ok(ok(["certificate", "show-deleted", "--id", deleted.recoveryId]).cer);

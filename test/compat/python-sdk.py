@@ -4,9 +4,9 @@ REQUESTS_CA_BUNDLE, KEY_VAULT_URL).
 
 Run by test/compat/python-sdk.test.ts as `/usr/bin/python3 test/compat/python-sdk.py` with dev.env's variables.
 Prints one JSON object on stdout: "api_versions", "errors", and one entry per section of SECTIONS (secrets, keys,
-certificates, certificate_lifecycle, certificate_import, certificate_backup). Each section runs on its own, so a failure in one still reports the others; a
-failure is also printed (traceback) on stderr and exits with 1. A new case is one more function of the Context in
-SECTIONS, and one more field of ScriptResult in the TS test.
+certificates, certificate_lifecycle, certificate_import, certificate_backup). Each section runs on its own, so a
+failure in one still reports the others; a failure is also printed (traceback) on stderr and exits with 1. A new
+case is one more function of the Context in SECTIONS, and one more field of ScriptResult in the TS test.
 """
 import base64
 import datetime
@@ -206,9 +206,8 @@ def integer(data: bytes) -> int:
 
 
 def created(ctx: Context, name: str, policy: CertificatePolicy, **kwargs) -> KeyVaultCertificate:
-    """begin_create_certificate polled to the end: a KeyVaultCertificate, or the failed operation if not."""
+    """begin_create_certificate polled to the end, as an application waits for it: the certificate it gives."""
     result = ctx.certificates.begin_create_certificate(name, policy, **kwargs).result()
-    # The poller polls only an operation whose create answer said inProgress; for one that started finished it gives None.
     check(result is not None, f"create {name}: the poller gave None (it polls only when the create answer says inProgress)")
     check(isinstance(result, KeyVaultCertificate), f"create {name} ended with {result!r}")
     return result
@@ -239,8 +238,8 @@ def managed_key_jwk(ctx: Context, certificate: KeyVaultCertificate, cert: x509.C
     check(key.properties.managed is True, f"the certificate's key has managed={key.properties.managed!r}")
     public = cert.public_key()
     if key.key_type == "RSA":
-        numbers = public.public_numbers()
         check(isinstance(public, rsa.RSAPublicKey), f"an RSA key with a {type(public).__name__} certificate")
+        numbers = public.public_numbers()
         check((integer(key.key.n), integer(key.key.e)) == (numbers.n, numbers.e), "RSA JWK is not the certificate's key")
         return {"kty": "RSA", "n": b64url(key.key.n), "e": b64url(key.key.e)}
     check(isinstance(public, ec.EllipticCurvePublicKey), f"an EC key with a {type(public).__name__} certificate")

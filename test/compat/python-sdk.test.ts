@@ -31,6 +31,9 @@ interface PythonCertificate {
   secret_content_type: string;
 }
 
+/** A certificate Python made with its key and imported as a PFX; the key type is the policy Keyhold read from it. */
+type ImportedCertificate = Omit<PythonCertificate, "secret_content_type"> & { key_type: string };
+
 interface ScriptResult {
   api_versions: { secrets: string; keys: string; certificates: string };
   errors: Record<string, { type: string; message: string; status?: number; code?: string; request?: string; body?: string }>;
@@ -43,13 +46,15 @@ interface ScriptResult {
   };
   certificates?: { default: PythonCertificate & { version: string; versions: number }; custom: PythonCertificate; listed: number };
   certificate_lifecycle?: { deleted_with_key_and_secret: boolean; recovered: boolean; purged: boolean };
+  certificate_import?: Record<"with_password" | "without_password", ImportedCertificate>;
+  certificate_backup?: { restored: boolean; restore_again_status: number };
 }
 
 /**
  * Debian's python3-azure (azure-keyvault-secrets 4.7.0b1, azure-keyvault-keys 4.8.0b3, azure-keyvault-certificates
- * 4.7.0b1, azure-identity 1.13.0b2) run unmodified against a live `keyhold dev`: DefaultAzureCredential(), each client with its default
- * api-version, and only dev.env's variables. Skips when the SDK is not installed, except with
- * KEYHOLD_REQUIRE_PYTHON_SDK=1 (CI), where that fails.
+ * 4.7.0b1, azure-identity 1.13.0b2) run unmodified against a live `keyhold dev`: DefaultAzureCredential(), each
+ * client with its default api-version, and only dev.env's variables. Skips when the SDK is not installed, except
+ * with KEYHOLD_REQUIRE_PYTHON_SDK=1 (CI), where that fails.
  */
 describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !required ? missing : false }, () => {
   let server: DevServer;
@@ -125,6 +130,17 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     assert.deepEqual(result.certificate_lifecycle, { deleted_with_key_and_secret: true, recovered: true, purged: true });
   });
 
+  it("CertificateClient: import_certificate of PFX files made in Python, with a password (RSA) and without (EC)", () => {
+    assert.equal(result.errors.certificate_import, undefined, transcript());
+    assert.equal(result.certificate_import?.with_password.key_type, "RSA");
+    assert.equal(result.certificate_import?.without_password.key_type, "EC");
+  });
+
+  it("CertificateClient: backup, purge and restore bring back the certificate with its key and secret; restoring again is 409", () => {
+    assert.equal(result.errors.certificate_backup, undefined, transcript());
+    assert.deepEqual(result.certificate_backup, { restored: true, restore_again_status: 409 });
+  });
+
   it("the exit code is 0 (nothing failed)", () => {
     assert.equal(exitCode, 0, transcript());
     assert.deepEqual(result.errors, {});
@@ -169,5 +185,13 @@ describe("Debian's Python Azure SDK (python3-azure)", { skip: missing && !requir
     const fromJs = await keyClientFor(server).client.getKey(rsa.name);
     assert.equal(fromJs.properties.version, rsa.version);
     assert.equal(Buffer.from(fromJs.key!.n!).toString("base64url"), rsa.jwk.n);
+  });
+
+  it("the certificates Python imported carry, in node:crypto, the public key of the key Keyhold serves for them", (t) => {
+    if (!result.certificate_import) return t.skip("the certificate_import section failed");
+    for (const imported of Object.values(result.certificate_import)) {
+      const cert = new X509Certificate(Buffer.from(imported.cer, "base64url"));
+      assert.deepEqual(cert.publicKey.export({ format: "jwk" }), imported.jwk, `${imported.name}: the key is not the certificate's`);
+    }
   });
 });

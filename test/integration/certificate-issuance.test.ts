@@ -57,6 +57,33 @@ describe("certificates signed outside the vault, imported, backed up", () => {
     assert.equal((await call("GET", "/secrets/csr-one")).statusCode, 404);
   });
 
+  it("lists a certificate still waiting for its certificate only with includePending=true", async () => {
+    await createUnknown("listed-pending");
+    const names = async (query: string) => {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/certificates?${API}&maxresults=25${query}`,
+        headers: { host: VAULT_HOST, authorization: `Bearer ${t.token}` },
+      });
+      const found: string[] = [];
+      let page = res.json();
+      for (;;) {
+        found.push(...page.value.map((item: { id: string }) => item.id.split("/").pop()));
+        if (!page.nextLink) return found;
+        const next = new URL(page.nextLink);
+        page = (
+          await t.app.inject({
+            method: "GET",
+            url: `${next.pathname}${next.search}`,
+            headers: { host: VAULT_HOST, authorization: `Bearer ${t.token}` },
+          })
+        ).json();
+      }
+    };
+    assert.ok(!(await names("")).includes("listed-pending"));
+    assert.ok((await names("&includePending=true")).includes("listed-pending"));
+  });
+
   it("merges the chain an outside CA signed (201): a new version with the pending key, its secret a PFX with the chain", async () => {
     const op = (await createUnknown("merged")).json();
     const leafPem = ca.sign(op.csr);
@@ -225,8 +252,11 @@ describe("certificates signed outside the vault, imported, backed up", () => {
     const secret = await call("GET", "/secrets/pem-secret");
     // A disabled secret cannot be read, as Azure answers it.
     assert.equal(secret.statusCode, 403);
-    // Enabling the certificate enables its key and secret with it.
-    assert.equal((await call("PATCH", "/certificates/pem-secret", { attributes: { enabled: true } })).statusCode, 200);
+    // Enabling the certificate enables its key and secret with it; the answer carries the policy, as Azure's does.
+    const patched = await call("PATCH", "/certificates/pem-secret", { attributes: { enabled: true } });
+    assert.equal(patched.statusCode, 200);
+    assert.equal(patched.json().policy.secret_props.contentType, "application/x-pem-file");
+    assert.equal(patched.json().contentType, "application/x-pem-file");
     const enabled = await call("GET", "/secrets/pem-secret");
     assert.equal(enabled.statusCode, 200);
     assert.equal(enabled.json().contentType, "application/x-pem-file");
@@ -299,6 +329,7 @@ describe("certificates signed outside the vault, imported, backed up", () => {
     assert.equal(restored.statusCode, 200, restored.body);
     assert.equal(restored.json().id, before.id);
     assert.equal(restored.json().cer, before.cer);
+    assert.equal(restored.json().policy.x509_props.subject, "CN=kept");
     assert.equal((await call("GET", "/secrets/kept")).json().value, secretBefore);
     assert.equal((await call("GET", "/keys/kept")).json().key.kid.split("/").pop(), before.id.split("/").pop());
     assert.equal((await call("GET", "/certificates/kept/policy")).json().x509_props.subject, "CN=kept");

@@ -89,6 +89,8 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
     deletedBundle: (w, view: CertificateVersionView) => deletedCertificateBundle(w, view, view.state),
     item: (w, r, withVersion) => certificateItem(w, r, certificateDerOf(r), withVersion),
     deletedItem: (w, s) => deletedCertificateItem(w, s, certificateDerOf(s.latest)),
+    // Azure lists a certificate still waiting for its certificate (a CSR to merge) only with includePending=true.
+    listed: (query, summary) => query.includePending === "true" || certificateDerOf(summary.latest) !== null,
     // Attributes and tags; a policy in the body is not applied yet (PATCH …/policy changes it).
     parseUpdate: (body) => {
       const { policy: _policy, ...patch } = parseCertificateUpdate(body);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Operation } from "../../authz/operations.js";
 import { badParameter } from "../../errors/key-vault-error.js";
-import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord } from "../../storage/records.js";
+import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page } from "../../storage/records.js";
 import type { ObjectLifecycle, ObjectView } from "../../vault/object-lifecycle.js";
 import { vaultRequest } from "../data-plane.js";
 import type { WireContext } from "../wire/object-wire.js";
@@ -21,6 +21,8 @@ export interface LifecycleWire<C extends string, V extends ObjectView> {
   item(w: WireContext, r: ObjectVersionRecord, withVersion: boolean): object;
   deletedItem(w: WireContext, s: ObjectSummary): object;
   parseUpdate(body: unknown): Partial<ObjectAttributes>;
+  /** Whether a list shows an object (certificates hide those still waiting for their certificate unless asked). */
+  listed?(query: Query, summary: ObjectSummary): boolean;
 }
 
 /**
@@ -34,6 +36,9 @@ export function registerLifecycleRoutes<C extends string, V extends ObjectView>(
   wire: LifecycleWire<C, V> & (`${C}/${LifecycleVerb}` extends Operation ? unknown : never),
 ): void {
   const c = wire.collection;
+  // A page may come out shorter than asked, as Azure's may; its nextLink still continues after its last object.
+  const shown = (query: Query, page: Page<ObjectSummary>): Page<ObjectSummary> =>
+    wire.listed ? { ...page, items: page.items.filter((summary) => wire.listed!(query, summary)) } : page;
   const op = (verb: LifecycleVerb) => ({ config: { operation: `${c}/${verb}` as Operation } });
 
   for (const url of [`/${c}/:name`, `/${c}/:name/:version`]) {
@@ -50,7 +55,7 @@ export function registerLifecycleRoutes<C extends string, V extends ObjectView>(
 
   app.get<{ Querystring: Query }>(`/${c}`, op("list"), async (request) => {
     const kv = vaultRequest(request);
-    const page = (after: string | null, max: number) => objects.list(kv.vault, after, max);
+    const page = (after: string | null, max: number) => objects.list(kv.vault, after, max).then((p) => shown(request.query, p));
     return listPage(kv, `/${c}`, request.query, page, (s) => wire.item(kv, s.latest, false));
   });
 
@@ -68,7 +73,7 @@ export function registerLifecycleRoutes<C extends string, V extends ObjectView>(
 
   app.get<{ Querystring: Query }>(`/deleted${c}`, op("listDeleted"), async (request) => {
     const kv = vaultRequest(request);
-    const page = (after: string | null, max: number) => objects.listDeleted(kv.vault, after, max);
+    const page = (after: string | null, max: number) => objects.listDeleted(kv.vault, after, max).then((p) => shown(request.query, p));
     return listPage(kv, `/deleted${c}`, request.query, page, (s) => wire.deletedItem(kv, s));
   });
 
