@@ -48,7 +48,8 @@ export function registerCertificateCommands(program: Command): void {
     }
   };
 
-  // Keyhold issues Self and Keyhold-CA certificates at once, so the answer is already the completed operation.
+  // Keyhold issues Self and Keyhold-CA certificates at once: the operation a create answers (in progress, as Azure's
+  // always is) is read again once, and is then completed; an Unknown-issuer certificate's stays in progress (its CSR).
   withPolicy(
     objectTarget(certificate.command("create").description("Create a certificate, or a new version of it"), "certificates"),
     "its policy (default: a new version's is the certificate's, a new certificate's get-default-policy's)",
@@ -57,7 +58,8 @@ export function registerCertificateCommands(program: Command): void {
     .action(async (o: ObjectTarget & NewCertificateOptions & { validity?: number }) => {
       const given = o.policy === undefined ? ((await storedPolicy(o)) ?? DEFAULT_POLICY) : readPolicyOption(o.policy);
       const policy = withPolicyDefaults(restPolicy(given), o);
-      print(await call(o, "POST", "/create", { policy, ...newCertificateBody(o) }), CERTIFICATE_OPERATION_TABLE);
+      await call(o, "POST", "/create", { policy, ...newCertificateBody(o) });
+      print(await call(o, "GET", "/pending"), CERTIFICATE_OPERATION_TABLE);
     });
 
   withPolicy(

@@ -1,4 +1,5 @@
 import type { Store } from "../storage/store.js";
+import { runLifetimeActions } from "../vault/certificate-lifetime-actions.js";
 import type { AppContext } from "./app-context.js";
 
 /**
@@ -20,7 +21,8 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
       await store.purgeDueObjects(ctx.now());
       await ctx.vaults.purgeDue();
       await rotationFailures.pass((report) => ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report));
-      await renewalFailures.pass((report) => ctx.certificates.runLifetimeActions((name) => ctx.vaults.find(name), log, report));
+      const certificates = { store, now: ctx.now, certificates: ctx.certificates };
+      await renewalFailures.pass((report) => runLifetimeActions(certificates, (name) => ctx.vaults.find(name), log, report));
     } catch (error) {
       log(`background work failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

@@ -59,6 +59,15 @@ export async function readState(
   return stored === null ? null : (JSON.parse(stored) as CertificateState);
 }
 
+export async function writeState(
+  tx: Pick<StoreOps, "setObjectPolicy">,
+  vault: VaultRecord,
+  name: string,
+  state: CertificateState,
+): Promise<void> {
+  await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(state));
+}
+
 /**
  * The certificate's part of the shared lifecycle. A certificate owns a key and a secret of its name, whose
  * versions have the certificate's version ids and are marked managed; deleting, recovering, purging, backing up

@@ -15,23 +15,21 @@ import type { Store, StoreOps } from "../storage/store.js";
 import {
   CertificateLifecycle,
   type CertificatePublicData,
-  type CertificateState,
   type CertificateVersionView,
   type StoredOperation,
   publicDataOf,
   readState,
+  writeState,
 } from "./certificate-lifecycle.js";
 import type { CertificateOperation } from "./certificate-operation.js";
 import {
   type CertificatePolicy,
   type CertificatePolicyInput,
-  type LifetimeActionType,
   SELF_ISSUER,
   UNKNOWN_ISSUER,
   completePolicy,
   mergePolicy,
 } from "./certificate-policy.js";
-import { dueLifetimeActions } from "./certificate-renewal.js";
 import { certificateSecretValue } from "./certificate-secret.js";
 import { importedCertificatePolicy } from "./imported-certificate-policy.js";
 import type { KeyService } from "./key-service.js";
@@ -172,7 +170,7 @@ export class CertificateService {
           },
           version,
         );
-        await this.#setState(tx, vault, name, { policy, operation });
+        await writeState(tx, vault, name, { policy, operation });
       });
       return operationOf(operation);
     }
@@ -190,7 +188,7 @@ export class CertificateService {
     const chain = signing.by === "self" ? [] : [this.#deps.authority.certificateDer()];
     await store.transaction(async (tx) => {
       await this.#writeIssuedIn(tx, vault, name, version, { made, der, chain, policy, ...input, created });
-      await this.#setState(tx, vault, name, { policy, operation });
+      await writeState(tx, vault, name, { policy, operation });
     });
     return operationOf(operation);
   }
@@ -291,10 +289,6 @@ export class CertificateService {
     );
   }
 
-  async #setState(tx: StoreOps, vault: VaultRecord, name: string, state: CertificateState): Promise<void> {
-    await tx.setObjectPolicy(vault.name, "certificate", name, JSON.stringify(state));
-  }
-
   /**
    * POST …/pending/merge: completes a pending version with a certificate signed outside the vault. The chain is
    * accepted only when one of its certificates holds the pending key; the merged version is a new one (as in
@@ -319,7 +313,7 @@ export class CertificateService {
         created: now(),
       });
       const operation: StoredOperation = { ...state.operation, status: "completed", statusDetails: null, csr: state.operation.csr };
-      await this.#setState(tx, vault, name, { ...state, operation });
+      await writeState(tx, vault, name, { ...state, operation });
       return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
     });
     return { ...this.lifecycle.viewOf(vault, record), policy: null, pending: true };
@@ -364,61 +358,15 @@ export class CertificateService {
         created,
       });
       const state = await readState(tx, vault, name);
-      await this.#setState(tx, vault, name, { policy, operation: state?.operation ?? null });
+      await writeState(tx, vault, name, { policy, operation: state?.operation ?? null });
       return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
     });
     return { ...this.lifecycle.viewOf(vault, record), policy, pending: false };
   }
 
-  /**
-   * The background work of certificates, for the latest version of each live certificate: AutoRenew makes a new
-   * version by the name's policy when it falls due (for issuers that sign in the vault: Self and the built-in CA);
-   * EmailContacts is reported through `onEvent` once per version (Keyhold sends no mail). Returns the renewed names.
-   */
-  async runLifetimeActions(
-    vaults: (name: string) => Promise<VaultRecord | undefined>,
-    onEvent: (message: string) => void,
-    onError: (certificate: string, error: unknown, version: string | null) => void,
-  ): Promise<string[]> {
-    const { store, now } = this.#deps;
-    const renewed: string[] = [];
-    for (const { vault: vaultName, name, policy: stored } of await store.listObjectPolicies("certificate")) {
-      let version: string | null = null;
-      try {
-        const vault = await vaults(vaultName);
-        const latest = vault && (await store.getLiveObjectVersion(vault.name, "certificate", name, null));
-        if (!vault || !latest || publicDataOf(latest).cer === null) continue;
-        version = latest.version;
-        const state = JSON.parse(stored) as CertificateState;
-        const due = dueLifetimeActions(state.policy.lifetimeActions, latest, now()).filter(
-          (action) => !(state.actedOn?.version === latest.version && state.actedOn.actions.includes(action)),
-        );
-        if (due.includes("EmailContacts")) {
-          onEvent(
-            `certificate ${vault.name}/${name} (version ${latest.version}) expires at ${new Date(latest.expires! * 1000).toISOString()}: ` +
-              "its lifetime action EmailContacts is due; Keyhold sends no mail, tell the vault's certificate contacts",
-          );
-          await this.#recordActedOn(vault, name, latest.version, "EmailContacts");
-        }
-        if (due.includes("AutoRenew") && (await this.#signingFor(vault, state.policy)).by !== "csr") {
-          await this.create(vault, name, undefined, { enabled: true, tags: latest.tags });
-          renewed.push(`${vault.name}/${name}`);
-        }
-      } catch (error) {
-        onError(`${vaultName}/${name}`, error, version);
-      }
-    }
-    return renewed;
-  }
-
-  /** Remembers that an action ran for a version, so that a once-per-version action does not run every round. */
-  #recordActedOn(vault: VaultRecord, name: string, version: string, action: LifetimeActionType): Promise<void> {
-    return this.#deps.store.transaction(async (tx) => {
-      const state = await readState(tx, vault, name);
-      if (!state) return;
-      const actions = state.actedOn?.version === version ? state.actedOn.actions : [];
-      await this.#setState(tx, vault, name, { ...state, actedOn: { version, actions: [...actions, action] } });
-    });
+  /** Whether the policy's issuer signs inside the vault (Self, the built-in CA), so that a renewal completes alone. */
+  async signsInVault(vault: VaultRecord, policy: CertificatePolicy): Promise<boolean> {
+    return (await this.#signingFor(vault, policy)).by !== "csr";
   }
 
   /** The name's policy; 404 when the certificate does not exist or is deleted. */
@@ -435,7 +383,7 @@ export class CertificateService {
       const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
       if (!state) throw objectNotFound("certificate", name);
       const policy = mergePolicy(state.policy, patch, this.#deps.now());
-      await this.#setState(tx, vault, name, { ...state, policy });
+      await writeState(tx, vault, name, { ...state, policy });
       return policy;
     });
   }
@@ -468,7 +416,7 @@ export class CertificateService {
         status: "cancelled",
         statusDetails: "The certificate operation was cancelled.",
       };
-      await this.#setState(tx, vault, name, { ...state, operation });
+      await writeState(tx, vault, name, { ...state, operation });
       return operationOf(operation);
     });
   }
@@ -478,7 +426,7 @@ export class CertificateService {
     return this.#deps.store.transaction(async (tx) => {
       const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
       if (!state?.operation) throw pendingNotFound(name);
-      await this.#setState(tx, vault, name, { ...state, operation: null });
+      await writeState(tx, vault, name, { ...state, operation: null });
       return operationOf(state.operation);
     });
   }

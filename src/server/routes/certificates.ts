@@ -34,12 +34,15 @@ function operationJson(w: WireContext, name: string, operation: CertificateOpera
 export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext): void {
   const certificates = ctx.certificates;
 
-  // 202 even though a Self certificate is issued at once: the SDK's create poller accepts nothing else.
+  // 202 and `inProgress`, as Azure answers every create, even though Self and the built-in CA issue at once: the JS
+  // poller accepts no other status code, and Python's polls only an operation answered in progress. The first
+  // GET …/pending then says `completed`.
   app.post<{ Params: NameParams }>("/certificates/:name/create", op("certificates/create"), async (request, reply) => {
     const kv = vaultRequest(request);
     const { policy, enabled, tags } = parseCertificateCreate(request.body);
     const operation = await certificates.create(kv.vault, request.params.name, policy, { enabled, tags });
-    return reply.code(202).send(operationJson(kv, request.params.name, operation));
+    const answered = { ...operation, status: "inProgress" as const, target: null };
+    return reply.code(202).send(operationJson(kv, request.params.name, answered));
   });
 
   app.get<{ Params: NameParams }>("/certificates/:name/pending", op("certificates/getOperation"), async (request) => {
