@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { once } from "node:events";
-import { type Server, createServer, request } from "node:https";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:https";
 import { after, before, describe, it } from "node:test";
 import { type CertificateClient, type CertificatePolicy, DefaultCertificatePolicy } from "@azure/keyvault-certificates";
 import type { KeyClient } from "@azure/keyvault-keys";
@@ -10,23 +9,10 @@ import type { SecretClient } from "@azure/keyvault-secrets";
 import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { keyClientFor } from "../support/keys-sdk.js";
 import { certificateClientFor, secretClientFor } from "../support/sdk.js";
+import { fetchOverTls } from "../support/tls-fetch.js";
 
 const DAY_MS = 86_400_000;
 const fast = { updateIntervalInMs: 20, intervalInMs: 20 };
-
-/** A GET over TLS to `server`, trusting only `ca` and checking the certificate against `servername`. */
-async function fetchOverTls(server: Server, ca: string, servername: string): Promise<string> {
-  const { port } = server.address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", ca, servername }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve(body));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /** Certificates through the official CertificateClient, with their keys and secrets, against a live `keyhold dev`. */
 describe("CertificateClient against a live server", () => {

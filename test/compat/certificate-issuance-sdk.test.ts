@@ -3,8 +3,7 @@ import { execFileSync } from "node:child_process";
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { type Server, createServer, request } from "node:https";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,23 +15,10 @@ import { type DevServer, newDataDir, startDevServer } from "../support/dev-serve
 import { eventually } from "../support/eventually.js";
 import { keyClientFor } from "../support/keys-sdk.js";
 import { certificateClientFor, secretClientFor } from "../support/sdk.js";
+import { fetchOverTls } from "../support/tls-fetch.js";
 
 const DAY = 86_400;
 const fast = { updateIntervalInMs: 20, intervalInMs: 20 };
-
-/** A GET over TLS to `server`, trusting only `ca` and checking the certificate against `servername`. */
-async function fetchOverTls(server: Server, ca: string, servername: string): Promise<string> {
-  const { port } = server.address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", ca, servername }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve(body));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /**
  * What the official CertificateClient does beyond self-signed certificates, against a live `keyhold dev`: a CSR
