@@ -17,6 +17,7 @@ import { registerCertificateRoutes } from "./routes/certificates.js";
 import { registerCertificateIssuerRoutes } from "./routes/certificate-issuers.js";
 import { registerCertificateAuthorityRoutes } from "./routes/certificate-authority.js";
 import { installDataPlane } from "./data-plane.js";
+import { type OutcomeObserver, installRequestOutcomes } from "./request-outcome.js";
 import { parseJsonBody } from "./wire/json-body.js";
 
 export interface TlsMaterial {
@@ -47,6 +48,8 @@ const noSchemas = (): never => {
 export interface AppOptions {
   /** Where log lines (pino's JSON, one per write) go instead of standard output: tests read them. */
   logStream?: { write(line: string): void };
+  /** Who is told of each finished request, besides the context's observers (tests). */
+  observers?: readonly OutcomeObserver[];
 }
 
 /**
@@ -85,6 +88,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     reply.header("x-ms-request-id", request.id);
     done();
   });
+  installRequestOutcomes(app, [...ctx.requestObservers, ...(appOptions.observers ?? [])]);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {

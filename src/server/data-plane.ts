@@ -6,6 +6,7 @@ import { KeyVaultError, forbidden } from "../errors/key-vault-error.js";
 import type { ApiShape } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import { authenticate } from "./authenticate.js";
+import { answeredBeforeHandling } from "./answer-before-handling.js";
 
 /** What every data-plane handler gets: who calls, which vault, and how to write ids for this client. */
 export interface VaultRequest {
@@ -44,15 +45,22 @@ export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void 
     if (!target) {
       throw new KeyVaultError(404, "VaultNotFound", "The host name does not address a vault on this Keyhold server.");
     }
+    const operation = request.routeOptions.config.operation;
+    if (!operation) throw new Error(`route ${request.routeOptions.url} has no operation`);
+    const params = request.params as { name?: string; version?: string };
+    const facts = request.facts;
+    facts.vault = target.vaultName;
+    facts.operation = operation;
+    facts.objectName = params.name ?? null;
+    facts.objectVersion = params.version || null;
     const caller = await authenticate(ctx, request, reply, target.resource);
+    facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId };
     const apiVersion = (request.query as Record<string, unknown>)["api-version"];
     const shape = ctx.apiVersions.resolve(apiVersion);
     const vault = await ctx.vaults.get(target.vaultName);
-    const operation = request.routeOptions.config.operation;
-    if (!operation) throw new Error(`route ${request.routeOptions.url} has no operation`);
-    const objectName = (request.params as { name?: string }).name ?? null;
-    const decision = await ctx.access.check(caller, vault, operation, objectName);
+    const decision = await ctx.access.check(caller, vault, operation, facts.objectName);
     if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
+    if (answeredBeforeHandling(ctx, request, reply, vault.name, caller.principalId, operation)) return reply;
     request.kv = { caller, vault, apiVersion: apiVersion as string, shape, base: `https://${request.host}` };
   });
 }

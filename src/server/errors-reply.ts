@@ -4,6 +4,8 @@ import { KeyVaultError, badParameter, internalError, requestTooLarge, serviceUna
 
 /** Writes Azure's error body: {"error":{"code","message"[,"innererror":{"code"}]}}. */
 export function sendKeyVaultError(reply: FastifyReply, error: KeyVaultError): FastifyReply {
+  // Errors raised before the request's facts exist (a malformed URL, at routing) have none to fill in.
+  if (reply.request.facts) reply.request.facts.errorCode = error.code;
   return reply.code(error.status).send({
     error: {
       code: error.code,

@@ -8,6 +8,7 @@ import { Envelope } from "../../src/crypto/envelope.js";
 import { issuerUrl } from "../../src/identity/issuer-url.js";
 import { loadSigningKey } from "../../src/identity/signing-key.js";
 import type { AppContext } from "../../src/server/app-context.js";
+import type { OutcomeObserver } from "../../src/server/request-outcome.js";
 import { buildApp } from "../../src/server/build-app.js";
 import { createContext } from "../../src/server/create-context.js";
 import type { PrincipalRecord } from "../../src/storage/records.js";
@@ -42,6 +43,8 @@ export async function createTestApp(
     onNewerApiVersion?: (requested: string, served: string) => void;
     /** Log at info level into this stream (one pino JSON line per write) instead of not at all. */
     logStream?: { write(line: string): void };
+    /** Told of each finished request. */
+    observers?: OutcomeObserver[];
   } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
@@ -68,7 +71,10 @@ export async function createTestApp(
   await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);
   await ctx.vaults.create({ name: "test-vault" }, principal.id);
   const token = (await ctx.issuer.issue(principal, credentialId, "https://vault.azure.net")).accessToken;
-  const app = buildApp(ctx, undefined, options.logStream && { logStream: options.logStream });
+  const app = buildApp(ctx, undefined, {
+    ...(options.logStream && { logStream: options.logStream }),
+    ...(options.observers && { observers: options.observers }),
+  });
   await app.ready();
   const otherKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   return {

@@ -26,9 +26,14 @@ export function installAdminAuth(scope: FastifyInstance, ctx: AppContext): void 
   const resource = ctx.hosts.resources[0]!;
   scope.decorateRequest("adminCaller", null);
   scope.addHook("onRequest", async (request, reply) => {
-    const caller = await authenticate(ctx, request, reply, resource);
     const action = request.routeOptions.config.action;
     if (!action) throw new Error(`admin route ${request.routeOptions.url} has no action`);
+    request.facts.operation = action;
+    // The vault routes (`/keyhold/vaults/:name…`, `/keyhold/deletedVaults/:name…`) name the vault they act on.
+    const onVault = /^\/keyhold\/(vaults|deletedVaults)\/:name/.test(request.routeOptions.url ?? "");
+    request.facts.vault = onVault ? ((request.params as { name?: string }).name ?? null) : null;
+    const caller = await authenticate(ctx, request, reply, resource);
+    request.facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId };
     await ctx.access.requireManagement(caller, action);
     request.adminCaller = caller;
   });

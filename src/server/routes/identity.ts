@@ -17,12 +17,18 @@ const MSI_PARAMETERS = ["resource", "client_id", "object_id", "principal_id"];
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/** How token requests are named in request outcomes (the log, metrics, the audit trail). */
+export const TOKEN_OPERATION = "identity/token";
+export const MSI_TOKEN_OPERATION = "identity/msiToken";
+
 function oauthError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+  reply.request.facts.errorCode = error;
   return reply.code(status).header("cache-control", "no-store").send({ error, error_description: description });
 }
 
 /** Too many failed attempts, too many at once, or the hash pool full (identity/auth-throttle.ts): Entra's 429. */
 function throttled(request: FastifyRequest, reply: FastifyReply, error: AuthThrottled): FastifyReply {
+  request.facts.errorCode = "temporarily_unavailable";
   const ids = { traceId: request.id, correlationId: correlationIdOf(request.headers["client-request-id"], request.id) };
   return reply
     .code(429)
@@ -79,6 +85,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   }
 
   const tokenEndpoint = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+    request.facts.operation = TOKEN_OPERATION;
     const { tenant } = request.params;
     if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
     const parsed = oauthParameters(request.body, TOKEN_PARAMETERS);
@@ -130,6 +137,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       }
       if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
     }
+    request.facts.caller = { principalId: found.principal.id, credentialId: found.credentialId };
     const token = await ctx.issuer.issue(found.principal, found.credentialId, audience);
     return reply.header("cache-control", "no-store").send({
       token_type: "Bearer",
@@ -143,6 +151,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
 
   // App Service managed identity (api-version 2019-08-01): header X-IDENTITY-HEADER, answer with expires_on.
   app.get("/msi/token", async (request, reply) => {
+    request.facts.operation = MSI_TOKEN_OPERATION;
     const header = request.headers["x-identity-header"];
     if (typeof header !== "string" || header === "") {
       return oauthError(reply, 400, "invalid_request", "The X-IDENTITY-HEADER header is required.");
@@ -166,6 +175,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       return oauthError(reply, 401, "unauthorized_client", "The identity header is not valid for the requested identity.");
     }
     const principal = found.principal;
+    request.facts.caller = { principalId: principal.id, credentialId: found.credentialId };
     const token = await ctx.issuer.issue(principal, found.credentialId, resource);
     return reply.header("cache-control", "no-store").send({
       access_token: token.accessToken,
