@@ -87,12 +87,15 @@ describe("two Keyhold nodes on one PostgreSQL database", { skip: POSTGRES_URL ? 
         }
       })();
     const writers = [writer(a, "a"), writer(b, "b")];
-    await new Promise((r) => setTimeout(r, 1500));
+    // Both nodes have acknowledged writes before A dies (on a busy machine the first ones take a while), and A
+    // is killed while its writer is still writing.
+    const acked = (tag: string) => acknowledged.some((w) => w.name.startsWith(`killed-${tag}-`));
+    assert.ok(await eventually(async () => acked("a") && acked("b"), 30_000), "both nodes acknowledged writes");
+    await new Promise((r) => setTimeout(r, 500));
     await a.stop("SIGKILL");
     await new Promise((r) => setTimeout(r, 500));
     writing = false;
     await Promise.all(writers);
-    assert.ok(acknowledged.some((w) => w.name.startsWith("killed-a-")) && acknowledged.some((w) => w.name.startsWith("killed-b-")));
     const survivor = client(b, b);
     for (const { name, value } of acknowledged) assert.equal((await survivor.getSecret(name)).value, value, name);
     // A comes back on the same data and database, and serves again.
