@@ -13,8 +13,6 @@ import type { SecretService } from "../vault/secret-service.js";
 import type { VaultService } from "../vault/vault-service.js";
 import type { OutcomeObserver } from "./request-outcome.js";
 import type { VaultHosts } from "./vault-hosts.js";
-import type { DevFaults } from "./dev-faults.js";
-import type { RequestThrottle } from "./throttle/request-throttle.js";
 
 /** Everything the HTTP layer needs, built by the composition root (or by a test). */
 export interface AppContext {
@@ -43,10 +41,6 @@ export interface AppContext {
   now: () => number;
   /** Dev mode only: the clock tests may move forward. */
   devClock: DevClock | null;
-  /** Dev mode only (one serving process): faults injected into data-plane requests (`/keyhold/dev/faults`). */
-  devFaults: DevFaults | null;
-  /** Data-plane limits per vault, per caller and per server, or null when throttling is off. */
-  throttle: RequestThrottle | null;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
   /** Open connections this process accepts. */

@@ -22,22 +22,14 @@ import { ApiVersions } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import type { DevClock } from "./dev-clock.js";
 import { VaultHosts } from "./vault-hosts.js";
-import { DevFaults } from "./dev-faults.js";
-import { RequestThrottle } from "./throttle/request-throttle.js";
-import { throttleLimitsOf, type ThrottleSetting } from "../config/throttle-setting.js";
 
 export type ContextConfig = Pick<
   ServerConfig,
   "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
 > &
-  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions" | "maxConnections" | "throttle" | "workers">>;
+  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions" | "maxConnections">>;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function throttleOf(setting: ThrottleSetting): RequestThrottle | null {
-  const limits = throttleLimitsOf(setting);
-  return limits && new RequestThrottle(limits);
-}
 
 /** Builds every service over an open store: the part of the composition root that tests share. */
 export async function createContext(
@@ -109,10 +101,6 @@ export async function createContext(
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
     now,
     devClock: options.devClock ?? null,
-    // Faults live in one process's memory: with several workers, the one a fault is added to may not be the one
-    // that gets the request it is for.
-    devFaults: config.mode === "dev" && (config.workers ?? 1) === 1 ? new DevFaults() : null,
-    throttle: throttleOf(config.throttle ?? "off"),
     bodyLimit: DEFAULT_BODY_LIMIT,
     maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     logLevel: config.logLevel,
