@@ -66,7 +66,7 @@ export const BUILT_IN_ROLES: readonly RoleDefinitionRecord[] = [
   role(
     KEYHOLD_ADMINISTRATOR,
     "Keyhold Administrator",
-    "Manage this Keyhold server: vaults, principals, access policies, role assignments and roles.",
+    "Manage this Keyhold server: vaults, principals, access policies, role assignments, roles and the master key rotation.",
     [],
     ["Keyhold/*"],
   ),

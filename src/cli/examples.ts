@@ -68,6 +68,7 @@ const EXAMPLES: Record<string, string[]> = {
     "keyhold role definition create --role-definition @role.json",
     "keyhold role definition delete --name 'Secret Reader'",
   ],
+  "master-key": ["keyhold master-key rotate --new-key-file new-master.key", "keyhold master-key status"],
   "vault list": ["keyhold vault list -o table", "keyhold vault list --query '[].name'"],
   "vault show": ["keyhold vault show --name my-vault --query properties.accessPolicies"],
   "vault delete": ["keyhold vault delete --name old-vault", "keyhold vault delete --name old-vault --yes"],

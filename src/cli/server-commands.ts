@@ -1,22 +1,32 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { CliError } from "./cli-error.js";
+import { registerDevFaultCommands } from "./dev-fault-commands.js";
+import { parseThrottle } from "./throttle-option.js";
 import type { RunningServer } from "../server/start-server.js";
+import type { ThrottleSetting } from "../config/throttle-setting.js";
+import type { LogFormat, LogLevel } from "../config/serve-config-schema.js";
+import { logStarted, stopLogged } from "../server/lifecycle-log.js";
 import { parseInteger, parsePort } from "./options.js";
 
-function stopOnSignals(server: RunningServer): void {
+/**
+ * Stops the server cleanly on SIGINT or SIGTERM. The handlers are in place before the server starts: a signal
+ * sent as soon as it says it is ready would otherwise find none and kill the process outright.
+ */
+function stopOnSignals(starting: Promise<RunningServer>): Promise<RunningServer> {
   let stopping = false;
-  const stop = () => {
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    server.close().then(
-      () => process.exit(0),
+    starting.then(
+      (server) => stopLogged(server, signal).then((code) => process.exit(code)),
       () => process.exit(1),
     );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  return starting;
 }
 
 const DATABASE_PASSWORD_NOTE =
@@ -53,12 +63,32 @@ export function registerServerCommands(program: Command): void {
     )
     .option("--background-interval-ms <ms>", "how often purge and automatic key rotation run", parseInteger, 5000)
     .option(
+      "--metrics-port <port>",
+      "also serve /metrics without a token over plain HTTP on 127.0.0.1:PORT (0 picks a free one)",
+      parsePort,
+    )
+    .option(
       "--strict-api-versions",
       "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)",
     )
+    .option(
+      "--throttle <azure|off|file>",
+      "answer 429 past Azure Key Vault's limits (`azure`), or past the limits in a JSON file (docs/throttling.md); off by default",
+      parseThrottle,
+    )
+    .addOption(
+      new Option("--log-format <format>", "pretty: readable lines, coloured on a terminal unless NO_COLOR is set; json: pino's JSON lines")
+        .choices(["pretty", "json"] satisfies LogFormat[])
+        .default(process.stdout.isTTY ? "pretty" : "json", "pretty on a terminal, else json"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "info logs every request; warn, error and silent leave requests out")
+        .choices(["silent", "error", "warn", "info"] satisfies LogLevel[])
+        .default("info"),
+    )
     .addHelpText(
       "after",
-      '\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  eval "$(npx keyhold dev env)"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: "${random:24}"\n      keys:\n        signer: { kty: EC, crv: P-256 }',
+      '\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  npx keyhold dev --throttle azure\n  eval "$(npx keyhold dev env)"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: "${random:24}"\n      keys:\n        signer: { kty: EC, crv: P-256 }',
     )
     .action(
       async (options: {
@@ -71,14 +101,20 @@ export function registerServerCommands(program: Command): void {
         seed?: string;
         database?: string;
         backgroundIntervalMs: number;
+        metricsPort?: number;
         strictApiVersions?: boolean;
+        throttle?: ThrottleSetting;
+        logFormat: LogFormat;
+        logLevel: LogLevel;
       }) => {
         if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
         warnOfPasswordIn(options.database);
         const { runDev } = await import("../dev/run-dev.js");
-        stopOnSignals(await runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
+        await stopOnSignals(runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
       },
     );
+
+  registerDevFaultCommands(dev);
 
   dev
     .command("env")
@@ -113,9 +149,11 @@ export function registerServerCommands(program: Command): void {
       if (options.database !== undefined && !/^postgres(ql)?:\/\//.test(options.database))
         throw new CliError("BadArgument", "--database must be a postgres:// URL");
       warnOfPasswordIn(options.database);
-      const server = await startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config);
+      const server = await stopOnSignals(
+        startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config),
+      );
+      await logStarted(server);
       process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);
-      stopOnSignals(server);
     });
 
   program

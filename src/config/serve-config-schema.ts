@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { metricsSettingSchema } from "./metrics-setting.js";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS } from "./server-config.js";
+import { throttleSettingSchema } from "./throttle-setting.js";
+import { auditSettingSchema } from "./audit-setting.js";
 
 /**
  * Every setting `keyhold serve --config FILE` reads: its type, bounds, default and meaning, in one place. The
@@ -12,6 +15,8 @@ import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS } from "./serve
 
 const LOG_LEVELS = ["silent", "error", "warn", "info"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["json", "pretty"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** A DNS name: labels of letters, digits and inner hyphens, at least two of them (`vault.example.com`). */
 const DOMAIN = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
@@ -26,6 +31,31 @@ const variableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
   .meta({ expected: "environment variable name" });
+
+/** The longest a key command may run: a KMS or secret store answers in seconds, or something is wrong. */
+export const KEY_COMMAND_TIMEOUT_MS = 30_000;
+
+/** Where a master key comes from: a file, an environment variable, or a command's standard output. */
+function masterKeySource(what: string, path: string) {
+  return z
+    .strictObject({
+      file: filePath.optional().meta({
+        description: `File of ${what}, 32 random bytes in base64 (\`openssl rand -base64 32\`); mode 0600, in a folder only its owner can write to`,
+      }),
+      env: variableName.optional().meta({ description: `Environment variable holding ${what} instead` }),
+      command: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .meta({
+          expected: "array of strings (program, then its arguments; no shell)",
+          description: `Command whose standard output is ${what} in base64 (a KMS or secret store's client), run once at start; it must exit 0 within ${KEY_COMMAND_TIMEOUT_MS / 1000} s`,
+        }),
+    })
+    .refine((key) => [key.file, key.env, key.command].filter((v) => v !== undefined).length === 1, {
+      message: `give exactly one of ${path}file, ${path}env and ${path}command`,
+    });
+}
 
 export const serveConfigSchema = z.strictObject({
   listen: z
@@ -53,19 +83,12 @@ export const serveConfigSchema = z.strictObject({
     }),
     keyFile: filePath.meta({ description: "PEM private key of that certificate; mode 0600, in a folder only its owner can write to" }),
   }),
-  masterKey: z
-    .strictObject({
-      file: filePath.optional().meta({
-        description:
-          "File of the master key, 32 random bytes in base64 (`openssl rand -base64 32`); mode 0600, in a folder only its owner can write to",
-      }),
-      env: variableName
-        .optional()
-        .meta({ description: "Environment variable holding the master key instead (exactly one of `file` and `env`)" }),
-    })
-    .refine((key) => (key.file === undefined) !== (key.env === undefined), {
-      message: "give exactly one of masterKey.file and masterKey.env",
-    }),
+  masterKey: masterKeySource("the master key", "masterKey."),
+  previousMasterKeys: z.array(masterKeySource("a previous master key", "previousMasterKeys[].")).max(8).default([]).meta({
+    expected: "array of `{ file }`, `{ env }` or `{ command }`, at most 8",
+    description:
+      "Master keys that sealed records before a rotation: they only open (docs/master-key.md); keep each until `keyhold master-key status` says done",
+  }),
   storeFile: filePath
     .default("keyhold.db")
     .meta({ description: "The embedded SQLite store, made at the first start (mode 0600); unused with `database`" }),
@@ -112,7 +135,17 @@ export const serveConfigSchema = z.strictObject({
     .max(1_000_000)
     .default(DEFAULT_MAX_CONNECTIONS)
     .meta({ description: "Open connections each serving process accepts; more are refused at once" }),
-  logLevel: z.enum(LOG_LEVELS).default("info").meta({ description: "What the server logs (JSON lines on standard output)" }),
+  logLevel: z
+    .enum(LOG_LEVELS)
+    .default("info")
+    .meta({ description: "What the server logs on standard output: `info` has one line per request, `warn` and `error` leave them out" }),
+  logFormat: z
+    .enum(LOG_FORMATS)
+    .default("json")
+    .meta({ description: "`json`: one JSON object per line (pino's), for a log collector; `pretty`: one readable line each, for people" }),
+  throttle: throttleSettingSchema,
+  audit: auditSettingSchema.meta({ description: "The audit trail of every request (docs/audit.md)" }),
+  metrics: metricsSettingSchema,
 });
 
 /** A config file's settings once validated, with every default filled in. */

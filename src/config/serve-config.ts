@@ -1,10 +1,12 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { describeIssues } from "./config-issues.js";
+import { metricsListenOf } from "./metrics-setting.js";
 import { ConfigError } from "./config-error.js";
 import { parseMasterKey } from "./master-key.js";
-import { serveConfigSchema, type ServeConfigFile } from "./serve-config-schema.js";
+import { KEY_COMMAND_TIMEOUT_MS, serveConfigSchema, type ServeConfigFile } from "./serve-config-schema.js";
 import type { ServerConfig } from "./server-config.js";
 
 /** The file's settings, validated, with their defaults. */
@@ -68,23 +70,57 @@ function readOwnerOnly(source: ConfigSource, setting: string, path: string): Buf
   return readFileSync(path);
 }
 
-/** The master key from the file or the environment variable the settings name. */
-function masterKeyOf(source: ConfigSource, setting: ServeConfigFile["masterKey"]): Buffer {
-  let where = "masterKey.file";
+type MasterKeySetting = ServeConfigFile["masterKey"];
+
+/** A master key from the file, the environment variable or the command the setting at `path` names. */
+function masterKeyOf(source: ConfigSource, path: string, setting: MasterKeySetting): Buffer {
+  let where = `${path}.file`;
   let text: string | undefined;
   if (setting.file !== undefined) {
     text = readOwnerOnly(source, where, source.at(setting.file)).toString("utf8");
-  } else {
-    where = "masterKey.env";
-    text = source.env[setting.env!];
+  } else if (setting.env !== undefined) {
+    where = `${path}.env`;
+    text = source.env[setting.env];
     if (!text)
       source.fail(where, `the environment variable ${setting.env} is not set (it must hold the master key, the same at every start)`);
+  } else {
+    where = `${path}.command`;
+    text = keyCommandOutput(source, where, setting.command!);
   }
   try {
     return parseMasterKey(text);
   } catch (error) {
     return source.fail(where, (error as ConfigError).message);
   }
+}
+
+/**
+ * Runs a key command (no shell) and answers its standard output. Its standard error goes to ours, so that the
+ * operator sees the tool's own complaint; its output, the key, is never repeated in an error.
+ */
+function keyCommandOutput(source: ConfigSource, where: string, command: readonly string[]): string {
+  const [program, ...args] = command as [string, ...string[]];
+  const run = spawnSync(program, args, {
+    cwd: source.at("."),
+    env: source.env,
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: KEY_COMMAND_TIMEOUT_MS,
+    maxBuffer: 64 * 1024,
+    encoding: "utf8",
+  });
+  const code = run.error && "code" in run.error ? String(run.error.code) : undefined;
+  if (code === "ENOENT") source.fail(where, `${program} was not found (give its path, or put it on PATH)`);
+  if (code === "ETIMEDOUT" || run.signal === "SIGTERM")
+    source.fail(where, `${program} did not finish within ${KEY_COMMAND_TIMEOUT_MS / 1000} s`);
+  if (run.error) source.fail(where, `${program} could not be run (${code ?? "failed"})`);
+  if (run.status !== 0) source.fail(where, `${program} exited with status ${run.status ?? run.signal} (its own message is above)`);
+  if (!run.stdout.trim()) source.fail(where, `${program} wrote nothing: it must print the master key in base64`);
+  return run.stdout;
+}
+
+/** The previous master keys, each read as the current one is; they only open what they sealed. */
+function previousMasterKeysOf(source: ConfigSource, settings: readonly MasterKeySetting[]): Buffer[] {
+  return settings.map((setting, i) => masterKeyOf(source, `previousMasterKeys[${i}]`, setting));
 }
 
 /** The certificate and its private key, which must be the certificate's. */
@@ -145,7 +181,8 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     port: settings.listen.port,
     proxyPort: null,
     // In this order, so that the first problem reported is the weightiest.
-    masterKey: masterKeyOf(source, settings.masterKey),
+    masterKey: masterKeyOf(source, "masterKey", settings.masterKey),
+    previousMasterKeys: previousMasterKeysOf(source, settings.previousMasterKeys),
     tls: tlsOf(source, settings.tls),
     storeFile: source.at(settings.storeFile),
     databaseUrl: databaseUrlOf(source, settings.database),
@@ -158,5 +195,9 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     backgroundIntervalMs: settings.backgroundIntervalMs,
     maxConnections: settings.maxConnections,
     logLevel: settings.logLevel,
+    logFormat: settings.logFormat,
+    throttle: settings.throttle,
+    metricsListen: metricsListenOf(settings.metrics.listen),
+    audit: { ...settings.audit, dir: source.at(settings.audit.dir ?? join(dirname(settings.storeFile), "audit")) },
   });
 }

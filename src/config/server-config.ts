@@ -1,4 +1,7 @@
-import type { LogLevel } from "./serve-config-schema.js";
+import type { LogFormat, LogLevel } from "./serve-config-schema.js";
+import type { ThrottleSetting } from "./throttle-setting.js";
+import type { MetricsListen } from "./metrics-setting.js";
+import type { AuditSetting } from "./audit-setting.js";
 
 /** The one validated, frozen configuration a server runs with, whether from dev flags or a config file. */
 export interface ServerConfig {
@@ -14,6 +17,8 @@ export interface ServerConfig {
   databaseUrl: string | null;
   tls: { cert: string; key: string };
   masterKey: Buffer;
+  /** Master keys that sealed records before a rotation: they open, never seal (docs/master-key.md). None in dev mode. */
+  previousMasterKeys?: readonly Buffer[];
   /** Vaults are `NAME.<domain>` for each of these. */
   vaultDomains: string[];
   /** Base URL of the token issuer as clients set AZURE_AUTHORITY_HOST, e.g. https://localhost:8443. */
@@ -33,8 +38,16 @@ export interface ServerConfig {
    */
   maxConnections: number;
   logLevel: LogLevel;
+  /** JSON lines for a log collector, or readable lines for people (server-logger.ts). */
+  logFormat: LogFormat;
   /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */
   serveNewerApiVersions: boolean;
+  /** Data-plane throttling: Azure's limits, none, or the operator's own (throttle-setting.ts). */
+  throttle: ThrottleSetting;
+  /** The plain-HTTP listener of `/metrics` for a scraper, without a token; null or absent for none. */
+  metricsListen?: MetricsListen | null;
+  /** The audit trail: its sink and where its files go (audit-setting.ts); absent, the audit is off. */
+  audit?: AuditSetting;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -1,6 +1,10 @@
+import { DEFAULT_AUDIT_MAX_FILE_BYTES } from "../config/audit-setting.js";
 import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, type ServerConfig } from "../config/server-config.js";
+import type { ThrottleSetting } from "../config/throttle-setting.js";
+import type { LogFormat, LogLevel } from "../config/serve-config-schema.js";
+import { logStarted } from "../server/lifecycle-log.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
 import type { VaultService } from "../vault/vault-service.js";
 import { writeDevEnvFiles } from "./dev-env.js";
@@ -31,6 +35,14 @@ export interface DevOptions {
   backgroundIntervalMs?: number;
   /** Refuse api-versions newer than the newest Keyhold knows, as production does. */
   strictApiVersions?: boolean;
+  /** Data-plane throttling (`--throttle azure` or a file of limits); off by default. */
+  throttle?: ThrottleSetting;
+  /** Default `info`: one line per request. */
+  logLevel?: LogLevel;
+  /** Default `json`; `keyhold dev` picks `pretty` on a terminal. */
+  logFormat?: LogFormat;
+  /** A plain-HTTP `/metrics` listener on 127.0.0.1 at this port, without a token (0 picks a free one); none by default. */
+  metricsPort?: number;
 }
 
 /** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
@@ -62,6 +74,8 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
       );
     }
     for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
+    // The new store signs with a new audit key: the old trail would no longer verify against the new one.
+    rmSync(join(dir, "audit"), { recursive: true, force: true });
   }
   const home = await prepareDevHome(dir);
   const port = options.port === 0 ? await freePort() : options.port;
@@ -84,9 +98,13 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     tokenLifetimeSeconds: 3600,
     workers: options.workers ?? 1,
     backgroundIntervalMs: options.backgroundIntervalMs ?? DEFAULT_BACKGROUND_INTERVAL_MS,
-    logLevel: "warn",
+    logLevel: options.logLevel ?? "info",
+    logFormat: options.logFormat ?? "json",
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     serveNewerApiVersions: !options.strictApiVersions,
+    throttle: options.throttle ?? "off",
+    metricsListen: options.metricsPort === undefined ? null : { host: "127.0.0.1", port: options.metricsPort },
+    audit: { sink: "file" as const, dir: join(dir, "audit"), maxFileBytes: DEFAULT_AUDIT_MAX_FILE_BYTES, node: null },
   });
   const server = await startServer(config);
   try {
@@ -117,6 +135,8 @@ async function provisionDevServer(
   await ensureDevCertificateIssuer(server.ctx, allVaults);
   const files = writeDevEnvFiles({ home, identities, port, proxyPort, vaultName: DEV_DEFAULT_VAULT });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const throttling = options.throttle === "azure" ? "Azure's limits" : "the --throttle file's limits";
+  await logStarted(server);
   if (!options.quiet) {
     process.stdout.write(
       [
@@ -131,7 +151,11 @@ async function provisionDevServer(
         ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
+        ...(server.metricsPort !== null
+          ? [`  Metrics       http://127.0.0.1:${server.metricsPort}/metrics (no token: for a local scraper)`]
+          : []),
         `  Certificates  issuer ${DEV_CERTIFICATE_ISSUER} signs with the built-in CA: https://localhost:${port}/keyhold/ca.pem`,
+        ...(options.throttle && options.throttle !== "off" ? [`  Throttling    ${throttling}: 429 with Retry-After past them`] : []),
         `  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) but kept in SOFTWARE in dev mode (no HSM here)`,
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",

@@ -11,19 +11,27 @@ import type { AppContext } from "./app-context.js";
  */
 export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: number, log: (message: string) => void): { stop(): void } {
   let running = false;
-  const rotationFailures = failureLog(log, "automatic rotation");
-  const renewalFailures = failureLog(log, "certificate lifetime action");
+  const measured = ctx.metrics.background;
+  const rotationFailures = failureLog(log, "automatic rotation", () => measured.failed("rotation"));
+  const renewalFailures = failureLog(log, "certificate lifetime action", () => measured.failed("renewal"));
   const round = async () => {
     if (running) return;
     running = true;
     try {
-      if (!(await store.leads())) return;
-      await store.purgeDueObjects(ctx.now());
-      await ctx.vaults.purgeDue();
-      await rotationFailures.pass((report) => ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report));
+      const leads = await store.leads();
+      measured.leads(leads);
+      if (!leads) return;
+      measured.purged("objects", await store.purgeDueObjects(ctx.now()));
+      measured.purged("vaults", await ctx.vaults.purgeDue());
+      await rotationFailures.pass(async (report) => {
+        measured.rotatedKeys((await ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report)).length);
+      });
       const certificates = { store, now: ctx.now, certificates: ctx.certificates };
-      await renewalFailures.pass((report) => runLifetimeActions(certificates, (name) => ctx.vaults.find(name), log, report));
+      await renewalFailures.pass(async (report) => {
+        measured.renewedCertificates((await runLifetimeActions(certificates, (name) => ctx.vaults.find(name), log, report)).length);
+      });
     } catch (error) {
+      measured.failed("round");
       log(`background work failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       running = false;
@@ -45,14 +53,15 @@ const MAX_REMEMBERED_FAILURES = 1_000;
  * forever; this logs it once. It
  * remembers, per key version, the error last logged, and logs again only when the error changes, or when the
  * version fails after a round in which it did not (it rotated, stopped being due, or was deleted). Only the
- * failures of the last complete pass are kept.
+ * failures of the last complete pass are kept. Every failure is counted (`counted`), logged or not.
  */
-function failureLog(log: (message: string) => void, work: string) {
+function failureLog(log: (message: string) => void, work: string, counted: () => void) {
   let logged = new Map<string, string>();
   return {
     async pass(run: (report: (key: string, error: unknown, version: string | null) => void) => Promise<unknown>): Promise<void> {
       const failing = new Map<string, string>();
       await run((key, error, version) => {
+        counted();
         // Compared and kept truncated: an error message of any length costs bounded memory.
         const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
         const id = `${key}/${version ?? ""}`;

@@ -6,10 +6,13 @@ import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
 import { installAdminAuth } from "./routes/admin-auth.js";
 import { registerAdminDevRoutes } from "./routes/admin-dev.js";
+import { registerAdminMasterKeyRoutes } from "./routes/admin-master-key.js";
 import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
 import { registerAdminRoleRoutes } from "./routes/admin-roles.js";
 import { registerAdminVaultRoutes } from "./routes/admin-vaults.js";
 import { registerHealthRoutes } from "./routes/health.js";
+import { registerMetricsRoute } from "./routes/metrics.js";
+import { registerReadinessRoute } from "./routes/readiness.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerSecretRoutes } from "./routes/secrets.js";
@@ -17,6 +20,7 @@ import { registerCertificateRoutes } from "./routes/certificates.js";
 import { registerCertificateIssuerRoutes } from "./routes/certificate-issuers.js";
 import { registerCertificateAuthorityRoutes } from "./routes/certificate-authority.js";
 import { installDataPlane } from "./data-plane.js";
+import { installAuditTrail } from "./audit/audit-hooks.js";
 import { type OutcomeObserver, installRequestOutcomes } from "./request-outcome.js";
 import { parseJsonBody } from "./wire/json-body.js";
 
@@ -46,8 +50,6 @@ const noSchemas = (): never => {
 };
 
 export interface AppOptions {
-  /** Where log lines (pino's JSON, one per write) go instead of standard output: tests read them. */
-  logStream?: { write(line: string): void };
   /** Who is told of each finished request, besides the context's observers (tests). */
   observers?: readonly OutcomeObserver[];
 }
@@ -59,8 +61,9 @@ export interface AppOptions {
 export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOptions = {}): FastifyInstance {
   const handleError = errorHandler(ctx.bodyLimit);
   const options: FastifyServerOptions & { https?: TlsMaterial & Pick<SecureContextOptions, "minVersion" | "ciphers"> } = {
-    logger: ctx.logLevel === "silent" ? false : { level: ctx.logLevel, ...(appOptions.logStream && { stream: appOptions.logStream }) },
-    // No per-request log lines: they would cost on every request and could carry what a caller sent.
+    loggerInstance: ctx.logger,
+    // Not fastify's request lines, which could carry what a caller sent (the URL's query): the request log writes
+    // one line per request from its outcome (request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit,
     genReqId: () => randomUUID(),
@@ -89,6 +92,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     done();
   });
   installRequestOutcomes(app, [...ctx.requestObservers, ...(appOptions.observers ?? [])]);
+  if (ctx.audit) installAuditTrail(app, ctx.audit);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
@@ -105,15 +109,18 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
   );
 
   registerHealthRoutes(app);
+  registerReadinessRoute(app, ctx);
   registerCertificateAuthorityRoutes(app, ctx);
   app.register(async (scope) => registerIdentityRoutes(scope, ctx));
   // The admin scope: every route is authorised by its management action (admin-auth.ts).
   app.register(async (scope) => {
     installAdminAuth(scope, ctx);
+    registerMetricsRoute(scope, ctx);
     registerAdminVaultRoutes(scope, ctx);
     registerAdminPrincipalRoutes(scope, ctx);
     registerAdminRoleRoutes(scope, ctx);
     registerAdminDevRoutes(scope, ctx);
+    registerAdminMasterKeyRoutes(scope, ctx);
   });
   // One data-plane scope: its hook (vault by host, authentication, api-version, authorisation) covers both APIs.
   app.register(async (scope) => {

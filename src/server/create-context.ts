@@ -11,7 +11,10 @@ import { loadSigningKey } from "../identity/signing-key.js";
 import { TokenIssuer } from "../identity/token-issuer.js";
 import { TokenVerifier } from "../identity/token-verifier.js";
 import type { Store } from "../storage/store.js";
+import { KeyholdMetrics } from "./metrics/keyhold-metrics.js";
+import { storeReadiness } from "./readiness.js";
 import { KeyService } from "../vault/key-service.js";
+import { MasterKeyRotation } from "../vault/master-key-rotation.js";
 import { CertificateService } from "../vault/certificate-service.js";
 import { CertificateContactsService } from "../vault/certificate-contacts-service.js";
 import { CertificateIssuerService } from "../vault/certificate-issuer-service.js";
@@ -22,14 +25,30 @@ import { ApiVersions } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import type { DevClock } from "./dev-clock.js";
 import { VaultHosts } from "./vault-hosts.js";
+import { DevFaults } from "./dev-faults.js";
+import { RequestThrottle } from "./throttle/request-throttle.js";
+import { throttleLimitsOf, type ThrottleSetting } from "../config/throttle-setting.js";
+import { type LogDestination, createServerLogger } from "./server-logger.js";
+import { requestLog } from "./request-log.js";
+import { openAuditTrail } from "./audit/open-audit-trail.js";
 
 export type ContextConfig = Pick<
   ServerConfig,
   "mode" | "masterKey" | "vaultDomains" | "defaultVault" | "authorityUrl" | "vaultUriTemplate" | "tokenLifetimeSeconds" | "logLevel"
 > &
-  Partial<Pick<ServerConfig, "databaseUrl" | "serveNewerApiVersions" | "maxConnections">>;
+  Partial<
+    Pick<
+      ServerConfig,
+      "databaseUrl" | "serveNewerApiVersions" | "maxConnections" | "throttle" | "workers" | "previousMasterKeys" | "logFormat" | "audit"
+    >
+  >;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function throttleOf(setting: ThrottleSetting): RequestThrottle | null {
+  const limits = throttleLimitsOf(setting);
+  return limits && new RequestThrottle(limits);
+}
 
 /** Builds every service over an open store: the part of the composition root that tests share. */
 export async function createContext(
@@ -41,6 +60,8 @@ export async function createContext(
     backend?: KeyBackend;
     onSoftwareHsmKey?: (vault: string, name: string) => void;
     onNewerApiVersion?: (requested: string, served: string) => void;
+    /** Log lines go here instead of standard output (tests). */
+    logDestination?: LogDestination;
   } = {},
 ): Promise<AppContext> {
   if (options.devClock && config.mode !== "dev") throw new Error("the movable clock exists in dev mode only");
@@ -48,7 +69,12 @@ export async function createContext(
   // (retention, rotation, nbf/exp) follow the dev clock when there is one.
   const realNow = options.now ?? nowSeconds;
   const now = options.devClock?.now ?? realNow;
-  const envelope = new Envelope(config.masterKey);
+  const logger = createServerLogger({
+    level: config.logLevel,
+    format: config.logFormat ?? "json",
+    ...(options.logDestination && { destination: options.logDestination }),
+  });
+  const envelope = new Envelope(config.masterKey, config.previousMasterKeys ?? []);
   const tenantId = (await store.initMeta("tenant-id", Buffer.from(randomUUID()))).toString("utf8");
   const signingKey = await loadSigningKey(store, envelope);
   // Real time: the CA is the deployment's, made once; a dev clock moved forward would date it in the future.
@@ -70,6 +96,9 @@ export async function createContext(
     ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
   });
   const certificateIssuers = new CertificateIssuerService({ store, envelope, now });
+  const metrics = new KeyholdMetrics();
+  store.reportTo(metrics.store);
+  const audit = config.audit ? await openAuditTrail(config.audit, store, envelope, { onWrite: (ok) => metrics.auditWrite(ok) }) : null;
   return {
     tenantId,
     authorityUrl: config.authorityUrl,
@@ -95,15 +124,23 @@ export async function createContext(
     certificateContacts: new CertificateContactsService({ store, envelope }),
     certificateAuthority,
     principals: new PrincipalService(store, realNow),
+    masterKeyRotation: new MasterKeyRotation(store, envelope, realNow),
     access: new AccessControl(store, realNow),
     issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow }),
     verifier: new TokenVerifier(signingKey, { acceptIssuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now: realNow }),
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
     now,
     devClock: options.devClock ?? null,
+    // Faults live in one process's memory: with several workers, the one a fault is added to may not be the one
+    // that gets the request it is for.
+    devFaults: config.mode === "dev" && (config.workers ?? 1) === 1 ? new DevFaults() : null,
+    throttle: throttleOf(config.throttle ?? "off"),
     bodyLimit: DEFAULT_BODY_LIMIT,
     maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    logLevel: config.logLevel,
-    requestObservers: [],
+    logger,
+    requestObservers: [requestLog(logger), metrics.observeRequest],
+    metrics,
+    audit,
+    readinessChecks: [storeReadiness(store)],
   };
 }

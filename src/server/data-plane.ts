@@ -6,6 +6,7 @@ import { KeyVaultError, forbidden } from "../errors/key-vault-error.js";
 import type { ApiShape } from "./api-version.js";
 import type { AppContext } from "./app-context.js";
 import { authenticate } from "./authenticate.js";
+import { answeredBeforeHandling } from "./answer-before-handling.js";
 
 /** What every data-plane handler gets: who calls, which vault, and how to write ids for this client. */
 export interface VaultRequest {
@@ -59,6 +60,7 @@ export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void 
     const vault = await ctx.vaults.get(target.vaultName);
     const decision = await ctx.access.check(caller, vault, operation, facts.objectName);
     if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
+    if (answeredBeforeHandling(ctx, request, reply, vault.name, caller.principalId, operation)) return reply;
     request.kv = { caller, vault, apiVersion: apiVersion as string, shape, base: `https://${request.host}` };
   });
 }

@@ -41,17 +41,19 @@ export function toKeyVaultError(error: unknown, bodyLimit: number): KeyVaultErro
 }
 
 /**
- * Answers anything thrown with Azure's error JSON and logs it by whose fault it is. A client error (4xx) is the
- * caller's, so it is an info line with status, code and message and no stack: anyone can send bad input, and
- * error-level lines with stacks are what operators are paged for. Only an unexpected failure (500) logs at
- * error level with its stack; a 503 (store unreachable) is told to the client to retry.
+ * Answers anything thrown with Azure's error JSON. The request log has the answer's line (request-log.ts); only an
+ * unexpected failure (500) adds one here, at error level with its stack and the same `reqId`. A client error
+ * (4xx) is the caller's: anyone can send bad input, and error-level lines with stacks are what operators are
+ * paged for. One refused before the request had facts (a malformed URL, at routing) reaches no request log, so it
+ * gets its info line here, without a stack. A 503 (store unreachable) is told to the client to retry.
  */
 export function errorHandler(bodyLimit: number) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = toKeyVaultError(error, bodyLimit);
     if (mapped.status === 503) reply.header("retry-after", "1");
     else if (mapped.status >= 500) request.log.error({ err: error }, "request failed");
-    else request.log.info({ statusCode: mapped.status, code: mapped.code }, mapped.message);
+    else if (!request.facts)
+      request.log.info({ method: request.method, statusCode: mapped.status, errorCode: mapped.code }, mapped.message);
     return sendKeyVaultError(reply, mapped);
   };
 }

@@ -9,6 +9,7 @@ import { startBackgroundWork } from "./background-work.js";
 import { createContext } from "./create-context.js";
 import { DevClock } from "./dev-clock.js";
 import { type DevTunnel, startDevTunnel } from "./dev-tunnel.js";
+import { type MetricsListener, startMetricsListener } from "./metrics/metrics-listener.js";
 import { requestConfig, startWorkers } from "./workers.js";
 
 export interface RunningServer {
@@ -17,6 +18,10 @@ export interface RunningServer {
   store: Store;
   port: number;
   proxyPort: number | null;
+  /** The plain-HTTP metrics listener's port, or null when there is none. */
+  metricsPort: number | null;
+  /** The HTTPS connections open now, or null when workers hold them. */
+  openConnections(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -65,20 +70,25 @@ export async function runWorker(): Promise<void> {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   // Everything this process writes (the store, its WAL and shared-memory files, keys) is for its owner only.
   process.umask(0o077);
-  let serving: { store: Store; ctx: AppContext; port: number; close: () => Promise<void> };
+  let serving: Pick<RunningServer, "store" | "ctx" | "port" | "openConnections" | "close">;
   if (config.workers > 1) {
     const store = await openStore(config);
     try {
       const ctx = await createContext(store, config);
       const workers = await startWorkers(config, (message) => process.stderr.write(`keyhold: ${message}\n`));
-      serving = { store, ctx, port: workers.port, close: () => workers.close() };
+      serving = { store, ctx, port: workers.port, openConnections: async () => null, close: () => workers.close() };
     } catch (error) {
       await store.close();
       throw error;
     }
   } else {
     const single = await serve(config);
-    serving = { ...single, close: () => single.app.close() };
+    serving = {
+      ...single,
+      openConnections: () =>
+        new Promise((resolve, reject) => single.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
+      close: () => single.app.close(),
+    };
   }
   const { store, ctx, port } = serving;
   try {
@@ -86,18 +96,31 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     if (config.mode === "dev" && config.proxyPort !== null) {
       tunnel = await startDevTunnel(ctx.hosts, port, config.proxyPort);
     }
+    ctx.metrics.collectProcessMetrics();
+    let metricsListener: MetricsListener | null = null;
+    if (config.metricsListen)
+      metricsListener = await startMetricsListener(ctx.metrics, config.metricsListen.host, config.metricsListen.port);
     const background = startBackgroundWork(store, ctx, config.backgroundIntervalMs, (message) =>
       process.stderr.write(`keyhold: ${message}\n`),
     );
+    // A master key rotation that a stopped process left under way continues (on the leading process only).
+    if (await store.leads())
+      void ctx.masterKeyRotation
+        .resumeInterrupted()
+        .catch((error: Error) => process.stderr.write(`keyhold: master key rotation: ${error.message}\n`));
     return {
       config,
       ctx,
       store,
       port,
       proxyPort: tunnel?.port ?? null,
+      metricsPort: metricsListener?.port ?? null,
+      openConnections: serving.openConnections,
       async close() {
         background.stop();
+        await ctx.masterKeyRotation.stop();
         await tunnel?.close();
+        await metricsListener?.close();
         await serving.close();
         await store.close();
       },

@@ -13,6 +13,7 @@ import type {
   RoleDefinitionRecord,
   VaultRecord,
 } from "./records.js";
+import type { StoreMetrics } from "./store-metrics.js";
 
 /**
  * A small per-vault setting kept sealed by the vault layer (a certificate issuer, the certificate contacts): one
@@ -23,6 +24,19 @@ export interface VaultEntry {
   kind: string;
   name: string;
   value: Buffer;
+}
+
+/** A table with a column sealed under the master key (meta holds other values too: the caller knows which are sealed). */
+export type SealedTable = "meta" | "vault_entries" | "object_versions";
+
+/**
+ * One sealed value and its row's primary key, for re-wrapping under a new master key: meta `[key]`, vault_entries
+ * `[vault, kind, name]`, object_versions `[vault, kind, name, version]`. Names may come back lower-cased.
+ */
+export interface SealedRecord {
+  table: SealedTable;
+  key: string[];
+  sealed: Buffer;
 }
 
 /** What a vault update may change (retention is fixed at creation, as in Azure). */
@@ -112,6 +126,15 @@ export interface StoreOps {
   /** A vault's entries of a kind in name order, starting after the opaque position `after`. */
   listVaultEntries(vault: string, kind: string, after: string | null, limit: number): Promise<Page<VaultEntry>>;
 
+  /** A table's sealed values in primary-key order, starting after `after` (a key this method gave), at most `limit`. */
+  listSealedRecords(table: SealedTable, after: readonly string[] | null, limit: number): Promise<SealedRecord[]>;
+  countSealedRecords(table: SealedTable): Promise<number>;
+  /**
+   * Replaces a row's sealed value while it still is `expected` (a compare-and-set: a row written or removed since
+   * it was read is left alone); false otherwise. The old bytes are erased as a purge's are.
+   */
+  replaceSealedRecord(table: SealedTable, key: readonly string[], expected: Buffer, replacement: Buffer): Promise<boolean>;
+
   createPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
   listPrincipals(): Promise<PrincipalRecord[]>;
@@ -151,5 +174,7 @@ export interface Store extends StoreOps {
    * the store at any time. Ask again each round: leadership moves when the leader dies.
    */
   leads(): Promise<boolean>;
+  /** From now on, tells `metrics` of its work (latency, failures, commit batches, pool usage). */
+  reportTo(metrics: StoreMetrics): void;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { openWithKey, sealWithKey } from "../crypto/envelope.js";
+import { openWithAnyKey, sealWithKey } from "../crypto/envelope.js";
 import type { ObjectAttributes, ObjectKind } from "../storage/records.js";
 import { badParameter } from "../errors/key-vault-error.js";
 
@@ -33,13 +33,14 @@ export function sealBackup(key: Buffer, backup: Backup): Buffer {
   return Buffer.concat([BACKUP_MAGIC, sealWithKey(key, plain, `backup/${backup.kind}`)]);
 }
 
-export function openBackup(key: Buffer, kind: ObjectKind, blob: Buffer): Backup {
+/** `keys`: the kind's backup key derived from each configured master key, so older backups restore after a rotation. */
+export function openBackup(keys: readonly Buffer[], kind: ObjectKind, blob: Buffer): Backup {
   // Azure's own words, whatever the cause (tampered, another deployment's, another kind's): SDK tests compare them.
   const invalid = () => badParameter("Backup blob contains invalid or corrupt version.");
   if (blob.length <= BACKUP_MAGIC.length || !blob.subarray(0, BACKUP_MAGIC.length).equals(BACKUP_MAGIC)) throw invalid();
   let backup: Backup;
   try {
-    const plain = openWithKey(key, blob.subarray(BACKUP_MAGIC.length), `backup/${kind}`);
+    const plain = openWithAnyKey(keys, blob.subarray(BACKUP_MAGIC.length), `backup/${kind}`);
     backup = JSON.parse(gunzipSync(plain).toString("utf8")) as Backup;
   } catch {
     // Authentication failure, corrupt compression or JSON: one answer, whatever the cause.

@@ -76,7 +76,8 @@ interface SealedVersion {
  * for directly, each in a transaction of its own, and those refuse objects whose lifetime another object owns.
  */
 export class ObjectLifecycle<V extends ObjectView> {
-  readonly #backupKey: Buffer;
+  /** The backup key derived from each master key, the current one's first (it seals; any of them opens). */
+  readonly #backupKeys: Buffer[];
   readonly kind: ObjectKind;
 
   constructor(
@@ -86,7 +87,7 @@ export class ObjectLifecycle<V extends ObjectView> {
     private readonly rules: LifecycleRules<V>,
   ) {
     this.kind = rules.kind;
-    this.#backupKey = envelope.deriveKey(`${rules.kind}-backup`);
+    this.#backupKeys = envelope.derivedKeys(`${rules.kind}-backup`);
   }
 
   #context(vault: string, name: string, version: string): string {
@@ -319,7 +320,7 @@ export class ObjectLifecycle<V extends ObjectView> {
 
   /** All versions, sealed under a key derived from this deployment's master key: restorable only here. */
   async backup(vault: VaultRecord, name: string): Promise<Buffer> {
-    return sealBackup(this.#backupKey, await this.backupContents(vault, name));
+    return sealBackup(this.#backupKeys[0]!, await this.backupContents(vault, name));
   }
 
   /** What a backup carries: this object's versions (a certificate adds its key's and its secret's). */
@@ -329,7 +330,7 @@ export class ObjectLifecycle<V extends ObjectView> {
 
   /** Restores every version with its id and dates; the kind's rules see the versions before anything is written. */
   restore(vault: VaultRecord, blob: Buffer): Promise<V> {
-    const backup = openBackup(this.#backupKey, this.kind, blob);
+    const backup = openBackup(this.#backupKeys, this.kind, blob);
     this.checkRestorable(vault, backup);
     return this.store.transaction((tx) => this.restoreIn(tx, vault, backup));
   }

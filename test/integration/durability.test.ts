@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { eventually } from "../support/eventually.js";
@@ -92,7 +92,9 @@ describe("durability and encryption at rest", () => {
       Buffer.from(marker, "utf16le").toString("latin1"),
     ];
     const scan = () => {
-      for (const file of readdirSync(dir)) {
+      // Subdirectories too: the audit trail's files are in DIR/audit.
+      for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+        if (statSync(join(dir, file)).isDirectory()) continue;
         const content = readFileSync(join(dir, file)).toString("latin1");
         for (const needle of needles) assert.ok(!content.includes(needle), `${file} contains the secret value`);
       }

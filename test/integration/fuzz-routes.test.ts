@@ -386,6 +386,9 @@ function requestFor(route: Route, f: Fixtures) {
     });
 }
 
+/** The successful answers that are not JSON, by path, and their content type. */
+const NOT_JSON: Record<string, RegExp> = { "/keyhold/ca.pem": /^application\/x-pem-file/, "/metrics": /^text\/plain; version=0\.0\.4/ };
+
 describe("every route, fuzzed", () => {
   let t: TestApp;
   let fixtures: Fixtures;
@@ -529,9 +532,9 @@ describe("every route, fuzzed", () => {
     const res = await t.app.inject(r);
     const what = `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${r.payload ?? ""}\n→ ${res.statusCode} ${res.body.slice(0, 300)}`;
     assert.ok(res.statusCode < 500, what);
-    // The built-in CA's certificate is the one answer that is not JSON: PEM, for trust stores.
-    const caPem = res.statusCode === 200 && r.url.split("?")[0] === "/keyhold/ca.pem";
-    if (caPem && r.method !== "HEAD") assert.match(String(res.headers["content-type"]), /^application\/x-pem-file/, what);
+    // Two answers are not JSON: the built-in CA's certificate (PEM, for trust stores) and the metrics (Prometheus text).
+    const notJson = res.statusCode === 200 ? NOT_JSON[r.url.split("?")[0]!] : undefined;
+    if (notJson && r.method !== "HEAD") assert.match(String(res.headers["content-type"]), notJson, what);
     else if (r.method !== "HEAD" && res.statusCode !== 204) {
       assert.match(String(res.headers["content-type"]), /^application\/json/, what);
       assert.doesNotThrow(() => JSON.parse(res.body), what);

@@ -11,7 +11,7 @@ import { VAULT_HOST, type TestApp, createTestApp } from "../support/test-app.js"
  */
 describe("wrong-typed input to the vault and admin APIs", () => {
   let t: TestApp;
-  const lines: { level: number; msg?: string; err?: unknown; statusCode?: number; code?: string }[] = [];
+  const lines: { level: number; msg?: string; err?: unknown; statusCode?: number; errorCode?: string }[] = [];
   before(async () => {
     t = await createTestApp("dev", { logStream: { write: (line: string) => void lines.push(JSON.parse(line)) } });
   });
@@ -105,7 +105,7 @@ describe("wrong-typed input to the vault and admin APIs", () => {
     assert.equal((await t.app.inject({ method: "GET", url: "/secrets?api-version=7.4", headers: { host: VAULT_HOST } })).statusCode, 401);
     const written = lines.slice(from);
     assert.deepEqual(
-      written.map((l) => [l.level, l.statusCode, l.code]),
+      written.map((l) => [l.level, l.statusCode, l.errorCode]),
       [
         [30, 400, "BadParameter"],
         [30, 400, "BadParameter"],

@@ -64,17 +64,17 @@ export async function createTestApp(
       logLevel: options.logStream ? "info" : "silent",
       serveNewerApiVersions: options.serveNewerApiVersions ?? false,
     },
-    options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion },
+    {
+      ...(options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion }),
+      ...(options.logStream && { logDestination: options.logStream }),
+    },
   );
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
   const { principal, credentialId } = await ctx.principals.createServicePrincipal("test");
   await ctx.access.createAssignment({ principalId: principal.id, role: "Keyhold Administrator", scope: "/" }, principal.id);
   await ctx.vaults.create({ name: "test-vault" }, principal.id);
   const token = (await ctx.issuer.issue(principal, credentialId, "https://vault.azure.net")).accessToken;
-  const app = buildApp(ctx, undefined, {
-    ...(options.logStream && { logStream: options.logStream }),
-    ...(options.observers && { observers: options.observers }),
-  });
+  const app = buildApp(ctx, undefined, options.observers && { observers: options.observers });
   await app.ready();
   const otherKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
   return {

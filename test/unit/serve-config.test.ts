@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadServeConfig } from "../../src/config/serve-config.js";
+import { masterKeyId } from "../../src/crypto/envelope.js";
 
 /** A folder (0700) with a self-signed certificate, its key, a second key and a master key file (all 0600, umask 077). */
 function makeFolder(): string {
@@ -119,7 +120,10 @@ describe("the production config file", () => {
       [{ database: 5 }, 'database: is 5, expected `postgres://…` URL, `{ "env": NAME }` or null'],
       [{ authorityUrl: "https://keyhold.example.com/path" }, "authorityUrl: has the wrong form, expected `https://HOST[:PORT]`"],
       [{ authorityUrl: "https://keyhold.example.com:99999" }, "authorityUrl: is not a valid URL (is the port 65535 or less?)"],
-      [{ masterKey: { file: "master.key", env: "KEYHOLD_MASTER_KEY" } }, "masterKey: give exactly one of masterKey.file and masterKey.env"],
+      [
+        { masterKey: { file: "master.key", env: "KEYHOLD_MASTER_KEY" } },
+        "masterKey: give exactly one of masterKey.file, masterKey.env and masterKey.command",
+      ],
     ];
     for (const [change, message] of cases) assert.equal(refusal({ ...minimal, ...change }), message);
     const { tls: _tls, ...noTls } = minimal;
@@ -149,6 +153,60 @@ describe("the production config file", () => {
     assert.equal(
       load({ ...minimal, database: { env: "KH_DB" } }, { KH_DB: "postgres://db/keyhold" }).config().databaseUrl,
       "postgres://db/keyhold",
+    );
+  });
+});
+
+describe("master keys from a file, the environment or a command, and the previous ones", () => {
+  const keyText = randomBytes(32).toString("base64");
+  const script = (body: string): string => {
+    const file = join(dir, `key-command-${++written}.sh`);
+    writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o700 });
+    return file;
+  };
+
+  it("reads the master key from a command's standard output, run once with the config file's folder as its own", () => {
+    const command = script('cat master.key; echo "ran" >> ran.txt');
+    const config = load({ ...minimal, masterKey: { command: [command] } }).config();
+    assert.equal(config.masterKey.toString("base64"), spawnSync("cat", [join(dir, "master.key")], { encoding: "utf8" }).stdout);
+    assert.equal(spawnSync("cat", [join(dir, "ran.txt")], { encoding: "utf8" }).stdout, "ran\n");
+  });
+
+  it("refuses a command that fails, is missing, prints nothing or no key, and never repeats what it printed", () => {
+    const failing = script("exit 3");
+    assert.equal(
+      refusal({ ...minimal, masterKey: { command: [failing] } }),
+      `masterKey.command: ${failing} exited with status 3 (its own message is above)`,
+    );
+    assert.match(refusal({ ...minimal, masterKey: { command: ["/nonexistent/kms-get"] } }), /^masterKey\.command: \S+ was not found/);
+    assert.match(
+      refusal({ ...minimal, masterKey: { command: [script("true")] } }),
+      /wrote nothing: it must print the master key in base64$/,
+    );
+    const leaked = refusal({ ...minimal, masterKey: { command: [script("echo c2VjcmV0LXNob3J0")] } });
+    assert.match(leaked, /^masterKey\.command: the master key must be 32 random bytes/);
+    assert.doesNotMatch(leaked, /c2VjcmV0LXNob3J0/);
+    assert.equal(
+      refusal({ ...minimal, masterKey: { command: [] } }),
+      "masterKey.command: is empty, expected array of strings (program, then its arguments; no shell)",
+    );
+  });
+
+  it("takes previous master keys from any source, for opening only, and names a bad one by its index", () => {
+    const config = load(
+      { ...minimal, previousMasterKeys: [{ env: "OLD_KEY" }, { command: [script(`echo ${keyText}`)] }] },
+      { OLD_KEY: randomBytes(32).toString("base64") },
+    ).config();
+    assert.equal(config.previousMasterKeys?.length, 2);
+    assert.equal(masterKeyId(config.previousMasterKeys[1]!), masterKeyId(Buffer.from(keyText, "base64")));
+    assert.deepEqual(load(minimal).config().previousMasterKeys, []);
+    assert.match(
+      refusal({ ...minimal, previousMasterKeys: [{ file: "master.key" }, { env: "KH_UNSET" }] }),
+      /^previousMasterKeys\[1\]\.env: the environment variable KH_UNSET is not set/,
+    );
+    assert.equal(
+      refusal({ ...minimal, previousMasterKeys: [{ file: "master.key", env: "X" }] }),
+      "previousMasterKeys[0]: give exactly one of previousMasterKeys[].file, previousMasterKeys[].env and previousMasterKeys[].command",
     );
   });
 });

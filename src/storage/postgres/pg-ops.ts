@@ -9,7 +9,7 @@ import type {
   VaultRecord,
 } from "../records.js";
 import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
-import { PgAccessOps } from "./pg-access-ops.js";
+import { PgSealedOps } from "./pg-sealed-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 import { key } from "./pg-base.js";
 
@@ -28,7 +28,7 @@ const JOIN = "objects o JOIN object_versions v ON v.vault_key = o.vault_key AND 
 const LATEST = `${JOIN} AND v.version_key = lower(o.latest_version)`;
 
 /** The store's operations over PostgreSQL: meta, vaults and versioned objects here; principals and access in the base. */
-export class PgOps extends PgAccessOps implements StoreOps {
+export class PgOps extends PgSealedOps implements StoreOps {
   async getMeta(k: string): Promise<Buffer | undefined> {
     return (await this.one("SELECT value FROM meta WHERE key = $1", [k]))?.value as Buffer | undefined;
   }

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Store, StoreOps } from "../store.js";
 import { StoreUnavailableError } from "../store-unavailable.js";
+import { type StoreMetrics, type StoreWorkKind, UNMEASURED, secondsSince } from "../store-metrics.js";
 import type { PgTarget, Query } from "./pg-base.js";
 import { PgOps } from "./pg-ops.js";
 import { PgReadCache } from "./pg-read-cache.js";
@@ -33,6 +34,24 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     throw unavailable(error) ? new StoreUnavailableError(error) : error;
+  }
+}
+
+/** Where this store's measurements go: nowhere until the server asks (`reportTo`). */
+interface MetricsSink {
+  metrics: StoreMetrics;
+}
+
+/** Runs store work and tells the metrics how long it took and whether the database could be reached for it. */
+async function measured<T>(sink: MetricsSink, kind: StoreWorkKind, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await work();
+    sink.metrics.work(kind, secondsSince(started), true);
+    return result;
+  } catch (error) {
+    sink.metrics.work(kind, secondsSince(started), !(error instanceof StoreUnavailableError));
+    throw error;
   }
 }
 
@@ -110,6 +129,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
 export class PostgresStore extends PgOps implements Store {
   readonly #pool: pg.Pool;
   readonly #cache: PgReadCache;
+  readonly #sink: MetricsSink;
   /** The session that holds the leader's lock, while this node leads. */
   #leaderSession: pg.PoolClient | null = null;
 
@@ -126,37 +146,53 @@ export class PostgresStore extends PgOps implements Store {
       await pool.end();
       throw error;
     }
+    const sink: MetricsSink = { metrics: UNMEASURED };
     const walPosition = async () =>
-      String((await guarded(() => pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))).rows[0]!.lsn);
-    return new PostgresStore(pool, new PgReadCache(walPosition));
+      String(
+        (await measured(sink, "query", () => guarded(() => pool.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn"))))
+          .rows[0]!.lsn,
+      );
+    return new PostgresStore(pool, new PgReadCache(walPosition), sink);
   }
 
-  private constructor(pool: pg.Pool, cache: PgReadCache) {
+  private constructor(pool: pg.Pool, cache: PgReadCache, sink: MetricsSink) {
     const query: Query = (text, values) =>
-      guarded(async () => {
-        try {
-          return await pool.query(text, values);
-        } finally {
-          // This process's own writes are seen by its next read at once (reads are remembered otherwise).
-          if (WRITE.test(text)) cache.invalidate();
-        }
-      });
+      measured(sink, "query", () =>
+        guarded(async () => {
+          try {
+            return await pool.query(text, values);
+          } finally {
+            // This process's own writes are seen by its next read at once (reads are remembered otherwise).
+            if (WRITE.test(text)) cache.invalidate();
+          }
+        }),
+      );
     super({
       query,
       atomic: (work) =>
-        guarded(async () => {
-          const client = await pool.connect();
-          try {
-            return await inTransaction(client, () => work((text, values) => client.query(text, values)));
-          } finally {
-            client.release();
-            cache.invalidate();
-          }
-        }),
+        measured(sink, "transaction", () =>
+          guarded(async () => {
+            const client = await pool.connect();
+            try {
+              return await inTransaction(client, () => work((text, values) => client.query(text, values)));
+            } finally {
+              client.release();
+              cache.invalidate();
+            }
+          }),
+        ),
       cached: (key, load) => cache.get(key, load),
     });
     this.#cache = cache;
     this.#pool = pool;
+    this.#sink = sink;
+  }
+
+  /** Each statement and transaction is measured (a round trip each), and the pool's usage is read at collection. */
+  reportTo(metrics: StoreMetrics): void {
+    this.#sink.metrics = metrics;
+    const pool = this.#pool;
+    metrics.pool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }));
   }
 
   /**
@@ -166,7 +202,7 @@ export class PostgresStore extends PgOps implements Store {
    * that fails is undone alone and the transaction can go on, as the contract says.
    */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return guarded(() => this.#transaction(work)).finally(() => this.#cache.invalidate());
+    return measured(this.#sink, "transaction", () => guarded(() => this.#transaction(work))).finally(() => this.#cache.invalidate());
   }
 
   async #transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { type StoreMetrics, UNMEASURED, secondsSince } from "../store-metrics.js";
 
 interface Pending {
   work: () => Promise<unknown>;
@@ -22,6 +23,8 @@ interface Pending {
 export class GroupCommit {
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
+  /** Told of each batch: its size, and how long it took to commit and sync. */
+  metrics: StoreMetrics = UNMEASURED;
   readonly #sql: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Database.Statement>;
 
   constructor(
@@ -55,10 +58,13 @@ export class GroupCommit {
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0);
+      const started = performance.now();
+      this.metrics.batch(batch.length);
       const outcomes: { ok: boolean; value: unknown }[] = [];
       try {
         this.#sql.begin.run();
       } catch (error) {
+        this.metrics.work("commit", secondsSince(started), false);
         for (const item of batch) item.reject(error);
         continue;
       }
@@ -79,9 +85,11 @@ export class GroupCommit {
         await this.afterCommit();
       } catch (error) {
         if (this.db.inTransaction) this.#sql.rollback.run();
+        this.metrics.work("commit", secondsSince(started), false);
         for (const item of batch) item.reject(error);
         continue;
       }
+      this.metrics.work("commit", secondsSince(started), true);
       batch.forEach((item, i) => (outcomes[i]!.ok ? item.resolve(outcomes[i]!.value) : item.reject(outcomes[i]!.value)));
     }
     this.#draining = null;

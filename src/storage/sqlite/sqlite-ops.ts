@@ -9,7 +9,7 @@ import type {
   VaultRecord,
 } from "../records.js";
 import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
-import { SqliteAccessOps } from "./sqlite-access-ops.js";
+import { SqliteSealedOps } from "./sqlite-sealed-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 
 function toState(r: Row, name: string): ObjectState {
@@ -32,7 +32,7 @@ const LATEST_JOIN =
   "objects o JOIN object_versions v ON v.vault = o.vault AND v.kind = o.kind AND v.name = o.name AND v.version = o.latest_version";
 
 /** The store's operations over SQLite: meta, vaults and versioned objects here; principals and access in the base. */
-export class SqliteOps extends SqliteAccessOps implements StoreOps {
+export class SqliteOps extends SqliteSealedOps implements StoreOps {
   async getMeta(key: string): Promise<Buffer | undefined> {
     const row = this.read.get("SELECT value FROM meta WHERE key = ?").get(key) as Row | undefined;
     return row ? (row.value as Buffer) : undefined;

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import type { Store, StoreOps } from "../store.js";
+import type { StoreMetrics } from "../store-metrics.js";
 import { MIGRATIONS } from "./schema.js";
 import { SqliteOps } from "./sqlite-ops.js";
 import { Statements } from "./statements.js";
@@ -118,6 +119,11 @@ export class SqliteStore extends SqliteOps implements Store {
   /** One process owns an embedded store (cluster workers serve, the primary does the background work). */
   async leads(): Promise<boolean> {
     return true;
+  }
+
+  /** Reads are in-process (and mostly cached): what is measured is each group commit, its size and its sync. */
+  reportTo(metrics: StoreMetrics): void {
+    this.#commits.metrics = metrics;
   }
 
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {

@@ -1,0 +1,97 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { decodeJwt } from "jose";
+import { KeyVaultError } from "../../errors/key-vault-error.js";
+import { MSI_TOKEN_OPERATION, TOKEN_OPERATION } from "../routes/identity.js";
+import { basicCredentials } from "../wire/oauth-params.js";
+import type { AuditCaller, AuditRecord } from "./audit-entry.js";
+import { auditOperationName } from "./audit-operation-names.js";
+import type { AuditTrail } from "./audit-trail.js";
+
+/** The token endpoints name their operation inside the handler; the trail needs it before. */
+const TOKEN_ROUTES: Readonly<Record<string, string>> = {
+  "/:tenant/oauth2/token": TOKEN_OPERATION,
+  "/:tenant/oauth2/v2.0/token": TOKEN_OPERATION,
+  "/msi/token": MSI_TOKEN_OPERATION,
+};
+
+/** The operation a request performs if the trail records it: data plane, admin API and token endpoints. */
+const auditedOperation = (request: FastifyRequest): string | null =>
+  request.facts.operation ?? TOKEN_ROUTES[request.routeOptions.url ?? ""] ?? null;
+
+/**
+ * Records every audited request, fail-closed: before its handler runs, a `request` entry is made durable, and a
+ * request whose entry cannot be is answered 503 without running; once the answer is sent, an `outcome` entry
+ * adds status, error code and duration (requests refused before their handler have this entry only).
+ */
+export function installAuditTrail(app: FastifyInstance, trail: AuditTrail): void {
+  app.addHook("preHandler", async (request) => {
+    const operation = auditedOperation(request);
+    if (!operation) return;
+    try {
+      await trail.append(recordOf(trail, request, operation, "request"));
+    } catch (error) {
+      request.log.error({ err: error }, "the audit trail could not be written: request refused");
+      throw new KeyVaultError(503, "ServiceUnavailable", "The audit trail cannot be written, so the request was not carried out.");
+    }
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    const operation = auditedOperation(request);
+    if (operation) {
+      const record = recordOf(trail, request, operation, "outcome");
+      record.result = { status: reply.statusCode, errorCode: request.facts.errorCode, durationMs: Math.round(reply.elapsedTime) };
+      trail.append(record, "soon").catch((error: unknown) => request.log.error({ err: error }, "an audit outcome could not be written"));
+    }
+    done();
+  });
+  // The last entries get their checkpoint when the server stops.
+  app.addHook("onClose", () => trail.close());
+}
+
+function recordOf(trail: AuditTrail, request: FastifyRequest, operation: string, type: AuditRecord["type"]): AuditRecord {
+  const facts = request.facts;
+  return {
+    type,
+    requestId: request.id,
+    operationName: auditOperationName(operation),
+    operation,
+    vault: facts.vault,
+    object: facts.objectName === null ? null : { name: facts.objectName, version: facts.objectVersion },
+    caller: callerOf(trail, request, operation),
+  };
+}
+
+function callerOf(trail: AuditTrail, request: FastifyRequest, operation: string): AuditCaller {
+  const caller: AuditCaller = {
+    principalId: request.facts.caller?.principalId ?? null,
+    credentialId: request.facts.caller?.credentialId ?? null,
+    sourceAddress: request.socket.remoteAddress ?? "",
+  };
+  if (request.facts.caller) return caller;
+  const claimed = claimedIdOf(request, operation);
+  return claimed ? { ...caller, claimedIdHmac: trail.claimedIdHmac(claimed) } : caller;
+}
+
+/**
+ * What a refused caller said it was, for an investigator to match across entries (only ever logged as an HMAC):
+ * the client id sent to a token endpoint, or the credential (`kh_cid`) named by a bearer token that was refused.
+ */
+function claimedIdOf(request: FastifyRequest, operation: string): string | null {
+  if (operation === TOKEN_OPERATION) {
+    const basic = basicCredentials(request.headers.authorization);
+    const body = request.body as Record<string, unknown> | undefined;
+    const id = (basic.ok && basic.value?.id) || body?.client_id;
+    return typeof id === "string" && id !== "" ? id : null;
+  }
+  if (operation === MSI_TOKEN_OPERATION) {
+    const id = (request.query as Record<string, unknown>).client_id;
+    return typeof id === "string" && id !== "" ? id : null;
+  }
+  const header = request.headers.authorization;
+  if (typeof header !== "string" || !/^Bearer\s+\S/i.test(header)) return null;
+  try {
+    const claim = decodeJwt(header.replace(/^Bearer\s+/i, "").trim()).kh_cid;
+    return typeof claim === "string" ? claim : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Operation } from "../../authz/operations.js";
+
+/**
+ * Each operation as Azure Key Vault's audit log (`AuditEvent`, its `operationName`) names it, so that queries
+ * written for Azure's logs read Keyhold's. Operations Azure's list does not name (rotation policies, random
+ * bytes, Keyhold's batch import) follow its ObjectVerb form. docs/audit.md has the table.
+ */
+export const DATA_PLANE_OPERATION_NAMES: Readonly<Record<Operation, string>> = {
+  "secrets/get": "SecretGet",
+  "secrets/list": "SecretList",
+  "secrets/listVersions": "SecretListVersions",
+  "secrets/set": "SecretSet",
+  "secrets/update": "SecretUpdate",
+  "secrets/delete": "SecretDelete",
+  "secrets/listDeleted": "SecretListDeleted",
+  "secrets/getDeleted": "SecretGetDeleted",
+  "secrets/recover": "SecretRecover",
+  "secrets/purge": "SecretPurge",
+  "secrets/backup": "SecretBackup",
+  "secrets/restore": "SecretRestore",
+  "secrets/import": "SecretImport",
+
+  "keys/create": "KeyCreate",
+  "keys/import": "KeyImport",
+  "keys/get": "KeyGet",
+  "keys/update": "KeyUpdate",
+  "keys/list": "KeyList",
+  "keys/listVersions": "KeyListVersions",
+  "keys/delete": "KeyDelete",
+  "keys/listDeleted": "KeyListDeleted",
+  "keys/getDeleted": "KeyGetDeleted",
+  "keys/recover": "KeyRecover",
+  "keys/purge": "KeyPurge",
+  "keys/backup": "KeyBackup",
+  "keys/restore": "KeyRestore",
+  "keys/encrypt": "KeyEncrypt",
+  "keys/decrypt": "KeyDecrypt",
+  "keys/wrapKey": "KeyWrap",
+  "keys/unwrapKey": "KeyUnwrap",
+  "keys/sign": "KeySign",
+  "keys/verify": "KeyVerify",
+  "keys/release": "KeyRelease",
+  "keys/rotate": "KeyRotate",
+  "keys/getRotationPolicy": "KeyRotationPolicyGet",
+  "keys/setRotationPolicy": "KeyRotationPolicySet",
+  "keys/random": "KeyRandomBytesGet",
+
+  "certificates/create": "CertificateCreate",
+  "certificates/get": "CertificateGet",
+  "certificates/update": "CertificateUpdate",
+  "certificates/list": "CertificateList",
+  "certificates/listVersions": "CertificateListVersions",
+  "certificates/delete": "CertificateDelete",
+  "certificates/listDeleted": "CertificateListDeleted",
+  "certificates/getDeleted": "CertificateGetDeleted",
+  "certificates/recover": "CertificateRecover",
+  "certificates/purge": "CertificatePurge",
+  "certificates/backup": "CertificateBackup",
+  "certificates/restore": "CertificateRestore",
+  "certificates/getPolicy": "CertificatePolicyGet",
+  "certificates/updatePolicy": "CertificatePolicyUpdate",
+  "certificates/getOperation": "CertificatePendingGet",
+  "certificates/deleteOperation": "CertificatePendingDelete",
+  "certificates/updateOperation": "CertificatePendingUpdate",
+  "certificates/import": "CertificateImport",
+  "certificates/merge": "CertificatePendingMerge",
+  "certificates/getIssuer": "CertificateIssuerGet",
+  "certificates/listIssuers": "CertificateIssuersList",
+  "certificates/setIssuer": "CertificateIssuerSet",
+  "certificates/updateIssuer": "CertificateIssuerUpdate",
+  "certificates/deleteIssuer": "CertificateIssuerDelete",
+  "certificates/getContacts": "CertificateContactsGet",
+  "certificates/setContacts": "CertificateContactsSet",
+  "certificates/deleteContacts": "CertificateContactsDelete",
+};
+
+/** Keyhold's management actions (the admin API) and its token endpoints, named in the same form. */
+export const MANAGEMENT_OPERATION_NAMES: Readonly<Record<string, string>> = {
+  "Keyhold/vaults/read": "VaultGet",
+  "Keyhold/vaults/write": "VaultPut",
+  "Keyhold/vaults/delete": "VaultDelete",
+  "Keyhold/deletedVaults/read": "VaultGetDeleted",
+  "Keyhold/deletedVaults/purge/action": "VaultPurge",
+  "Keyhold/accessPolicies/read": "VaultAccessPolicyGet",
+  "Keyhold/accessPolicies/write": "VaultAccessPolicyChange",
+  "Keyhold/principals/read": "PrincipalGet",
+  "Keyhold/principals/write": "PrincipalSet",
+  "Keyhold/principals/delete": "PrincipalDelete",
+  "Keyhold/roleAssignments/read": "RoleAssignmentGet",
+  "Keyhold/roleAssignments/write": "RoleAssignmentSet",
+  "Keyhold/roleAssignments/delete": "RoleAssignmentDelete",
+  "Keyhold/roleDefinitions/read": "RoleDefinitionGet",
+  "Keyhold/roleDefinitions/write": "RoleDefinitionSet",
+  "Keyhold/roleDefinitions/delete": "RoleDefinitionDelete",
+  "Keyhold/dev/clock": "DevClockSet",
+  "Keyhold/dev/faults": "DevFaultsChange",
+  "Keyhold/masterKey/read": "MasterKeyGet",
+  "Keyhold/masterKey/rotate": "MasterKeyRotate",
+  "Keyhold/metrics/read": "MetricsGet",
+  "identity/token": "Authentication",
+  "identity/msiToken": "Authentication",
+};
+
+/** Azure's name for an operation; an operation without one keeps Keyhold's own name, so nothing goes unlogged. */
+export function auditOperationName(operation: string): string {
+  return (DATA_PLANE_OPERATION_NAMES as Record<string, string>)[operation] ?? MANAGEMENT_OPERATION_NAMES[operation] ?? operation;
+}

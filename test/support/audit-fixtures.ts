@@ -1,0 +1,47 @@
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { auditKeyId, type AuditSigner } from "../../src/server/audit/audit-signer.js";
+import type { AuditRecord } from "../../src/server/audit/audit-entry.js";
+import type { AuditSink } from "../../src/server/audit/audit-sink.js";
+import { AuditTrail } from "../../src/server/audit/audit-trail.js";
+
+/** An Ed25519 signer made in memory, as loadAuditSigner makes one from the store. */
+export function testSigner(): AuditSigner {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  return {
+    keyId: auditKeyId(publicKey),
+    publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+    sign: (p) =>
+      sign(null, Buffer.from(`keyhold-audit-checkpoint\n${p.node}\n${p.seq}\n${p.time}\n${p.prev}`), privateKey).toString("base64"),
+  };
+}
+
+export const openTestTrail = (sink: AuditSink, signer: AuditSigner, checkpointEvery = 5): Promise<AuditTrail> =>
+  AuditTrail.open(sink, signer, { node: "node-a", checkpointEvery, checkpointIntervalMs: 60_000, hmacKey: randomBytes(32) });
+
+export const testRecord = (i: number): AuditRecord => ({
+  type: "request",
+  requestId: `request-${i}`,
+  operationName: "SecretGet",
+  operation: "secrets/get",
+  vault: "v1",
+  object: { name: `s${i}`, version: null },
+  caller: { principalId: "p1", credentialId: "c1", sourceAddress: "127.0.0.1" },
+});
+
+/** A sink around another whose writes fail while `failing` is set (a full disk, a failed fsync). */
+export class SwitchableSink implements AuditSink {
+  failing = false;
+  writes = 0;
+  constructor(private readonly inner: AuditSink) {}
+  head() {
+    return this.inner.head();
+  }
+  async write(lines: readonly string[]) {
+    this.writes += 1;
+    if (this.failing) throw Object.assign(new Error("fdatasync failed"), { code: "EIO" });
+    await this.inner.write(lines);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
