@@ -59,6 +59,15 @@ export async function readState(
   return stored === null ? null : (JSON.parse(stored) as CertificateState);
 }
 
+/** The state of a certificate that is live (not soft-deleted, not missing), or null. */
+export async function liveState(
+  reader: Pick<StoreOps, "getLiveObjectVersion" | "getObjectPolicy">,
+  vault: VaultRecord,
+  name: string,
+): Promise<CertificateState | null> {
+  return (await reader.getLiveObjectVersion(vault.name, "certificate", name, null)) ? readState(reader, vault, name) : null;
+}
+
 export async function writeState(
   tx: Pick<StoreOps, "setObjectPolicy">,
   vault: VaultRecord,

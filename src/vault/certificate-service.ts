@@ -17,6 +17,7 @@ import {
   type CertificatePublicData,
   type CertificateVersionView,
   type StoredOperation,
+  liveState,
   publicDataOf,
   readState,
   writeState,
@@ -299,8 +300,8 @@ export class CertificateService {
     const certificates = certificatesFromX5c(x5c);
     const { store, now } = this.#deps;
     const version = newVersionId();
-    const record = await store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+    const merged = await store.transaction(async (tx) => {
+      const state = await liveState(tx, vault, name);
       const pending = state?.operation?.status === "inProgress" ? await this.#pendingVersionIn(tx, vault, name) : null;
       if (!state?.operation || !pending) throw pendingNotFound(name);
       const { leaf, chain } = chainForKey(certificates, privateKeyOf(pending));
@@ -312,11 +313,11 @@ export class CertificateService {
         ...input,
         created: now(),
       });
-      const operation: StoredOperation = { ...state.operation, status: "completed", statusDetails: null, csr: state.operation.csr };
+      const operation: StoredOperation = { ...state.operation, status: "completed", statusDetails: null };
       await writeState(tx, vault, name, { ...state, operation });
-      return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
+      return { record: (await tx.getObjectVersion(vault.name, "certificate", name, version))!, policy: state.policy };
     });
-    return { ...this.lifecycle.viewOf(vault, record), policy: null, pending: true };
+    return { ...this.lifecycle.viewOf(vault, merged.record), policy: merged.policy, pending: true };
   }
 
   /** The key a pending version's CSR was made with, from the latest version that still waits for its certificate. */
@@ -380,7 +381,7 @@ export class CertificateService {
   /** PATCH …/policy: the fields given replace the stored ones; the result is checked as a whole. */
   updatePolicy(vault: VaultRecord, name: string, patch: CertificatePolicyInput): Promise<CertificatePolicy> {
     return this.#deps.store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+      const state = await liveState(tx, vault, name);
       if (!state) throw objectNotFound("certificate", name);
       const policy = mergePolicy(state.policy, patch, this.#deps.now());
       await writeState(tx, vault, name, { ...state, policy });
@@ -390,9 +391,7 @@ export class CertificateService {
 
   /** GET …/pending: the last create operation, kept after it completes until a client deletes it. */
   async getOperation(vault: VaultRecord, name: string): Promise<CertificateOperation> {
-    const state =
-      (await this.#deps.store.getLiveObjectVersion(vault.name, "certificate", name, null)) &&
-      (await readState(this.#deps.store, vault, name));
+    const state = await liveState(this.#deps.store, vault, name);
     if (!state?.operation) throw pendingNotFound(name);
     return operationOf(state.operation);
   }
@@ -404,7 +403,7 @@ export class CertificateService {
    */
   cancelOperation(vault: VaultRecord, name: string, cancellationRequested: boolean): Promise<CertificateOperation> {
     return this.#deps.store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+      const state = await liveState(tx, vault, name);
       if (!state?.operation) throw pendingNotFound(name);
       if (!cancellationRequested) return operationOf(state.operation);
       if (state.operation.status !== "inProgress") {
@@ -424,7 +423,7 @@ export class CertificateService {
   /** DELETE …/pending: forgets the operation and answers with it; the certificate stays. */
   deleteOperation(vault: VaultRecord, name: string): Promise<CertificateOperation> {
     return this.#deps.store.transaction(async (tx) => {
-      const state = (await tx.getLiveObjectVersion(vault.name, "certificate", name, null)) && (await readState(tx, vault, name));
+      const state = await liveState(tx, vault, name);
       if (!state?.operation) throw pendingNotFound(name);
       await writeState(tx, vault, name, { ...state, operation: null });
       return operationOf(state.operation);

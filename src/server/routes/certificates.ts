@@ -61,7 +61,7 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
     const kv = vaultRequest(request);
     const { chain, enabled, tags } = parseCertificateMerge(request.body);
     const view = await certificates.merge(kv.vault, request.params.name, chain, { enabled, tags });
-    return reply.code(201).send(certificateBundle(kv, { ...view, policy: await certificates.getPolicy(kv.vault, request.params.name) }));
+    return reply.code(201).send(certificateBundle(kv, view));
   });
 
   app.post<{ Params: NameParams }>("/certificates/:name/import", op("certificates/import"), async (request) => {
