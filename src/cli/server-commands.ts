@@ -6,6 +6,7 @@ import { registerDevFaultCommands } from "./dev-fault-commands.js";
 import { parseThrottle } from "./throttle-option.js";
 import type { RunningServer } from "../server/start-server.js";
 import type { ThrottleSetting } from "../config/throttle-setting.js";
+import { AUDIT_SINKS, type AuditSinkKind } from "../config/audit-setting.js";
 import type { LogFormat, LogLevel } from "../config/serve-config-schema.js";
 import { logStarted, stopLogged } from "../server/lifecycle-log.js";
 import { parseInteger, parsePort } from "./options.js";
@@ -77,6 +78,11 @@ export function registerServerCommands(program: Command): void {
       parseThrottle,
     )
     .addOption(
+      new Option("--audit <sink>", "the audit trail: files in DIR/audit, lines on standard output, or none (docs/audit.md)")
+        .choices(AUDIT_SINKS)
+        .default("file"),
+    )
+    .addOption(
       new Option("--log-format <format>", "pretty: readable lines, coloured on a terminal unless NO_COLOR is set; json: pino's JSON lines")
         .choices(["pretty", "json"] satisfies LogFormat[])
         .default(process.stdout.isTTY ? "pretty" : "json", "pretty on a terminal, else json"),
@@ -104,6 +110,7 @@ export function registerServerCommands(program: Command): void {
         metricsPort?: number;
         strictApiVersions?: boolean;
         throttle?: ThrottleSetting;
+        audit: AuditSinkKind;
         logFormat: LogFormat;
         logLevel: LogLevel;
       }) => {

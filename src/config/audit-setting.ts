@@ -1,11 +1,12 @@
 import { z } from "zod";
 
 export const AUDIT_SINKS = ["file", "stdout", "off"] as const;
+export type AuditSinkKind = (typeof AUDIT_SINKS)[number];
 export const DEFAULT_AUDIT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** The audit trail as a server runs it (docs/audit.md): where entries go, and which node's chain this is. */
 export interface AuditSetting {
-  sink: (typeof AUDIT_SINKS)[number];
+  sink: AuditSinkKind;
   /** The directory of the file sink. */
   dir: string;
   maxFileBytes: number;

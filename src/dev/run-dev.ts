@@ -3,6 +3,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS, type ServerConfig } from "../config/server-config.js";
 import type { ThrottleSetting } from "../config/throttle-setting.js";
+import type { AuditSinkKind } from "../config/audit-setting.js";
 import type { LogFormat, LogLevel } from "../config/serve-config-schema.js";
 import { logStarted } from "../server/lifecycle-log.js";
 import { type RunningServer, startServer } from "../server/start-server.js";
@@ -13,7 +14,7 @@ import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
 import { DEV_CERTIFICATE_ISSUER, ensureDevCertificateIssuer } from "./dev-certificate-issuer.js";
 import { applySeed } from "./dev-seed.js";
 import { readSeedFile } from "./seed-file.js";
-import { freePort } from "./free-port.js";
+import { freePortPair } from "./free-port.js";
 
 export interface DevOptions {
   dataDir: string;
@@ -37,6 +38,8 @@ export interface DevOptions {
   strictApiVersions?: boolean;
   /** Data-plane throttling (`--throttle azure` or a file of limits); off by default. */
   throttle?: ThrottleSetting;
+  /** Where the audit trail goes: `file` (default, DIR/audit), `stdout` or `off`. */
+  audit?: AuditSinkKind;
   /** Default `info`: one line per request. */
   logLevel?: LogLevel;
   /** Default `json`; `keyhold dev` picks `pretty` on a terminal. */
@@ -78,9 +81,10 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     rmSync(join(dir, "audit"), { recursive: true, force: true });
   }
   const home = await prepareDevHome(dir);
-  const port = options.port === 0 ? await freePort() : options.port;
+  const [anyPort, anyProxyPort] = await freePortPair();
+  const port = options.port === 0 ? anyPort : options.port;
   const requestedProxy = options.proxyPort ?? (options.port === 0 ? 0 : port + 1000);
-  const proxyPort = requestedProxy === 0 ? await freePort() : requestedProxy;
+  const proxyPort = requestedProxy === 0 ? (anyProxyPort === port ? anyPort : anyProxyPort) : requestedProxy;
   const authorityUrl = `https://localhost:${port}`;
   const config: ServerConfig = Object.freeze({
     mode: "dev",
@@ -104,7 +108,7 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     serveNewerApiVersions: !options.strictApiVersions,
     throttle: options.throttle ?? "off",
     metricsListen: options.metricsPort === undefined ? null : { host: "127.0.0.1", port: options.metricsPort },
-    audit: { sink: "file" as const, dir: join(dir, "audit"), maxFileBytes: DEFAULT_AUDIT_MAX_FILE_BYTES, node: null },
+    audit: { sink: options.audit ?? "file", dir: join(dir, "audit"), maxFileBytes: DEFAULT_AUDIT_MAX_FILE_BYTES, node: null },
   });
   const server = await startServer(config);
   try {
@@ -156,6 +160,7 @@ async function provisionDevServer(
           : []),
         `  Certificates  issuer ${DEV_CERTIFICATE_ISSUER} signs with the built-in CA: https://localhost:${port}/keyhold/ca.pem`,
         ...(options.throttle && options.throttle !== "off" ? [`  Throttling    ${throttling}: 429 with Retry-After past them`] : []),
+        `  Audit trail   ${auditWhere(options.audit ?? "file", dir)}`,
         `  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) but kept in SOFTWARE in dev mode (no HSM here)`,
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",
@@ -168,4 +173,10 @@ async function provisionDevServer(
     );
   }
   return server;
+}
+
+function auditWhere(sink: AuditSinkKind, dir: string): string {
+  if (sink === "off") return "off (--audit off): requests leave no audit entries";
+  if (sink === "stdout") return "on standard output, one JSON line per entry";
+  return `${join(dir, "audit")} (keyhold audit tail / verify)`;
 }

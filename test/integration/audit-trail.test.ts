@@ -239,4 +239,23 @@ describe("the audit trail of a server", () => {
     const result = await verifyAuditFiles(files, readFileSync(join(auditDir(), AUDIT_PUBLIC_KEY_FILE), "utf8"));
     assert.equal(result.problem, null);
   });
+
+  it("refuses a change whose entry cannot be flushed, and answers a read whose entry is written", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(auditDir(), "test-node", DEFAULT_AUDIT_MAX_FILE_BYTES));
+    const failing = { ...ctx, audit: await openAuditTrail(setting(), store, new Envelope(masterKey), { sink }) };
+    const failingApp = buildApp(failing);
+    await failingApp.ready();
+    try {
+      sink.failingSync = true;
+      const set = await call(failingApp, "PUT", `/secrets/unflushed?${API}`, token, { value: SECRET_VALUE });
+      assert.equal(set.statusCode, 503);
+      const get = await call(failingApp, "GET", `/secrets/unflushed?${API}`, token);
+      assert.equal(get.statusCode, 404, "the refused set stored nothing, and the read was answered");
+      const [entry] = await entriesOf(requestIdOf(get));
+      assert.equal(entry?.operationName, "SecretGet");
+    } finally {
+      sink.failingSync = false;
+      await failingApp.close();
+    }
+  });
 });

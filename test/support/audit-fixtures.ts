@@ -28,18 +28,28 @@ export const testRecord = (i: number): AuditRecord => ({
   caller: { principalId: "p1", credentialId: "c1", sourceAddress: "127.0.0.1" },
 });
 
-/** A sink around another whose writes fail while `failing` is set (a full disk, a failed fsync). */
+/** A sink around another whose writes, or only its flushes, fail while set (a full disk, a failed fsync). */
 export class SwitchableSink implements AuditSink {
   failing = false;
+  failingSync = false;
+  /** While set, flushes wait for it (a slow disk). */
+  syncGate: Promise<void> | null = null;
   writes = 0;
+  syncs = 0;
   constructor(private readonly inner: AuditSink) {}
   head() {
     return this.inner.head();
   }
   async write(lines: readonly string[]) {
     this.writes += 1;
-    if (this.failing) throw Object.assign(new Error("fdatasync failed"), { code: "EIO" });
+    if (this.failing) throw Object.assign(new Error("write failed"), { code: "EIO" });
     await this.inner.write(lines);
+  }
+  async sync() {
+    this.syncs += 1;
+    await this.syncGate;
+    if (this.failing || this.failingSync) throw Object.assign(new Error("fdatasync failed"), { code: "EIO" });
+    await this.inner.sync();
   }
   close() {
     return this.inner.close();

@@ -116,7 +116,7 @@ describe("the audit trail's chain", () => {
     const trail = await openTestTrail(sink, signer, 1000);
     await trail.append(testRecord(1));
     sink.failing = true;
-    await assert.rejects(trail.append(testRecord(2)), /fdatasync failed/);
+    await assert.rejects(trail.append(testRecord(2)), /write failed/);
     sink.failing = false;
     await trail.append(testRecord(3));
     await trail.close();
@@ -126,5 +126,51 @@ describe("the audit trail's chain", () => {
       linesOf(await onlyFile()).map((l) => JSON.parse(l).requestId ?? "checkpoint"),
       ["request-1", "request-3", "checkpoint"],
     );
+  });
+
+  it("flushes concurrent durable appends in groups, one fdatasync for many", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(dir, "node-a", 1 << 20));
+    const trail = await openTestTrail(sink, signer, 1000);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => trail.append(testRecord(i))));
+    assert.ok(sink.syncs >= 1 && sink.syncs < 20, `${sink.syncs} flushes for 200 entries`);
+    await trail.close();
+  });
+
+  it("answers a written append without waiting for a flush, and a durable one only after it", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(dir, "node-a", 1 << 20));
+    const trail = await openTestTrail(sink, signer, 1000);
+    let openGate = () => {};
+    sink.syncGate = new Promise((resolve) => (openGate = resolve));
+    let durableDone = false;
+    const durable = trail.append(testRecord(1), "durable").then(() => (durableDone = true));
+    await trail.append(testRecord(2), "written");
+    assert.equal(durableDone, false, "the durable entry waits for its flush");
+    assert.equal(linesOf(await onlyFile()).length, 2, "both lines are in the file before any flush");
+    openGate();
+    await durable;
+    await trail.close();
+    assert.equal((await verify()).problem, null);
+  });
+
+  it("flushes written entries soon after, though nobody waits for it", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(dir, "node-a", 1 << 20));
+    const trail = await openTestTrail(sink, signer, 1000);
+    await trail.append(testRecord(1), "written");
+    assert.equal(sink.syncs, 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(sink.syncs, 1);
+    await trail.close();
+  });
+
+  it("fails a durable append whose flush fails, while written ones still succeed", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(dir, "node-a", 1 << 20));
+    const trail = await openTestTrail(sink, signer, 1000);
+    sink.failingSync = true;
+    await assert.rejects(trail.append(testRecord(1), "durable"), /fdatasync failed/);
+    await trail.append(testRecord(2), "written");
+    sink.failingSync = false;
+    await trail.append(testRecord(3), "durable");
+    await trail.close();
+    assert.equal((await verify()).problem, null);
   });
 });

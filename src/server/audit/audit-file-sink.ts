@@ -14,12 +14,16 @@ interface OpenFile {
 }
 
 /**
- * The trail as files in a directory, `audit-<node>-<n>.jsonl`: appended to, made durable with one fdatasync per
- * batch, and continued in the next file once one reaches `maxFileBytes` (the chain runs on across files). Files
+ * The trail as files in a directory, `audit-<node>-<n>.jsonl`: appended to, made durable with fdatasync, and
+ * continued in the next file once one reaches `maxFileBytes` (the chain runs on across files). Files
  * and directory are the owner's alone (0600, 0700).
  */
 export class FileAuditSink implements AuditSink {
   #file: OpenFile | null = null;
+  /** Lines written since the last fdatasync. */
+  #unsynced = false;
+  /** A file was closed (after a failed write) with lines that could not be flushed: the next sync must fail. */
+  #syncLost = false;
 
   constructor(
     private readonly dir: string,
@@ -47,11 +51,28 @@ export class FileAuditSink implements AuditSink {
     try {
       let file = this.#file ?? (await this.#openNewest());
       if (file.size > 0 && file.size + bytes.length > this.maxFileBytes) file = await this.#rotate(file);
+      this.#unsynced = true;
       await file.handle.write(bytes);
       file.size += bytes.length;
-      await file.handle.datasync();
     } catch (error) {
       await this.#closeFile();
+      throw error;
+    }
+  }
+
+  /** One fdatasync of the current file: a file left behind by rotation was flushed when it was left. */
+  async sync(): Promise<void> {
+    if (this.#syncLost) {
+      this.#syncLost = false;
+      throw new Error("audit lines written before a failed write could not be flushed");
+    }
+    const file = this.#file;
+    if (!file || !this.#unsynced) return;
+    this.#unsynced = false;
+    try {
+      await file.handle.datasync();
+    } catch (error) {
+      this.#unsynced = true;
       throw error;
     }
   }
@@ -72,6 +93,9 @@ export class FileAuditSink implements AuditSink {
   }
 
   async #rotate(file: OpenFile): Promise<OpenFile> {
+    // Lines written but not yet flushed must not be lost with the file being left.
+    await file.handle.datasync();
+    this.#unsynced = false;
     await this.#closeFile();
     const next = await this.#openAt(file.index + 1);
     // The new name must survive a crash too, or the chain would seem to end at the previous file.
@@ -87,7 +111,15 @@ export class FileAuditSink implements AuditSink {
   async #closeFile(): Promise<void> {
     const file = this.#file;
     this.#file = null;
-    await file?.handle.close().catch(() => undefined);
+    if (!file) return;
+    try {
+      if (this.#unsynced) await file.handle.datasync();
+    } catch {
+      this.#syncLost = true;
+    } finally {
+      this.#unsynced = false;
+      await file.handle.close().catch(() => undefined);
+    }
   }
 }
 

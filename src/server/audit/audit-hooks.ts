@@ -5,41 +5,56 @@ import { MSI_TOKEN_OPERATION, TOKEN_OPERATION } from "../routes/identity.js";
 import { basicCredentials } from "../wire/oauth-params.js";
 import type { AuditCaller, AuditRecord } from "./audit-entry.js";
 import { auditOperationName } from "./audit-operation-names.js";
-import type { AuditTrail } from "./audit-trail.js";
+import type { AuditTrail, AuditWait } from "./audit-trail.js";
 
-/** The token endpoints name their operation inside the handler; the trail needs it before. */
-const TOKEN_ROUTES: Readonly<Record<string, string>> = {
-  "/:tenant/oauth2/token": TOKEN_OPERATION,
-  "/:tenant/oauth2/v2.0/token": TOKEN_OPERATION,
-  "/msi/token": MSI_TOKEN_OPERATION,
-};
-
-/** The operation a request performs if the trail records it: data plane, admin API and token endpoints. */
-const auditedOperation = (request: FastifyRequest): string | null =>
-  request.facts.operation ?? TOKEN_ROUTES[request.routeOptions.url ?? ""] ?? null;
+/** POSTs that change nothing stored: using a key, exporting a backup, issuing a token. */
+const UNCHANGING_POSTS: ReadonlySet<string> = new Set([
+  "keys/encrypt",
+  "keys/decrypt",
+  "keys/wrapKey",
+  "keys/unwrapKey",
+  "keys/sign",
+  "keys/verify",
+  "keys/release",
+  "keys/random",
+  "secrets/backup",
+  "keys/backup",
+  "certificates/backup",
+  TOKEN_OPERATION,
+  MSI_TOKEN_OPERATION,
+]);
 
 /**
- * Records every audited request, fail-closed: before its handler runs, a `request` entry is made durable, and a
- * request whose entry cannot be is answered 503 without running; once the answer is sent, an `outcome` entry
- * adds status, error code and duration (requests refused before their handler have this entry only).
+ * What a request's entry must be before its handler runs: flushed to disk for anything that may change what is
+ * stored; for what changes nothing (reads, key use, tokens), written, so that the answer never leaves without
+ * its entry while the disk flush follows within moments (docs/audit.md).
+ */
+export const requestEntryWait = (method: string, operation: string): AuditWait =>
+  method === "GET" || method === "HEAD" || UNCHANGING_POSTS.has(operation) ? "written" : "durable";
+
+/**
+ * Records every audited request, fail-closed: before its handler runs, a `request` entry is written (and, for a
+ * request that may change anything, flushed), and a request whose entry cannot be is answered 503 without
+ * running; once the answer is sent, an `outcome` entry adds status, error code and duration (requests refused
+ * before their handler have this entry only).
  */
 export function installAuditTrail(app: FastifyInstance, trail: AuditTrail): void {
   app.addHook("preHandler", async (request) => {
-    const operation = auditedOperation(request);
+    const operation = request.facts.operation;
     if (!operation) return;
     try {
-      await trail.append(recordOf(trail, request, operation, "request"));
+      await trail.append(recordOf(trail, request, operation, "request"), requestEntryWait(request.method, operation));
     } catch (error) {
       request.log.error({ err: error }, "the audit trail could not be written: request refused");
       throw new KeyVaultError(503, "ServiceUnavailable", "The audit trail cannot be written, so the request was not carried out.");
     }
   });
   app.addHook("onResponse", (request, reply, done) => {
-    const operation = auditedOperation(request);
+    const operation = request.facts.operation;
     if (operation) {
       const record = recordOf(trail, request, operation, "outcome");
       record.result = { status: reply.statusCode, errorCode: request.facts.errorCode, durationMs: Math.round(reply.elapsedTime) };
-      trail.append(record, "soon").catch((error: unknown) => request.log.error({ err: error }, "an audit outcome could not be written"));
+      trail.append(record, "later").catch((error: unknown) => request.log.error({ err: error }, "an audit outcome could not be written"));
     }
     done();
   });

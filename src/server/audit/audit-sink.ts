@@ -5,13 +5,16 @@ export interface ChainHead {
 }
 
 /**
- * Where the trail's lines go. A sink keeps one node's chain: the file sink one series of files per node, a
- * database sink (planned, for clusters) one table keyed by node and sequence. `write` resolves only once the lines
- * would survive a crash; after a failed write the trail asks `head` again, so a sink reports what it really holds.
+ * Where the trail's lines go. A sink keeps one node's chain: the file sink one series of files per node, the
+ * PostgreSQL sink one table keyed by node and sequence. After a failed write the trail asks `head` again, so a
+ * sink reports what it really holds. Two levels of safety (docs/audit.md): written lines survive a crash of
+ * this process, synced lines a crash of the machine.
  */
 export interface AuditSink {
   head(): Promise<ChainHead>;
-  /** Lines in chain order, each ending in a newline. */
+  /** Lines in chain order, each ending in a newline; resolves once they survive this process's crash. */
   write(lines: readonly string[]): Promise<void>;
+  /** Resolves once every line written before the call survives the machine's crash. May run beside `write`. */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }

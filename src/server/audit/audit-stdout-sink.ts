@@ -25,5 +25,8 @@ export class StdoutAuditSink implements AuditSink {
     });
   }
 
+  /** Once the collector has the lines, keeping them is its job. */
+  async sync(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

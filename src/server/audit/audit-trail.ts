@@ -15,30 +15,44 @@ export interface AuditTrailOptions {
   onWrite?: (ok: boolean) => void;
 }
 
-/** How long an entry nobody waits for (an outcome) may wait for a batch to join before it is written alone. */
+/** How long an entry nobody waits for (an outcome), or a written line, may wait to be written or flushed. */
 const SOON_MS = 50;
 
+/**
+ * What an append waits for: `durable`, its line flushed to disk (survives the machine's crash); `written`, its
+ * line handed to the operating system (survives this process's crash, and is flushed within SOON_MS); `later`,
+ * nobody waits, it joins the next batch or is written within SOON_MS.
+ */
+export type AuditWait = "durable" | "written" | "later";
+
 interface Waiter {
+  wait: AuditWait;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
  * The hash-chained, checkpointed audit trail of one node. Entries are written in batches (group commit): whoever
- * appends while a batch is being written joins the next one, and every batch is one write and one fdatasync, so
- * durability costs one disk flush per batch, not per request. `append` resolves once the entry is durable.
+ * appends while a batch is being written joins the next one, and every batch is one write. Flushes are grouped
+ * the same way and run beside the writes, so an entry that needs only to be written never waits for a disk
+ * flush, and a disk flush covers every batch written before it.
  */
 export class AuditTrail {
   readonly #queue: AuditRecord[] = [];
   readonly #waiters: Waiter[] = [];
   #draining: Promise<void> | null = null;
-  /** The chain's last durable entry, or null when a failed write left it to be read again from the sink. */
+  /** The chain's last written entry, or null when a failed write left it to be read again from the sink. */
   #head: ChainHead | null;
   #sinceCheckpoint = 0;
   #checkpointDue = false;
   /** Queued entries someone waits on: while there are none, the queue waits up to SOON_MS for company. */
   #urgentQueued = 0;
   #soonTimer: NodeJS.Timeout | null = null;
+  /** The flush that has not started yet (every later request for one joins it), and the one running. */
+  #nextSync: Promise<void> | null = null;
+  #runningSync: Promise<void> | null = null;
+  /** Set while written lines wait for the flush that SOON_MS after the first of them brings. */
+  #syncTimer: NodeJS.Timeout | null = null;
   readonly #timer: NodeJS.Timeout;
 
   private constructor(
@@ -65,20 +79,16 @@ export class AuditTrail {
     return this.options.node;
   }
 
-  /**
-   * Queues an entry; the promise resolves once it is durable. `now`: a request waits on it, so a batch starts at
-   * once; `soon`: nothing waits (an outcome, written after the answer), so it joins the next batch, or is written
-   * within SOON_MS, rather than costing a disk flush of its own.
-   */
-  append(record: AuditRecord, when: "now" | "soon" = "now"): Promise<void> {
+  /** Queues an entry; the promise resolves once it is as safe as `wait` asks (AuditWait), or rejects if it cannot be. */
+  append(record: AuditRecord, wait: AuditWait = "durable"): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push(record);
-      this.#waiters.push({ resolve, reject });
-      if (when === "now") {
+      this.#waiters.push({ wait, resolve, reject });
+      if (wait === "later") {
+        this.#kickSoon();
+      } else {
         this.#urgentQueued += 1;
         this.#kick();
-      } else {
-        this.#kickSoon();
       }
     });
   }
@@ -88,7 +98,7 @@ export class AuditTrail {
     return createHmac("sha256", this.options.hmacKey).update(value, "utf8").digest("hex");
   }
 
-  /** Writes what is queued and a last checkpoint, then closes the sink. */
+  /** Writes what is queued and a last checkpoint, flushes, then closes the sink. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#kick();
@@ -98,6 +108,8 @@ export class AuditTrail {
       this.#kick();
       await this.#idle();
     }
+    if (this.#syncTimer) clearTimeout(this.#syncTimer);
+    await this.#sync().catch(() => undefined);
     await this.sink.close();
   }
 
@@ -131,12 +143,61 @@ export class AuditTrail {
       try {
         await this.#writeBatch(records);
         this.options.onWrite?.(true);
-        for (const waiter of waiters) waiter.resolve();
       } catch (error) {
         this.options.onWrite?.(false);
         for (const waiter of waiters) waiter.reject(error);
+        continue;
       }
+      const durable = waiters.filter((waiter) => waiter.wait === "durable");
+      for (const waiter of waiters) if (waiter.wait !== "durable") waiter.resolve();
+      if (durable.length === 0) {
+        this.#syncSoon();
+        continue;
+      }
+      this.#sync().then(
+        () => durable.forEach((waiter) => waiter.resolve()),
+        (error: unknown) => durable.forEach((waiter) => waiter.reject(error)),
+      );
     }
+  }
+
+  /**
+   * A flush of everything written so far. Flushes run one at a time; a request made while one runs joins the
+   * next, which starts when the running one ends and so covers every line written until then.
+   */
+  #sync(): Promise<void> {
+    if (this.#syncTimer) clearTimeout(this.#syncTimer);
+    this.#syncTimer = null;
+    if (this.#nextSync) return this.#nextSync;
+    const next: Promise<void> = (this.#runningSync ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        this.#nextSync = null;
+        this.#runningSync = next;
+        return this.sink.sync();
+      })
+      .then(
+        () => this.options.onWrite?.(true),
+        (error: unknown) => {
+          this.options.onWrite?.(false);
+          throw error;
+        },
+      )
+      .finally(() => {
+        if (this.#runningSync === next) this.#runningSync = null;
+      });
+    this.#nextSync = next;
+    return next;
+  }
+
+  /** Written lines nobody waits to see flushed are flushed within SOON_MS all the same. */
+  #syncSoon(): void {
+    if (this.#syncTimer || this.#nextSync) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = null;
+      // A failed flush is counted by #sync; the next durable entry's flush tries again and fails its request.
+      this.#sync().catch(() => undefined);
+    }, SOON_MS);
   }
 
   async #writeBatch(records: readonly AuditRecord[]): Promise<void> {

@@ -85,7 +85,6 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   }
 
   const tokenEndpoint = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
-    request.facts.operation = TOKEN_OPERATION;
     const { tenant } = request.params;
     if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
     const parsed = oauthParameters(request.body, TOKEN_PARAMETERS);
@@ -146,12 +145,11 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       access_token: token.accessToken,
     });
   };
-  app.post("/:tenant/oauth2/token", tokenEndpoint);
-  app.post("/:tenant/oauth2/v2.0/token", tokenEndpoint);
+  app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/token", namedAs(TOKEN_OPERATION), tokenEndpoint);
+  app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/v2.0/token", namedAs(TOKEN_OPERATION), tokenEndpoint);
 
   // App Service managed identity (api-version 2019-08-01): header X-IDENTITY-HEADER, answer with expires_on.
-  app.get("/msi/token", async (request, reply) => {
-    request.facts.operation = MSI_TOKEN_OPERATION;
+  app.get("/msi/token", namedAs(MSI_TOKEN_OPERATION), async (request, reply) => {
     const header = request.headers["x-identity-header"];
     if (typeof header !== "string" || header === "") {
       return oauthError(reply, 400, "invalid_request", "The X-IDENTITY-HEADER header is required.");
@@ -193,3 +191,11 @@ function audienceOf(form: Form, ctx: AppContext): string | null {
   const resource = scopes.length > 0 ? scopes[0]!.slice(0, -"/.default".length) : form.resource;
   return resource && ctx.hosts.resources.includes(resource.replace(/\/$/, "")) ? resource.replace(/\/$/, "") : null;
 }
+
+/** Names a token route's operation as the request arrives, so the audit trail and the logs know it before the handler. */
+const namedAs = (operation: string) => ({
+  onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    request.facts.operation = operation;
+    done();
+  },
+});
