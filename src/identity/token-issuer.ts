@@ -25,7 +25,8 @@ export class TokenIssuer {
 
   /**
    * `credentialId` names the credential the caller proved (client secret, certificate or identity header):
-   * the token carries it as `kh_cid`, and is refused once that credential or its principal is deleted.
+   * the token carries it as `kh_cid`, and is refused once that credential or its principal is deleted. `kh_kind`
+   * says what kind of principal it is, for the audit trail.
    */
   async issue(principal: PrincipalRecord, credentialId: string, audience: string): Promise<IssuedToken> {
     const now = this.options.now();
@@ -38,6 +39,7 @@ export class TokenIssuer {
       idtyp: "app",
       ver: "1.0",
       kh_cid: credentialId,
+      kh_kind: principal.kind,
     })
       .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: this.key.kid })
       .setIssuer(this.options.issuer)

@@ -1,11 +1,14 @@
 import * as joseErrors from "jose/errors";
 import { jwtVerify } from "jose/jwt/verify";
+import type { PrincipalKind } from "../storage/records.js";
 import type { SigningKey } from "./signing-key.js";
 
 export interface VerifiedCaller {
   principalId: string;
   /** The credential the token was issued for (claim `kh_cid`). */
   credentialId: string;
+  /** The principal's kind as the token says (`kh_kind`); null in a token issued before Keyhold wrote it. */
+  kind: PrincipalKind | null;
   tenantId: string;
   audience: string;
   expiresAt: number;
@@ -75,6 +78,7 @@ export class TokenVerifier {
       return {
         principalId: payload.oid,
         credentialId: payload.kh_cid,
+        kind: payload.kh_kind === "servicePrincipal" || payload.kh_kind === "managedIdentity" ? payload.kh_kind : null,
         tenantId: payload.tid,
         audience: String(payload.aud),
         expiresAt: Number(payload.exp),

@@ -12,7 +12,7 @@ import { TokenIssuer } from "../identity/token-issuer.js";
 import { TokenVerifier } from "../identity/token-verifier.js";
 import type { Store } from "../storage/store.js";
 import { KeyholdMetrics } from "./metrics/keyhold-metrics.js";
-import { storeReadiness } from "./readiness.js";
+import { auditReadiness, storeReadiness } from "./readiness.js";
 import { KeyService } from "../vault/key-service.js";
 import { MasterKeyRotation } from "../vault/master-key-rotation.js";
 import { CertificateService } from "../vault/certificate-service.js";
@@ -141,6 +141,6 @@ export async function createContext(
     requestObservers: [requestLog(logger), metrics.observeRequest],
     metrics,
     audit,
-    readinessChecks: [storeReadiness(store)],
+    readinessChecks: [storeReadiness(store), ...(audit ? [auditReadiness(audit)] : [])],
   };
 }

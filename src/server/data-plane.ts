@@ -54,7 +54,7 @@ export function installDataPlane(scope: FastifyInstance, ctx: AppContext): void 
     facts.objectName = params.name ?? null;
     facts.objectVersion = params.version || null;
     const caller = await authenticate(ctx, request, reply, target.resource);
-    facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId };
+    facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId, kind: caller.kind };
     const apiVersion = (request.query as Record<string, unknown>)["api-version"];
     const shape = ctx.apiVersions.resolve(apiVersion);
     const vault = await ctx.vaults.get(target.vaultName);

@@ -1,4 +1,5 @@
 import type { Store } from "../storage/store.js";
+import type { AuditTrail } from "./audit/audit-trail.js";
 
 /**
  * One condition for this node to serve, asked by `/readyz`: it resolves when met and throws (or never settles)
@@ -17,6 +18,12 @@ export const READINESS_TIMEOUT_MS = 2_000;
 export const storeReadiness = (store: Store): ReadinessCheck => ({
   name: "store",
   check: async () => void (await store.getMeta("tenant-id")),
+});
+
+/** The audit trail can write: a node that cannot would refuse every audited request with 503. */
+export const auditReadiness = (trail: Pick<AuditTrail, "checkWritable">): ReadinessCheck => ({
+  name: "audit",
+  check: () => trail.checkWritable(),
 });
 
 /** Runs every check at once; answers the names of those that failed or did not finish in time. */

@@ -11,7 +11,8 @@ export interface RequestFacts {
   vault: string | null;
   objectName: string | null;
   objectVersion: string | null;
-  caller: { principalId: string; credentialId: string | null } | null;
+  /** Who called, once proven: principal, the credential it proved, and its kind (`servicePrincipal`, …). */
+  caller: { principalId: string; credentialId: string | null; kind: string | null } | null;
   /** Azure's error code (or OAuth's `error`) of a refused or failed request. */
   errorCode: string | null;
 }

@@ -34,7 +34,7 @@ interface Entry {
   operation: string;
   vault: string | null;
   object: { name: string; version: string | null } | null;
-  caller: { principalId: string | null; credentialId: string | null; sourceAddress: string; claimedIdHmac?: string };
+  caller: { principalId: string | null; credentialId: string | null; kind: string | null; sourceAddress: string; claimedIdHmac?: string };
   result?: { status: number; errorCode: string | null; durationMs: number };
 }
 
@@ -133,6 +133,7 @@ describe("the audit trail of a server", () => {
     assert.deepEqual(request?.object, { name: "db-password", version: null });
     assert.equal(request?.caller.principalId, clientId);
     assert.equal(request?.caller.credentialId, credentialId);
+    assert.equal(request?.caller.kind, "servicePrincipal");
     assert.equal(request?.node, "test-node");
     assert.ok(request?.caller.sourceAddress);
     assert.equal(outcome?.type, "outcome");
@@ -165,6 +166,7 @@ describe("the audit trail of a server", () => {
     const [auth, authOutcome] = await entriesOf(requestIdOf(issued));
     assert.equal(auth?.operationName, "Authentication");
     assert.equal(authOutcome?.caller.principalId, clientId);
+    assert.equal(authOutcome?.caller.kind, "servicePrincipal");
   });
 
   it("records refused requests, with what the caller claimed only as an HMAC", async () => {
@@ -184,6 +186,7 @@ describe("the audit trail of a server", () => {
     assert.equal(badToken.statusCode, 401);
     const [forgedEntry] = await entriesOf(requestIdOf(badToken));
     assert.equal(forgedEntry?.caller.principalId, null);
+    assert.equal(forgedEntry?.caller.kind, null);
     assert.match(forgedEntry?.caller.claimedIdHmac ?? "", /^[0-9a-f]{64}$/);
 
     const wrong = await tokenRequest(app, CLAIMED_CLIENT, "not-the-secret");
@@ -257,5 +260,10 @@ describe("the audit trail of a server", () => {
       sink.failingSync = false;
       await failingApp.close();
     }
+  });
+
+  it("is one of /readyz's checks", async () => {
+    assert.ok(ctx.readinessChecks.some((check) => check.name === "audit"));
+    assert.equal((await app.inject({ method: "GET", url: "/readyz" })).statusCode, 200);
   });
 });

@@ -25,7 +25,7 @@ export const testRecord = (i: number): AuditRecord => ({
   operation: "secrets/get",
   vault: "v1",
   object: { name: `s${i}`, version: null },
-  caller: { principalId: "p1", credentialId: "c1", sourceAddress: "127.0.0.1" },
+  caller: { principalId: "p1", credentialId: "c1", kind: "servicePrincipal", sourceAddress: "127.0.0.1" },
 });
 
 /** A sink around another whose writes, or only its flushes, fail while set (a full disk, a failed fsync). */

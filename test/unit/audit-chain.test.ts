@@ -173,4 +173,20 @@ describe("the audit trail's chain", () => {
     await trail.close();
     assert.equal((await verify()).problem, null);
   });
+
+  it("says it cannot write after a failed write or flush, until a checkpoint can be written and flushed", async () => {
+    const sink = new SwitchableSink(new FileAuditSink(dir, "node-a", 1 << 20));
+    const trail = await openTestTrail(sink, signer, 1000);
+    await trail.checkWritable();
+    sink.failing = true;
+    await assert.rejects(trail.append(testRecord(1)));
+    await assert.rejects(trail.checkWritable());
+    sink.failing = false;
+    sink.failingSync = true;
+    await assert.rejects(trail.checkWritable(), /fdatasync failed/);
+    sink.failingSync = false;
+    await trail.checkWritable();
+    await trail.close();
+    assert.equal((await verify()).problem, null);
+  });
 });

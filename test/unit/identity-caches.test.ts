@@ -41,12 +41,16 @@ describe("identity caches", () => {
     const { principal, credentialId } = await principals.createServicePrincipal("cached");
     const { accessToken } = await issuer.issue(principal, credentialId, "https://vault.azure.net");
     assert.equal((await verifier.verify(accessToken)).principalId, principal.id);
+    assert.equal((await verifier.verify(accessToken)).kind, "servicePrincipal", "the token says the principal's kind");
     assert.equal((await verifier.verify(accessToken)).principalId, principal.id, "served from the cache");
     const altered = accessToken.slice(0, -2) + (accessToken.endsWith("A") ? "BB" : "AA");
     await assert.rejects(verifier.verify(altered), InvalidTokenError);
     clock += 600 + 61;
     await assert.rejects(verifier.verify(accessToken), InvalidTokenError, "expired past the leeway, cached or not");
     clock -= 600 + 61;
+    const identity = await principals.createManagedIdentity("an app's identity");
+    const fromIdentity = await issuer.issue(identity.principal, identity.credentialId, "https://vault.azure.net");
+    assert.equal((await verifier.verify(fromIdentity.accessToken)).kind, "managedIdentity");
   });
 
   it("remembers a correct client secret, never a wrong one, and forgets after five minutes", async () => {

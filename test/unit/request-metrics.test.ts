@@ -10,7 +10,7 @@ const outcome = (change: Partial<RequestOutcome>): RequestOutcome => ({
   vault: "a-vault-name",
   objectName: "an-object-name",
   objectVersion: "0123456789abcdef",
-  caller: { principalId: "a-principal-id", credentialId: "a-credential-id" },
+  caller: { principalId: "a-principal-id", credentialId: "a-credential-id", kind: "servicePrincipal" },
   errorCode: null,
   requestId: "a-request-id",
   method: "GET",

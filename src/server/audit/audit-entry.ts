@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 export interface AuditCaller {
   principalId: string | null;
   credentialId: string | null;
+  /** `servicePrincipal` or `managedIdentity`; null until the caller is proven. */
+  kind: string | null;
   sourceAddress: string;
   /**
    * HMAC-SHA256 (hex) of an identifier the caller sent but did not prove: the client id of a refused token

@@ -79,6 +79,7 @@ function callerOf(trail: AuditTrail, request: FastifyRequest, operation: string)
   const caller: AuditCaller = {
     principalId: request.facts.caller?.principalId ?? null,
     credentialId: request.facts.caller?.credentialId ?? null,
+    kind: request.facts.caller?.kind ?? null,
     sourceAddress: request.socket.remoteAddress ?? "",
   };
   if (request.facts.caller) return caller;

@@ -51,6 +51,9 @@ export class AuditTrail {
   /** The flush that has not started yet (every later request for one joins it), and the one running. */
   #nextSync: Promise<void> | null = null;
   #runningSync: Promise<void> | null = null;
+  /** The last write failed; the last flush failed: `/readyz` says so. */
+  #writeFailed = false;
+  #syncFailed = false;
   /** Set while written lines wait for the flush that SOON_MS after the first of them brings. */
   #syncTimer: NodeJS.Timeout | null = null;
   readonly #timer: NodeJS.Timeout;
@@ -98,6 +101,19 @@ export class AuditTrail {
     return createHmac("sha256", this.options.hmacKey).update(value, "utf8").digest("hex");
   }
 
+  /**
+   * Resolves if the trail can write: nothing failed since the last successful flush, or, after a failure, a
+   * checkpoint can now be written and flushed (the same attempt lets the trail recover without a request).
+   */
+  async checkWritable(): Promise<void> {
+    if (!this.#writeFailed && !this.#syncFailed) return;
+    this.#checkpointDue = true;
+    this.#kick();
+    await this.#idle();
+    if (this.#writeFailed) throw new Error("the audit trail cannot be written");
+    await this.#sync();
+  }
+
   /** Writes what is queued and a last checkpoint, flushes, then closes the sink. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
@@ -143,7 +159,9 @@ export class AuditTrail {
       try {
         await this.#writeBatch(records);
         this.options.onWrite?.(true);
+        this.#writeFailed = false;
       } catch (error) {
+        this.#writeFailed = true;
         this.options.onWrite?.(false);
         for (const waiter of waiters) waiter.reject(error);
         continue;
@@ -177,8 +195,12 @@ export class AuditTrail {
         return this.sink.sync();
       })
       .then(
-        () => this.options.onWrite?.(true),
+        () => {
+          this.#syncFailed = false;
+          this.options.onWrite?.(true);
+        },
         (error: unknown) => {
+          this.#syncFailed = true;
           this.options.onWrite?.(false);
           throw error;
         },

@@ -33,7 +33,7 @@ export function installAdminAuth(scope: FastifyInstance, ctx: AppContext): void 
     const onVault = /^\/keyhold\/(vaults|deletedVaults)\/:name/.test(request.routeOptions.url ?? "");
     request.facts.vault = onVault ? ((request.params as { name?: string }).name ?? null) : null;
     const caller = await authenticate(ctx, request, reply, resource);
-    request.facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId };
+    request.facts.caller = { principalId: caller.principalId, credentialId: caller.credentialId, kind: caller.kind };
     await ctx.access.requireManagement(caller, action);
     request.adminCaller = caller;
   });

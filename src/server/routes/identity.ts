@@ -136,7 +136,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       }
       if (!found) return oauthError(reply, 401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
     }
-    request.facts.caller = { principalId: found.principal.id, credentialId: found.credentialId };
+    request.facts.caller = { principalId: found.principal.id, credentialId: found.credentialId, kind: found.principal.kind };
     const token = await ctx.issuer.issue(found.principal, found.credentialId, audience);
     return reply.header("cache-control", "no-store").send({
       token_type: "Bearer",
@@ -173,7 +173,7 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
       return oauthError(reply, 401, "unauthorized_client", "The identity header is not valid for the requested identity.");
     }
     const principal = found.principal;
-    request.facts.caller = { principalId: principal.id, credentialId: found.credentialId };
+    request.facts.caller = { principalId: principal.id, credentialId: found.credentialId, kind: principal.kind };
     const token = await ctx.issuer.issue(principal, found.credentialId, resource);
     return reply.header("cache-control", "no-store").send({
       access_token: token.accessToken,
