@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { GENESIS_HASH, lineHash } from "./audit-entry.js";
@@ -52,7 +53,7 @@ export class FileAuditSink implements AuditSink {
       let file = this.#file ?? (await this.#openNewest());
       if (file.size > 0 && file.size + bytes.length > this.maxFileBytes) file = await this.#rotate(file);
       this.#unsynced = true;
-      await file.handle.write(bytes);
+      appendAll(file.handle.fd, bytes);
       file.size += bytes.length;
     } catch (error) {
       await this.#closeFile();
@@ -121,6 +122,15 @@ export class FileAuditSink implements AuditSink {
       await file.handle.close().catch(() => undefined);
     }
   }
+}
+
+/**
+ * One write(2) on the event loop, not on the thread pool: appending a batch to the page cache takes microseconds,
+ * while handing it to a pool thread and back costs a read that waits on it far more on a busy machine. The store
+ * writes the same way. A short write (a full disk) continues, or throws.
+ */
+function appendAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** The last line of a file that ends in a newline; an unfinished line after it is truncated away. */
