@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { auditFilesIn } from "../../src/server/audit/audit-files.js";
 import { FileAuditSink } from "../../src/server/audit/audit-file-sink.js";
+import { AuditTrail } from "../../src/server/audit/audit-trail.js";
 import { verifyAuditFiles } from "../../src/server/audit/audit-verify.js";
 import { SwitchableSink, openTestTrail, testRecord, testSigner } from "../support/audit-fixtures.js";
 
@@ -188,5 +190,23 @@ describe("the audit trail's chain", () => {
     await trail.checkWritable();
     await trail.close();
     assert.equal((await verify()).problem, null);
+  });
+
+  it("tells of each checkpoint once written, as it stands in the file", async () => {
+    const told: unknown[] = [];
+    const trail = await AuditTrail.open(new FileAuditSink(dir, "node-a", 1 << 20), signer, {
+      node: "node-a",
+      checkpointEvery: 3,
+      checkpointIntervalMs: 60_000,
+      hmacKey: randomBytes(32),
+      onCheckpoint: (checkpoint) => told.push(checkpoint),
+    });
+    for (let i = 0; i < 3; i++) await trail.append(testRecord(i));
+    await trail.close();
+    const checkpoints = linesOf(await onlyFile())
+      .map((line) => JSON.parse(line) as { type: string })
+      .filter((entry) => entry.type === "checkpoint");
+    assert.equal(checkpoints.length, 1);
+    assert.deepEqual(told, checkpoints);
   });
 });

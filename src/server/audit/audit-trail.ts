@@ -13,7 +13,15 @@ export interface AuditTrailOptions {
   hmacKey: Buffer;
   /** Told of each batch written or lost (metrics). */
   onWrite?: (ok: boolean) => void;
+  /**
+   * Told of each checkpoint once written, to send it somewhere the trail's files are not (the server log): whoever
+   * rewrites the files must then rewrite that too.
+   */
+  onCheckpoint?: (checkpoint: SignedCheckpoint) => void;
 }
+
+/** A checkpoint with its place in the chain, as written. */
+export type SignedCheckpoint = ChainPosition & AuditCheckpoint;
 
 /** How long an entry nobody waits for (an outcome), or a written line, may wait to be written or flushed. */
 const SOON_MS = 50;
@@ -234,12 +242,20 @@ export class AuditTrail {
       hash = lineHash(line);
     };
     for (const record of records) add(() => record);
-    const checkpoint = this.#checkpointDue || this.#sinceCheckpoint + records.length >= this.options.checkpointEvery;
+    const due = this.#checkpointDue || this.#sinceCheckpoint + records.length >= this.options.checkpointEvery;
     this.#checkpointDue = false;
-    if (checkpoint) add((position) => ({ type: "checkpoint", keyId: this.signer.keyId, signature: this.signer.sign(position) }));
+    let checkpoint: SignedCheckpoint | null = null;
+    if (due) {
+      add((position) => {
+        const body: AuditCheckpoint = { type: "checkpoint", keyId: this.signer.keyId, signature: this.signer.sign(position) };
+        checkpoint = { ...position, ...body };
+        return body;
+      });
+    }
     this.#head = null;
     await this.sink.write(lines);
     this.#head = { seq, hash };
-    this.#sinceCheckpoint = checkpoint ? 0 : this.#sinceCheckpoint + records.length;
+    this.#sinceCheckpoint = due ? 0 : this.#sinceCheckpoint + records.length;
+    if (checkpoint) this.options.onCheckpoint?.(checkpoint);
   }
 }
