@@ -75,7 +75,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const store = await openStore(config);
     try {
       const ctx = await createContext(store, config);
-      const workers = await startWorkers(config, (message) => process.stderr.write(`keyhold: ${message}\n`));
+      const workers = await startWorkers(config, ctx.metrics.registry, (message) => process.stderr.write(`keyhold: ${message}\n`));
       serving = { store, ctx, port: workers.port, openConnections: async () => null, close: () => workers.close() };
     } catch (error) {
       await store.close();

@@ -1,10 +1,13 @@
 import cluster, { type Worker } from "node:cluster";
 import type { ServerConfig } from "../config/server-config.js";
+import type { Registry } from "prom-client";
+import { answerWorkerScrapesWith, onWorkerMetricsMessage, workerLeft, workerServes } from "./metrics/cluster-primary-metrics.js";
 
 /**
  * node:cluster: N worker processes serve HTTPS on one shared port, so one server uses every core. The
  * primary sends each worker the validated config over the IPC channel (never through the environment or
- * argv, since it holds the master key) and replaces a worker that dies.
+ * argv, since it holds the master key) and replaces a worker that dies. Metrics messages go over the same channel
+ * (metrics/cluster-primary-metrics.ts): a serving worker's registry is added to every scrape's answer.
  */
 export interface Workers {
   port: number;
@@ -34,7 +37,9 @@ export function requestConfig(): Promise<ServerConfig> {
   });
 }
 
-export async function startWorkers(config: ServerConfig, log: (message: string) => void): Promise<Workers> {
+/** Starts the workers; `metrics`, the primary's own registry, is added to the workers' in every scrape. */
+export async function startWorkers(config: ServerConfig, metrics: Registry, log: (message: string) => void): Promise<Workers> {
+  answerWorkerScrapesWith(metrics);
   cluster.setupPrimary({ serialization: "advanced", args: [] });
   let closing = false;
   let port = 0;
@@ -44,12 +49,15 @@ export async function startWorkers(config: ServerConfig, log: (message: string) 
       const worker = cluster.fork();
       worker.on("message", (message: { type?: string }) => {
         if (message?.type === CONFIG_REQUEST) worker.send({ type: "keyhold-config", config } satisfies ConfigMessage);
+        else onWorkerMetricsMessage(worker, message);
       });
       worker.once("listening", (address) => {
         port = address.port;
+        workerServes(worker);
         resolve(worker);
       });
       worker.once("exit", (code, signal) => {
+        workerLeft(worker);
         if (closing) return;
         if (port === 0) return reject(new Error(`a worker exited before listening (code ${code}, signal ${signal})`));
         log(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}); starting another`);

@@ -28,7 +28,8 @@ export function parsePrometheusText(text: string): Sample[] {
       labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_all, c: string) => (c === "n" ? "\n" : c));
     }
     const value = match[4] === "+Inf" ? Infinity : match[4] === "-Inf" ? -Infinity : Number(match[4]);
-    if (Number.isNaN(value) && match[4] !== "NaN") throw new Error(`bad value: ${line}`);
+    // Prometheus reads NaN in any case (Go's ParseFloat); prom-client writes `Nan`.
+    if (Number.isNaN(value) && match[4]?.toLowerCase() !== "nan") throw new Error(`bad value: ${line}`);
     samples.push({ name: match[1]!, labels, value });
   }
   return samples;

@@ -1,5 +1,6 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { MetricsUnavailable } from "./cluster-metrics-protocol.js";
 import type { KeyholdMetrics } from "./keyhold-metrics.js";
 
 export interface MetricsListener {
@@ -25,7 +26,10 @@ export async function startMetricsListener(metrics: KeyholdMetrics, host: string
     }
     metrics.exposition().then(
       ({ contentType, text }) => response.writeHead(200, { "content-type": contentType }).end(request.method === "HEAD" ? "" : text),
-      () => response.writeHead(500, { "content-type": "text/plain" }).end("metrics could not be collected\n"),
+      (error: unknown) =>
+        error instanceof MetricsUnavailable
+          ? response.writeHead(503, { "content-type": "text/plain" }).end("metrics could not be gathered from every worker in time\n")
+          : response.writeHead(500, { "content-type": "text/plain" }).end("metrics could not be collected\n"),
     );
   });
   // A scrape is one short request: a connection that sends nothing is not kept.

@@ -27,6 +27,7 @@ export function requestMetrics(registry: Registry): OutcomeObserver {
     help: "Requests answered, by operation and HTTP status",
     labelNames: ["operation", "status"] as const,
     registers: [registry],
+    aggregator: "sum",
   });
   const latency = new Histogram({
     name: "keyhold_request_duration_seconds",
@@ -34,24 +35,28 @@ export function requestMetrics(registry: Registry): OutcomeObserver {
     labelNames: ["operation"] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],
+    aggregator: "sum",
   });
   const throttled = new Counter({
     name: "keyhold_throttled_requests_total",
     help: "Requests refused with 429 for going over a service limit, by operation",
     labelNames: ["operation"] as const,
     registers: [registry],
+    aggregator: "sum",
   });
   const tokensIssued = new Counter({
     name: "keyhold_tokens_issued_total",
     help: "Access tokens issued, by token endpoint",
     labelNames: ["operation"] as const,
     registers: [registry],
+    aggregator: "sum",
   });
   const tokenFailures = new Counter({
     name: "keyhold_token_failures_total",
     help: "Token requests refused or failed, by token endpoint and OAuth error",
     labelNames: ["operation", "error"] as const,
     registers: [registry],
+    aggregator: "sum",
   });
   // Children are kept per label set: finding one is a map lookup, where prom-client would check and hash labels.
   const counted = new Map<string, Map<number, Counter.Internal>>();

@@ -13,18 +13,21 @@ export function storeMetrics(registry: Registry): StoreMetrics {
     labelNames: ["kind"] as const,
     buckets: LATENCY_BUCKETS,
     registers: [registry],
+    aggregator: "sum",
   });
   const errors = new Counter({
     name: "keyhold_store_errors_total",
     help: "Store work that failed because the store could not do it (unreachable, a failed commit or sync), by kind",
     labelNames: ["kind"] as const,
     registers: [registry],
+    aggregator: "sum",
   });
   const batches = new Histogram({
     name: "keyhold_group_commit_batch_size",
     help: "Units of work written by one group commit of the embedded store (one transaction, one sync)",
     buckets: BATCH_BUCKETS,
     registers: [registry],
+    aggregator: "sum",
   });
   let usage: (() => PoolUsage) | null = null;
   new Gauge({
@@ -32,6 +35,8 @@ export function storeMetrics(registry: Registry): StoreMetrics {
     help: "PostgreSQL pool connections by state (open, idle), and callers waiting for one",
     labelNames: ["state"] as const,
     registers: [registry],
+    // Each process has a pool of its own: the sum is the connections the whole server holds on PostgreSQL.
+    aggregator: "sum",
     collect() {
       if (!usage) return;
       const now = usage();
@@ -44,6 +49,8 @@ export function storeMetrics(registry: Registry): StoreMetrics {
     name: "keyhold_store_pool_max_connections",
     help: "Most connections the PostgreSQL pool opens",
     registers: [registry],
+    // Per process, as the pools are: the sum is the most the whole server may open, what max_connections must allow.
+    aggregator: "sum",
     collect() {
       if (usage) this.set(usage().max);
     },
