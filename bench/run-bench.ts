@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startBaseline } from "./baseline-server.js";
+import { type AuditCost, auditCostFigures, auditCostRows } from "./audit-cost.js";
 import { type CertificateCreate, certificateCreateFigures, certificateCreateRows } from "./certificate-create.js";
 import { Client } from "./client.js";
 import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
@@ -12,6 +13,8 @@ import { type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
 import { postgresFigures, postgresRows } from "./postgres.js";
 import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
+import { settingCostFailed } from "./setting-cost.js";
+import { type ThrottleCost, throttleCostFigures, throttleCostRows } from "./throttle-cost.js";
 import { type TokenFlood, tokenFloodFigures, tokenFloodRows } from "./token-flood.js";
 import { type ImportBlock, importBlockFigures, importBlockRows } from "./import-block.js";
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
@@ -27,7 +30,9 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * token-flood rows (secret set latency while wrong client secrets flood the token endpoint, token-flood.ts) on a
  * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json;
  * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in a minute or two, and
- * writes bench/results/certificate-create.json.
+ * writes bench/results/certificate-create.json; BENCH_ONLY=audit runs only the rows of what the audit trail and
+ * throttling cost (audit-cost.ts, throttle-cost.ts: fresh servers, one at a time), in six or seven minutes, and writes
+ * bench/results/audit.json.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -134,11 +139,48 @@ async function certificateCreateOnly(): Promise<number> {
   return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
 }
 
+/** The audit trail's cost, then counting's for throttling: each alternates fresh servers of its own, one at a time. */
+async function operationsCostFigures(): Promise<{ auditCost: AuditCost; throttleCost: ThrottleCost }> {
+  const load = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+  log("audit trail: --audit off against --audit file, fresh servers alternated");
+  const auditCost = await auditCostFigures(load, log);
+  log("throttling: --throttle off against --throttle FILE (limits never reached), both --audit off, fresh servers alternated");
+  const throttleCost = await throttleCostFigures(load, log);
+  return { auditCost, throttleCost };
+}
+
+const operationsCostFailed = (f: { auditCost: AuditCost; throttleCost: ThrottleCost }): string[] => [
+  ...settingCostFailed(f.auditCost).map((id) => `audit ${id}`),
+  ...settingCostFailed(f.throttleCost).map((id) => `throttle ${id}`),
+];
+
+/** BENCH_ONLY=audit: the audit and throttling rows, nothing else. */
+async function auditOnly(): Promise<number> {
+  log(`keyhold bench, audit and throttling rows only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  const figures = await operationsCostFigures();
+  const rows = [...auditCostRows(figures.auditCost), ...throttleCostRows(figures.throttleCost)];
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const file = join(PROJECT_ROOT, `bench/results/audit${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
+  const failed = operationsCostFailed(figures);
+  writeResults(file, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, workers: WORKERS },
+    ...figures,
+    rows,
+    failedLoads: failed,
+  });
+  log(`results written to ${file}`);
+  if (failed.length > 0) log(`FAILED: socket errors, timeouts or non-2xx answers in ${failed.join(", ")}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
   if (ONLY === "token-flood") return tokenFloodOnly();
   if (ONLY === "certificate-create") return certificateCreateOnly();
-  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood and certificate-create`);
+  if (ONLY === "audit") return auditOnly();
+  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood, certificate-create and audit`);
   const root = tempDir("run");
   const dir = join(root, "data");
   log(
@@ -241,6 +283,8 @@ async function main(): Promise<number> {
     log,
   );
 
+  const operationsCost = await operationsCostFigures();
+
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
@@ -262,6 +306,8 @@ async function main(): Promise<number> {
     ...tokenFloodRows(tokenFlood),
     ...importBlockRows(importBlock),
     ...certificateCreateRows(certificateCreate),
+    ...auditCostRows(operationsCost.auditCost),
+    ...throttleCostRows(operationsCost.throttleCost),
     ...(postgres
       ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! })
       : []),
@@ -271,6 +317,7 @@ async function main(): Promise<number> {
     ...all.flatMap((w) => CONNECTIONS.filter((c) => loadFailures(results[w.id]![c]!) > 0).map((c) => `${w.id} @${c}`)),
     ...(tokenFloodRows(tokenFlood).some((r) => (r.errors ?? 0) > 0) ? ["token-flood"] : []),
     ...CONNECTIONS.filter((c) => loadFailures(certificateCreate.results[c]!) > 0).map((c) => `certificate-create @${c}`),
+    ...operationsCostFailed(operationsCost),
   ];
   const totalSeconds = (performance.now() - started) / 1000;
   writeResults(RESULTS_FILE, {
@@ -298,6 +345,7 @@ async function main(): Promise<number> {
     tokenFlood,
     importBlock,
     certificateCreate,
+    ...operationsCost,
     postgres,
     rows,
     failedLoads: failed,

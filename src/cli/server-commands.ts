@@ -78,7 +78,10 @@ export function registerServerCommands(program: Command): void {
       parseThrottle,
     )
     .addOption(
-      new Option("--audit <sink>", "the audit trail: files in DIR/audit, lines on standard output, or none (docs/audit.md)")
+      new Option(
+        "--audit <sink>",
+        "the audit trail: files in DIR/audit, a table in --database's PostgreSQL, lines on standard output, or none (docs/audit.md)",
+      )
         .choices(AUDIT_SINKS)
         .default("file"),
     )

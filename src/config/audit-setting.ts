@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const AUDIT_SINKS = ["file", "stdout", "off"] as const;
+export const AUDIT_SINKS = ["file", "postgres", "stdout", "off"] as const;
 export type AuditSinkKind = (typeof AUDIT_SINKS)[number];
 export const DEFAULT_AUDIT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -20,7 +20,11 @@ export const auditSettingSchema = z
     sink: z
       .enum(AUDIT_SINKS)
       .default("file")
-      .meta({ description: "Where the audit trail goes: files in `audit.dir`, standard output, or nowhere (docs/audit.md)" }),
+      .meta({
+        description:
+          "Where the audit trail goes: files in `audit.dir`, the `audit_entries` table of the PostgreSQL `database` (clusters), " +
+          "standard output, or nowhere (docs/audit.md)",
+      }),
     dir: z.string().min(1).nullable().default(null).meta({
       expected: "directory path or null",
       description: "Directory of the audit files (mode 0700); null: `audit` beside the store file",

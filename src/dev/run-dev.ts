@@ -38,7 +38,7 @@ export interface DevOptions {
   strictApiVersions?: boolean;
   /** Data-plane throttling (`--throttle azure` or a file of limits); off by default. */
   throttle?: ThrottleSetting;
-  /** Where the audit trail goes: `file` (default, DIR/audit), `stdout` or `off`. */
+  /** Where the audit trail goes: `file` (default, DIR/audit), `postgres` (with `database`), `stdout` or `off`. */
   audit?: AuditSinkKind;
   /** Default `info`: one line per request. */
   logLevel?: LogLevel;
@@ -178,5 +178,6 @@ async function provisionDevServer(
 function auditWhere(sink: AuditSinkKind, dir: string): string {
   if (sink === "off") return "off (--audit off): requests leave no audit entries";
   if (sink === "stdout") return "on standard output, one JSON line per entry";
+  if (sink === "postgres") return "the audit_entries table of --database (keyhold audit tail / verify --database URL)";
   return `${join(dir, "audit")} (keyhold audit tail / verify)`;
 }

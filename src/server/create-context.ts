@@ -98,7 +98,14 @@ export async function createContext(
   const certificateIssuers = new CertificateIssuerService({ store, envelope, now });
   const metrics = new KeyholdMetrics();
   store.reportTo(metrics.store);
-  const audit = config.audit ? await openAuditTrail(config.audit, store, envelope, { onWrite: (ok) => metrics.auditWrite(ok) }) : null;
+  const audit = config.audit
+    ? await openAuditTrail(config.audit, store, envelope, {
+        databaseUrl: config.databaseUrl ?? null,
+        onWrite: (ok) => metrics.auditWrite(ok),
+        // Each checkpoint also goes to the server log, somewhere else than the trail (docs/audit.md).
+        onCheckpoint: (checkpoint) => logger.info({ auditCheckpoint: checkpoint }, "audit checkpoint"),
+      })
+    : null;
   return {
     tenantId,
     authorityUrl: config.authorityUrl,

@@ -48,23 +48,28 @@ describe("the audit trail of a server", () => {
   let clientSecret: string;
   let credentialId: string;
   const masterKey = randomBytes(32);
+  const logLines: string[] = [];
   const auditDir = () => join(dir, "audit");
   const setting = () => ({ sink: "file" as const, dir: auditDir(), maxFileBytes: DEFAULT_AUDIT_MAX_FILE_BYTES, node: "test-node" });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "keyhold-audit-app-"));
     store = SqliteStore.open(join(dir, "keyhold.db"));
-    ctx = await createContext(store, {
-      mode: "dev",
-      masterKey,
-      vaultDomains: ["vault.azure.net"],
-      defaultVault: null,
-      authorityUrl: AUTHORITY,
-      vaultUriTemplate: "https://{name}.vault.azure.net",
-      tokenLifetimeSeconds: 3600,
-      logLevel: "silent",
-      audit: setting(),
-    });
+    ctx = await createContext(
+      store,
+      {
+        mode: "dev",
+        masterKey,
+        vaultDomains: ["vault.azure.net"],
+        defaultVault: null,
+        authorityUrl: AUTHORITY,
+        vaultUriTemplate: "https://{name}.vault.azure.net",
+        tokenLifetimeSeconds: 3600,
+        logLevel: "info",
+        audit: setting(),
+      },
+      { logDestination: { write: (line) => logLines.push(line) } },
+    );
     const sp = await ctx.principals.createServicePrincipal("audited");
     clientId = sp.principal.id;
     clientSecret = sp.clientSecret;
@@ -215,6 +220,15 @@ describe("the audit trail of a server", () => {
     assert.equal(result.problem, null);
     assert.ok(result.signaturesChecked >= 1);
     assert.equal(result.unsignedTail, 0);
+  });
+
+  it("logs each checkpoint as it stands in the trail, so that the server log can vouch for the files", async () => {
+    const inTrail = (await entries()).filter((e) => e.type === "checkpoint");
+    const logged = logLines
+      .map((line) => JSON.parse(line) as { auditCheckpoint?: object })
+      .flatMap((line) => (line.auditCheckpoint ? [line.auditCheckpoint] : []));
+    assert.ok(inTrail.length >= 1);
+    assert.deepEqual(logged, inTrail);
   });
 
   it("answers 503 and changes nothing when the entry cannot be made durable, and continues the chain after", async () => {

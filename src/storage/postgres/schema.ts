@@ -136,4 +136,16 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (vault_key, kind, name_key)
   );
   `,
+  // 6: the audit trail's PostgreSQL sink (docs/audit.md): each node's chain, one row per line; the row each flush
+  // writes (a commit that writes nothing is never flushed); the public key that checks the chains' checkpoints.
+  `
+  CREATE TABLE audit_entries (
+    node TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (node, seq)
+  );
+  CREATE TABLE audit_flushes (node TEXT PRIMARY KEY, flushed_at TIMESTAMPTZ NOT NULL);
+  CREATE TABLE audit_keys (key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL);
+  `,
 ];
