@@ -47,7 +47,7 @@ describe("request outcomes", () => {
     assert.equal(set.operation, "secrets/set");
     assert.equal(set.vault, "test-vault");
     assert.equal(set.objectName, "reported");
-    assert.deepEqual(set.caller, { principalId: t.principal.id, credentialId: t.credentialId });
+    assert.deepEqual(set.caller, { principalId: t.principal.id, credentialId: t.credentialId, kind: "servicePrincipal" });
     assert.equal(set.status, 200);
     assert.equal(set.errorCode, null);
     assert.equal(set.method, "PUT");
