@@ -28,6 +28,7 @@ type AccessStore = Pick<
   | "getRoleAssignment"
   | "deleteRoleAssignment"
   | "listRoleAssignments"
+  | "listRoleAssignmentsInVault"
   | "putRoleDefinition"
   | "getRoleDefinition"
   | "listRoleDefinitions"
@@ -74,7 +75,7 @@ export class AccessControl {
 
   async check(caller: VerifiedCaller, vault: VaultRecord, operation: Operation, objectName: string | null): Promise<Decision> {
     if (vault.enableRbacAuthorization)
-      return authorize(vault, operation, objectName, { policy: undefined, roles: await this.#held(caller.principalId) });
+      return authorize(vault, operation, objectName, { policy: undefined, roles: await this.#heldIn(caller.principalId, vault.name) });
     return authorize(vault, operation, objectName, { policy: await this.store.getAccessPolicy(vault.name, caller.principalId), roles: [] });
   }
 
@@ -88,8 +89,17 @@ export class AccessControl {
     if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
   }
 
+  /** The roles the principal holds anywhere (management actions). */
   async #held(principalId: string): Promise<HeldRole[]> {
-    const assignments = await this.store.listRoleAssignments(principalId);
+    return this.#withRoles(await this.store.listRoleAssignments(principalId));
+  }
+
+  /** Only the roles that can apply in one vault: at `/`, at the vault, or at one of its objects. */
+  async #heldIn(principalId: string, vault: string): Promise<HeldRole[]> {
+    return this.#withRoles(await this.store.listRoleAssignmentsInVault(principalId, vault));
+  }
+
+  async #withRoles(assignments: readonly RoleAssignmentRecord[]): Promise<HeldRole[]> {
     const held: HeldRole[] = [];
     for (const assignment of assignments) {
       const role = builtInRole(assignment.roleDefinitionId) ?? (await this.store.getRoleDefinition(assignment.roleDefinitionId));

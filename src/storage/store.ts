@@ -156,8 +156,13 @@ export interface StoreOps {
   createRoleAssignment(assignment: RoleAssignmentRecord): Promise<boolean>;
   getRoleAssignment(id: string): Promise<RoleAssignmentRecord | undefined>;
   deleteRoleAssignment(id: string): Promise<boolean>;
-  /** All assignments, or one principal's (read on every request in RBAC vaults), in creation order. */
+  /** All assignments, or one principal's, in creation order. */
   listRoleAssignments(principalId?: string): Promise<RoleAssignmentRecord[]>;
+  /**
+   * The principal's assignments that can apply in one vault — at `/`, at the vault, or at one of its objects — in
+   * creation order: what every request to an RBAC vault reads, however many other vaults the principal holds roles in.
+   */
+  listRoleAssignmentsInVault(principalId: string, vault: string): Promise<RoleAssignmentRecord[]>;
 
   /** Creates or replaces a custom role. */
   putRoleDefinition(role: RoleDefinitionRecord): Promise<void>;

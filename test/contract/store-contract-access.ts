@@ -140,6 +140,22 @@ export function accessContract(store: () => Store): void {
       assert.deepEqual(await store().listRoleAssignments(ALICE), [a2], "a deletion is seen at once");
     });
 
+    it("lists only a principal's assignments that can apply in one vault: at /, at the vault and below it", async () => {
+      await seed();
+      await store().createVault(vaultRecord("other"));
+      const top = assignment("as-1", ALICE, "/");
+      const inMain = assignment("as-2", ALICE, "/vaults/main");
+      const other = assignment("as-3", ALICE, "/vaults/other");
+      const onObject = assignment("as-4", ALICE, "/vaults/main/secrets/s1", "role-2");
+      const bobs = assignment("as-5", BOB, "/vaults/main");
+      for (const a of [top, inMain, other, onObject, bobs]) assert.equal(await store().createRoleAssignment(a), true);
+      assert.deepEqual(await store().listRoleAssignmentsInVault(ALICE.toUpperCase(), "MAIN"), [top, inMain, onObject]);
+      assert.deepEqual(await store().listRoleAssignmentsInVault(ALICE, "other"), [top, other]);
+      assert.deepEqual(await store().listRoleAssignmentsInVault(BOB, "other"), []);
+      await store().deleteRoleAssignment("as-1");
+      assert.deepEqual(await store().listRoleAssignmentsInVault(ALICE, "other"), [other], "a deletion is seen at once");
+    });
+
     it("refuses the same id twice, and the same role for the same principal at the same scope", async () => {
       await seed();
       assert.equal(await store().createRoleAssignment(assignment("as-1", ALICE, "/vaults/main")), true);

@@ -125,6 +125,18 @@ export abstract class PgAccessOps extends PgBase {
     );
   }
 
+  async listRoleAssignmentsInVault(principalId: string, vault: string): Promise<RoleAssignmentRecord[]> {
+    return this.cached(`assignments\0${key(principalId)}\0${key(vault)}`, async () =>
+      (
+        await this.all(
+          `SELECT * FROM role_assignments WHERE principal_key = $1 AND (vault_key IS NULL OR vault_key = $2)
+           ORDER BY created_at, id_key COLLATE "C"`,
+          [key(principalId), key(vault)],
+        )
+      ).map(toAssignment),
+    );
+  }
+
   async putRoleDefinition(r: RoleDefinitionRecord): Promise<void> {
     await this.target.query(
       `INSERT INTO role_definitions (id_key, id, role_name, description, permissions, created_at) VALUES ($1, $2, $3, $4, $5, $6)

@@ -148,4 +148,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TABLE audit_flushes (node TEXT PRIMARY KEY, flushed_at TIMESTAMPTZ NOT NULL);
   CREATE TABLE audit_keys (key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL);
   `,
+  // 7: a request's access check reads only the caller's assignments that can apply in its vault (at "/" or in it).
+  `
+  DROP INDEX role_assignments_principal;
+  CREATE INDEX role_assignments_principal_vault ON role_assignments (principal_key, vault_key);
+  `,
 ];

@@ -129,4 +129,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (vault, kind, name)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 7: a request's access check reads only the caller's assignments that can apply in its vault (at "/" or in it).
+  `
+  DROP INDEX role_assignments_principal;
+  CREATE INDEX role_assignments_principal_vault ON role_assignments (principal_id, vault);
+  `,
 ];

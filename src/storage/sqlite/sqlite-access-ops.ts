@@ -117,6 +117,16 @@ export abstract class SqliteAccessOps extends SqliteBase {
     );
   }
 
+  async listRoleAssignmentsInVault(principalId: string, vault: string): Promise<RoleAssignmentRecord[]> {
+    return this.cached(`assignments\0${principalId.toLowerCase()}\0${vault.toLowerCase()}`, () =>
+      (
+        this.read
+          .get("SELECT * FROM role_assignments WHERE principal_id = ? AND (vault IS NULL OR vault = ?) ORDER BY created_at, id")
+          .all(principalId, vault) as Row[]
+      ).map(toAssignment),
+    );
+  }
+
   putRoleDefinition(r: RoleDefinitionRecord): Promise<void> {
     return this.write(() => {
       this.writer
