@@ -26,9 +26,9 @@ export class Client {
     return this.token;
   }
 
-  /** POST /adfs/oauth2/token (client credentials, the dev service principal from dev.env). */
-  async authenticate(): Promise<string> {
-    const reply = await this.send("POST", "/adfs/oauth2/token", tokenForm(this.server.env), {
+  /** POST /adfs/oauth2/token (client credentials: the dev service principal from dev.env, or the one given). */
+  async authenticate(credentials: Record<string, string> = this.server.env): Promise<string> {
+    const reply = await this.send("POST", "/adfs/oauth2/token", tokenForm(credentials), {
       "content-type": "application/x-www-form-urlencoded",
     });
     if (reply.status !== 200) throw new Error(`token endpoint: ${reply.status} ${reply.body}`);
@@ -45,6 +45,15 @@ export class Client {
     const reply = await this.send(method, url, body === undefined ? undefined : JSON.stringify(body), headers);
     if (reply.status < 200 || reply.status > 299) throw new Error(`${method} ${path}: ${reply.status} ${reply.body}`);
     return { json: (reply.body ? JSON.parse(reply.body) : null) as T, ms: reply.ms };
+  }
+
+  /** A call to Keyhold's admin API (`/keyhold/…`); throws unless the answer is 2xx. */
+  async admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.bearer}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const reply = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+    if (reply.status < 200 || reply.status > 299) throw new Error(`${method} ${path}: ${reply.status} ${reply.body}`);
+    return (reply.body ? JSON.parse(reply.body) : null) as T;
   }
 
   send(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Reply> {

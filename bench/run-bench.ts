@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { startBaseline } from "./baseline-server.js";
 import { type AuditCost, auditCostFigures, auditCostRows } from "./audit-cost.js";
 import { type CertificateCreate, certificateCreateFigures, certificateCreateRows } from "./certificate-create.js";
+import { type RoleSpread, roleSpreadFigures, roleSpreadRows } from "./role-spread.js";
 import { Client } from "./client.js";
 import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
 import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
@@ -32,7 +33,8 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in a minute or two, and
  * writes bench/results/certificate-create.json; BENCH_ONLY=audit runs only the rows of what the audit trail and
  * throttling cost (audit-cost.ts, throttle-cost.ts: fresh servers, one at a time), in six or seven minutes, and writes
- * bench/results/audit.json.
+ * bench/results/audit.json; BENCH_ONLY=role-spread runs only the row of a caller holding roles in 100 vaults
+ * (role-spread.ts, wrk), in under a minute, and writes bench/results/role-spread.json.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -121,6 +123,24 @@ async function tokenFloodOnly(): Promise<number> {
   return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
 }
 
+/** BENCH_ONLY=role-spread: its own fresh server (as in a whole run), its row, nothing else. */
+async function roleSpreadOnly(): Promise<number> {
+  log(`keyhold bench, role-spread row only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  const figures = await roleSpreadFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+  const rows = roleSpreadRows(figures);
+  process.stdout.write(`\n${formatTable(rows)}\n\n`);
+  const file = join(PROJECT_ROOT, `bench/results/role-spread${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
+  writeResults(file, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, workers: WORKERS },
+    roleSpread: figures,
+    rows,
+  });
+  log(`results written to ${file}`);
+  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
+}
+
 /** BENCH_ONLY=certificate-create: its own fresh server (as in a whole run), its rows, nothing else. */
 async function certificateCreateOnly(): Promise<number> {
   log(`keyhold bench, certificate-create rows only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
@@ -180,7 +200,8 @@ async function main(): Promise<number> {
   if (ONLY === "token-flood") return tokenFloodOnly();
   if (ONLY === "certificate-create") return certificateCreateOnly();
   if (ONLY === "audit") return auditOnly();
-  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood, certificate-create and audit`);
+  if (ONLY === "role-spread") return roleSpreadOnly();
+  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood, certificate-create, audit and role-spread`);
   const root = tempDir("run");
   const dir = join(root, "data");
   log(
@@ -285,6 +306,9 @@ async function main(): Promise<number> {
 
   const operationsCost = await operationsCostFigures();
 
+  log("role spread: secret get by a caller with roles in 100 vaults and by one with a role in 1 (a server of its own, wrk)");
+  const roleSpread: RoleSpread = await roleSpreadFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
@@ -308,6 +332,7 @@ async function main(): Promise<number> {
     ...certificateCreateRows(certificateCreate),
     ...auditCostRows(operationsCost.auditCost),
     ...throttleCostRows(operationsCost.throttleCost),
+    ...roleSpreadRows(roleSpread),
     ...(postgres
       ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! })
       : []),
@@ -318,6 +343,7 @@ async function main(): Promise<number> {
     ...(tokenFloodRows(tokenFlood).some((r) => (r.errors ?? 0) > 0) ? ["token-flood"] : []),
     ...CONNECTIONS.filter((c) => loadFailures(certificateCreate.results[c]!) > 0).map((c) => `certificate-create @${c}`),
     ...operationsCostFailed(operationsCost),
+    ...(roleSpreadRows(roleSpread).some((r) => (r.errors ?? 0) > 0) ? ["role-spread"] : []),
   ];
   const totalSeconds = (performance.now() - started) / 1000;
   writeResults(RESULTS_FILE, {
@@ -346,6 +372,7 @@ async function main(): Promise<number> {
     importBlock,
     certificateCreate,
     ...operationsCost,
+    roleSpread,
     postgres,
     rows,
     failedLoads: failed,
