@@ -4,6 +4,10 @@ import type { PageLatency } from "./pages.js";
 import { type Row, mb, ms, num, ratio } from "./report.js";
 import type { StoreSize } from "./seed.js";
 import type { Workload } from "./workloads.js";
+import type { Generator } from "./wrk-load.js";
+
+/** The bare HTTPS server's figures, by generator and connection count. */
+export type Baselines = Record<Generator, Record<number, LoadResult>>;
 
 /** Turns the raw figures into the table's rows: one per workload and connection count, then the rest. */
 export interface ScalePoint {
@@ -18,7 +22,7 @@ export interface Figures {
   workloads: Workload[];
   connections: readonly number[];
   results: Record<string, Record<number, LoadResult>>;
-  baseline: Record<number, LoadResult>;
+  baseline: Baselines;
   ceilings: { rs256: CeilingResult; oaep256: CeilingResult };
   coldStartMedianMs: { fresh: number; existing: number };
   rssIdleBytes: number | null;
@@ -43,17 +47,22 @@ const info = (workload: string, keyhold: string, target = "", met: boolean | nul
   errors: null,
 });
 
+/** wrk's own CPU while it drove the bare server: well under 1.0 (one core), it was not what limited the baseline. */
+const generatorCpu = (r: LoadResult): string =>
+  "generatorCpu" in r && typeof r.generatorCpu === "number" ? `, wrk CPU ${num(r.generatorCpu, 2)}` : "";
+
 function loadRows(f: Figures): Row[] {
   return f.workloads.flatMap((w) =>
     f.connections.map((c): Row => {
       const r = f.results[w.id]![c]!;
-      const base = w.baseline === "https" ? f.baseline[c]!.rps : f.ceilings[w.baseline].opsPerSec;
+      const https = f.baseline[w.generator][c]!;
+      const base = w.baseline === "https" ? https.rps : f.ceilings[w.baseline].opsPerSec;
       const p99Target = c === 32 ? w.maxP99MsAt32 : undefined;
       const throughput = w.payloadBytes ? ` (${num((r.rps * w.payloadBytes) / 1e6, 1)} MB/s)` : "";
       return {
-        workload: `${w.title}, ${c} conns`,
+        workload: `${w.title}, ${c} conns (${w.generator})`,
         keyhold: `${num(r.rps)}/s${throughput}, p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`,
-        baseline: w.baseline === "https" ? `${num(base)} req/s (https)` : `${num(base)} ops/s (node:crypto)`,
+        baseline: w.baseline === "https" ? `${num(base)} req/s (https${generatorCpu(https)})` : `${num(base)} ops/s (node:crypto)`,
         ratio: ratio(r.rps, base),
         target: `≥ ${w.minRatio.toFixed(2)}${p99Target !== undefined ? `, p99 ≤ ${p99Target} ms` : ""}`,
         met: r.rps / base >= w.minRatio && (p99Target === undefined || r.p99Ms <= p99Target),

@@ -10,20 +10,23 @@ import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifec
 import { type LoadResult, runLoad } from "./load.js";
 import { type PageLatency, measurePages, percentile } from "./pages.js";
 import { formatTable, machine, ms, num, writeResults } from "./report.js";
-import { type ScalePoint, loadFailures, tableRows } from "./rows.js";
+import { type Baselines, type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
 import { postgresFigures, postgresRows } from "./postgres.js";
 import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
 import { settingCostFailed } from "./setting-cost.js";
 import { type ThrottleCost, throttleCostFigures, throttleCostRows } from "./throttle-cost.js";
 import { type TokenFlood, tokenFloodFigures, tokenFloodRows } from "./token-flood.js";
+import { type Generator, ensureWrk, runWrk } from "./wrk-load.js";
 import { type ImportBlock, importBlockFigures, importBlockRows } from "./import-block.js";
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
 
 /**
  * `npm run bench`: the measurements of a real `keyhold dev` server against the machine's own ceilings,
  * printed as a table and written to bench/results/latest.json (workers-N.json with BENCH_WORKERS=N). Exits 1 if
- * any load saw socket errors, timeouts or non-2xx answers; a missed target is only reported.
+ * any load saw socket errors, timeouts or non-2xx answers; a missed target is only reported. Loads are driven by wrk
+ * where one fixed request serves (secret get, AES encrypt, token issue) and by autocannon where requests vary; the
+ * bare HTTPS baseline is measured with both, and each row is compared with its own generator's (workloads.ts).
  *
  * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
@@ -41,6 +44,8 @@ const WARMUP_SECONDS = 1;
 const FULL = process.env.BENCH_FULL === "1";
 const WALK_BUDGET_SECONDS = Number(process.env.BENCH_WALK_SECONDS) || 120;
 const CONNECTIONS = [32, 128] as const;
+/** Both generators drive the bare server, so that each row is compared with a baseline measured its own way. */
+const GENERATORS: readonly Generator[] = ["autocannon", "wrk"];
 const PAGE_SAMPLES = 200;
 const COLD_STARTS = 3;
 const VAULT = "keyhold-dev";
@@ -57,7 +62,21 @@ const median = (values: number[]) =>
   );
 const secretGetOf = (list: Workload[]): Workload => list.find((w) => w.id === "secret-get")!;
 
-function load(port: number, w: Pick<Workload, "headers" | "requests">, connections: number): Promise<LoadResult> {
+/** One load with the workload's generator: wrk replays its one request, autocannon cycles through its requests. */
+function load(port: number, w: Pick<Workload, "headers" | "requests" | "generator">, connections: number): Promise<LoadResult> {
+  if (w.generator === "wrk") {
+    const [request, ...more] = w.requests;
+    if (!request || more.length > 0 || request.numbered) throw new Error("wrk replays exactly one fixed request");
+    return runWrk({
+      url: `https://localhost:${port}${request.path}`,
+      method: request.method,
+      headers: w.headers,
+      ...(request.body !== undefined && { body: request.body }),
+      connections,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+    });
+  }
   return runLoad({
     url: `https://localhost:${port}`,
     headers: w.headers,
@@ -202,6 +221,7 @@ async function main(): Promise<number> {
   if (ONLY === "audit") return auditOnly();
   if (ONLY === "role-spread") return roleSpreadOnly();
   if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood, certificate-create, audit and role-spread`);
+  await ensureWrk(log);
   const root = tempDir("run");
   const dir = join(root, "data");
   log(
@@ -235,12 +255,14 @@ async function main(): Promise<number> {
   // The baseline is measured before and after Keyhold's workloads and the better run is kept: on a shared
   // machine a dip in one run is interference, not the bare server's capacity (both runs are in the JSON).
   const baselineServer = await startBaseline(join(dir, "server.pem"), join(dir, "server-key.pem"));
-  const baselineRuns: Record<number, LoadResult>[] = [];
+  const baselineRuns: Baselines[] = [];
   const measureBaseline = async (when: string) => {
-    const run: Record<number, LoadResult> = {};
-    for (const c of CONNECTIONS) {
-      log(`baseline (bare node:https, 200-byte JSON), ${c} connections, ${when}`);
-      run[c] = await load(baselineServer.port, { headers: {}, requests: [{ method: "GET", path: "/" }] }, c);
+    const run: Baselines = { autocannon: {}, wrk: {} };
+    for (const generator of GENERATORS) {
+      for (const c of CONNECTIONS) {
+        log(`baseline (bare node:https, 200-byte JSON), ${generator}, ${c} connections, ${when}`);
+        run[generator][c] = await load(baselineServer.port, { headers: {}, requests: [{ method: "GET", path: "/" }], generator }, c);
+      }
     }
     baselineRuns.push(run);
   };
@@ -262,9 +284,11 @@ async function main(): Promise<number> {
   const tokenFlood: TokenFlood = await tokenFloodFigures(server, client, SECONDS, log);
   await measureBaseline("after");
   await baselineServer.stop();
-  const baseline: Record<number, LoadResult> = {};
-  for (const c of CONNECTIONS) {
-    baseline[c] = baselineRuns.map((run) => run[c]!).reduce((best, r) => (r.rps > best.rps ? r : best));
+  const baseline: Baselines = { autocannon: {}, wrk: {} };
+  for (const generator of GENERATORS) {
+    for (const c of CONNECTIONS) {
+      baseline[generator][c] = baselineRuns.map((run) => run[generator][c]!).reduce((best, r) => (r.rps > best.rps ? r : best));
+    }
   }
   const rssAfterLoad = rssBytes(server.pid);
   const scale: ScalePoint[] = [{ nominal: 1_000, secretGet32: results["secret-get"]![32]!, pages: pages1k, rssBytes: rssAfterLoad }];
@@ -334,7 +358,10 @@ async function main(): Promise<number> {
     ...throttleCostRows(operationsCost.throttleCost),
     ...roleSpreadRows(roleSpread),
     ...(postgres
-      ? postgresRows(postgres, baseline[32]!.rps, { "secret-get": results["secret-get"]![32]!, "secret-set": results["secret-set"]![32]! })
+      ? postgresRows(postgres, baseline.autocannon[32]!.rps, {
+          "secret-get": results["secret-get"]![32]!,
+          "secret-set": results["secret-set"]![32]!,
+        })
       : []),
   ];
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
