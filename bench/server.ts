@@ -44,21 +44,51 @@ function spawnKeyhold(dir: string, port: number, extraArgs: string[] = []): Chil
   );
 }
 
+/**
+ * What a server printed, for error messages and the start banner: its first and its last KEPT_BYTES characters. Not
+ * all of it: the request log prints a line per request, about 12 MB per 5-second load, and a whole run's first
+ * server would leave hundreds of megabytes in the bench's memory, beside the server it measures.
+ */
+class KeptOutput {
+  #head = "";
+  #tail = "";
+  #dropped = false;
+
+  add(text: string): void {
+    if (this.#head.length < KEPT_BYTES) {
+      const room = KEPT_BYTES - this.#head.length;
+      this.#head += text.slice(0, room);
+      text = text.slice(room);
+    }
+    this.#tail += text;
+    if (this.#tail.length > 2 * KEPT_BYTES) {
+      this.#tail = this.#tail.slice(-KEPT_BYTES);
+      this.#dropped = true;
+    }
+  }
+
+  text(): string {
+    return this.#dropped ? `${this.#head}\n[…]\n${this.#tail.slice(-KEPT_BYTES)}` : this.#head + this.#tail;
+  }
+}
+
+const KEPT_BYTES = 64 * 1024;
+
 /** Spawns `keyhold dev --port 0` on `dir` and waits for its "ready at https://localhost:PORT" line. */
 export async function startKeyhold(dir: string, extraArgs: string[] = []): Promise<KeyholdServer> {
   const child = spawnKeyhold(dir, 0, extraArgs);
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const kept = new KeptOutput();
+  child.stdout!.on("data", (c: Buffer) => kept.add(c.toString()));
+  child.stderr!.on("data", (c: Buffer) => kept.add(c.toString()));
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`keyhold dev not ready in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`keyhold dev not ready in 30 s:\n${kept.text()}`)), 30_000);
     const onExit = () => {
       clearTimeout(timer);
-      fail(new Error(`keyhold dev exited before it was ready:\n${output}`));
+      fail(new Error(`keyhold dev exited before it was ready:\n${kept.text()}`));
     };
     child.once("exit", onExit);
     child.stdout!.on("data", function check() {
-      const match = /ready at https:\/\/localhost:(\d+)/.exec(output);
+      const match = /ready at https:\/\/localhost:(\d+)/.exec(kept.text());
       if (!match) return;
       clearTimeout(timer);
       child.off("exit", onExit);
@@ -73,7 +103,7 @@ export async function startKeyhold(dir: string, extraArgs: string[] = []): Promi
     pid: child.pid!,
     env: parseDevEnvFile(join(dir, "dev.env")),
     ca: readFileSync(join(dir, "ca.pem")),
-    output: () => output,
+    output: () => kept.text(),
     stop: () => stopChild(child),
   };
 }
