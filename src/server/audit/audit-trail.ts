@@ -56,6 +56,8 @@ export class AuditTrail {
   /** Queued entries someone waits on: while there are none, the queue waits up to SOON_MS for company. */
   #urgentQueued = 0;
   #soonTimer: NodeJS.Timeout | null = null;
+  /** Set while an urgent entry waits for the end of this turn's I/O, so that the turn's requests share one write. */
+  #thisTurn: NodeJS.Immediate | null = null;
   /** The flush that has not started yet (every later request for one joins it), and the one running. */
   #nextSync: Promise<void> | null = null;
   #runningSync: Promise<void> | null = null;
@@ -99,7 +101,7 @@ export class AuditTrail {
         this.#kickSoon();
       } else {
         this.#urgentQueued += 1;
-        this.#kick();
+        this.#kickThisTurn();
       }
     });
   }
@@ -145,6 +147,8 @@ export class AuditTrail {
   #kick(): void {
     if (this.#soonTimer) clearTimeout(this.#soonTimer);
     this.#soonTimer = null;
+    if (this.#thisTurn) clearImmediate(this.#thisTurn);
+    this.#thisTurn = null;
     if (this.#draining) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = null;
@@ -154,8 +158,17 @@ export class AuditTrail {
     });
   }
 
+  /**
+   * Writes once the event loop has run every callback of this turn's I/O: the requests read in one turn then
+   * share one batch (one write(2)), where kicking at once would give each its own.
+   */
+  #kickThisTurn(): void {
+    if (this.#thisTurn || this.#draining) return;
+    this.#thisTurn = setImmediate(() => this.#kick());
+  }
+
   #kickSoon(): void {
-    if (this.#soonTimer || this.#draining) return;
+    if (this.#soonTimer || this.#thisTurn || this.#draining) return;
     this.#soonTimer = setTimeout(() => this.#kick(), SOON_MS);
   }
 
