@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { decodeJwt } from "jose";
+import { OPERATIONS, type OperationRule } from "../../authz/operations.js";
 import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { MSI_TOKEN_OPERATION, TOKEN_OPERATION } from "../routes/identity.js";
 import { basicCredentials } from "../wire/oauth-params.js";
@@ -7,30 +8,20 @@ import type { AuditCaller, AuditRecord } from "./audit-entry.js";
 import { auditOperationName } from "./audit-operation-names.js";
 import type { AuditTrail, AuditWait } from "./audit-trail.js";
 
-/** POSTs that change nothing stored: using a key, exporting a backup, issuing a token. */
-const UNCHANGING_POSTS: ReadonlySet<string> = new Set([
-  "keys/encrypt",
-  "keys/decrypt",
-  "keys/wrapKey",
-  "keys/unwrapKey",
-  "keys/sign",
-  "keys/verify",
-  "keys/release",
-  "keys/random",
-  "secrets/backup",
-  "keys/backup",
-  "certificates/backup",
-  TOKEN_OPERATION,
-  MSI_TOKEN_OPERATION,
-]);
+/** Issuing a token reads credentials and changes nothing stored. */
+const TOKEN_OPERATIONS: ReadonlySet<string> = new Set([TOKEN_OPERATION, MSI_TOKEN_OPERATION]);
 
 /**
  * What a request's entry must be before its handler runs: flushed to disk for anything that may change what is
  * stored; for what changes nothing (reads, key use, tokens), written, so that the answer never leaves without
- * its entry while the disk flush follows within moments (docs/audit.md).
+ * its entry while the disk flush follows within moments (docs/audit.md). A data-plane operation says which it is
+ * (`changesState`); an admin request changes nothing only when it is a GET.
  */
-export const requestEntryWait = (method: string, operation: string): AuditWait =>
-  method === "GET" || method === "HEAD" || UNCHANGING_POSTS.has(operation) ? "written" : "durable";
+export function requestEntryWait(method: string, operation: string): AuditWait {
+  const rule = (OPERATIONS as Readonly<Record<string, OperationRule | undefined>>)[operation];
+  const changes = rule ? rule.changesState : method !== "GET" && method !== "HEAD" && !TOKEN_OPERATIONS.has(operation);
+  return changes ? "durable" : "written";
+}
 
 /**
  * Records every audited request, fail-closed: before its handler runs, a `request` entry is written (and, for a
