@@ -9,7 +9,7 @@ import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
 import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
 import { type LoadResult, runLoad } from "./load.js";
 import { type PageLatency, measurePages, percentile } from "./pages.js";
-import { formatTable, machine, ms, num, writeResults } from "./report.js";
+import { type Row, formatTable, machine, ms, num, writeResults } from "./report.js";
 import { type Baselines, type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
 import { postgresFigures, postgresRows } from "./postgres.js";
@@ -120,64 +120,6 @@ async function scalePoint(nominal: number, server: KeyholdServer, client: Client
   return { nominal, secretGet32, pages, rssBytes: rssBytes(server.pid) };
 }
 
-/** BENCH_ONLY=token-flood: a fresh server, the flood rows, nothing else. */
-async function tokenFloodOnly(): Promise<number> {
-  const dir = join(tempDir("flood"), "data");
-  log(`keyhold bench, token-flood rows only: ${SECONDS} s per flood${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
-  const { server, client } = await serve(dir);
-  const flood = await tokenFloodFigures(server, client, SECONDS, log);
-  client.close();
-  await server.stop();
-  const rows = tokenFloodRows(flood);
-  process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  const file = join(PROJECT_ROOT, `bench/results/token-flood${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
-  writeResults(file, {
-    date: new Date().toISOString(),
-    machine: machine(),
-    settings: { seconds: SECONDS, workers: WORKERS },
-    tokenFlood: flood,
-    rows,
-  });
-  log(`results written to ${file}`);
-  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
-}
-
-/** BENCH_ONLY=role-spread: its own fresh server (as in a whole run), its row, nothing else. */
-async function roleSpreadOnly(): Promise<number> {
-  log(`keyhold bench, role-spread row only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
-  const figures = await roleSpreadFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
-  const rows = roleSpreadRows(figures);
-  process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  const file = join(PROJECT_ROOT, `bench/results/role-spread${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
-  writeResults(file, {
-    date: new Date().toISOString(),
-    machine: machine(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, workers: WORKERS },
-    roleSpread: figures,
-    rows,
-  });
-  log(`results written to ${file}`);
-  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
-}
-
-/** BENCH_ONLY=certificate-create: its own fresh server (as in a whole run), its rows, nothing else. */
-async function certificateCreateOnly(): Promise<number> {
-  log(`keyhold bench, certificate-create rows only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
-  const figures = await certificateCreateFigures({ connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
-  const rows = certificateCreateRows(figures);
-  process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  const file = join(PROJECT_ROOT, `bench/results/certificate-create${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
-  writeResults(file, {
-    date: new Date().toISOString(),
-    machine: machine(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, workers: WORKERS },
-    certificateCreate: figures,
-    rows,
-  });
-  log(`results written to ${file}`);
-  return rows.some((r) => (r.errors ?? 0) > 0) ? 1 : 0;
-}
-
 /** The audit trail's cost, then counting's for throttling: each alternates fresh servers of its own, one at a time. */
 async function operationsCostFigures(): Promise<{ auditCost: AuditCost; throttleCost: ThrottleCost }> {
   const load = { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
@@ -193,18 +135,69 @@ const operationsCostFailed = (f: { auditCost: AuditCost; throttleCost: ThrottleC
   ...settingCostFailed(f.throttleCost).map((id) => `throttle ${id}`),
 ];
 
-/** BENCH_ONLY=audit: the audit and throttling rows, nothing else. */
-async function auditOnly(): Promise<number> {
-  log(`keyhold bench, audit and throttling rows only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
-  const figures = await operationsCostFigures();
-  const rows = [...auditCostRows(figures.auditCost), ...throttleCostRows(figures.throttleCost)];
+/** What one BENCH_ONLY subset measured: its figures (by their results-file names), its rows, the loads that failed. */
+interface SubsetResult {
+  figures: Record<string, unknown>;
+  rows: Row[];
+  failed: string[];
+}
+
+const failedRows = (rows: readonly Row[]): string[] => rows.filter((r) => (r.errors ?? 0) > 0).map((r) => r.workload);
+
+/** The BENCH_ONLY subsets: each runs on fresh servers of its own (as in a whole run) and writes bench/results/NAME.json. */
+const SUBSETS: Record<string, { rows: string; measure: () => Promise<SubsetResult> }> = {
+  "token-flood": {
+    rows: "token-flood rows",
+    measure: async () => {
+      const { server, client } = await serve(join(tempDir("flood"), "data"));
+      const tokenFlood = await tokenFloodFigures(server, client, SECONDS, log);
+      client.close();
+      await server.stop();
+      const rows = tokenFloodRows(tokenFlood);
+      return { figures: { tokenFlood }, rows, failed: failedRows(rows) };
+    },
+  },
+  "role-spread": {
+    rows: "role-spread row",
+    measure: async () => {
+      const roleSpread = await roleSpreadFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+      const rows = roleSpreadRows(roleSpread);
+      return { figures: { roleSpread }, rows, failed: failedRows(rows) };
+    },
+  },
+  "certificate-create": {
+    rows: "certificate-create rows",
+    measure: async () => {
+      const certificateCreate = await certificateCreateFigures(
+        { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+        log,
+      );
+      const rows = certificateCreateRows(certificateCreate);
+      return { figures: { certificateCreate }, rows, failed: failedRows(rows) };
+    },
+  },
+  audit: {
+    rows: "audit and throttling rows",
+    measure: async () => {
+      const figures = await operationsCostFigures();
+      const rows = [...auditCostRows(figures.auditCost), ...throttleCostRows(figures.throttleCost)];
+      return { figures, rows, failed: operationsCostFailed(figures) };
+    },
+  },
+};
+
+/** BENCH_ONLY=NAME: that subset's rows, nothing else, written to bench/results/NAME[-workers-N].json. */
+async function subsetOnly(name: string): Promise<number> {
+  const subset = SUBSETS[name];
+  if (!subset) throw new Error(`BENCH_ONLY=${name}: the subsets are ${Object.keys(SUBSETS).join(", ")}`);
+  log(`keyhold bench, ${subset.rows} only: ${SECONDS} s per load${WORKERS ? `, keyhold dev --workers ${WORKERS}` : ""}`);
+  const { figures, rows, failed } = await subset.measure();
   process.stdout.write(`\n${formatTable(rows)}\n\n`);
-  const file = join(PROJECT_ROOT, `bench/results/audit${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
-  const failed = operationsCostFailed(figures);
+  const file = join(PROJECT_ROOT, `bench/results/${name}${WORKERS ? `-workers-${WORKERS}` : ""}.json`);
   writeResults(file, {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, workers: WORKERS },
+    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, workers: WORKERS },
     ...figures,
     rows,
     failedLoads: failed,
@@ -216,11 +209,7 @@ async function auditOnly(): Promise<number> {
 
 async function main(): Promise<number> {
   installSignalHandlers();
-  if (ONLY === "token-flood") return tokenFloodOnly();
-  if (ONLY === "certificate-create") return certificateCreateOnly();
-  if (ONLY === "audit") return auditOnly();
-  if (ONLY === "role-spread") return roleSpreadOnly();
-  if (ONLY !== "") throw new Error(`BENCH_ONLY=${ONLY}: the subsets are token-flood, certificate-create, audit and role-spread`);
+  if (ONLY !== "") return subsetOnly(ONLY);
   await ensureWrk(log);
   const root = tempDir("run");
   const dir = join(root, "data");
