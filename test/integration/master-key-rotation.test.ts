@@ -198,7 +198,11 @@ function failingAt(store: Store, n: number): Store {
   });
 }
 
-async function resumesAfterInterruption(site: StoreSite): Promise<void> {
+/** A store on `site` holding SECRETS secrets sealed under an old master key, for `rotate` to move to a new one. */
+async function seededUnderOldKey(
+  site: StoreSite,
+  rotate: (store: Store, keys: { oldKey: Buffer; newKey: Buffer }) => Promise<void>,
+): Promise<void> {
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
   const store = await site.open();
@@ -206,6 +210,15 @@ async function resumesAfterInterruption(site: StoreSite): Promise<void> {
     const { node } = await startNode(store, oldKey);
     for (let i = 0; i < SECRETS; i++) assert.equal((await node.call("PUT", `/secrets/s${i}`, { value: value(i) })).statusCode, 200);
     await node.app.close();
+    await rotate(store, { oldKey, newKey });
+  } finally {
+    await store.close();
+    await site.cleanup();
+  }
+}
+
+const resumesAfterInterruption = (site: StoreSite) =>
+  seededUnderOldKey(site, async (store, { oldKey, newKey }) => {
     const ring = new Envelope(newKey, [oldKey]);
     // Transactions: 1 starts the pass, 2 meta, 3 vault entries, 4 the first batch of versions, 5 dies.
     const interrupted = new MasterKeyRotation(failingAt(store, 5), ring, () => 1000);
@@ -228,21 +241,11 @@ async function resumesAfterInterruption(site: StoreSite): Promise<void> {
     const { node: fresh } = await startNode(store, newKey, [], { id: (await store.listPrincipals())[0]!.id });
     for (let i = 0; i < SECRETS; i += 17) assert.equal((await fresh.call("GET", `/secrets/s${i}`)).json().value, value(i));
     await fresh.app.close();
-  } finally {
-    await store.close();
-    await site.cleanup();
-  }
-}
+  });
 
 /** Two processes starting the pass at once (two nodes asked together): it ends done, each record re-wrapped once. */
-async function twoProcessesAtOnce(site: StoreSite): Promise<void> {
-  const oldKey = randomBytes(32);
-  const newKey = randomBytes(32);
-  const store = await site.open();
-  try {
-    const { node } = await startNode(store, oldKey);
-    for (let i = 0; i < SECRETS; i++) assert.equal((await node.call("PUT", `/secrets/s${i}`, { value: value(i) })).statusCode, 200);
-    await node.app.close();
+const twoProcessesAtOnce = (site: StoreSite) =>
+  seededUnderOldKey(site, async (store, { oldKey, newKey }) => {
     const ring = () => new Envelope(newKey, [oldKey]);
     const a = new MasterKeyRotation(store, ring(), () => 1000);
     const b = new MasterKeyRotation(store, ring(), () => 1000);
@@ -254,11 +257,7 @@ async function twoProcessesAtOnce(site: StoreSite): Promise<void> {
       assert.equal(progress.error, null, "the process that was overtaken does not report a failure");
       assert.equal(progress.rewrapped, SECRETS + 2);
     }
-  } finally {
-    await store.close();
-    await site.cleanup();
-  }
-}
+  });
 
 describe("master key rotation", () => {
   it("sqlite: re-wraps everything under concurrent writes; the new key alone then opens it all, the old key nothing", async () =>
