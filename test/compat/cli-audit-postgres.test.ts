@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { PostgresAuditSink } from "../../src/server/audit/audit-postgres-sink.js";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
-import { openTestTrail, testRecord, testSigner } from "../support/audit-fixtures.js";
+import { appendSearchableEntries, openTestTrail, testSigner } from "../support/audit-fixtures.js";
 import { runKeyhold } from "../support/cli.js";
 import { POSTGRES_URL, newDatabase } from "../support/test-database.js";
 
@@ -26,7 +26,7 @@ if (!POSTGRES_URL) {
       const sink = new PostgresAuditSink(database.url, "node-a");
       await sink.publishPublicKey(signer.keyId, signer.publicKeyPem);
       const trail = await openTestTrail(sink, signer);
-      for (let i = 0; i < 6; i++) await trail.append({ ...testRecord(i), ...(i === 4 && { vault: "other", operationName: "KeySign" }) });
+      await appendSearchableEntries(trail);
       await trail.close();
       client = new pg.Client({ connectionString: database.url });
       await client.connect();

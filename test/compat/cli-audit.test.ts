@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { auditFilesIn } from "../../src/server/audit/audit-files.js";
 import { FileAuditSink } from "../../src/server/audit/audit-file-sink.js";
 import { AUDIT_PUBLIC_KEY_FILE } from "../../src/server/audit/open-audit-trail.js";
-import { openTestTrail, testRecord, testSigner } from "../support/audit-fixtures.js";
+import { appendSearchableEntries, openTestTrail, testSigner } from "../support/audit-fixtures.js";
 import { runKeyhold } from "../support/cli.js";
 
 describe("keyhold audit", () => {
@@ -15,7 +15,7 @@ describe("keyhold audit", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "keyhold-cli-audit-"));
     const trail = await openTestTrail(new FileAuditSink(dir, "node-a", 1 << 20), signer);
-    for (let i = 0; i < 6; i++) await trail.append({ ...testRecord(i), ...(i === 4 && { vault: "other", operationName: "KeySign" }) });
+    await appendSearchableEntries(trail);
     await trail.close();
     writeFileSync(join(dir, AUDIT_PUBLIC_KEY_FILE), signer.publicKeyPem);
   });

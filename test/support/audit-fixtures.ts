@@ -28,6 +28,11 @@ export const testRecord = (i: number): AuditRecord => ({
   caller: { principalId: "p1", credentialId: "c1", kind: "servicePrincipal", sourceAddress: "127.0.0.1" },
 });
 
+/** Six request entries, all in vault v1 but the fifth (a KeySign in vault "other"): what the CLI's searches filter. */
+export async function appendSearchableEntries(trail: AuditTrail): Promise<void> {
+  for (let i = 0; i < 6; i++) await trail.append({ ...testRecord(i), ...(i === 4 && { vault: "other", operationName: "KeySign" }) });
+}
+
 /** A sink around another whose writes, or only its flushes, fail while set (a full disk, a failed fsync). */
 export class SwitchableSink implements AuditSink {
   failing = false;
