@@ -69,4 +69,23 @@ describe("identity caches", () => {
     assert.equal(await principals.authenticateClient(principal.id, clientSecret), null, "after the cache entry ends, the store decides");
     clock -= 301;
   });
+
+  it("stops accepting a remembered secret at once when it is removed (rotation) or expires", async () => {
+    const principals = new PrincipalService(store, now);
+    const { principal, clientSecret: old, credentialId: oldId } = await principals.createServicePrincipal("rotated");
+    const { secret: expiring } = await principals.addClientSecret(principal.id, 100);
+    for (const secret of [old, expiring])
+      assert.equal((await principals.authenticateClient(principal.id, secret))?.principal.id, principal.id);
+    const checks = principals.hashChecks;
+    assert.equal((await principals.authenticateClient(principal.id, old))?.credentialId, oldId, "remembered");
+    assert.equal(principals.hashChecks, checks, "no hash for a remembered secret");
+    await principals.removeCredential(principal.id, oldId);
+    assert.equal(await principals.authenticateClient(principal.id, old), null, "removed: refused within the five minutes");
+    clock += 101;
+    try {
+      assert.equal(await principals.authenticateClient(principal.id, expiring), null, "expired: refused though remembered a moment ago");
+    } finally {
+      clock -= 101;
+    }
+  });
 });
