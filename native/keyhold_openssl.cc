@@ -8,15 +8,17 @@
  *     EVP_PKEY_decrypt with RSA_NO_PADDING (OpenSSL blinds it), then unpadding with implicit rejection as in
  *     draft-irtf-cfrg-rsa-guidance-10 ("Implementation Guidance for the PKCS #1 RSA Cryptography
  *     Specification") §7, the algorithm OpenSSL 3.2+ applies by default. ("The draft" below.)
+ * And one thing node:crypto does, only slower: AES-GCM of a whole message in one call, for the hot paths (the
+ * envelope around every stored value, the keys API's A*GCM), without a Cipheriv object per message.
  *
- * No cryptographic primitive is implemented here: RSA, ECDSA, SHA-2 and HMAC all come from OpenSSL. What is
+ * No cryptographic primitive is implemented here: RSA, ECDSA, SHA-2, HMAC and AES-GCM all come from OpenSSL. What is
  * here is argument checking, the DER <-> IEEE P1363 conversion of ECDSA signatures, and the constant-time
  * selection logic of the implicit-rejection unpadding.
  *
  * Nothing is linked: the OpenSSL symbols resolve at load time from the node binary (or from the libcrypto a
  * shared-OpenSSL build of Node has loaded).
  *
- * Every operation on key material runs on the libuv thread pool (napi_create_async_work). Each job holds its
+ * Every private-key operation runs on the libuv thread pool (napi_create_async_work). Each job holds its
  * own reference to the EVP_PKEY (EVP_PKEY_up_ref), so a key handle collected mid-job stays valid, and clears
  * the worker thread's OpenSSL error queue before it returns, so nothing leaks into Node's own crypto jobs.
  */
@@ -763,6 +765,147 @@ static napi_value RsaPkcs1Decrypt(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
+/* AES-GCM, one shot                                                                                      */
+/* ------------------------------------------------------------------------------------------------------ */
+
+/*
+ * node:crypto builds a Cipheriv object for every message, which costs more than the AES-GCM of a few kilobytes
+ * (and the envelope opens one per secret read). Here each environment (the main thread, each worker) keeps one
+ * EVP_CIPHER_CTX that every message reuses: it is keyed anew (the AES key schedule, a fraction of a microsecond)
+ * and given the message's IV, and nothing is allocated but the output Buffer. These calls run in line on the
+ * calling thread, as node:crypto's Cipheriv does: for the sizes stored, less than a hop to the thread pool would.
+ * The context belongs to one environment's thread and one call at a time, so it needs no lock. The key schedule of
+ * the last key stays in it until the next call or the environment's end (EVP_CIPHER_CTX_free cleanses it).
+ */
+#define GCM_IV_LEN 12
+#define GCM_TAG_LEN 16
+
+/* The cipher for a key length, fetched once per process (a fetch per message would cost as much as the seal). */
+static const EVP_CIPHER* gcm_cipher(size_t key_len) {
+  static EVP_CIPHER* const aes128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+  static EVP_CIPHER* const aes192 = EVP_CIPHER_fetch(NULL, "AES-192-GCM", NULL);
+  static EVP_CIPHER* const aes256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+  switch (key_len) {
+    case 16: return aes128;
+    case 24: return aes192;
+    case 32: return aes256;
+    default: return NULL;
+  }
+}
+
+static void gcm_context_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  EVP_CIPHER_CTX_free((EVP_CIPHER_CTX*)data);
+}
+
+/* This environment's context, keyed with `key` for encryption (gcm_begin sets the direction), or NULL. */
+static EVP_CIPHER_CTX* gcm_context(napi_env env, const uint8_t* key, size_t key_len) {
+  const EVP_CIPHER* cipher = gcm_cipher(key_len);
+  void* data = NULL;
+  if (cipher == NULL || napi_get_instance_data(env, &data) != napi_ok) return NULL;
+  EVP_CIPHER_CTX* ctx = (EVP_CIPHER_CTX*)data;
+  if (ctx == NULL) {
+    if ((ctx = EVP_CIPHER_CTX_new()) == NULL) return NULL;
+    if (napi_set_instance_data(env, ctx, gcm_context_finalize, NULL) != napi_ok) {
+      EVP_CIPHER_CTX_free(ctx);
+      return NULL;
+    }
+  }
+  return EVP_CipherInit_ex(ctx, cipher, NULL, key, NULL, 1) == 1 ? ctx : NULL;
+}
+
+/* An optional Uint8Array: undefined (or null) is no bytes. */
+static bool get_optional_bytes(napi_env env, napi_value value, const uint8_t** data, size_t* len) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  if (type == napi_undefined || type == napi_null) {
+    *data = NULL;
+    *len = 0;
+    return true;
+  }
+  return get_bytes(env, value, data, len);
+}
+
+/* Starts a message on a keyed context: the IV, the direction, and the AAD (if any). */
+static bool gcm_begin(EVP_CIPHER_CTX* ctx, const uint8_t* iv, const uint8_t* aad, size_t aad_len, int enc) {
+  int len = 0;
+  if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1) return false;
+  return aad_len == 0 || EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aad_len) == 1;
+}
+
+/* aesGcmSeal(key: 16, 24 or 32 bytes, iv: 12 bytes, plaintext, aad?): Buffer — the ciphertext, then the 16-byte tag. */
+static napi_value AesGcmSeal(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  const uint8_t *key = NULL, *iv = NULL, *plaintext = NULL, *aad = NULL;
+  size_t key_len = 0, iv_len = 0, plaintext_len = 0, aad_len = 0;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_bytes(env, argv[0], &key, &key_len) || !get_bytes(env, argv[1], &iv, &iv_len) ||
+      iv_len != GCM_IV_LEN || !get_bytes(env, argv[2], &plaintext, &plaintext_len) ||
+      (argc > 3 && !get_optional_bytes(env, argv[3], &aad, &aad_len)) || plaintext_len > INT_MAX - GCM_TAG_LEN ||
+      aad_len > INT_MAX)
+    return throw_error(env, kInvalidArgument, "aesGcmSeal(key, iv of 12 bytes, plaintext, aad?)");
+  EVP_CIPHER_CTX* ctx = gcm_context(env, key, key_len);
+  if (ctx == NULL) {
+    ERR_clear_error();
+    return throw_error(env, kInvalidArgument, "aesGcmSeal: the key must be 16, 24 or 32 bytes");
+  }
+
+  napi_value result;
+  void* out_data = NULL;
+  NAPI_OK(env, napi_create_buffer(env, plaintext_len + GCM_TAG_LEN, &out_data, &result));
+  uint8_t* out = (uint8_t*)out_data;
+  int len = 0, final_len = 0;
+  bool ok = gcm_begin(ctx, iv, aad, aad_len, 1) &&
+            (plaintext_len == 0 || EVP_CipherUpdate(ctx, out, &len, plaintext, (int)plaintext_len) == 1) &&
+            EVP_CipherFinal_ex(ctx, out + len, &final_len) == 1 && (size_t)(len + final_len) == plaintext_len &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, GCM_TAG_LEN, out + plaintext_len) == 1;
+  if (!ok) {
+    ERR_clear_error();
+    return throw_error(env, kOperationFailed, kGenericMessage);
+  }
+  return result;
+}
+
+/* aesGcmOpen(key: 16, 24 or 32 bytes, iv: 12 bytes, ciphertext, tag: 16 bytes, aad?): Buffer — the plaintext,
+ * only if the tag verifies; otherwise the generic error, and the bytes decrypted so far are wiped, never returned. */
+static napi_value AesGcmOpen(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  const uint8_t *key = NULL, *iv = NULL, *ciphertext = NULL, *tag = NULL, *aad = NULL;
+  size_t key_len = 0, iv_len = 0, ciphertext_len = 0, tag_len = 0, aad_len = 0;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4 || !get_bytes(env, argv[0], &key, &key_len) || !get_bytes(env, argv[1], &iv, &iv_len) ||
+      !get_bytes(env, argv[2], &ciphertext, &ciphertext_len) || !get_bytes(env, argv[3], &tag, &tag_len) ||
+      (argc > 4 && !get_optional_bytes(env, argv[4], &aad, &aad_len)))
+    return throw_error(env, kInvalidArgument, "aesGcmOpen(key, iv, ciphertext, tag, aad?)");
+  EVP_CIPHER_CTX* ctx = NULL;
+  if (iv_len != GCM_IV_LEN || tag_len != GCM_TAG_LEN || ciphertext_len > INT_MAX || aad_len > INT_MAX ||
+      (ctx = gcm_context(env, key, key_len)) == NULL) {
+    ERR_clear_error();
+    return throw_error(env, kOperationFailed, kGenericMessage);
+  }
+
+  napi_value result;
+  void* out_data = NULL;
+  NAPI_OK(env, napi_create_buffer(env, ciphertext_len, &out_data, &result));
+  uint8_t* out = (uint8_t*)out_data;
+  int len = 0, final_len = 0;
+  /* The tag is set before the final step, which compares it (in constant time) and fails on a mismatch. */
+  bool ok = gcm_begin(ctx, iv, aad, aad_len, 0) &&
+            (ciphertext_len == 0 || EVP_CipherUpdate(ctx, out, &len, ciphertext, (int)ciphertext_len) == 1) &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, GCM_TAG_LEN, (void*)tag) == 1 &&
+            EVP_CipherFinal_ex(ctx, out + len, &final_len) == 1 && (size_t)(len + final_len) == ciphertext_len;
+  if (!ok) {
+    OPENSSL_cleanse(out, ciphertext_len);
+    ERR_clear_error();
+    return throw_error(env, kOperationFailed, kGenericMessage);
+  }
+  return result;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
 /* Module                                                                                                 */
 /* ------------------------------------------------------------------------------------------------------ */
 
@@ -773,6 +916,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"signDigest", NULL, SignDigest, NULL, NULL, NULL, napi_enumerable, NULL},
       {"verifyDigest", NULL, VerifyDigest, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rsaPkcs1Decrypt", NULL, RsaPkcs1Decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aesGcmSeal", NULL, AesGcmSeal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"aesGcmOpen", NULL, AesGcmOpen, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_OK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { aesGcmOpen, aesGcmSeal } from "./openssl-native.js";
 
 /**
  * Encryption at rest. Every record gets its own random 256-bit data key (DEK); the record is sealed with
@@ -32,21 +33,15 @@ export function masterKeyId(key: Buffer): string {
   return createHmac("sha256", key).update("keyhold master key id").digest().subarray(0, KEY_ID).toString("hex");
 }
 
+/** AES-256-GCM through the binding's one-shot call, cheaper than a node:crypto Cipheriv (docs/crypto-performance.md). */
 function seal(key: Buffer, iv: Buffer, plaintext: Buffer, aad: Buffer): { ciphertext: Buffer; tag: Buffer } {
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { ciphertext, tag: cipher.getAuthTag() };
+  const sealed = aesGcmSeal(key, iv, plaintext, aad);
+  return { ciphertext: sealed.subarray(0, plaintext.length), tag: sealed.subarray(plaintext.length) };
 }
 
 function open(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad: Buffer): Buffer {
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, iv);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(tag);
-    const plaintext = decipher.update(ciphertext);
-    decipher.final(); // GCM yields nothing more here; it checks the tag and throws on a mismatch
-    return plaintext;
+    return aesGcmOpen(key, iv, ciphertext, tag, aad);
   } catch {
     throw new EnvelopeError();
   }
@@ -75,6 +70,14 @@ function parse(record: Buffer): ParsedRecord {
 /** Unwrapped data keys kept for reuse (reads of the same record skip one AES-GCM); bounded. */
 const DEK_CACHE_LIMIT = 10_000;
 
+/** A record's unwrapped data key, with what it was unwrapped from (a hit must match both) and its context as AAD. */
+interface CachedDek {
+  keyId: string | null;
+  wrap: Buffer;
+  aad: Buffer;
+  dek: Buffer;
+}
+
 /**
  * The envelope over a keyring: the current master key seals, and a record opens with the key it names (format 2)
  * or, for a format 1 record, with whichever configured key opens it. Previous keys are only for opening.
@@ -83,7 +86,8 @@ export class Envelope {
   readonly #current: Buffer;
   readonly #currentId: Buffer;
   readonly #keys = new Map<string, Buffer>();
-  readonly #deks = new Map<string, Buffer>();
+  /** By record context: one entry per record, replaced when its data key is re-wrapped. */
+  readonly #deks = new Map<string, CachedDek>();
 
   constructor(current: Buffer, previous: readonly Buffer[] = []) {
     for (const key of [current, ...previous]) {
@@ -114,8 +118,7 @@ export class Envelope {
 
   open(record: Buffer, context: string): Buffer {
     const parsed = parse(record);
-    const aad = Buffer.from(context, "utf8");
-    const dek = this.#dekOf(parsed, aad);
+    const { dek, aad } = this.#dekOf(parsed, context);
     const body = parsed.body;
     return open(dek, body.subarray(0, IV), body.subarray(IV + TAG), body.subarray(IV, IV + TAG), aad);
   }
@@ -132,8 +135,9 @@ export class Envelope {
   rewrap(record: Buffer, context: string): Buffer | null {
     const parsed = parse(record);
     if (parsed.keyId === this.currentKeyId) return null;
-    const aad = Buffer.from(context, "utf8");
-    const dek = Buffer.from(this.#dekOf(parsed, aad));
+    const cached = this.#dekOf(parsed, context);
+    const dek = Buffer.from(cached.dek);
+    const aad = cached.aad;
     // The DEK is authenticated against the value before it is wrapped anew: a wrong DEK would never open again.
     const body = parsed.body;
     open(dek, body.subarray(0, IV), body.subarray(IV + TAG), body.subarray(IV, IV + TAG), aad);
@@ -147,15 +151,15 @@ export class Envelope {
     return Buffer.concat([dekIv, wrapped.ciphertext, wrapped.tag]);
   }
 
-  #dekOf(parsed: ParsedRecord, aad: Buffer): Buffer {
-    // The cache key is the key id, the wrapped key with its IV and tag, and the context: any other record misses.
-    const id = `${parsed.keyId ?? "v1"}|${parsed.wrap.toString("base64")}|${aad.toString("utf8")}`;
-    const cached = this.#deks.get(id);
-    if (cached) return cached;
-    const dek = this.#unwrap(parsed, aad);
-    if (this.#deks.size >= DEK_CACHE_LIMIT) this.#deks.delete(this.#deks.keys().next().value!);
-    this.#deks.set(id, dek);
-    return dek;
+  #dekOf(parsed: ParsedRecord, context: string): CachedDek {
+    // A hit needs the same context, key id and wrapped key (with its IV and tag): any other record misses.
+    const cached = this.#deks.get(context);
+    if (cached && cached.keyId === parsed.keyId && cached.wrap.equals(parsed.wrap)) return cached;
+    const aad = Buffer.from(context, "utf8");
+    const entry = { keyId: parsed.keyId, wrap: Buffer.from(parsed.wrap), aad, dek: this.#unwrap(parsed, aad) };
+    if (!cached && this.#deks.size >= DEK_CACHE_LIMIT) this.#deks.delete(this.#deks.keys().next().value!);
+    this.#deks.set(context, entry);
+    return entry;
   }
 
   #unwrap(parsed: ParsedRecord, aad: Buffer): Buffer {

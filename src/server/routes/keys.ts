@@ -18,11 +18,14 @@ import {
   parseVerify,
   rotationPolicyJson,
 } from "../wire/key-wire.js";
+import { keyOperationResultJson } from "../wire/key-operation-result.js";
 import { objectId } from "../wire/object-wire.js";
 import { asObject } from "../wire/parse.js";
 
 const op = (operation: Operation) => ({ config: { operation } });
 const b64 = (value: Buffer | undefined) => value?.toString("base64url");
+/** What fastify sends with an answer it serialized itself. */
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
 /** The Keys API (spec/keyvault/2025-07-01/keys.json), status codes as the SDK expects them. */
 export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -89,11 +92,12 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // Cryptographic operations, on a named version or the latest (`/keys/k//encrypt` arrives as `/keys/k/encrypt`).
   for (const suffix of ["", "/:version"]) {
-    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/encrypt`, op("keys/encrypt"), async (request) => {
+    app.post<{ Params: NameParams }>(`/keys/:name${suffix}/encrypt`, op("keys/encrypt"), async (request, reply) => {
       const kv = vaultRequest(request);
       const { alg, value, input } = parseKeyOperation(request.body);
       const { record, output } = await keys.encrypt(kv.vault, request.params.name, versionOf(request.params), alg, value, input);
-      return { kid: objectId(kv.base, record), value: b64(output.value), iv: b64(output.iv), tag: b64(output.tag), aad: b64(input.aad) };
+      const fields = { value: output.value, iv: output.iv, tag: output.tag, aad: input.aad };
+      return reply.type(JSON_CONTENT_TYPE).send(keyOperationResultJson(objectId(kv.base, record), fields));
     });
     // The operations that take an algorithm and bytes and answer with the key version and bytes.
     const bytesOperations = [
