@@ -1,21 +1,10 @@
 import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { registerAccessCommands } from "./access-commands.js";
-import { registerAuditCommands } from "./audit-commands.js";
-import { registerCertificateCommands } from "./certificate-commands.js";
-import { registerCompletionCommand } from "./completion-command.js";
 import { commandPathOf, errorLine, usageErrorLine } from "./error-line.js";
 import { addExamples } from "./examples.js";
 import { OUTPUT_FORMATS, type OutputFormat, setOutput } from "./output.js";
-import { registerKeyCommands } from "./key-commands.js";
-import { registerMasterKeyCommands } from "./master-key-commands.js";
-import { registerPrincipalCommands } from "./principal-commands.js";
-import { registerRunCommand } from "./run-command.js";
-import { registerSecretCommands } from "./secret-commands.js";
-import { registerSessionCommands } from "./session-commands.js";
-import { registerServerCommands } from "./server-commands.js";
-import { registerVaultCommands } from "./vault-commands.js";
+import { commandGroupsFor } from "./command-groups.js";
 
 /** The version in package.json (dist/src/cli/main.js is three folders below it). */
 function keyholdVersion(): string {
@@ -23,6 +12,7 @@ function keyholdVersion(): string {
 }
 
 async function runCli(): Promise<void> {
+  const args = process.argv.slice(2);
   const program = new Command("keyhold")
     .description("Keyhold: a self-hosted key and secret vault that speaks the Azure Key Vault REST API")
     .addOption(new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default("json"))
@@ -30,30 +20,18 @@ async function runCli(): Promise<void> {
     .option("--debug", "print the stack of an error")
     // Usage errors are one line too, with the way to the command's help.
     .configureOutput({ outputError: (text, write) => write(usageErrorLine(text, commandPathOf(program, args))) })
-    .hook("preAction", (_program, action) => {
+    .hook("preAction", async (_program, action) => {
       const o = action.optsWithGlobals<{ output: OutputFormat; query?: string }>();
-      setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });
+      await setOutput({ output: o.output, ...(o.query !== undefined && { query: o.query }) });
     });
-  registerServerCommands(program);
-  registerVaultCommands(program);
-  registerSecretCommands(program);
-  registerKeyCommands(program);
-  registerCertificateCommands(program);
-  registerPrincipalCommands(program);
-  registerAccessCommands(program);
-  registerMasterKeyCommands(program);
-  registerAuditCommands(program);
-  registerRunCommand(program);
-  registerSessionCommands(program);
-  registerCompletionCommand(program);
-  addExamples(program);
   // `keyhold --version` alone: a program-wide --version option would take `secret show --version VER` too.
   program.addHelpText("after", "\nkeyhold --version (or -V) prints Keyhold's version.");
-  const args = process.argv.slice(2);
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     process.stdout.write(`${keyholdVersion()}\n`);
     return;
   }
+  for (const register of await Promise.all(commandGroupsFor(args).map((group) => group.load()))) register(program);
+  addExamples(program);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

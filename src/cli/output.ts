@@ -1,5 +1,3 @@
-import { search } from "@jmespath-community/jmespath";
-import { stringify as toYaml } from "yaml";
 import { CliError } from "./cli-error.js";
 
 /** How results are printed: `-o json|table|tsv|yaml` and `--query JMESPATH`, as `az` does. */
@@ -13,8 +11,23 @@ export interface OutputSettings {
 
 let settings: OutputSettings = { output: "json" };
 
-export function setOutput(next: OutputSettings): void {
+/** The YAML writer and the JMESPath engine, loaded by setOutput only when -o yaml or --query asks for them. */
+let toYaml: ((value: unknown) => string) | null = null;
+let search: ((value: unknown, query: string) => unknown) | null = null;
+
+export async function setOutput(next: OutputSettings): Promise<void> {
+  if (next.output === "yaml" && !toYaml) toYaml = (await import("yaml")).stringify;
+  if (next.query !== undefined && !search) {
+    const jmespath = await import("@jmespath-community/jmespath");
+    search = (value, query) => jmespath.search(value as Parameters<typeof jmespath.search>[0], query);
+  }
   settings = next;
+}
+
+/** What setOutput loaded: rendering is synchronous, so what it needs must be there before. */
+function loaded<T>(module: T | null): T {
+  if (!module) throw new Error("render: the output settings were not set with setOutput");
+  return module;
 }
 
 /**
@@ -88,7 +101,7 @@ export function render(value: unknown, using: OutputSettings = settings, view?: 
   let shown = value;
   if (using.query) {
     try {
-      shown = search(value as Parameters<typeof search>[0], using.query);
+      shown = loaded(search)(value, using.query);
     } catch (error) {
       throw new CliError("InvalidQuery", `--query: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -100,7 +113,7 @@ export function render(value: unknown, using: OutputSettings = settings, view?: 
     case "tsv":
       return tsv(shown);
     case "yaml":
-      return toYaml(shown);
+      return loaded(toYaml)(shown);
     default:
       return `${JSON.stringify(shown, null, 2)}\n`;
   }

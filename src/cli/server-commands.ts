@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { CliError } from "./cli-error.js";
 import { registerDevFaultCommands } from "./dev-fault-commands.js";
-import { parseThrottle } from "./throttle-option.js";
+import { THROTTLE_FLAGS, type ThrottleOption, parseThrottle, throttleSettingOf } from "./throttle-option.js";
 import type { RunningServer } from "../server/start-server.js";
-import type { ThrottleSetting } from "../config/throttle-setting.js";
 import { AUDIT_SINKS, type AuditSinkKind } from "../config/audit-setting.js";
 import type { LogFormat, LogLevel } from "../config/serve-config-schema.js";
 import { logStarted, stopLogged } from "../server/lifecycle-log.js";
@@ -73,7 +72,7 @@ export function registerServerCommands(program: Command): void {
       "refuse an api-version newer than the newest Keyhold knows (by default dev mode answers it as the newest, with a warning)",
     )
     .option(
-      "--throttle <azure|off|file>",
+      THROTTLE_FLAGS,
       "answer 429 past Azure Key Vault's limits (`azure`), or past the limits in a JSON file (docs/throttling.md); off by default",
       parseThrottle,
     )
@@ -112,15 +111,17 @@ export function registerServerCommands(program: Command): void {
         backgroundIntervalMs: number;
         metricsPort?: number;
         strictApiVersions?: boolean;
-        throttle?: ThrottleSetting;
+        throttle?: ThrottleOption;
         audit: AuditSinkKind;
         logFormat: LogFormat;
         logLevel: LogLevel;
       }) => {
         if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
         warnOfPasswordIn(options.database);
+        const { throttle: throttleOption, ...rest } = options;
+        const throttle = await throttleSettingOf(throttleOption, dev);
         const { runDev } = await import("../dev/run-dev.js");
-        await stopOnSignals(runDev({ ...options, ...(options.vault && { vaults: options.vault }) }));
+        await stopOnSignals(runDev({ ...rest, ...(throttle && { throttle }), ...(options.vault && { vaults: options.vault }) }));
       },
     );
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { metricsSettingSchema } from "./metrics-setting.js";
 import { DEFAULT_BACKGROUND_INTERVAL_MS, DEFAULT_MAX_CONNECTIONS } from "./server-config.js";
-import { throttleSettingSchema } from "./throttle-setting.js";
-import { auditSettingSchema } from "./audit-setting.js";
+import { throttleSettingSchema } from "./throttle-setting-schema.js";
+import { auditSettingSchema } from "./audit-setting-schema.js";
 
 /**
  * Every setting `keyhold serve --config FILE` reads: its type, bounds, default and meaning, in one place. The

@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /**
  * The kinds of data-plane request Azure Key Vault limits separately (docs/throttling.md has which operation is in
  * which): creating keys, the other key transactions, creating secrets or importing keys and certificates (one
@@ -34,51 +32,8 @@ export const AZURE_THROTTLE_LIMITS: ThrottleLimits = Object.freeze({
   server: Object.fromEntries(THROTTLE_CATEGORIES.map((c) => [c, AZURE_PER_VAULT[c] * SUBSCRIPTION_FACTOR])),
 });
 
-/** What each category counts, as the README's table of settings says it. */
-const COUNTS: Record<ThrottleCategory, string> = {
-  createKey: "requests that make a key (create, rotate, certificate create)",
-  keyTransactions: "other key requests (get, sign, list, …)",
-  createSecretOrImport: "secret sets and key or certificate imports",
-  allOther: "every other request (secret gets, lists, certificates, …)",
-};
-
-/** Requests per window by category in one scope; a category left out is not limited there. */
-const categoryLimits = (scope: string) =>
-  z
-    .strictObject(
-      Object.fromEntries(
-        THROTTLE_CATEGORIES.map((category) => [
-          category,
-          z
-            .int()
-            .min(1)
-            .max(10_000_000)
-            .optional()
-            .meta({ description: `Requests per window ${scope}: ${COUNTS[category]}; not limited if left out` }),
-        ]),
-      ) as Record<ThrottleCategory, z.ZodOptional<z.ZodInt>>,
-    )
-    .default({});
-
-/** `"azure"`, `"off"`, or limits of one's own: the `throttle` setting of the config file and `keyhold dev --throttle FILE`. */
-export const throttleSettingSchema = z
-  .union([
-    z.enum(["azure", "off"]),
-    z.strictObject({
-      windowSeconds: z.int().min(1).max(3600).default(10).meta({ description: "The window requests are counted over, in seconds" }),
-      perVault: categoryLimits("per vault"),
-      perCaller: categoryLimits("per caller (principal), across vaults"),
-      server: categoryLimits("across all vaults of the server"),
-    }),
-  ])
-  .default("off")
-  .meta({
-    expected: '`"azure"`, `"off"` or an object of limits',
-    description:
-      "Data-plane throttling: `azure` answers 429 past Azure Key Vault's limits per vault per 10 s (docs/throttling.md), `off` never",
-  });
-
-export type ThrottleSetting = z.output<typeof throttleSettingSchema>;
+/** `"azure"`, `"off"`, or limits of one's own (throttle-setting-schema.ts reads them from a config or a file). */
+export type ThrottleSetting = "azure" | "off" | ThrottleLimits;
 
 /** The limits a setting stands for, or null when it turns throttling off. */
 export function throttleLimitsOf(setting: ThrottleSetting): ThrottleLimits | null {

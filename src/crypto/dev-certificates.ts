@@ -1,31 +1,26 @@
-import "reflect-metadata";
-import { KeyObject, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import { type KeyObject, X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { buildCertificate, issuerOf } from "./x509/certificate-builder.js";
+import type { CertificateSigner } from "./x509/signer.js";
 import { NAME_CONSTRAINTS_OID, devCaNameConstraints } from "./dev-name-constraints.js";
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export interface PemPair {
   certPem: string;
   keyPem: string;
 }
 
-const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const CURVE = "P-256";
 const DAY_MS = 86_400_000;
+/** X.509's serverAuth extended key usage. */
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 
-async function newKeys(): Promise<CryptoKeyPair> {
-  return await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+const newKey = (): KeyObject => generateKeyPairSync("ec", { namedCurve: CURVE }).privateKey;
+const privateKeyPem = (key: KeyObject): string => key.export({ format: "pem", type: "pkcs8" }).toString();
+const certificatePem = (der: Buffer): string => new X509Certificate(der).toString();
+
+/** ECDSA P-256 with SHA-256, the signature in JWS form (R‖S) as CertificateSigner signers answer it. */
+function signerWith(key: KeyObject): CertificateSigner {
+  return { algorithm: "ES256", sign: async (tbsDer) => sign("sha256", tbsDer, { key, dsaEncoding: "ieee-p1363" }) };
 }
-
-function privateKeyPem(key: CryptoKey): string {
-  return KeyObject.from(key).export({ format: "pem", type: "pkcs8" }).toString();
-}
-
-const serial = (): string => {
-  const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f; // positive (RFC 5280 §4.1.2.2)
-  return bytes.toString("hex");
-};
 
 /**
  * A development certificate authority (10 years), EC P-256. Never used in production mode. Its critical Name
@@ -35,23 +30,23 @@ const serial = (): string => {
  * not a short life, are what bound the damage of a leaked key.
  */
 export async function createDevCa(): Promise<PemPair> {
-  const keys = await newKeys();
+  const key = newKey();
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=Keyhold Dev CA ${randomBytes(4).toString("hex")}, O=Keyhold development`,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 3650 * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      new x509.Extension(NAME_CONSTRAINTS_OID, true, new Uint8Array(devCaNameConstraints())),
-    ],
-  });
-  return { certPem: cert.toString("pem"), keyPem: privateKeyPem(keys.privateKey) };
+  const der = await buildCertificate(
+    {
+      subject: `CN=Keyhold Dev CA ${randomBytes(4).toString("hex")}, O=Keyhold development`,
+      publicKey: key,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + 3650 * DAY_MS),
+      issuer: { self: true },
+      ca: true,
+      pathLength: 0,
+      keyUsage: ["keyCertSign", "cRLSign"],
+      encodedExtensions: [{ oid: NAME_CONSTRAINTS_OID, critical: true, der: devCaNameConstraints() }],
+    },
+    signerWith(key),
+  );
+  return { certPem: certificatePem(der), keyPem: privateKeyPem(key) };
 }
 
 /**
@@ -59,31 +54,20 @@ export async function createDevCa(): Promise<PemPair> {
  * refuse it if any of its names lies outside the CA's name constraints.
  */
 export async function issueServerCertificate(ca: PemPair, dnsNames: string[], ipAddresses: string[]): Promise<PemPair> {
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKeyDer = createPrivateKey(ca.keyPem).export({ format: "der", type: "pkcs8" });
-  const caKey = await webcrypto.subtle.importKey("pkcs8", caKeyDer, ALGORITHM, false, ["sign"]);
-  const keys = await newKeys();
+  const key = newKey();
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${dnsNames[0] ?? "localhost"}`,
-    issuer: caCert.subject,
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 365 * DAY_MS),
-    signingAlgorithm: ALGORITHM,
-    publicKey: keys.publicKey,
-    signingKey: caKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([
-        ...dnsNames.map((value) => ({ type: "dns" as const, value })),
-        ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
-      ]),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  return { certPem: cert.toString("pem"), keyPem: privateKeyPem(keys.privateKey) };
+  const der = await buildCertificate(
+    {
+      subject: `CN=${dnsNames[0] ?? "localhost"}`,
+      publicKey: key,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + 365 * DAY_MS),
+      issuer: issuerOf(new X509Certificate(ca.certPem).raw),
+      keyUsage: ["digitalSignature"],
+      extendedKeyUsage: [SERVER_AUTH],
+      subjectAlternativeNames: { dnsNames, ipAddresses },
+    },
+    signerWith(createPrivateKey(ca.keyPem)),
+  );
+  return { certPem: certificatePem(der), keyPem: privateKeyPem(key) };
 }

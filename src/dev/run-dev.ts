@@ -12,8 +12,7 @@ import { writeDevEnvFiles } from "./dev-env.js";
 import { DEV_VAULT_DOMAINS, prepareDevHome } from "./dev-home.js";
 import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
 import { DEV_CERTIFICATE_ISSUER, ensureDevCertificateIssuer } from "./dev-certificate-issuer.js";
-import { applySeed } from "./dev-seed.js";
-import { readSeedFile } from "./seed-file.js";
+import type { SeedVault } from "./seed-file.js";
 import { freePortPair } from "./free-port.js";
 
 export interface DevOptions {
@@ -66,7 +65,8 @@ async function ensureDevDefaultVault(vaults: VaultService, creatorId: string): P
 export async function runDev(options: DevOptions): Promise<RunningServer> {
   const started = process.hrtime.bigint();
   const dir = resolve(options.dataDir);
-  const seed = options.seed ? readSeedFile(options.seed) : [];
+  // The seed's modules (and the YAML parser) load only for --seed.
+  const seed = options.seed ? (await import("./seed-file.js")).readSeedFile(options.seed) : [];
   if (options.reset && options.database)
     throw new Error("--reset empties the embedded store only: to reset a PostgreSQL database, drop and create it");
   if (options.reset) {
@@ -125,7 +125,7 @@ async function provisionDevServer(
   dir: string,
   home: Awaited<ReturnType<typeof prepareDevHome>>,
   options: DevOptions,
-  seed: ReturnType<typeof readSeedFile>,
+  seed: readonly SeedVault[],
   at: { port: number; proxyPort: number; authorityUrl: string; started: bigint },
 ): Promise<RunningServer> {
   const { port, proxyPort, authorityUrl, started } = at;
@@ -133,7 +133,8 @@ async function provisionDevServer(
   const vaultNames = [DEV_DEFAULT_VAULT, ...(options.vaults ?? [])];
   await ensureDevDefaultVault(server.ctx.vaults, identities.clientId);
   for (const name of options.vaults ?? []) await server.ctx.vaults.ensure(name, identities.clientId);
-  const seeded = await applySeed(server.ctx, seed, identities.clientId);
+  const seeded =
+    seed.length > 0 ? await (await import("./dev-seed.js")).applySeed(server.ctx, seed, identities.clientId) : { vaults: [], created: 0 };
   const allVaults = [...new Set([...vaultNames, ...seeded.vaults].map((n) => n.toLowerCase()))];
   await ensureDevAccess(server.ctx.access, identities, allVaults);
   await ensureDevCertificateIssuer(server.ctx, allVaults);

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { badParameter } from "../errors/key-vault-error.js";
-import { KEY_USAGE_NAMES, type KeyUsageName } from "../crypto/x509/extensions.js";
+import { KEY_USAGE_NAMES, type KeyUsageName } from "../crypto/x509/key-usage-names.js";
 import { parseX500Name } from "../crypto/x509/x500-name.js";
 
 /**

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { serveConfigSchema } from "../../src/config/serve-config-schema.js";
-import { AZURE_THROTTLE_LIMITS, throttleLimitsOf, throttleSettingSchema } from "../../src/config/throttle-setting.js";
+import { AZURE_THROTTLE_LIMITS, throttleLimitsOf } from "../../src/config/throttle-setting.js";
+import { throttleSettingSchema } from "../../src/config/throttle-setting-schema.js";
 
 describe("the throttle setting", () => {
   it("is off unless the config file says otherwise", () => {

@@ -1,7 +1,7 @@
 import { type KeyObject, X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { badParameter } from "../../errors/key-vault-error.js";
-import { buildCertificate, issuerOf, type CertificateIssuer, type CertificateOptions } from "./certificate-builder.js";
-import { samePublicKey } from "./public-key.js";
+import type { CertificateIssuer, CertificateOptions } from "./certificate-builder.js";
+import { samePublicKey } from "./spki.js";
 import type { CertificateSigner } from "./signer.js";
 
 /** What a leaf certificate says about its subject: everything but its issuer, which is the authority. */
@@ -17,6 +17,12 @@ const CA_SIGNATURE_ALGORITHM = "ES384";
 const CA_VALIDITY_YEARS = 10;
 /** Backdated a day, so a client whose clock is a little behind already accepts it (as the dev CA is). */
 const BACKDATE_MS = 86_400_000;
+
+/**
+ * The certificate builder and its ASN.1 libraries take a few hundred milliseconds to load: a server loads them when it
+ * first signs, not when it opens its authority at start.
+ */
+const builder = () => import("./certificate-builder.js");
 
 function signerWith(privateKey: KeyObject): CertificateSigner {
   return {
@@ -34,7 +40,8 @@ export class CertificateAuthority {
   readonly #signer: CertificateSigner;
   readonly #certificate: X509Certificate;
   readonly #der: Buffer;
-  readonly #issuer: CertificateIssuer;
+  /** The issuer's name and key identifier as leaves carry them, read from the certificate at the first signature. */
+  #issuer: CertificateIssuer | null = null;
   readonly #notAfter: Date;
 
   constructor(privateKey: KeyObject, certificateDer: Buffer) {
@@ -44,7 +51,6 @@ export class CertificateAuthority {
     }
     this.#signer = signerWith(privateKey);
     this.#der = Buffer.from(certificateDer);
-    this.#issuer = issuerOf(this.#der);
     this.#notAfter = new Date(this.#certificate.validTo);
   }
 
@@ -74,6 +80,8 @@ export class CertificateAuthority {
       throw badParameter("The Keyhold certificate authority expires before the certificate's validity would begin.");
     }
     const notAfter = leaf.notAfter.getTime() > this.#notAfter.getTime() ? this.notAfter : leaf.notAfter;
+    const { buildCertificate, issuerOf } = await builder();
+    this.#issuer ??= issuerOf(this.#der);
     const options: CertificateOptions = {
       subject: leaf.subject,
       publicKey: leaf.publicKey,
@@ -105,6 +113,7 @@ export async function createCertificateAuthority(now: Date): Promise<NewCertific
   const start = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const notAfter = new Date(start);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_VALIDITY_YEARS);
+  const { buildCertificate } = await builder();
   const der = await buildCertificate(
     {
       subject: `CN=Keyhold Certificate Authority ${randomBytes(4).toString("hex")}, O=Keyhold`,

@@ -6,11 +6,14 @@ import { parseDistinguishedName, type SubjectInput } from "./distinguished-name.
 import {
   authorityKeyIdentifier,
   basicConstraints,
+  type EncodedExtension,
+  encodedExtension,
   requestedExtensions,
   subjectKeyIdentifier,
   type RequestedExtensions,
 } from "./extensions.js";
-import { keyIdentifier, parseSpki, spkiDer } from "./public-key.js";
+import { keyIdentifier, parseSpki } from "./public-key.js";
+import { spkiDer } from "./spki.js";
 import { signatureAlgorithmIdentifier } from "./signature-algorithm.js";
 import { signatureValue, type CertificateSigner } from "./signer.js";
 
@@ -32,6 +35,8 @@ export interface CertificateOptions extends CertificateRequestOptions {
   ca?: boolean;
   /** A CA's pathLenConstraint. */
   pathLength?: number;
+  /** Extensions this builder has no option for, already encoded (the dev CA's name constraints), after the others. */
+  encodedExtensions?: readonly EncodedExtension[];
 }
 
 /**
@@ -78,6 +83,7 @@ export async function buildCertificate(options: CertificateOptions, signer: Cert
       ...requestedExtensions(options),
       subjectKeyIdentifier(subjectKeyId),
       authorityKeyIdentifier(issuer.keyId),
+      ...(options.encodedExtensions ?? []).map(encodedExtension),
     ]),
   });
   const tbsDer = Buffer.from(AsnConvert.serialize(tbsCertificate));

@@ -1,6 +1,6 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import { badParameter } from "../../errors/key-vault-error.js";
-import { samePublicKey } from "./public-key.js";
+import { samePublicKey } from "./spki.js";
 
 /** A leaf certificate and the certificates that issued it, nearest issuer first. */
 export interface CertificateChain {

@@ -11,7 +11,8 @@ import {
   id_ce_subjectAltName,
 } from "@peculiar/asn1-x509";
 import { Utf8String, fromBER } from "asn1js";
-import { KEY_USAGE_NAMES, type KeyUsageName, UPN_OID } from "./extensions.js";
+import { UPN_OID } from "./extensions.js";
+import { KEY_USAGE_NAMES, type KeyUsageName } from "./key-usage-names.js";
 
 /** What a certificate says about its subject, in the terms of a Key Vault policy's x509_props. */
 export interface CertificateDescription {

@@ -4,7 +4,8 @@ import { Attribute, Extensions } from "@peculiar/asn1-x509";
 import { parseDistinguishedName } from "./distinguished-name.js";
 import { requestedExtensions } from "./extensions.js";
 import type { CertificateRequestOptions } from "./certificate-builder.js";
-import { parseSpki, spkiDer } from "./public-key.js";
+import { parseSpki } from "./public-key.js";
+import { spkiDer } from "./spki.js";
 import { signatureAlgorithmIdentifier } from "./signature-algorithm.js";
 import { signatureValue, type CertificateSigner } from "./signer.js";
 

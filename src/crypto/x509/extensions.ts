@@ -20,20 +20,7 @@ import {
 } from "@peculiar/asn1-x509";
 import { Utf8String } from "asn1js";
 import { badParameter } from "../../errors/key-vault-error.js";
-
-/** Key Vault's key usage names (x509_props.key_usage), which are RFC 5280 §4.2.1.3's bit names. */
-export const KEY_USAGE_NAMES = [
-  "digitalSignature",
-  "nonRepudiation",
-  "keyEncipherment",
-  "dataEncipherment",
-  "keyAgreement",
-  "keyCertSign",
-  "cRLSign",
-  "encipherOnly",
-  "decipherOnly",
-] as const;
-export type KeyUsageName = (typeof KEY_USAGE_NAMES)[number];
+import { KEY_USAGE_NAMES, type KeyUsageName } from "./key-usage-names.js";
 
 /** Key Vault's x509_props.sans: DNS names, e-mail addresses (rfc822Name), user principal names, URIs and IP addresses. */
 export interface SubjectAlternativeNames {
@@ -107,6 +94,17 @@ export function basicConstraints(ca: boolean, pathLength?: number): Extension {
 
 export function subjectKeyIdentifier(keyId: Buffer): Extension {
   return extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(keyId));
+}
+
+/** An extension by its OID, criticality and extnValue contents as DER, for one the options above do not cover. */
+export interface EncodedExtension {
+  oid: string;
+  critical: boolean;
+  der: Buffer;
+}
+
+export function encodedExtension({ oid, critical, der }: EncodedExtension): Extension {
+  return new Extension({ extnID: oid, critical, extnValue: new OctetString(new Uint8Array(der)) });
 }
 
 export function authorityKeyIdentifier(keyId: Buffer): Extension {

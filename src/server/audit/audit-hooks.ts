@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { decodeJwt } from "jose";
+import { decodeJwt } from "jose/jwt/decode";
 import { OPERATIONS, type OperationRule } from "../../authz/operations.js";
 import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { MSI_TOKEN_OPERATION, TOKEN_OPERATION } from "../routes/identity.js";

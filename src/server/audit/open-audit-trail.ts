@@ -8,7 +8,6 @@ import type { Envelope } from "../../crypto/envelope.js";
 import type { StoreOps } from "../../storage/store.js";
 import { safeNodeId } from "./audit-files.js";
 import { FileAuditSink } from "./audit-file-sink.js";
-import { PostgresAuditSink } from "./audit-postgres-sink.js";
 import { type AuditSigner, loadAuditSigner } from "./audit-signer.js";
 import type { AuditSink } from "./audit-sink.js";
 import { StdoutAuditSink } from "./audit-stdout-sink.js";
@@ -62,6 +61,8 @@ export async function openAuditTrail(
 /** The configured sink, with the checkpoints' public key stored beside the trail for `keyhold audit verify`. */
 async function openSink(setting: AuditSetting, node: string, signer: AuditSigner, databaseUrl: string | null): Promise<AuditSink> {
   if (setting.sink === "postgres" && databaseUrl) {
+    // Loaded only here: the PostgreSQL driver would otherwise add ~100 ms to every SQLite start.
+    const { PostgresAuditSink } = await import("./audit-postgres-sink.js");
     const sink = new PostgresAuditSink(databaseUrl, node);
     try {
       await sink.publishPublicKey(signer.keyId, signer.publicKeyPem);
