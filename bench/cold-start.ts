@@ -1,11 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../src/dev/free-port.js";
 import { cleanUp, installSignalHandlers, removeDir, stopChild, tempDir, track } from "./lifecycle.js";
-import { PROJECT_ROOT, rssBytes } from "./server.js";
+import { PROJECT_ROOT, cpuMs, healthy, rssBytes } from "./server.js";
 
 /**
  * `node dist/bench/cold-start.js [--runs N] [--cli BIN ...]`: how long `keyhold dev` takes to answer, on a fresh data
@@ -35,30 +33,6 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs);
 const IDLE_MS = Number(values["idle-ms"]);
 const CLIS = (values.cli ?? [join(PROJECT_ROOT, "bin/keyhold.js")]).map((cli) => resolve(cli));
-
-function healthy(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const req = request({ host: "localhost", port, path: "/healthz", rejectUnauthorized: false, agent: false, timeout: 1_000 }, (res) => {
-      res.resume();
-      done(res.statusCode === 200);
-    });
-    req.once("error", () => done(false));
-    req.once("timeout", () => req.destroy());
-    req.end();
-  });
-}
-
-/** User + system CPU milliseconds of a process (Linux: /proc/PID/stat, in clock ticks of 10 ms), or null. */
-function cpuMs(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
-      .replace(/^.*\) /s, "")
-      .split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const since = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;

@@ -3,6 +3,7 @@ import type { LoadResult } from "./load.js";
 import type { PageLatency } from "./pages.js";
 import { type Row, mb, ms, num, ratio } from "./report.js";
 import type { StoreSize } from "./seed.js";
+import type { ColdStart } from "./server.js";
 import type { Workload } from "./workloads.js";
 import type { Generator } from "./wrk-load.js";
 
@@ -24,7 +25,7 @@ export interface Figures {
   results: Record<string, Record<number, LoadResult>>;
   baseline: Baselines;
   ceilings: { rs256: CeilingResult; oaep256: CeilingResult };
-  coldStartMedianMs: { fresh: number; existing: number };
+  coldStartMedianMs: { fresh: ColdStart; existing: ColdStart };
   rssIdleBytes: number | null;
   /** The store files just before and just after seeding from 1,000 to 100,000 secrets (both checkpointed). */
   storeBefore100k: StoreSize;
@@ -72,6 +73,9 @@ function loadRows(f: Figures): Row[] {
   );
 }
 
+/** A start's wall time, with the CPU it had used by then (the steadier figure on a busy machine). */
+const startTime = (start: ColdStart): string => (start.cpuMs === null ? ms(start.ms) : `${ms(start.ms)} (CPU ${ms(start.cpuMs)})`);
+
 function otherRows(f: Figures): Row[] {
   const at100k = f.scale[1]!;
   const pages = at100k.pages;
@@ -89,8 +93,8 @@ function otherRows(f: Figures): Row[] {
       met: pages.lastPage.p99Ms <= 2 * pages.firstPage.p99Ms,
       errors: null,
     },
-    info("cold start, fresh dir (median of 3)", ms(fresh), "< 500 ms", fresh < 500),
-    info("cold start, existing dir, 100k secrets", ms(existing), "< 500 ms", existing < 500),
+    info("cold start, fresh dir (median of 3)", startTime(fresh), "< 500 ms", fresh.ms < 500),
+    info("cold start, existing dir, 100k secrets", startTime(existing), "< 400 ms", existing.ms < 400),
     info(
       "RSS idle",
       f.rssIdleBytes === null ? "n/a" : mb(f.rssIdleBytes),

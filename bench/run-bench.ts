@@ -13,12 +13,12 @@ import { type Row, formatTable, machine, ms, num, writeResults } from "./report.
 import { type Baselines, type ScalePoint, loadFailures, tableRows } from "./rows.js";
 import { type StoreSize, seedSecrets, storeSize } from "./seed.js";
 import { postgresFigures, postgresRows } from "./postgres.js";
-import { type KeyholdServer, PROJECT_ROOT, WORKERS, coldStartMs, rssBytes, startKeyhold } from "./server.js";
+import { type KeyholdServer, PROJECT_ROOT, WORKERS, type ColdStart, coldStart, rssBytes, startKeyhold } from "./server.js";
 import { settingCostFailed } from "./setting-cost.js";
 import { type ThrottleCost, throttleCostFigures, throttleCostRows } from "./throttle-cost.js";
 import { type TokenFlood, tokenFloodFigures, tokenFloodRows } from "./token-flood.js";
 import { type Generator, ensureWrk, runWrk } from "./wrk-load.js";
-import { type ImportBlock, importBlockFigures, importBlockRows } from "./import-block.js";
+import { type RequestStalls, requestStallFigures, requestStallRows } from "./request-stalls.js";
 import { type RsaPublic, type Workload, prepareVault, workloads } from "./workloads.js";
 
 /**
@@ -30,14 +30,10 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  *
  * Environment: BENCH_SECONDS (5) per load after a 1 s warm-up; BENCH_FULL=1 adds the 1,000,000-secret point;
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
- * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=token-flood runs only the
- * token-flood rows (secret set latency while wrong client secrets flood the token endpoint, token-flood.ts) on a
- * fresh server, in about 75 s, and writes bench/results/token-flood.json instead of latest.json;
- * BENCH_ONLY=certificate-create runs only the certificate-create rows (certificate-create.ts), in a minute or two, and
- * writes bench/results/certificate-create.json; BENCH_ONLY=audit runs only the rows of what the audit trail and
- * throttling cost (audit-cost.ts, throttle-cost.ts: fresh servers, one at a time), in six or seven minutes, and writes
- * bench/results/audit.json; BENCH_ONLY=role-spread runs only the row of a caller holding roles in 100 vaults
- * (role-spread.ts, wrk), in under a minute, and writes bench/results/role-spread.json.
+ * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=NAME runs one subset of rows on
+ * fresh servers of its own and writes bench/results/NAME.json instead of latest.json (SUBSETS below): token-flood
+ * (about 75 s), role-spread (under a minute), certificate-create (a minute or two), stalls (the longest event-loop
+ * block per heavy request, two or three minutes), audit (what the audit trail and throttling cost, six or seven).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -176,6 +172,13 @@ const SUBSETS: Record<string, { rows: string; measure: () => Promise<SubsetResul
       return { figures: { certificateCreate }, rows, failed: failedRows(rows) };
     },
   },
+  stalls: {
+    rows: "longest event-loop block per heavy request kind",
+    measure: async () => {
+      const requestStalls = await requestStallFigures(log);
+      return { figures: { requestStalls }, rows: requestStallRows(requestStalls), failed: [] };
+    },
+  },
   audit: {
     rows: "audit and throttling rows",
     measure: async () => {
@@ -218,10 +221,10 @@ async function main(): Promise<number> {
   );
 
   log("cold start on fresh directories");
-  const coldFresh: number[] = [];
+  const coldFresh: ColdStart[] = [];
   for (let i = 0; i < COLD_STARTS; i++) {
     const fresh = join(root, `fresh-${i}`);
-    coldFresh.push(await coldStartMs(fresh));
+    coldFresh.push(await coldStart(fresh));
     rmSync(fresh, { recursive: true, force: true });
   }
 
@@ -289,8 +292,8 @@ async function main(): Promise<number> {
   seeding.push(await seedSecrets(dir, VAULT, 1_000, 100_000));
   const storeAt100k = storeSize(dir);
   log("cold start on the existing directory (100,000 secrets)");
-  const coldExisting: number[] = [];
-  for (let i = 0; i < COLD_STARTS; i++) coldExisting.push(await coldStartMs(dir));
+  const coldExisting: ColdStart[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) coldExisting.push(await coldStart(dir));
   ({ server, client } = await serve(dir));
   const rssAfterStartAt100k = rssBytes(server.pid);
   scale.push(await scalePoint(100_000, server, client, rsaPublic));
@@ -308,8 +311,8 @@ async function main(): Promise<number> {
     await server.stop();
   }
 
-  log("longest event-loop block during a 1,000-secret import (a server of its own; GET /healthz every 5 ms meanwhile)");
-  const importBlock: ImportBlock = await importBlockFigures(log);
+  log("longest event-loop block per heavy request (a server of its own; GET /healthz every 5 ms meanwhile)");
+  const requestStalls: RequestStalls = await requestStallFigures(log);
 
   log("certificate create (Self, RSA-2048), a server of its own");
   const certificateCreate: CertificateCreate = await certificateCreateFigures(
@@ -324,7 +327,11 @@ async function main(): Promise<number> {
 
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
-  const coldStartMedianMs = { fresh: median(coldFresh), existing: median(coldExisting) };
+  const medianStart = (starts: ColdStart[]) => ({
+    ms: median(starts.map((s) => s.ms)),
+    cpuMs: starts.every((s) => s.cpuMs !== null) ? median(starts.map((s) => s.cpuMs!)) : null,
+  });
+  const coldStartMedianMs = { fresh: medianStart(coldFresh), existing: medianStart(coldExisting) };
   const sqliteRows = tableRows({
     workloads: all,
     connections: CONNECTIONS,
@@ -341,7 +348,7 @@ async function main(): Promise<number> {
   const rows = [
     ...sqliteRows,
     ...tokenFloodRows(tokenFlood),
-    ...importBlockRows(importBlock),
+    ...requestStallRows(requestStalls),
     ...certificateCreateRows(certificateCreate),
     ...auditCostRows(operationsCost.auditCost),
     ...throttleCostRows(operationsCost.throttleCost),
@@ -385,7 +392,7 @@ async function main(): Promise<number> {
     seeding,
     scale,
     tokenFlood,
-    importBlock,
+    requestStalls,
     certificateCreate,
     ...operationsCost,
     roleSpread,

@@ -137,7 +137,7 @@ export function rssBytes(pid: number): number | null {
  * One GET /healthz; true on a 200. The certificate is not checked: on a fresh directory the CA does not exist
  * before the spawn, and this probe only times the start on loopback (nothing secret is sent).
  */
-function healthy(port: number): Promise<boolean> {
+export function healthy(port: number): Promise<boolean> {
   return new Promise((done) => {
     const req = request({ host: "localhost", port, path: "/healthz", rejectUnauthorized: false, agent: false, timeout: 1_000 }, (res) => {
       res.resume();
@@ -149,11 +149,29 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
+/** User + system CPU milliseconds of a process, every thread (Linux: /proc/PID/stat, in clock ticks of 10 ms), or null. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /s, "")
+      .split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** How long a start took to its first answer, and the CPU the process had used by then (steadier on a busy machine). */
+export interface ColdStart {
+  ms: number;
+  cpuMs: number | null;
+}
+
 /**
  * Cold start: milliseconds from spawning `keyhold dev` on `dir` to its first 200 on /healthz, polled every
  * 5 ms. The port is chosen here (not `--port 0`) so that the probe knows where to knock before the server says.
  */
-export async function coldStartMs(dir: string): Promise<number> {
+export async function coldStart(dir: string): Promise<ColdStart> {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const child = spawnKeyhold(dir, port);
@@ -163,7 +181,7 @@ export async function coldStartMs(dir: string): Promise<number> {
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`keyhold dev exited during the cold start:\n${output}`);
-      if (await healthy(port)) return Number(process.hrtime.bigint() - started) / 1e6;
+      if (await healthy(port)) return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: cpuMs(child.pid!) };
       if (process.hrtime.bigint() - started > 30_000_000_000n) throw new Error(`no 200 on /healthz within 30 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 5));
     }

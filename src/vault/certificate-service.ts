@@ -3,12 +3,9 @@ import type { Envelope } from "../crypto/envelope.js";
 import type { NewKeyMaterial } from "../crypto/key-material.js";
 import type { CurveName, SignatureAlgorithm } from "../crypto/key-types.js";
 import type { CertificateAuthority, LeafCertificateOptions } from "../crypto/x509/certificate-authority.js";
-import { buildCertificate } from "../crypto/x509/certificate-builder.js";
 import { type CertificateContent, certificatesFromX5c, readCertificateWithKey } from "../crypto/x509/certificate-content.js";
-import { describeCertificate } from "../crypto/x509/certificate-description.js";
 import { chainForKey } from "../crypto/x509/certificate-chain.js";
-import { buildCertificationRequest } from "../crypto/x509/csr-builder.js";
-import { type CertificateSigner, digestSigner } from "../crypto/x509/signer.js";
+import type { CertificateSigner } from "../crypto/x509/signer.js";
 import { badParameter, conflict, notFound, objectNotFound } from "../errors/key-vault-error.js";
 import type { ObjectKind, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
@@ -22,6 +19,7 @@ import {
   readState,
   writeState,
 } from "./certificate-lifecycle.js";
+import { checkImportedCertificateCount, checkMergedCertificateCount } from "./certificate-count.js";
 import type { CertificateOperation } from "./certificate-operation.js";
 import {
   type CertificatePolicy,
@@ -40,6 +38,15 @@ import type { SecretService } from "./secret-service.js";
 
 export type { CertificateVersionView } from "./certificate-lifecycle.js";
 export { certificateDerOf } from "./certificate-lifecycle.js";
+
+/**
+ * The X.509 modules that build, describe and sign certificates and CSRs, with their ASN.1 libraries, take a few
+ * hundred milliseconds to load: they load with the first certificate a server makes or imports, not at its start.
+ */
+const x509Builder = () => import("../crypto/x509/certificate-builder.js");
+const x509Description = () => import("../crypto/x509/certificate-description.js");
+const x509Csr = () => import("../crypto/x509/csr-builder.js");
+const x509Signer = () => import("../crypto/x509/signer.js");
 
 /** What a create, import or merge takes besides its certificate and policy; nbf and exp come from the certificate. */
 export interface NewCertificateInput {
@@ -146,9 +153,11 @@ export class CertificateService {
     };
 
     if (signing.by === "csr") {
-      const csr = await buildCertificationRequest(
+      const csr = await (
+        await x509Csr()
+      ).buildCertificationRequest(
         { ...this.#subjectOf(policy), publicKey: privateKeyOf(made) },
-        this.#signer(vault, name, version, made),
+        await this.#signer(vault, name, version, made),
       );
       Object.assign(operation, { csr: csr.toString("base64"), status: "inProgress", statusDetails: signing.statusDetails });
       await store.transaction(async (tx) => {
@@ -184,7 +193,7 @@ export class CertificateService {
     };
     const der =
       signing.by === "self"
-        ? await buildCertificate({ ...leaf, issuer: { self: true } }, this.#signer(vault, name, version, made))
+        ? await (await x509Builder()).buildCertificate({ ...leaf, issuer: { self: true } }, await this.#signer(vault, name, version, made))
         : await this.#deps.authority.sign(leaf);
     const chain = signing.by === "self" ? [] : [this.#deps.authority.certificateDer()];
     await store.transaction(async (tx) => {
@@ -237,10 +246,10 @@ export class CertificateService {
   }
 
   /** Signs with the version's own key through the key backend, where the key lives. */
-  #signer(vault: VaultRecord, name: string, version: string, made: NewKeyMaterial): CertificateSigner {
+  async #signer(vault: VaultRecord, name: string, version: string, made: NewKeyMaterial): Promise<CertificateSigner> {
     const algorithm: SignatureAlgorithm = made.description.jwk.kty === "EC" ? SIGNATURE_FOR_CURVE[made.description.jwk.crv!] : "RS256";
     const id = `${vault.name.toLowerCase()}/${name.toLowerCase()}/${version}`;
-    return digestSigner(algorithm, (digest) => this.#deps.keys.signWithNewKey(id, made, algorithm, digest));
+    return (await x509Signer()).digestSigner(algorithm, (digest) => this.#deps.keys.signWithNewKey(id, made, algorithm, digest));
   }
 
   /** Writes a version with its certificate: the managed key and secret, then the certificate, in the caller's transaction. */
@@ -253,7 +262,7 @@ export class CertificateService {
   ): Promise<void> {
     const { keys, secrets } = this.#deps;
     const { made, der, chain, policy, created } = issued;
-    const validity = describeCertificate(new X509Certificate(der));
+    const validity = (await x509Description()).describeCertificate(new X509Certificate(der));
     const attributes = { enabled: issued.enabled, notBefore: validity.notBefore, expires: validity.notAfter, created };
     for (const kind of ["key", "secret"] as const) await refuseUnmanaged(tx, vault, kind, name);
     await keys.addCertificateKeyIn(tx, vault, name, version, made, { ...attributes, tags: null });
@@ -297,6 +306,7 @@ export class CertificateService {
    */
   async merge(vault: VaultRecord, name: string, x5c: readonly Buffer[], input: NewCertificateInput): Promise<CertificateVersionView> {
     checkTags(input.tags);
+    checkMergedCertificateCount(x5c);
     const certificates = certificatesFromX5c(x5c);
     const { store, now } = this.#deps;
     const version = newVersionId();
@@ -343,11 +353,13 @@ export class CertificateService {
     checkObjectName("certificate", name);
     checkTags(input.tags);
     const { keys, store, now } = this.#deps;
+    checkImportedCertificateCount(content);
     const imported = await readCertificateWithKey(content, password);
     const hsm = policyInput?.key?.type?.endsWith("-HSM") ?? false;
     const made = await keys.importForCertificate(vault, name, imported.privateKey, hsm);
     const created = now();
-    const policy = importedCertificatePolicy(describeCertificate(imported.leaf), made.description, policyInput, created);
+    const description = (await x509Description()).describeCertificate(imported.leaf);
+    const policy = importedCertificatePolicy(description, made.description, policyInput, created);
     const version = newVersionId();
     const record = await store.transaction(async (tx) => {
       await this.#writeIssuedIn(tx, vault, name, version, {

@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzip, gzip } from "node:zlib";
 import { openWithAnyKey, sealWithKey } from "../crypto/envelope.js";
 import type { ObjectAttributes, ObjectKind } from "../storage/records.js";
 import { badParameter } from "../errors/key-vault-error.js";
@@ -26,22 +27,25 @@ export interface Backup {
 }
 
 const BACKUP_MAGIC = Buffer.from("KHB1");
+// On the thread pool: a backup of hundreds of versions is megabytes, whose (de)compression would hold the event loop.
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
 
 /** Compressed, then sealed under a key derived for the kind of object: a blob restores only into this deployment. */
-export function sealBackup(key: Buffer, backup: Backup): Buffer {
-  const plain = gzipSync(Buffer.from(JSON.stringify(backup), "utf8"));
+export async function sealBackup(key: Buffer, backup: Backup): Promise<Buffer> {
+  const plain = await gzipAsync(Buffer.from(JSON.stringify(backup), "utf8"));
   return Buffer.concat([BACKUP_MAGIC, sealWithKey(key, plain, `backup/${backup.kind}`)]);
 }
 
 /** `keys`: the kind's backup key derived from each configured master key, so older backups restore after a rotation. */
-export function openBackup(keys: readonly Buffer[], kind: ObjectKind, blob: Buffer): Backup {
+export async function openBackup(keys: readonly Buffer[], kind: ObjectKind, blob: Buffer): Promise<Backup> {
   // Azure's own words, whatever the cause (tampered, another deployment's, another kind's): SDK tests compare them.
   const invalid = () => badParameter("Backup blob contains invalid or corrupt version.");
   if (blob.length <= BACKUP_MAGIC.length || !blob.subarray(0, BACKUP_MAGIC.length).equals(BACKUP_MAGIC)) throw invalid();
   let backup: Backup;
   try {
     const plain = openWithAnyKey(keys, blob.subarray(BACKUP_MAGIC.length), `backup/${kind}`);
-    backup = JSON.parse(gunzipSync(plain).toString("utf8")) as Backup;
+    backup = JSON.parse((await gunzipAsync(plain)).toString("utf8")) as Backup;
   } catch {
     // Authentication failure, corrupt compression or JSON: one answer, whatever the cause.
     throw invalid();

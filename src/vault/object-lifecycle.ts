@@ -11,7 +11,7 @@ import type {
 } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
 import { type Backup, openBackup, sealBackup } from "./object-backup.js";
-import { pauseIfDue } from "./time-slice.js";
+import { mapSliced, pauseIfDue } from "./time-slice.js";
 import { deletedObjectNotFound, forbidden, objectExists, objectInDeletedState, objectNotFound } from "../errors/key-vault-error.js";
 
 /** A version as the API shows it, with its object's state where the operation reports it. */
@@ -171,22 +171,28 @@ export class ObjectLifecycle<V extends ObjectView> {
     await tx.purgeObject(vault.name, this.kind, name);
   }
 
-  /** Writes every version of a backup with its id and dates; 409 when the name exists, live or soft-deleted. */
+  /**
+   * Writes every version of a backup with its id and dates; 409 when the name exists, live or soft-deleted. A backup
+   * may hold hundreds of versions: the seals and the inserts give the event loop back as they go (time-slice.ts).
+   */
   async restoreIn(tx: StoreOps, vault: VaultRecord, backup: Backup): Promise<V> {
-    const sealed = backup.versions.map(({ content, managed, ...v }) => ({
+    const state = await tx.getObjectState(vault.name, this.kind, backup.name);
+    if (state) throw state.deletedAt !== null ? objectInDeletedState(this.kind, state.name) : objectExists(this.kind, state.name);
+    const sealed = await mapSliced(backup.versions, ({ content, managed, ...v }) => ({
       ...v,
       managed: managed ?? false,
       sealed: this.envelope.seal(Buffer.from(content, "base64"), this.#context(vault.name, backup.name, v.version)),
     }));
-    const state = await tx.getObjectState(vault.name, this.kind, backup.name);
-    if (state) throw state.deletedAt !== null ? objectInDeletedState(this.kind, state.name) : objectExists(this.kind, state.name);
     let last: ObjectVersionRecord | undefined;
-    for (const v of sealed) last = await tx.addObjectVersion({ ...v, vault: vault.name, kind: this.kind, name: backup.name });
+    for (const v of sealed) {
+      await pauseIfDue();
+      last = await tx.addObjectVersion({ ...v, vault: vault.name, kind: this.kind, name: backup.name });
+    }
     if (backup.policy !== null) await tx.setObjectPolicy(vault.name, this.kind, backup.name, backup.policy);
     return this.rules.view(vault, last!);
   }
 
-  /** Every version of a live object, opened, with its policy: what a backup blob carries. */
+  /** Every version of a live object, opened (pausing between versions), with its policy: what a backup blob carries. */
   async backupOf(
     reader: Pick<StoreOps, "getObjectState" | "allObjectVersions" | "getObjectPolicy">,
     vault: VaultRecord,
@@ -200,7 +206,7 @@ export class ObjectLifecycle<V extends ObjectView> {
       kind: this.kind,
       name: state.name,
       policy: await reader.getObjectPolicy(vault.name, this.kind, name),
-      versions: versions.map((r) => ({
+      versions: await mapSliced(versions, (r) => ({
         version: r.version,
         created: r.created,
         updated: r.updated,
@@ -329,8 +335,8 @@ export class ObjectLifecycle<V extends ObjectView> {
   }
 
   /** Restores every version with its id and dates; the kind's rules see the versions before anything is written. */
-  restore(vault: VaultRecord, blob: Buffer): Promise<V> {
-    const backup = openBackup(this.#backupKeys, this.kind, blob);
+  async restore(vault: VaultRecord, blob: Buffer): Promise<V> {
+    const backup = await openBackup(this.#backupKeys, this.kind, blob);
     this.checkRestorable(vault, backup);
     return this.store.transaction((tx) => this.restoreIn(tx, vault, backup));
   }
