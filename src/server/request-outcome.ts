@@ -56,8 +56,14 @@ export function installRequestOutcomes(app: FastifyInstance, observers: readonly
   });
   if (observers.length === 0) return;
   app.addHook("onResponse", (request, reply, done) => {
+    const facts = request.facts;
     const outcome: RequestOutcome = {
-      ...request.facts,
+      operation: facts.operation,
+      vault: facts.vault,
+      objectName: facts.objectName,
+      objectVersion: facts.objectVersion,
+      caller: facts.caller,
+      errorCode: facts.errorCode,
       requestId: request.id,
       method: request.method,
       route: request.routeOptions.url ?? null,

@@ -22,9 +22,9 @@ export function createServerLogger(settings: { level: LogLevel; format: LogForma
 }
 
 /**
- * JSON lines leave in batches: one write per 4 KB (about twenty request lines), or after at most 100 ms, instead
+ * JSON lines leave in batches: one write per 12 KB (about sixty request lines), or after at most 100 ms, instead
  * of a write per line. pino writes what is left when the process exits, so only a killed process loses the last
  * 100 ms of lines; the audit trail, not this log, is the record that must survive (docs/operations.md).
  */
-const STDOUT_BATCH_BYTES = 4096;
+const STDOUT_BATCH_BYTES = 12 * 1024;
 const STDOUT_FLUSH_MS = 100;

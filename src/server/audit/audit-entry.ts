@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** Who made a request, as far as the pipeline knew: a refused caller may be known only by its address. */
 export interface AuditCaller {
@@ -51,10 +51,13 @@ export type AuditEntry = ChainPosition & (AuditRecord | AuditCheckpoint);
 /** The `prev` of a chain's first entry. */
 export const GENESIS_HASH = "0".repeat(64);
 
-/** The hash the next entry names as `prev`: SHA-256 of a line as written, without its newline. */
-export const lineHash = (line: string): string => createHash("sha256").update(line, "utf8").digest("hex");
+/** The hash the next entry names as `prev`: SHA-256 of a line as written (UTF-8), without its newline. */
+export const lineHash = (line: string): string => hash("sha256", line, "hex");
 
 /** An entry as one line of JSON, its chain position first so that lines read and sort well. */
 export function formatEntry(position: ChainPosition, body: AuditRecord | AuditCheckpoint): string {
-  return JSON.stringify({ seq: position.seq, node: position.node, time: position.time, prev: position.prev, ...body });
+  // The text of JSON.stringify({ seq, node, time, prev, ...body }), joined from two objects' JSON: spreading the body
+  // into a literal that already has properties takes V8's slow path, and cost more than the JSON itself.
+  const head = JSON.stringify({ seq: position.seq, node: position.node, time: position.time, prev: position.prev });
+  return `${head.slice(0, -1)},${JSON.stringify(body).slice(1)}`;
 }
