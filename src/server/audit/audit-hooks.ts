@@ -75,7 +75,8 @@ function callerOf(trail: AuditTrail, request: FastifyRequest, operation: string)
   };
   if (request.facts.caller) return caller;
   const claimed = claimedIdOf(request, operation);
-  return claimed ? { ...caller, claimedIdHmac: trail.claimedIdHmac(claimed) } : caller;
+  if (claimed) caller.claimedIdHmac = trail.claimedIdHmac(claimed);
+  return caller;
 }
 
 /**
