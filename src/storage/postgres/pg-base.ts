@@ -5,8 +5,6 @@ export type Query = (text: string, values?: unknown[]) => Promise<{ rows: Row[];
 /** Where statements go: the pool (each call its own transaction) or one transaction's connection. */
 export interface PgTarget {
   query: Query;
-  /** Runs several statements as one: inside the surrounding transaction, or in a new one. */
-  atomic<T>(work: (query: Query) => Promise<T>): Promise<T>;
   /** Outside transactions only: a read remembered until the database changes (pg-read-cache.ts). */
   cached?: <T>(key: string, load: () => Promise<T>) => Promise<T>;
 }

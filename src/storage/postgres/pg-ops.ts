@@ -27,6 +27,40 @@ const VERSION = `v.vault, v.kind, v.version, v.seq, o.name AS display_name, v.cr
 const JOIN = "objects o JOIN object_versions v ON v.vault_key = o.vault_key AND v.kind = o.kind AND v.name_key = o.name_key";
 const LATEST = `${JOIN} AND v.version_key = lower(o.latest_version)`;
 
+/** The two-key advisory lock space of objects (distinct from the one-key locks of migration and leadership). */
+const OBJECT_LOCK_SPACE = 0x6b686f62; // "khob"
+
+/**
+ * Takes an object's advisory lock until the transaction ends, given its keys as SQL expressions: held by
+ * whatever creates the object, so that a transaction on one object that is not there yet can wait for it.
+ */
+export const objectLock = (vault: string, kind: string, name: string): string =>
+  `SELECT pg_advisory_xact_lock(${OBJECT_LOCK_SPACE}, hashtext(${vault} || '/' || ${kind} || '/' || ${name}))`;
+
+/** Parameters: the four keys, vault, version, name as written, then the version's columns from `created` on. */
+const ADD_VERSION = `
+  WITH locked AS (${objectLock("$1", "$2", "$3")}), object AS (
+    INSERT INTO objects (vault_key, kind, name_key, name, next_seq, latest_version)
+    SELECT $1, $2, $3, $7, 1, $6 FROM locked
+    WHERE NOT EXISTS (SELECT 1 FROM object_versions WHERE vault_key = $1 AND kind = $2 AND name_key = $3 AND version_key = $4)
+    ON CONFLICT (vault_key, kind, name_key) DO UPDATE SET next_seq = objects.next_seq + 1, latest_version = excluded.latest_version
+    RETURNING next_seq, name
+  ), added AS (
+    INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, not_before,
+      expires, tags, content_type, key_ops, public_data, sealed, managed)
+    SELECT $1, $2, $3, $4, $5, $6, next_seq, $8::bigint, $9::bigint, $10::boolean, $11::bigint, $12::bigint, $13::text, $14::text,
+      $15::text, $16::text, $17::bytea, $18::boolean
+    FROM object
+  )
+  SELECT next_seq, name FROM object`;
+
+/** What adding a version the object has already answers: a unique violation, as PostgreSQL's own would be. */
+function duplicateVersion(): Error {
+  return Object.assign(new Error("duplicate key value violates unique constraint: the object has a version with this id"), {
+    code: "23505",
+  });
+}
+
 /** The store's operations over PostgreSQL: meta, vaults and versioned objects here; principals and access in the base. */
 export class PgOps extends PgSealedOps implements StoreOps {
   async getMeta(k: string): Promise<Buffer | undefined> {
@@ -111,45 +145,35 @@ export class PgOps extends PgSealedOps implements StoreOps {
     return row ? toState(row) : undefined;
   }
 
-  /** One statement takes the object's row lock and the next sequence number, so concurrent writers get distinct, ordered versions. */
-  addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
-    return this.target.atomic(async (query) => {
-      const row = (
-        await query(
-          `INSERT INTO objects (vault_key, kind, name_key, name, next_seq, latest_version) VALUES ($1, $2, $3, $4, 1, $5)
-           ON CONFLICT (vault_key, kind, name_key) DO UPDATE SET next_seq = objects.next_seq + 1, latest_version = excluded.latest_version
-           RETURNING next_seq, name`,
-          [key(r.vault), r.kind, key(r.name), r.name, r.version],
-        )
-      ).rows[0]!;
-      const seq = Number(row.next_seq);
-      await query(
-        `INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, not_before, expires,
-           tags, content_type, key_ops, public_data, sealed, managed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-        [
-          key(r.vault),
-          r.kind,
-          key(r.name),
-          key(r.version),
-          r.vault,
-          r.version,
-          seq,
-          r.created,
-          r.updated,
-          r.enabled,
-          r.notBefore,
-          r.expires,
-          jsonOrNull(r.tags),
-          r.contentType,
-          jsonOrNull(r.keyOps),
-          r.publicData,
-          r.sealed,
-          r.managed,
-        ],
-      );
-      return { ...r, name: String(row.name), seq };
-    });
+  /**
+   * One statement: it takes the object's row lock and the next sequence number (so concurrent writers get
+   * distinct, ordered versions) and adds the version; or, when the object has that version already, does nothing
+   * and is refused here. A statement that does not fail needs no savepoint inside a transaction, and one statement
+   * is one round trip.
+   */
+  async addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
+    const row = await this.one(ADD_VERSION, [
+      key(r.vault),
+      r.kind,
+      key(r.name),
+      key(r.version),
+      r.vault,
+      r.version,
+      r.name,
+      r.created,
+      r.updated,
+      r.enabled,
+      r.notBefore,
+      r.expires,
+      jsonOrNull(r.tags),
+      r.contentType,
+      jsonOrNull(r.keyOps),
+      r.publicData,
+      r.sealed,
+      r.managed,
+    ]);
+    if (!row) throw duplicateVersion();
+    return { ...r, name: String(row.name), seq: Number(row.next_seq) };
   }
 
   getObjectVersion(vault: string, kind: ObjectKind, name: string, version: string | null): Promise<ObjectVersionRecord | undefined> {
@@ -192,8 +216,10 @@ export class PgOps extends PgSealedOps implements StoreOps {
     updated: number,
   ): Promise<ObjectVersionRecord | undefined> {
     const changed = await this.changed(
-      `UPDATE object_versions SET enabled = $1, not_before = $2, expires = $3, tags = $4, content_type = $5, key_ops = $6, updated = $7
-       WHERE vault_key = $8 AND kind = $9 AND name_key = $10 AND version_key = $11`,
+      // The object's row is locked first, as by every write to an object (a transaction on one object relies on it).
+      `WITH object AS (SELECT 1 FROM objects WHERE vault_key = $8 AND kind = $9 AND name_key = $10 FOR UPDATE)
+       UPDATE object_versions SET enabled = $1, not_before = $2, expires = $3, tags = $4, content_type = $5, key_ops = $6, updated = $7
+       WHERE vault_key = $8 AND kind = $9 AND name_key = $10 AND version_key = $11 AND EXISTS (SELECT 1 FROM object)`,
       [
         a.enabled,
         a.notBefore,

@@ -2,10 +2,13 @@ import pg from "pg";
 import type { Store, StoreOps } from "../store.js";
 import { StoreUnavailableError } from "../store-unavailable.js";
 import { type StoreMetrics, type StoreWorkKind, UNMEASURED, secondsSince } from "../store-metrics.js";
-import type { PgTarget, Query } from "./pg-base.js";
+import type { Query } from "./pg-base.js";
+import { PgObjectTurns } from "./pg-object-turns.js";
 import { PgOps } from "./pg-ops.js";
+import { prepared } from "./pg-prepared.js";
 import { PgReadCache } from "./pg-read-cache.js";
 import { PG_MIGRATIONS } from "./schema.js";
+import { NeedsSerializable, type ObjectKey, PgTransaction } from "./pg-transaction.js";
 
 /** One advisory lock key for schema migrations: nodes that start together take turns, and migrate once. */
 const MIGRATION_LOCK = 0x6b68_6d67; // "khmg"
@@ -56,32 +59,10 @@ async function measured<T>(sink: MetricsSink, kind: StoreWorkKind, work: () => P
 }
 
 /** Statements that change data (and so clear this process's read cache). */
-const WRITE = /^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|TRUNCATE)\b/i;
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|TRUNCATE|WITH)\b/i;
 
 /** How often a transaction refused for a serialization conflict is run again. */
 const MAX_ATTEMPTS = 30;
-
-/** The operations of a transaction, each in its own savepoint (a failed statement would otherwise end the transaction). */
-function withSavepoints(ops: PgOps, query: Query): StoreOps {
-  return new Proxy(ops, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      return async (...args: unknown[]) => {
-        await query("SAVEPOINT keyhold_op");
-        try {
-          const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          await query("RELEASE SAVEPOINT keyhold_op");
-          return result;
-        } catch (error) {
-          await query("ROLLBACK TO SAVEPOINT keyhold_op");
-          await query("RELEASE SAVEPOINT keyhold_op");
-          throw error;
-        }
-      };
-    },
-  });
-}
 
 export interface PostgresOptions {
   /** Connections in the pool (default 10). */
@@ -130,6 +111,7 @@ export class PostgresStore extends PgOps implements Store {
   readonly #pool: pg.Pool;
   readonly #cache: PgReadCache;
   readonly #sink: MetricsSink;
+  readonly #turns = new PgObjectTurns();
   /** The session that holds the leader's lock, while this node leads. */
   #leaderSession: pg.PoolClient | null = null;
 
@@ -160,7 +142,7 @@ export class PostgresStore extends PgOps implements Store {
       measured(sink, "query", () =>
         guarded(async () => {
           try {
-            return await pool.query(text, values);
+            return await pool.query(prepared(text, values));
           } finally {
             // This process's own writes are seen by its next read at once (reads are remembered otherwise).
             if (WRITE.test(text)) cache.invalidate();
@@ -169,18 +151,6 @@ export class PostgresStore extends PgOps implements Store {
       );
     super({
       query,
-      atomic: (work) =>
-        measured(sink, "transaction", () =>
-          guarded(async () => {
-            const client = await pool.connect();
-            try {
-              return await inTransaction(client, () => work((text, values) => client.query(text, values)));
-            } finally {
-              client.release();
-              cache.invalidate();
-            }
-          }),
-        ),
       cached: (key, load) => cache.get(key, load),
     });
     this.#cache = cache;
@@ -196,29 +166,46 @@ export class PostgresStore extends PgOps implements Store {
   }
 
   /**
-   * SERIALIZABLE, so that what a transaction reads is what its writes build on, whichever node the other
-   * writers are on (no lost update). PostgreSQL refuses one of two conflicting transactions; it is run again,
-   * so `work` must have no effect outside the store. Each operation inside runs in its own savepoint, so one
-   * that fails is undone alone and the transaction can go on, as the contract says.
+   * As if transactions ran one after the other, so that what one reads is what its writes build on, whichever
+   * node the other writers are on (no lost update): SERIALIZABLE, or for a transaction on one object that
+   * object's locks (pg-transaction.ts). PostgreSQL refuses one of two conflicting SERIALIZABLE transactions; it
+   * is run again, so `work` must have no effect outside the store. A write that can fail runs in a savepoint, so
+   * that it is undone alone and the transaction can go on, as the contract says. On this node, a
+   * transaction that starts on an object waits for the others on it (pg-object-turns.ts) instead of conflicting.
    */
   transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
     return measured(this.#sink, "transaction", () => guarded(() => this.#transaction(work))).finally(() => this.#cache.invalidate());
   }
 
   async #transaction<T>(work: (tx: StoreOps) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.#pool.connect();
-      try {
-        const query: Query = (text, values) => client.query(text, values);
-        const target: PgTarget = { query, atomic: (inner) => inner(query) };
-        return await inTransaction(client, () => work(withSavepoints(new PgOps(target), query)), "BEGIN ISOLATION LEVEL SERIALIZABLE");
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if ((code !== "40001" && code !== "40P01") || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      } finally {
-        client.release();
+    let endTurn: (() => void) | null = null;
+    const beforeBegin = async (object: ObjectKey | null) => {
+      if (object !== null && endTurn === null) endTurn = await this.#turns.take(object.id);
+    };
+    let oneObject = true;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const tx = new PgTransaction(this.#pool, oneObject, beforeBegin);
+        let failed = true;
+        try {
+          const result = await work(tx.ops());
+          await tx.commit();
+          failed = false;
+          return result;
+        } catch (error) {
+          if (error instanceof NeedsSerializable && oneObject) {
+            oneObject = false;
+            continue;
+          }
+          const code = (error as { code?: string }).code;
+          if ((code !== "40001" && code !== "40P01") || attempt >= MAX_ATTEMPTS) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        } finally {
+          await tx.end(failed);
+        }
       }
+    } finally {
+      (endTurn as (() => void) | null)?.();
     }
   }
 
