@@ -7,7 +7,7 @@ import { type RoleSpread, roleSpreadFigures, roleSpreadRows } from "./role-sprea
 import { Client } from "./client.js";
 import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
 import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
-import { type LoadResult, runLoad } from "./load.js";
+import { type LoadResult, numberedAs, runLoad } from "./load.js";
 import { type PageLatency, measurePages, percentile } from "./pages.js";
 import { type Row, formatTable, machine, ms, num, writeResults } from "./report.js";
 import { type Baselines, type ScalePoint, loadFailures, tableRows } from "./rows.js";
@@ -93,7 +93,7 @@ async function serve(dir: string): Promise<{ server: KeyholdServer; client: Clie
 
 /** One request of each workload first, so that a broken request fails with its answer instead of as 100% non-2xx. */
 async function probe(client: Client, w: Workload): Promise<void> {
-  const request = w.requests[0]!;
+  const request = numberedAs(w.requests[0]!, "probe");
   const reply = await client.send(request.method, request.path, request.body, w.headers);
   if (reply.status < 200 || reply.status > 299) throw new Error(`${w.id}: ${reply.status} ${reply.body}`);
 }
