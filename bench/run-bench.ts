@@ -4,6 +4,7 @@ import { startBaseline } from "./baseline-server.js";
 import { type AuditCost, auditCostFigures, auditCostRows } from "./audit-cost.js";
 import { type CertificateCreate, certificateCreateFigures, certificateCreateRows } from "./certificate-create.js";
 import { type RoleSpread, roleSpreadFigures, roleSpreadRows } from "./role-spread.js";
+import { secretGetRoundFigures, secretGetRoundRows } from "./secret-get-rounds.js";
 import { Client } from "./client.js";
 import { oaep256Ceiling, rs256Ceiling } from "./crypto-ceilings.js";
 import { cleanUp, installSignalHandlers, tempDir, wasInterrupted } from "./lifecycle.js";
@@ -32,8 +33,9 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * BENCH_WALK_SECONDS (120) bounds the walk through every page of the secret list; BENCH_WORKERS=N starts the
  * server with `--workers N` (node:cluster), to measure it both ways. BENCH_ONLY=NAME runs one subset of rows on
  * fresh servers of its own and writes bench/results/NAME.json instead of latest.json (SUBSETS below): token-flood
- * (about 75 s), role-spread (under a minute), certificate-create (a minute or two), stalls (the longest event-loop
- * block per heavy request, two or three minutes), audit (what the audit trail and throttling cost, six or seven).
+ * (about 75 s), secret-get (the secret-get target alternated with the baseline, a minute), role-spread (under a
+ * minute), certificate-create (a minute or two), stalls (the longest event-loop block per heavy request, two or three
+ * minutes), audit (what the audit trail and throttling cost, six or seven).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -151,6 +153,14 @@ const SUBSETS: Record<string, { rows: string; measure: () => Promise<SubsetResul
       await server.stop();
       const rows = tokenFloodRows(tokenFlood);
       return { figures: { tokenFlood }, rows, failed: failedRows(rows) };
+    },
+  },
+  "secret-get": {
+    rows: "secret-get row, alternated with the baseline",
+    measure: async () => {
+      const secretGetRounds = await secretGetRoundFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+      const rows = secretGetRoundRows(secretGetRounds);
+      return { figures: { secretGetRounds }, rows, failed: failedRows(rows) };
     },
   },
   "role-spread": {
