@@ -7,7 +7,7 @@ import { Client } from "./client.js";
 import { cleanUp, installSignalHandlers, tempDir } from "./lifecycle.js";
 import { runLoad } from "./load.js";
 import { insertCeilingMeter } from "./postgres-ceiling.js";
-import { startKeyhold } from "./server.js";
+import { cpuMs, startKeyhold } from "./server.js";
 import { prepareVault, workloads } from "./workloads.js";
 
 /**
@@ -19,13 +19,6 @@ import { prepareVault, workloads } from "./workloads.js";
  */
 const CONNECTIONS = 32;
 const DATABASE = "keyhold_bench";
-
-/** Jiffies of CPU (user + system) a process has used, from /proc (Linux). */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-const TICKS_PER_SECOND = 100;
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
@@ -60,7 +53,7 @@ async function main(): Promise<void> {
       ])
     ).rows[0]!;
     const failures = (readFileSync(logFile, "utf8").match(/could not serialize access/g) ?? []).length;
-    return { commits: Number(row.c), rollbacks: Number(row.r), failures, cpu: cpuTicks(node.pid) };
+    return { commits: Number(row.c), rollbacks: Number(row.r), failures, cpu: cpuMs(node.pid) ?? 0 };
   };
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -74,7 +67,7 @@ async function main(): Promise<void> {
         `round ${round}: secret set ${r.rps.toFixed(0)}/s = ${(r.rps / c.tps).toFixed(3)} of the ceiling, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ` +
           `errors ${r.errors + r.timeouts + r.non2xx}; PostgreSQL (warm-up included): commits ${after.commits - before.commits}, ` +
           `rollbacks ${after.rollbacks - before.rollbacks}, serialization failures ${after.failures - before.failures}; ` +
-          `Keyhold CPU ${(((after.cpu - before.cpu) / TICKS_PER_SECOND / served) * 1e6).toFixed(0)} µs per measured request`,
+          `Keyhold CPU ${(((after.cpu - before.cpu) / served) * 1000).toFixed(0)} µs per measured request`,
       );
     }
     const sets = async () => {
