@@ -25,8 +25,9 @@ describe("keyhold dev and api-versions newer than it knows", () => {
     await client.setSecret("from-the-future", "works");
     assert.equal((await client.getSecret("from-the-future")).value, "works");
     assert.equal((await futureClient(lenient, "2030-01-01").getSecret("from-the-future")).value, "works");
-    const warnings = lenient.output().match(/api-version 2030-01-01 is newer than the newest this Keyhold knows; answering as 2026-04-01/g);
-    assert.equal(warnings?.length, 1, lenient.output());
+    const warning = "api-version 2030-01-01 is newer than the newest this Keyhold knows; answering as 2026-04-01";
+    const warnings = (await lenient.outputWith(warning)).split(warning).length - 1;
+    assert.equal(warnings, 1, lenient.output());
   });
 
   it("refuses them with --strict-api-versions, as production does", async () => {

@@ -13,16 +13,6 @@ const jsonLines = (output: string) =>
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-/** The output once the last request's log line has been written (the log line follows the answer). */
-async function outputWith(server: DevServer, text: string | RegExp): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const output = server.output();
-    if (typeof text === "string" ? output.includes(text) : text.test(output)) return output;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  assert.fail(`the server never wrote ${String(text)}:\n${server.output()}`);
-}
-
 describe("what `keyhold dev` logs", () => {
   it("says at start what it listens on, its store, vaults and leadership; JSON when not on a terminal; the drain on SIGTERM", async () => {
     const dir = newDataDir();
@@ -30,7 +20,7 @@ describe("what `keyhold dev` logs", () => {
     let code: number | null = null;
     try {
       assert.equal((await unauthenticated(server)).status, 401);
-      await outputWith(server, '"msg":"request completed"');
+      await server.outputWith('"msg":"request completed"');
     } finally {
       code = await server.stop("SIGTERM");
     }
@@ -60,7 +50,7 @@ describe("what `keyhold dev` logs", () => {
     const server = await startDevServer(newDataDir(), ["--log-format", "pretty"]);
     try {
       assert.equal((await unauthenticated(server)).status, 401);
-      const output = await outputWith(server, / INFO {2}GET \/secrets\/:name 401 [\d.]+ ms vault=keyhold-dev operation=secrets\/get /);
+      const output = await server.outputWith(/ INFO {2}GET \/secrets\/:name 401 [\d.]+ ms vault=keyhold-dev operation=secrets\/get /);
       assert.match(output, / INFO {2}Keyhold started mode=dev .*store="SQLite [^"]+keyhold\.db" vaults=1 leader=true/);
       assert.deepEqual(
         output.split("\n").filter((line) => line.startsWith("{")),

@@ -31,6 +31,8 @@ export interface DevServer {
   miEnv: Record<string, string>;
   process: ChildProcess;
   output: () => string;
+  /** The output once it holds `text`: log lines arrive after the answers they describe, and info lines in batches. */
+  outputWith(text: string | RegExp): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -78,6 +80,13 @@ export async function startDevServer(
     miEnv: existsSync(join(dir, "dev-mi.env")) ? parseDevEnvFile(join(dir, "dev-mi.env")) : {},
     process: child,
     output: () => output,
+    async outputWith(text: string | RegExp) {
+      for (let waited = 0; waited < 5_000; waited += 50) {
+        if (typeof text === "string" ? output.includes(text) : text.test(output)) return output;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      throw new Error(`the server never wrote ${String(text)}:\n${output}`);
+    },
     async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
