@@ -37,7 +37,7 @@ async function setLoop(store: PostgresStore, seconds: number): Promise<{ sets: n
           return tx.addObjectVersion({
             ...{ vault: VAULT, kind: "secret", name, version: randomBytes(16).toString("hex"), created: now, updated: now },
             ...{ enabled: true, notBefore: null, expires: null, tags: null, contentType: null, keyOps: null, publicData: null },
-            ...{ sealed: randomBytes(200), managed: false },
+            ...{ sealed: randomBytes(200), managed: false, backendRef: null },
           });
         });
         sets++;

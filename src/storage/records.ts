@@ -58,6 +58,12 @@ export interface ObjectVersionRecord extends ObjectAttributes {
   sealed: Buffer;
   /** Whether another object (a certificate) owns this version's lifetime: clients may not update or delete it. */
   managed: boolean;
+  /**
+   * Where a hardware token holds this key version, e.g. `pkcs11:…` (at most 200 characters); null when the content
+   * sealed here is the whole object. When the last version holding a reference is purged, the store records it as
+   * released, in the same transaction (Store.releasedBackendRefs).
+   */
+  backendRef: string | null;
 }
 
 export interface ObjectState {

@@ -65,6 +65,7 @@ export function toVersion(r: Row): ObjectVersionRecord {
     publicData: text(r.public_data),
     sealed: r.sealed as Buffer,
     managed: flag(r.managed),
+    backendRef: text(r.backend_ref),
   };
 }
 

@@ -179,6 +179,15 @@ export interface Store extends StoreOps {
    * the store at any time. Ask again each round: leadership moves when the leader dies.
    */
   leads(): Promise<boolean>;
+  /**
+   * Backend references (`ObjectVersionRecord.backendRef`) no version holds any more, oldest first, at most `limit`:
+   * the outbox of keys to destroy in their token. The deletion of the last version holding a reference records it,
+   * in the deletion's own transaction, whichever purge deleted it; a reference stays here until forgotten, so a
+   * destruction that fails or is cut short is tried again.
+   */
+  releasedBackendRefs(limit: number): Promise<string[]>;
+  /** Removes references from the outbox once their keys are destroyed (references not in it are ignored). */
+  forgetReleasedBackendRefs(refs: readonly string[]): Promise<void>;
   /** From now on, tells `metrics` of its work (latency, failures, commit batches, pool usage). */
   reportTo(metrics: StoreMetrics): void;
   close(): Promise<void>;

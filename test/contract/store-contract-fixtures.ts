@@ -61,6 +61,7 @@ export function versionRecord(name: string, n: number, overrides: Partial<NewVer
     tags: null,
     sealed: Buffer.from(`sealed:${name}:${n}`),
     managed: false,
+    backendRef: null,
     ...overrides,
   };
 }

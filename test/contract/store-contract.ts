@@ -17,6 +17,7 @@ import {
   watch,
 } from "./store-contract-fixtures.js";
 import { accessContract, backgroundContract } from "./store-contract-access.js";
+import { backendRefContract } from "./store-contract-backend-refs.js";
 import { sealedRecordContract } from "./store-contract-sealed.js";
 import { secretContract } from "./store-contract-secrets.js";
 import { vaultEntryContract } from "./store-contract-vault-entries.js";
@@ -35,6 +36,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     backgroundContract(store);
     vaultEntryContract(store);
     sealedRecordContract(store);
+    backendRefContract(store);
     transactionContract(store);
   });
 }

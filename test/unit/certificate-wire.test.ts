@@ -81,6 +81,7 @@ const record = (over: Partial<ObjectVersionRecord> = {}): ObjectVersionRecord =>
   publicData: null,
   sealed: Buffer.alloc(0),
   managed: false,
+  backendRef: null,
   ...over,
 });
 

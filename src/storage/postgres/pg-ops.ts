@@ -12,6 +12,7 @@ import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
 import { PgSealedOps } from "./pg-sealed-ops.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 import { key } from "./pg-base.js";
+import { checkedBackendRef } from "../backend-ref.js";
 
 const toState = (r: Row): ObjectState => ({
   vault: String(r.vault),
@@ -23,7 +24,7 @@ const toState = (r: Row): ObjectState => ({
 
 /** The version's columns, with the object's name as first written (`display_name`). */
 const VERSION = `v.vault, v.kind, v.version, v.seq, o.name AS display_name, v.created, v.updated, v.enabled, v.not_before, v.expires,
-  v.tags, v.content_type, v.key_ops, v.public_data, v.sealed, v.managed`;
+  v.tags, v.content_type, v.key_ops, v.public_data, v.sealed, v.managed, v.backend_ref`;
 const JOIN = "objects o JOIN object_versions v ON v.vault_key = o.vault_key AND v.kind = o.kind AND v.name_key = o.name_key";
 const LATEST = `${JOIN} AND v.version_key = lower(o.latest_version)`;
 
@@ -47,9 +48,9 @@ const ADD_VERSION = `
     RETURNING next_seq, name
   ), added AS (
     INSERT INTO object_versions (vault_key, kind, name_key, version_key, vault, version, seq, created, updated, enabled, not_before,
-      expires, tags, content_type, key_ops, public_data, sealed, managed)
+      expires, tags, content_type, key_ops, public_data, sealed, managed, backend_ref)
     SELECT $1, $2, $3, $4, $5, $6, next_seq, $8::bigint, $9::bigint, $10::boolean, $11::bigint, $12::bigint, $13::text, $14::text,
-      $15::text, $16::text, $17::bytea, $18::boolean
+      $15::text, $16::text, $17::bytea, $18::boolean, $19::text
     FROM object
   )
   SELECT next_seq, name FROM object`;
@@ -171,6 +172,7 @@ export class PgOps extends PgSealedOps implements StoreOps {
       r.publicData,
       r.sealed,
       r.managed,
+      checkedBackendRef(r.backendRef),
     ]);
     if (!row) throw duplicateVersion();
     return { ...r, name: String(row.name), seq: Number(row.next_seq) };

@@ -158,6 +158,15 @@ export class PostgresStore extends PgOps implements Store {
     this.#sink = sink;
   }
 
+  /** Oldest first: `seq` is the order the trigger released them in. */
+  async releasedBackendRefs(limit: number): Promise<string[]> {
+    return (await this.all("SELECT ref FROM released_backend_refs ORDER BY seq LIMIT $1", [limit])).map((r) => String(r.ref));
+  }
+
+  async forgetReleasedBackendRefs(refs: readonly string[]): Promise<void> {
+    if (refs.length > 0) await this.changed("DELETE FROM released_backend_refs WHERE ref = ANY($1::text[])", [refs]);
+  }
+
   /** Each statement and transaction is measured (a round trip each), and the pool's usage is read at collection. */
   reportTo(metrics: StoreMetrics): void {
     this.#sink.metrics = metrics;

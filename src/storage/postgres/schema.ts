@@ -153,4 +153,39 @@ export const PG_MIGRATIONS: readonly string[] = [
   DROP INDEX role_assignments_principal;
   CREATE INDEX role_assignments_principal_vault ON role_assignments (principal_key, vault_key);
   `,
+  // 8: keys held in a hardware token. A version stores the token's reference instead of private material; when the
+  // last version holding a reference is deleted, by whatever purge or cascade, the trigger records the reference in
+  // the same transaction, for the key layer to destroy the token's object. Row AFTER triggers, those of the rows a
+  // foreign key cascade deletes too, run once the outermost statement is done, so each check sees every row that
+  // statement deleted gone; the first check that finds no row left releases the reference, later ones change nothing.
+  // Rows that another transaction deletes meanwhile are still seen: so when rows are left, the advisory lock on the
+  // reference makes such transactions take turns and the check is made again (in READ COMMITTED with a new snapshot,
+  // which sees what the one before committed; in SERIALIZABLE the conflict fails one of them, to be run again).
+  // `seq` is the order of release.
+  `
+  ALTER TABLE object_versions ADD COLUMN backend_ref TEXT CHECK (char_length(backend_ref) BETWEEN 1 AND 200);
+  CREATE INDEX object_versions_backend_ref ON object_versions (backend_ref) WHERE backend_ref IS NOT NULL;
+
+  CREATE TABLE released_backend_refs (
+    ref TEXT PRIMARY KEY,
+    released_at BIGINT NOT NULL DEFAULT extract(epoch FROM now())::bigint,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE
+  );
+
+  CREATE FUNCTION release_backend_ref() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM object_versions WHERE backend_ref = OLD.backend_ref) THEN
+      -- The two-key lock space of backend references, "khbr" (0x6b686272), apart from the objects' and the one-key locks.
+      PERFORM pg_advisory_xact_lock(1802003058, hashtext(OLD.backend_ref));
+      IF EXISTS (SELECT 1 FROM object_versions WHERE backend_ref = OLD.backend_ref) THEN
+        RETURN NULL;
+      END IF;
+    END IF;
+    INSERT INTO released_backend_refs (ref) VALUES (OLD.backend_ref) ON CONFLICT (ref) DO NOTHING;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER object_versions_release_backend_ref AFTER DELETE ON object_versions
+    FOR EACH ROW WHEN (OLD.backend_ref IS NOT NULL) EXECUTE FUNCTION release_backend_ref();
+  `,
 ];

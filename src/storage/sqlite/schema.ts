@@ -134,4 +134,21 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX role_assignments_principal;
   CREATE INDEX role_assignments_principal_vault ON role_assignments (principal_id, vault);
   `,
+  // 8: keys held in a hardware token. A version stores the token's reference instead of private material; when the
+  // last version holding a reference is deleted, by whatever purge or cascade, the trigger records the reference in
+  // the same transaction, for the key layer to destroy the token's object. SQLite fires row triggers for the rows a
+  // foreign key cascade deletes, and fires each as soon as its own row is gone, so among rows sharing a reference the
+  // last one's deletion releases it. The outbox's rowid is the order of release.
+  `
+  ALTER TABLE object_versions ADD COLUMN backend_ref TEXT CHECK (length(backend_ref) BETWEEN 1 AND 200);
+  CREATE INDEX object_versions_backend_ref ON object_versions (backend_ref) WHERE backend_ref IS NOT NULL;
+
+  CREATE TABLE released_backend_refs (ref TEXT PRIMARY KEY, released_at INTEGER NOT NULL) STRICT;
+
+  CREATE TRIGGER object_versions_release_backend_ref AFTER DELETE ON object_versions
+  WHEN old.backend_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM object_versions WHERE backend_ref = old.backend_ref)
+  BEGIN
+    INSERT INTO released_backend_refs (ref, released_at) VALUES (old.backend_ref, unixepoch()) ON CONFLICT (ref) DO NOTHING;
+  END;
+  `,
 ];

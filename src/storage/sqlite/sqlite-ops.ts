@@ -10,6 +10,7 @@ import type {
 } from "../records.js";
 import type { StoreOps, VaultChange, VaultEntry } from "../store.js";
 import { SqliteSealedOps } from "./sqlite-sealed-ops.js";
+import { checkedBackendRef } from "../backend-ref.js";
 import { type Row, jsonOrNull, num, text, toDeletedVault, toVault, toVersion } from "../row-mappers.js";
 
 function toState(r: Row, name: string): ObjectState {
@@ -23,7 +24,8 @@ function toState(r: Row, name: string): ObjectState {
 }
 
 const COLUMNS =
-  "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, sealed, managed";
+  "vault, kind, version, seq, display_name, created, updated, enabled, not_before, expires, tags, content_type, key_ops, public_data, " +
+  "sealed, managed, backend_ref";
 /** The version columns qualified by the alias `v` (RETURNING takes them unqualified). */
 const VERSION_COLUMNS = COLUMNS.split(", ")
   .map((c) => `v.${c}`)
@@ -133,6 +135,7 @@ export class SqliteOps extends SqliteSealedOps implements StoreOps {
 
   addObjectVersion(r: Omit<ObjectVersionRecord, "seq">): Promise<ObjectVersionRecord> {
     return this.write(() => {
+      const backendRef = checkedBackendRef(r.backendRef);
       const row = this.writer
         .get(
           `INSERT INTO objects (vault, kind, name, next_seq, latest_version) VALUES (?, ?, ?, 1, ?)
@@ -145,7 +148,7 @@ export class SqliteOps extends SqliteSealedOps implements StoreOps {
       this.writer
         .get(
           `INSERT INTO object_versions (${COLUMNS.replace("vault, kind,", "vault, kind, name,")})
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.vault,
@@ -165,6 +168,7 @@ export class SqliteOps extends SqliteSealedOps implements StoreOps {
           r.publicData,
           r.sealed,
           r.managed ? 1 : 0,
+          backendRef,
         );
       return { ...r, name: displayName, seq };
     });

@@ -121,6 +121,19 @@ export class SqliteStore extends SqliteOps implements Store {
     return true;
   }
 
+  /** Oldest first: the outbox's rowid is the order its trigger released them in. */
+  async releasedBackendRefs(limit: number): Promise<string[]> {
+    return this.read.get("SELECT ref FROM released_backend_refs ORDER BY rowid LIMIT ?").pluck().all(limit) as string[];
+  }
+
+  async forgetReleasedBackendRefs(refs: readonly string[]): Promise<void> {
+    if (refs.length === 0) return;
+    await this.write(() => {
+      const forget = this.writer.get("DELETE FROM released_backend_refs WHERE ref = ?");
+      for (const ref of refs) forget.run(ref);
+    });
+  }
+
   /** Reads are in-process (and mostly cached): what is measured is each group commit, its size and its sync. */
   reportTo(metrics: StoreMetrics): void {
     this.#commits.metrics = metrics;
