@@ -10,6 +10,8 @@
  *     Specification") §7, the algorithm OpenSSL 3.2+ applies by default. ("The draft" below.)
  * And one thing node:crypto does, only slower: AES-GCM of a whole message in one call, for the hot paths (the
  * envelope around every stored value, the keys API's A*GCM), without a Cipheriv object per message.
+ * And RSA padding without the key operation (OAEP decoding, PSS encoding), for tokens that offer only the raw RSA
+ * private operation (CKM_RSA_X_509) for a scheme Key Vault needs.
  *
  * No cryptographic primitive is implemented here: RSA, ECDSA, SHA-2, HMAC and AES-GCM all come from OpenSSL. What is
  * here is argument checking, the DER <-> IEEE P1363 conversion of ECDSA signatures, and the constant-time
@@ -23,6 +25,14 @@
  * the worker thread's OpenSSL error queue before it returns, so nothing leaks into Node's own crypto jobs.
  */
 #include <node_api.h>
+
+/*
+ * OpenSSL 3.0 deprecated the RSA_padding_* functions (and the RSA type they take): its EVP interface pads only as
+ * part of the key operation. Padding alone is what the raw RSA of a token needs, so this file sees the deprecated
+ * declarations. The compiler still warns on any deprecated call (-Wdeprecated-declarations), except in the two
+ * places below that mean to make one and say so.
+ */
+#undef OPENSSL_NO_DEPRECATED
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -906,6 +916,127 @@ static napi_value AesGcmOpen(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
+/* RSA padding without the key operation                                                                  */
+/* ------------------------------------------------------------------------------------------------------ */
+
+/* The largest modulus accepted, in bytes (16384 bits), as a bound on what a caller can make these allocate. */
+#define PADDING_MAX_MODULUS_BYTES 2048
+
+/* A hash named by the caller ("sha1", "sha256", …), if it is one of `allowed` (a NULL-terminated list). */
+static const EVP_MD* get_padding_md(napi_env env, napi_value value, const char* const* allowed) {
+  char name[16];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, value, name, sizeof(name), &len) != napi_ok || len >= sizeof(name) - 1)
+    return NULL;
+  for (; *allowed != NULL; allowed++) {
+    if (strcmp(*allowed, name) == 0) return EVP_get_digestbyname(name);
+  }
+  return NULL;
+}
+
+static bool get_int32(napi_env env, napi_value value, int32_t* out) {
+  napi_valuetype type;
+  return napi_typeof(env, value, &type) == napi_ok && type == napi_number &&
+         napi_get_value_int32(env, value, out) == napi_ok;
+}
+
+/*
+ * rsaOaepDecode(encoded, modulusBytes, hash: "sha1" | "sha256"): Buffer — EME-OAEP decoding (RFC 8017 §7.1.2 step 3)
+ * of the output of a raw RSA decryption, with MGF1 of the same hash and an empty label. OpenSSL's check runs in
+ * constant time; every failure (arguments included) is the same generic error, so the caller is no padding oracle.
+ * `encoded` may be shorter than k (a token may drop leading zero bytes): it is left-padded with zeros to k bytes
+ * first, the form OpenSSL reads without a length-dependent memory access.
+ */
+static napi_value RsaOaepDecode(napi_env env, napi_callback_info info) {
+  static const char* const kOaepHashes[] = {"sha1", "sha256", NULL};
+  size_t argc = 3;
+  napi_value argv[3];
+  const uint8_t* encoded = NULL;
+  size_t encoded_len = 0;
+  int32_t k = 0;
+  const EVP_MD* md = NULL;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_bytes(env, argv[0], &encoded, &encoded_len) || !get_int32(env, argv[1], &k) ||
+      (md = get_padding_md(env, argv[2], kOaepHashes)) == NULL)
+    return throw_error(env, kOperationFailed, kGenericMessage);
+  if (k < 2 * EVP_MD_get_size(md) + 2 || k > PADDING_MAX_MODULUS_BYTES || encoded_len > (size_t)k)
+    return throw_error(env, kOperationFailed, kGenericMessage);
+
+  uint8_t* em = (uint8_t*)OPENSSL_zalloc((size_t)k);
+  uint8_t* message = (uint8_t*)OPENSSL_malloc((size_t)k);
+  int message_len = -1;
+  if (em != NULL && message != NULL) {
+    memcpy(em + (k - (int)encoded_len), encoded, encoded_len);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    message_len = RSA_padding_check_PKCS1_OAEP_mgf1(message, k, em, k, k, NULL, 0, md, md);
+#pragma GCC diagnostic pop
+  }
+  /* OpenSSL queues an error whatever the outcome (clearing it in constant time on success): nothing may remain. */
+  ERR_clear_error();
+  napi_value result = NULL;
+  bool ok = message_len >= 0 && napi_create_buffer_copy(env, (size_t)message_len, message, NULL, &result) == napi_ok;
+  OPENSSL_clear_free(em, (size_t)k);
+  OPENSSL_clear_free(message, (size_t)k);
+  if (!ok) return throw_error(env, kOperationFailed, kGenericMessage);
+  return result;
+}
+
+/*
+ * A public RSA key that stands for a modulus size only: RSA_padding_add_PKCS1_PSS_mgf1 reads nothing of its key but
+ * the size of n (RSA_bits, RSA_size), so n is 2^(bits-1) + 1, which has exactly `bits` bits, and e is F4.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static RSA* rsa_of_size(int bits) {
+  RSA* rsa = RSA_new();
+  BIGNUM* n = BN_new();
+  BIGNUM* e = BN_new();
+  if (rsa != NULL && n != NULL && e != NULL && BN_set_bit(n, bits - 1) == 1 && BN_set_bit(n, 0) == 1 &&
+      BN_set_word(e, RSA_F4) == 1 && RSA_set0_key(rsa, n, e, NULL) == 1)
+    return rsa; /* RSA_set0_key took n and e */
+  BN_free(n);
+  BN_free(e);
+  RSA_free(rsa);
+  return NULL;
+}
+
+/*
+ * rsaPssEncode(digest, modulusBits, hash: "sha256" | "sha384" | "sha512"): Buffer — EMSA-PSS encoding (RFC 8017
+ * §9.1.1) of a digest for a modulus of that many bits, with MGF1 of the same hash and a fresh salt as long as the
+ * digest (as signDigest's PS* signatures). The k-byte result is ready for a raw RSA private operation (RSASP1).
+ */
+static napi_value RsaPssEncode(napi_env env, napi_callback_info info) {
+  static const char* const kPssHashes[] = {"sha256", "sha384", "sha512", NULL};
+  size_t argc = 3;
+  napi_value argv[3];
+  const uint8_t* digest = NULL;
+  size_t digest_len = 0;
+  int32_t bits = 0;
+  const EVP_MD* md = NULL;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_bytes(env, argv[0], &digest, &digest_len) || !get_int32(env, argv[1], &bits) ||
+      (md = get_padding_md(env, argv[2], kPssHashes)) == NULL)
+    return throw_error(env, kInvalidArgument, "rsaPssEncode(digest, modulusBits, hash: sha256, sha384 or sha512)");
+  if (digest_len != (size_t)EVP_MD_get_size(md))
+    return throw_error(env, kInvalidArgument, "digest length does not match the hash");
+  if (bits < 2 || bits > PADDING_MAX_MODULUS_BYTES * 8)
+    return throw_error(env, kInvalidArgument, "unsupported modulus size");
+
+  RSA* rsa = rsa_of_size(bits);
+  napi_value result = NULL;
+  void* out = NULL;
+  /* OpenSSL refuses a modulus too small for the digest and the salt (emLen < hLen + sLen + 2). */
+  bool ok = rsa != NULL && napi_create_buffer(env, (size_t)RSA_size(rsa), &out, &result) == napi_ok &&
+            RSA_padding_add_PKCS1_PSS_mgf1(rsa, (unsigned char*)out, digest, md, md, RSA_PSS_SALTLEN_DIGEST) == 1;
+  RSA_free(rsa);
+  ERR_clear_error();
+  if (!ok) return throw_error(env, kInvalidArgument, "rsaPssEncode: the modulus is too small for the hash");
+  return result;
+}
+#pragma GCC diagnostic pop
+
+/* ------------------------------------------------------------------------------------------------------ */
 /* Module                                                                                                 */
 /* ------------------------------------------------------------------------------------------------------ */
 
@@ -918,6 +1049,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"rsaPkcs1Decrypt", NULL, RsaPkcs1Decrypt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"aesGcmSeal", NULL, AesGcmSeal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"aesGcmOpen", NULL, AesGcmOpen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rsaOaepDecode", NULL, RsaOaepDecode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rsaPssEncode", NULL, RsaPssEncode, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_OK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -2,11 +2,13 @@ import { checkPrime, createECDH, createPrivateKey, createPublicKey, generateKeyP
 import { promisify } from "node:util";
 import { type CurveName, CURVE_BITS, type KeyDescription, type KeyFamily, NODE_CURVE, type PublicJwk } from "./key-types.js";
 
-/** Key material made or imported here: its public description and the private part to be sealed at rest. */
+/** A key made or imported by a backend: its public description, and the private part to seal or its token reference. */
 export interface NewKeyMaterial {
   description: KeyDescription;
-  /** PKCS#8 DER for RSA and EC, the raw key for oct. */
+  /** Software keys: PKCS#8 DER for RSA and EC, the raw key for oct, sealed at rest. Token keys: empty. */
   material: Buffer;
+  /** Token keys: where the token holds the key ("pkcs11:…"); absent for software keys. */
+  reference?: string;
 }
 
 export class KeyMaterialError extends Error {
@@ -43,6 +45,12 @@ export function publicJwkOf(privateKey: KeyObject): PublicJwk {
   const crv = CURVE_FROM_NODE_JWK[jwk.crv ?? ""];
   if (jwk.kty !== "EC" || !crv) throw new KeyMaterialError("unsupported key type");
   return { kty: "EC", crv, x: jwk.x!, y: jwk.y! };
+}
+
+/** A key version's public part as a node:crypto key, from its public JWK (what a certificate or CSR carries). */
+export function publicKeyOf(jwk: PublicJwk): KeyObject {
+  const nodeJwk = jwk.kty === "EC" ? { ...jwk, crv: jwk.crv === "P-256K" ? "secp256k1" : jwk.crv } : jwk;
+  return createPublicKey({ key: nodeJwk as never, format: "jwk" });
 }
 
 function describe(privateKey: KeyObject, hsm: boolean): NewKeyMaterial {

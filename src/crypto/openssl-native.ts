@@ -5,14 +5,18 @@
  * so that it is no padding oracle. And AES-GCM of a whole message in one call, which node:crypto has only through
  * a Cipheriv object per message: several times the cost of the cipher itself for the few kilobytes stored.
  *
- * Private-key operations run on the libuv thread pool; none blocks the event loop. AES-GCM runs in line, as
- * node:crypto's does (a few microseconds: less than the hop to the pool would cost). The addon is built by
+ * And RSA padding without the key operation (OAEP decoding, PSS encoding), for tokens whose RSA mechanisms lack a
+ * scheme and leave Keyhold the raw RSA private operation (CKM_RSA_X_509) and the padding around it.
+ *
+ * Private-key operations run on the libuv thread pool; none blocks the event loop. AES-GCM and the RSA padding run in
+ * line, as node:crypto's AES does (a few microseconds: less than the hop to the pool would cost). The addon is built by
  * `npm install` / `npm ci` (the package's `install` script runs `node-gyp rebuild`) into build/Release/.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CryptoFailure } from "./aes.js";
 import type { SignatureAlgorithm } from "./key-types.js";
 
 export type { SignatureAlgorithm } from "./key-types.js";
@@ -31,6 +35,8 @@ interface Addon {
   rsaPkcs1Decrypt(key: NativeKey, ciphertext: Uint8Array, callback: Callback<Buffer>): void;
   aesGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined): Buffer;
   aesGcmOpen(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array | undefined): Buffer;
+  rsaOaepDecode(encoded: Uint8Array, modulusBytes: number, hash: string): Buffer;
+  rsaPssEncode(digest: Uint8Array, modulusBits: number, hash: string): Buffer;
 }
 
 const ADDON_PATH = join("build", "Release", "keyhold_openssl.node");
@@ -112,4 +118,33 @@ export function aesGcmSeal(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Arra
  */
 export function aesGcmOpen(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad?: Uint8Array): Buffer {
   return load().aesGcmOpen(key, iv, ciphertext, tag, aad);
+}
+
+/** The hashes Key Vault's RSA-OAEP (SHA-1) and RSA-OAEP-256 use, for the OAEP hash and MGF1 alike. */
+export type OaepHash = "sha1" | "sha256";
+
+/** The hashes of PS256, PS384 and PS512. */
+export type PssHash = "sha256" | "sha384" | "sha512";
+
+/**
+ * EME-OAEP decoding (RFC 8017 §7.1.2 step 3) of what a raw RSA decryption (RSADP) of a k-byte modulus returned: MGF1
+ * over `hash` too, empty label. `encoded` may be shorter than k (tokens may drop leading zero bytes). OpenSSL checks
+ * the padding in constant time, and every failure is the same CryptoFailure, so a caller is no padding oracle.
+ */
+export function rsaOaepDecode(encoded: Buffer, modulusBytes: number, hash: OaepHash): Buffer {
+  try {
+    return load().rsaOaepDecode(encoded, modulusBytes, hash);
+  } catch {
+    throw new CryptoFailure();
+  }
+}
+
+/**
+ * EMSA-PSS encoding (RFC 8017 §9.1.1) of `digest` (already hashed with `hash`) for a modulus of `modulusBits` bits,
+ * with MGF1 over `hash` and a fresh salt as long as the digest — the parameters signDigest uses for PS*, so a raw
+ * RSA private operation (RSASP1) on the k-byte result is the signature signDigest would make. Throws on a digest
+ * of the wrong length or a modulus too small for the hash.
+ */
+export function rsaPssEncode(digest: Buffer, modulusBits: number, hash: PssHash): Buffer {
+  return load().rsaPssEncode(digest, modulusBits, hash);
 }

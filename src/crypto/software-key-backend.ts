@@ -22,11 +22,15 @@ const CACHE_LIMIT = 4096;
  * implicit rejection (docs/clients.md §7). Private-key operations run on the thread pool, off the event loop.
  */
 export class SoftwareKeyBackend implements KeyBackend {
+  readonly name = "software";
   readonly hardwareProtected = false;
   readonly #prepared = new Map<string, PreparedKey>();
 
   generate: KeyBackend["generate"] = (family, options) => generateKeyMaterial(family, options);
-  importJwk: KeyBackend["importJwk"] = (jwk, family, hsm) => importKeyMaterial(jwk, family, hsm);
+  importJwk: KeyBackend["importJwk"] = (jwk, family, options) => importKeyMaterial(jwk, family, options.hsm);
+
+  /** The material was sealed in the store, whose purge erased it: nothing is held elsewhere. */
+  async destroy(): Promise<void> {}
 
   #prepare(key: BackendKey): PreparedKey {
     let prepared = this.#prepared.get(key.id);
