@@ -110,5 +110,21 @@ export const serviceUnavailable = (): KeyVaultError =>
     "The service is temporarily unavailable: its store cannot be reached. Please retry the request.",
   );
 
+/** A key held in a hardware token that cannot be reached now, or that this deployment no longer configures. */
+export const hsmUnavailable = (): KeyVaultError =>
+  new KeyVaultError(503, "ServiceUnavailable", "The HSM that holds this key is temporarily unavailable. Please retry the request.");
+
+/**
+ * A backup of a key whose private part lives in the HSM, created there as never extractable: the token cannot wrap
+ * it for a backup blob, so the backup is refused rather than made without the key (docs/hsm.md).
+ */
+export const hsmKeyBackupRefused = (name: string): KeyVaultError =>
+  badParameter(
+    `The key '${name}' (or a version of it) is held in this deployment's HSM as never extractable, so it cannot be put in a backup blob: back up the HSM's token instead.`,
+  );
+
+export const hsmNotConfigured = (): KeyVaultError =>
+  new KeyVaultError(503, "ServiceUnavailable", "The HSM that holds this key is not configured in this Keyhold deployment.");
+
 export const internalError = (): KeyVaultError =>
   new KeyVaultError(500, "InternalServerError", "The server encountered an internal error. Please retry the request.");

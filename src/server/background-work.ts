@@ -1,6 +1,7 @@
 import type { Store } from "../storage/store.js";
 import { runLifetimeActions } from "../vault/certificate-lifetime-actions.js";
 import type { AppContext } from "./app-context.js";
+import { destroyReleasedTokenKeys } from "./token-key-release.js";
 
 /**
  * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, rotating keys
@@ -23,6 +24,7 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
       if (!leads) return;
       measured.purged("objects", await store.purgeDueObjects(ctx.now()));
       measured.purged("vaults", await ctx.vaults.purgeDue());
+      await destroyReleasedTokenKeys(ctx.keys, log);
       await rotationFailures.pass(async (report) => {
         measured.rotatedKeys((await ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report)).length);
       });

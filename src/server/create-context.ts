@@ -3,7 +3,8 @@ import { AccessControl, grantCreator } from "../authz/access-control.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONNECTIONS } from "../config/server-config.js";
 import { Envelope } from "../crypto/envelope.js";
-import type { KeyBackend } from "../crypto/key-backend.js";
+import type { TokenKeyBackend } from "../crypto/key-backend.js";
+import { KeyBackends } from "../crypto/key-backends.js";
 import { SoftwareKeyBackend } from "../crypto/software-key-backend.js";
 import { issuerUrl } from "../identity/issuer-url.js";
 import { PrincipalService } from "../identity/principal-service.js";
@@ -57,7 +58,8 @@ export async function createContext(
   options: {
     now?: () => number;
     devClock?: DevClock;
-    backend?: KeyBackend;
+    /** The HSM's token, opened by the caller (start-server.ts), when the deployment configures one. */
+    tokenBackend?: TokenKeyBackend;
     onSoftwareHsmKey?: (vault: string, name: string) => void;
     onNewerApiVersion?: (requested: string, served: string) => void;
     /** Log lines go here instead of standard output (tests). */
@@ -91,7 +93,7 @@ export async function createContext(
     store,
     envelope,
     now,
-    backend: options.backend ?? new SoftwareKeyBackend(),
+    backends: new KeyBackends(new SoftwareKeyBackend(), options.tokenBackend ?? null),
     softwareHsm: config.mode === "dev",
     ...(options.onSoftwareHsmKey && { onSoftwareHsmKey: options.onSoftwareHsmKey }),
   });

@@ -1,6 +1,6 @@
-import { type KeyObject, X509Certificate, createPrivateKey, randomUUID } from "node:crypto";
+import { type KeyObject, X509Certificate, randomUUID } from "node:crypto";
 import type { Envelope } from "../crypto/envelope.js";
-import type { NewKeyMaterial } from "../crypto/key-material.js";
+import { type NewKeyMaterial, publicKeyOf } from "../crypto/key-material.js";
 import type { CurveName, SignatureAlgorithm } from "../crypto/key-types.js";
 import type { CertificateAuthority, LeafCertificateOptions } from "../crypto/x509/certificate-authority.js";
 import { type CertificateContent, certificatesFromX5c, readCertificateWithKey } from "../crypto/x509/certificate-content.js";
@@ -90,7 +90,7 @@ function addMonths(from: number, months: number): number {
   return Math.floor(date.getTime() / 1000);
 }
 
-const privateKeyOf = (made: NewKeyMaterial): KeyObject => createPrivateKey({ key: made.material, format: "der", type: "pkcs8" });
+const publicKeyOfMade = (made: NewKeyMaterial): KeyObject => publicKeyOf(made.description.jwk);
 
 /** Whether a key can serve a new version under `policy` (`reuse_key`): the same type, size or curve. */
 function keyFits(made: NewKeyMaterial, policy: CertificatePolicy): boolean {
@@ -137,8 +137,30 @@ export class CertificateService {
       policy = state.policy;
     }
     const signing = await this.#signingFor(vault, policy);
-    const made = await this.#keyFor(vault, name, policy);
     const version = newVersionId();
+    const { made, fresh } = await this.#keyFor(vault, name, version, policy);
+    const issue = () => this.#issue(vault, name, version, { made, policy, signing, input, created });
+    return fresh ? this.#discardOnFailure(made, issue) : issue();
+  }
+
+  /** Runs `work`; when it fails, a key it was given that was just made in a token is destroyed there, or it would stay for good. */
+  async #discardOnFailure<T>(made: NewKeyMaterial, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.#deps.keys.discardNewKey(made).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #issue(
+    vault: VaultRecord,
+    name: string,
+    version: string,
+    issuing: { made: NewKeyMaterial; policy: CertificatePolicy; signing: Signing; input: NewCertificateInput; created: number },
+  ): Promise<CertificateOperation> {
+    const { made, policy, signing, input, created } = issuing;
+    const { store } = this.#deps;
     const notBefore = created;
     const expires = addMonths(created, policy.x509.validityMonths);
     const operation: StoredOperation = {
@@ -156,7 +178,7 @@ export class CertificateService {
       const csr = await (
         await x509Csr()
       ).buildCertificationRequest(
-        { ...this.#subjectOf(policy), publicKey: privateKeyOf(made) },
+        { ...this.#subjectOf(policy), publicKey: publicKeyOfMade(made) },
         await this.#signer(vault, name, version, made),
       );
       Object.assign(operation, { csr: csr.toString("base64"), status: "inProgress", statusDetails: signing.statusDetails });
@@ -177,6 +199,7 @@ export class CertificateService {
             keyOps: null,
             publicData: JSON.stringify(publicData),
             content: made.material,
+            ...(made.reference && { backendRef: made.reference }),
           },
           version,
         );
@@ -187,7 +210,7 @@ export class CertificateService {
 
     const leaf: LeafCertificateOptions = {
       ...this.#subjectOf(policy),
-      publicKey: privateKeyOf(made),
+      publicKey: publicKeyOfMade(made),
       notBefore: new Date(notBefore * 1000),
       notAfter: new Date(expires * 1000),
     };
@@ -220,19 +243,25 @@ export class CertificateService {
   }
 
   /** The key of a new version: the current one when the policy reuses keys and it still fits, else a new one. */
-  async #keyFor(vault: VaultRecord, name: string, policy: CertificatePolicy): Promise<NewKeyMaterial> {
+  async #keyFor(
+    vault: VaultRecord,
+    name: string,
+    version: string,
+    policy: CertificatePolicy,
+  ): Promise<{ made: NewKeyMaterial; fresh: boolean }> {
     const { keys, store } = this.#deps;
     if (policy.key.reuseKey) {
       const current = await keys.materialForReuse(store, vault, name);
-      if (current && keyFits(current, policy)) return current;
+      if (current && keyFits(current, policy)) return { made: current, fresh: false };
     }
     const ec = policy.key.type.startsWith("EC");
-    return keys.generateForCertificate(vault, name, {
+    const made = await keys.generateForCertificate(vault, name, version, {
       family: ec ? "EC" : "RSA",
       hsm: policy.key.type.endsWith("-HSM"),
       size: policy.key.size,
       curve: policy.key.curve ?? "P-256",
     });
+    return { made, fresh: true };
   }
 
   #subjectOf(policy: CertificatePolicy): Omit<LeafCertificateOptions, "publicKey" | "notBefore" | "notAfter"> {
@@ -314,7 +343,7 @@ export class CertificateService {
       const state = await liveState(tx, vault, name);
       const pending = state?.operation?.status === "inProgress" ? await this.#pendingVersionIn(tx, vault, name) : null;
       if (!state?.operation || !pending) throw pendingNotFound(name);
-      const { leaf, chain } = chainForKey(certificates, privateKeyOf(pending));
+      const { leaf, chain } = chainForKey(certificates, publicKeyOfMade(pending));
       await this.#writeIssuedIn(tx, vault, name, version, {
         made: pending,
         der: leaf.raw,
@@ -335,7 +364,9 @@ export class CertificateService {
     const latest = await tx.getObjectVersion(vault.name, "certificate", name, null);
     const data = latest ? publicDataOf(latest) : null;
     if (!latest || !data?.pendingKey || data.cer !== null) return null;
-    return { description: data.pendingKey, material: this.lifecycle.open(vault, latest) };
+    return latest.backendRef === null
+      ? { description: data.pendingKey, material: this.lifecycle.open(vault, latest) }
+      : { description: data.pendingKey, material: Buffer.alloc(0), reference: latest.backendRef };
   }
 
   /**
@@ -356,24 +387,26 @@ export class CertificateService {
     checkImportedCertificateCount(content);
     const imported = await readCertificateWithKey(content, password);
     const hsm = policyInput?.key?.type?.endsWith("-HSM") ?? false;
-    const made = await keys.importForCertificate(vault, name, imported.privateKey, hsm);
+    const version = newVersionId();
+    const made = await keys.importForCertificate(vault, name, version, imported.privateKey, hsm);
     const created = now();
     const description = (await x509Description()).describeCertificate(imported.leaf);
     const policy = importedCertificatePolicy(description, made.description, policyInput, created);
-    const version = newVersionId();
-    const record = await store.transaction(async (tx) => {
-      await this.#writeIssuedIn(tx, vault, name, version, {
-        made,
-        der: imported.leaf.raw,
-        chain: imported.chain.map((certificate) => certificate.raw),
-        policy,
-        ...input,
-        created,
-      });
-      const state = await readState(tx, vault, name);
-      await writeState(tx, vault, name, { policy, operation: state?.operation ?? null });
-      return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
-    });
+    const record = await this.#discardOnFailure(made, () =>
+      store.transaction(async (tx) => {
+        await this.#writeIssuedIn(tx, vault, name, version, {
+          made,
+          der: imported.leaf.raw,
+          chain: imported.chain.map((certificate) => certificate.raw),
+          policy,
+          ...input,
+          created,
+        });
+        const state = await readState(tx, vault, name);
+        await writeState(tx, vault, name, { policy, operation: state?.operation ?? null });
+        return (await tx.getObjectVersion(vault.name, "certificate", name, version))!;
+      }),
+    );
     return { ...this.lifecycle.viewOf(vault, record), policy, pending: false };
   }
 

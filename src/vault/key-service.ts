@@ -1,6 +1,7 @@
 import { type KeyObject, randomBytes } from "node:crypto";
 import type { Envelope } from "../crypto/envelope.js";
-import type { BackendKey, CipherInput, CipherOutput, KeyBackend } from "../crypto/key-backend.js";
+import type { BackendKey, CipherInput, CipherOutput, KeyOptions } from "../crypto/key-backend.js";
+import type { KeyBackends } from "../crypto/key-backends.js";
 import { KeyMaterialError, type NewKeyMaterial, RSA_KEY_SIZES, isAcceptedPublicExponent } from "../crypto/key-material.js";
 import {
   CIPHER_ALGORITHMS,
@@ -18,10 +19,18 @@ import {
 } from "../crypto/key-types.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page, VaultRecord } from "../storage/records.js";
 import type { Store, StoreOps } from "../storage/store.js";
-import { KeyVaultError, badParameter, forbidden, hardwareKeyInStandardVault, objectNotFound } from "../errors/key-vault-error.js";
+import {
+  KeyVaultError,
+  badParameter,
+  forbidden,
+  hardwareKeyInStandardVault,
+  hsmKeyBackupRefused,
+  objectNotFound,
+} from "../errors/key-vault-error.js";
+import { readTransferBlob } from "./key-transfer-blob.js";
 import { checkObjectName, checkTags } from "./limits.js";
 import { rotationDue, DEFAULT_ROTATION_POLICY, type RotationPolicy, rotatedKeyExpires, validateRotationPolicy } from "./rotation-policy.js";
-import { type NewVersion, ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
+import { type NewVersion, ObjectLifecycle, type ObjectView, newVersionId } from "./object-lifecycle.js";
 
 export type KeyAttributes = Omit<ObjectAttributes, "contentType" | "keyOps">;
 
@@ -42,17 +51,21 @@ export interface ImportKeyInput extends KeyAttributes {
   family: KeyFamily;
   hsm: boolean;
   jwk: Record<string, unknown>;
+  /** A bring-your-own-key transfer blob (`key_hsm`): the key arrives wrapped for a key-exchange key of the vault. */
+  transferBlob: Buffer | null;
   keyOps: KeyOperation[] | null;
 }
 
 export interface KeyServiceDeps {
   store: Store;
   envelope: Envelope;
-  backend: KeyBackend;
+  /** Software, and the token when one is configured: RSA-HSM and EC-HSM keys of premium vaults are made there. */
+  backends: KeyBackends;
   now: () => number;
   /**
-   * Dev mode: -HSM key types in premium vaults are accepted as software keys. Production refuses them without an
-   * HSM backend. Standard vaults refuse them in both modes, as Azure's do.
+   * Dev mode: -HSM key types in premium vaults that no token holds (all of them without a token; oct-HSM, which
+   * Azure keeps in Managed HSM only, always) are accepted as software keys. Production refuses them. Standard vaults
+   * refuse them in both modes, as Azure's do.
    */
   softwareHsm: boolean;
   onSoftwareHsmKey?: (vault: string, name: string) => void;
@@ -65,6 +78,8 @@ export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): Ke
   JSON.parse(record.publicData!) as KeyDescription;
 
 const LISTING_PAGE = 100;
+/** Released token keys destroyed per store read. */
+const RELEASE_BATCH = 100;
 
 /**
  * Whether any version of any key in the vault, soft-deleted keys included, is of an -HSM type: such a vault
@@ -96,7 +111,7 @@ function checkAttributes(a: KeyAttributes): void {
 export class KeyService {
   readonly lifecycle: ObjectLifecycle<KeyView>;
   readonly #store: Store;
-  readonly #backend: KeyBackend;
+  readonly #backends: KeyBackends;
   readonly #now: () => number;
 
   constructor(private readonly deps: KeyServiceDeps) {
@@ -105,28 +120,67 @@ export class KeyService {
       view: (vault, record, state) => ({ vault, record, description: describeKey(record), ...(state && { state }) }),
       checkAttributes,
       // A backup with any -HSM version is held to the same rules as creating that type.
-      checkRestore: (vault, name, versions) =>
-        this.#checkHsm(
-          vault,
-          name,
-          versions.some((v) => describeKey(v).hsm),
-        ),
+      checkBackup: (name, versions) => {
+        if (versions.some((v) => v.backendRef !== null)) throw hsmKeyBackupRefused(name);
+      },
+      checkRestore: (vault, name, versions) => {
+        for (const v of versions) {
+          const d = describeKey(v);
+          this.#checkHsm(vault, name, d.hsm, d.jwk.kty);
+        }
+      },
     });
     this.#store = deps.store;
-    this.#backend = deps.backend;
+    this.#backends = deps.backends;
     this.#now = deps.now;
   }
 
-  #checkHsm(vault: VaultRecord, name: string, hsm: boolean): void {
+  /** Whether a new key of this type is made in the token. */
+  #inToken(hsm: boolean, family: KeyFamily): boolean {
+    return hsm && family !== "oct" && this.#backends.token !== null;
+  }
+
+  #checkHsm(vault: VaultRecord, name: string, hsm: boolean, family: KeyFamily): void {
     if (!hsm) return;
     if (vault.sku !== "premium") throw hardwareKeyInStandardVault();
-    if (this.#backend.hardwareProtected) return;
+    if (this.#inToken(hsm, family)) return;
     if (!this.deps.softwareHsm) {
       throw badParameter(
-        "HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.",
+        family === "oct" && this.#backends.token
+          ? "oct-HSM keys are kept in Managed HSM, which this Keyhold deployment does not offer: use RSA-HSM or EC-HSM, or oct."
+          : "HSM-protected key types (RSA-HSM, EC-HSM, oct-HSM) need a vault with HSM support, and this Keyhold deployment has no HSM backend.",
       );
     }
     this.deps.onSoftwareHsmKey?.(vault.name, name);
+  }
+
+  /** Makes a key in the backend its type belongs to, labelled with the version it will be stored as. */
+  #generate(
+    vault: VaultRecord,
+    name: string,
+    version: string,
+    family: KeyFamily,
+    options: Omit<KeyOptions, "label">,
+  ): Promise<NewKeyMaterial> {
+    const backend = this.#backends.forNew(this.#inToken(options.hsm, family));
+    return backend.generate(family, { ...options, label: `${vault.name}/${name}/${version}` });
+  }
+
+  /**
+   * Stores a new key version; a key already made in a token is destroyed there again when it cannot be stored, so
+   * that a refused write (a soft-deleted name, a managed key) leaves nothing behind.
+   */
+  async #storeMade<T>(made: NewKeyMaterial, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (made.reference)
+        await this.#backends
+          .holding(made.reference)
+          .destroy(made.reference)
+          .catch(() => undefined);
+      throw error;
+    }
   }
 
   #newVersion(made: NewKeyMaterial, input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number }): NewVersion {
@@ -140,16 +194,18 @@ export class KeyService {
       keyOps: input.keyOps ?? DEFAULT_KEY_OPS[made.description.jwk.kty],
       publicData: JSON.stringify(made.description),
       content: made.material,
+      ...(made.reference && { backendRef: made.reference }),
     };
   }
 
-  async #addKeyVersion(
+  #addKeyVersion(
     vault: VaultRecord,
     name: string,
+    version: string,
     made: NewKeyMaterial,
     input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
   ): Promise<KeyView> {
-    return this.lifecycle.create(vault, name, this.#newVersion(made, input));
+    return this.#storeMade(made, () => this.lifecycle.create(vault, name, this.#newVersion(made, input), version));
   }
 
   // A certificate's key: made and used before it is stored, then written in the certificate's transaction -------
@@ -158,24 +214,32 @@ export class KeyService {
   async generateForCertificate(
     vault: VaultRecord,
     name: string,
+    version: string,
     spec: { family: "RSA" | "EC"; hsm: boolean; size: number; curve: CurveName },
   ): Promise<NewKeyMaterial> {
-    this.#checkHsm(vault, name, spec.hsm);
-    return this.#backend.generate(spec.family, { size: spec.size, curve: spec.curve, publicExponent: 65537, hsm: spec.hsm });
+    this.#checkHsm(vault, name, spec.hsm, spec.family);
+    return this.#generate(vault, name, version, spec.family, { size: spec.size, curve: spec.curve, publicExponent: 65537, hsm: spec.hsm });
   }
 
   /**
    * An imported certificate's private key, checked as a key import is (sizes, exponent, the key's consistency) and
    * held to the same -HSM rules; not stored yet.
    */
-  async importForCertificate(vault: VaultRecord, name: string, privateKey: KeyObject, hsm: boolean): Promise<NewKeyMaterial> {
-    this.#checkHsm(vault, name, hsm);
+  async importForCertificate(
+    vault: VaultRecord,
+    name: string,
+    version: string,
+    privateKey: KeyObject,
+    hsm: boolean,
+  ): Promise<NewKeyMaterial> {
     const jwk = privateKey.export({ format: "jwk" }) as Record<string, unknown>;
     if (jwk.crv === "secp256k1") jwk.crv = "P-256K";
     const family = jwk.kty === "EC" ? "EC" : jwk.kty === "RSA" ? "RSA" : null;
     if (!family) throw badParameter("The certificate's key must be an RSA or EC key.");
+    this.#checkHsm(vault, name, hsm, family);
     try {
-      return await this.#backend.importJwk(jwk, family, hsm);
+      const backend = this.#backends.forNew(this.#inToken(hsm, family));
+      return await backend.importJwk(jwk, family, { hsm, label: `${vault.name}/${name}/${version}` });
     } catch (error) {
       if (error instanceof KeyMaterialError) throw badParameter(`The certificate's key is invalid: ${error.message}.`);
       throw error;
@@ -185,12 +249,22 @@ export class KeyService {
   /** The private material of a certificate's current key, for a new version that reuses it (`reuse_key`). */
   async materialForReuse(tx: Pick<StoreOps, "getLiveObjectVersion">, vault: VaultRecord, name: string): Promise<NewKeyMaterial | null> {
     const latest = await tx.getLiveObjectVersion(vault.name, "key", name, null);
-    return latest ? { description: describeKey(latest), material: this.lifecycle.open(vault, latest) } : null;
+    if (!latest) return null;
+    return latest.backendRef === null
+      ? { description: describeKey(latest), material: this.lifecycle.open(vault, latest) }
+      : { description: describeKey(latest), material: Buffer.alloc(0), reference: latest.backendRef };
   }
 
   /** Signs a digest with a certificate's new key through the backend, before the key is stored (a self-signed certificate). */
   signWithNewKey(id: string, made: NewKeyMaterial, alg: SignatureAlgorithm, digest: Buffer): Promise<Buffer> {
-    return this.#backend.sign({ id, description: made.description, material: () => made.material }, alg, digest);
+    const reference = made.reference ?? null;
+    const key: BackendKey = { id, description: made.description, reference, material: () => made.material };
+    return this.#backends.holding(reference).sign(key, alg, digest);
+  }
+
+  /** Destroys a certificate's new key in its token when the certificate could not be stored. */
+  async discardNewKey(made: NewKeyMaterial): Promise<void> {
+    if (made.reference) await this.#backends.holding(made.reference).destroy(made.reference);
   }
 
   /** Writes a certificate's key inside the certificate's transaction: managed, with the certificate's name and version. */
@@ -214,7 +288,7 @@ export class KeyService {
   async create(vault: VaultRecord, name: string, input: CreateKeyInput): Promise<KeyView> {
     checkObjectName("key", name);
     checkAttributes(input);
-    this.#checkHsm(vault, name, input.hsm);
+    this.#checkHsm(vault, name, input.hsm, input.family);
     const size = input.size ?? DEFAULT_SIZE[input.family];
     if (input.family !== "EC" && !SIZES[input.family].includes(size)) {
       throw badParameter(`The key size ${size} is not supported for ${input.family} keys: use one of ${SIZES[input.family].join(", ")}.`);
@@ -224,46 +298,83 @@ export class KeyService {
     if (input.family === "RSA" && (!Number.isSafeInteger(exponent) || !isAcceptedPublicExponent(exponent))) {
       throw badParameter("The public exponent must be an odd integer of at least 3.");
     }
-    const made = await this.#backend.generate(input.family, {
+    const version = newVersionId();
+    const made = await this.#generate(vault, name, version, input.family, {
       size,
       curve: input.curve ?? "P-256",
       publicExponent: exponent,
       hsm: input.hsm,
     });
-    return this.#addKeyVersion(vault, name, made, input);
+    return this.#addKeyVersion(vault, name, version, made, input);
   }
 
   async import(vault: VaultRecord, name: string, input: ImportKeyInput): Promise<KeyView> {
     checkObjectName("key", name);
     checkAttributes(input);
-    this.#checkHsm(vault, name, input.hsm);
+    this.#checkHsm(vault, name, input.hsm, input.family);
+    const version = newVersionId();
+    const label = `${vault.name}/${name}/${version}`;
+    if (input.transferBlob) {
+      const made = await this.#importTransferBlob(vault, input.transferBlob, input.family, input.hsm, label);
+      return this.#addKeyVersion(vault, name, version, made, input);
+    }
     let made: NewKeyMaterial;
     try {
-      made = await this.#backend.importJwk(input.jwk, input.family, input.hsm);
+      const backend = this.#backends.forNew(this.#inToken(input.hsm, input.family));
+      made = await backend.importJwk(input.jwk, input.family, { hsm: input.hsm, label });
     } catch (error) {
       if (error instanceof KeyMaterialError) throw badParameter(`The key to import is invalid: ${error.message}.`);
       throw error;
     }
-    return this.#addKeyVersion(vault, name, made, input);
+    return this.#addKeyVersion(vault, name, version, made, input);
+  }
+
+  /**
+   * Bring your own key (docs/byok.md): the blob's key is unwrapped inside the token under the vault's key-exchange
+   * key, an RSA-HSM key of the vault whose only operation is `import`, and never exists in the clear outside it.
+   */
+  async #importTransferBlob(vault: VaultRecord, blob: Buffer, family: KeyFamily, hsm: boolean, label: string): Promise<NewKeyMaterial> {
+    const token = this.#backends.token;
+    if (!hsm || family === "oct") throw badParameter("A key transfer blob (key_hsm) imports only as an RSA-HSM or EC-HSM key.");
+    if (!token) throw badParameter("Importing a key transfer blob (key_hsm) needs an HSM, and this Keyhold deployment has none.");
+    const { kekName, kekVersion, ciphertext } = readTransferBlob(blob);
+    const { key, record } = await this.#usable(vault, kekName, kekVersion, "import", true).catch((error: unknown) => {
+      if (error instanceof KeyVaultError && error.status === 404) {
+        throw badParameter(`The key-exchange key '${kekName}' named by the key transfer blob was not found in this vault.`);
+      }
+      throw error;
+    });
+    if (record.backendRef === null || key.description.jwk.kty !== "RSA" || record.keyOps?.join() !== "import") {
+      throw badParameter(`The key-exchange key '${kekName}' must be an RSA-HSM key held in the HSM whose only operation is import.`);
+    }
+    try {
+      return await token.importTransferBlob(key, ciphertext, family, { hsm, label });
+    } catch (error) {
+      if (error instanceof KeyVaultError) throw error;
+      throw badParameter(`The key transfer blob could not be unwrapped with the key-exchange key '${kekName}'.`);
+    }
   }
 
   /** A new version of the same type and size, with the latest version's operations and tags (rotate). */
   async rotate(vault: VaultRecord, name: string): Promise<KeyView> {
     const latest = await this.lifecycle.live(vault, name, null);
     const d = describeKey(latest);
-    this.#checkHsm(vault, name, d.hsm);
+    // A key held in a token rotates there or not at all: never into software because the token is gone.
+    if (latest.backendRef !== null) this.#backends.holding(latest.backendRef);
+    this.#checkHsm(vault, name, d.hsm, d.jwk.kty);
     // The new version expires as the policy says, counted from its creation; checked before generating, so a
     // policy that cannot give a valid expiry costs no key generation.
     const created = this.#now();
     const expires = rotatedKeyExpires(await this.getRotationPolicy(vault, name), created);
-    const made = await this.#backend.generate(d.jwk.kty, {
+    const version = newVersionId();
+    const made = await this.#generate(vault, name, version, d.jwk.kty, {
       size: d.size,
       curve: d.jwk.crv ?? "P-256",
       publicExponent: d.jwk.e ? Number(BigInt(`0x${Buffer.from(d.jwk.e, "base64url").toString("hex")}`)) : 65537,
       hsm: d.hsm,
     });
     const keyOps = latest.keyOps as KeyOperation[];
-    return this.#addKeyVersion(vault, name, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps, created });
+    return this.#addKeyVersion(vault, name, version, made, { enabled: true, notBefore: null, expires, tags: latest.tags, keyOps, created });
   }
 
   async getRotationPolicy(vault: VaultRecord, name: string): Promise<RotationPolicy> {
@@ -319,6 +430,30 @@ export class KeyService {
     return rotated;
   }
 
+  /**
+   * Destroys in their tokens the keys whose last stored version a purge removed (the store records them in the same
+   * transaction as the purge: docs/hsm.md); returns how many. A key its token cannot destroy now stays recorded
+   * for the next run, reported through `onError`.
+   */
+  async destroyReleasedKeys(onError: (reference: string, error: unknown) => void): Promise<number> {
+    let destroyed = 0;
+    for (;;) {
+      const references = await this.#store.releasedBackendRefs(RELEASE_BATCH);
+      const done: string[] = [];
+      for (const reference of references) {
+        try {
+          await this.#backends.holding(reference).destroy(reference);
+          done.push(reference);
+        } catch (error) {
+          onError(reference, error);
+        }
+      }
+      if (done.length > 0) await this.#store.forgetReleasedBackendRefs(done);
+      destroyed += done.length;
+      if (references.length < RELEASE_BATCH || done.length < references.length) return destroyed;
+    }
+  }
+
   /** 1–128 bytes from the OS CSPRNG (GetRandomBytesRequest). */
   randomBytes(count: number): Buffer {
     if (!Number.isInteger(count) || count < 1 || count > 128) throw badParameter("count must be an integer from 1 to 128.");
@@ -348,6 +483,7 @@ export class KeyService {
     const key: BackendKey = {
       id: `${vault.name.toLowerCase()}/${record.name.toLowerCase()}/${record.version}`,
       description: describeKey(record),
+      reference: record.backendRef,
       material: () => this.lifecycle.open(vault, record),
     };
     return { key, record };
@@ -386,7 +522,13 @@ export class KeyService {
     const { key, record } = await this.#usable(vault, name, version, "encrypt", false);
     this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
     if (alg.endsWith("GCM") && input.iv) throw badParameter("For AES-GCM the server makes the IV; do not send one.");
-    return { record, output: await this.#guard(() => this.#backend.encrypt(key, alg as EncryptionAlgorithm, plaintext, input), "encrypt") };
+    return {
+      record,
+      output: await this.#guard(
+        () => this.#backends.holding(key.reference).encrypt(key, alg as EncryptionAlgorithm, plaintext, input),
+        "encrypt",
+      ),
+    };
   }
 
   async decrypt(
@@ -399,7 +541,13 @@ export class KeyService {
   ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "decrypt", true);
     this.#checkCipher(key, alg, ENCRYPTION_ALGORITHMS);
-    return { record, value: await this.#guard(() => this.#backend.decrypt(key, alg as EncryptionAlgorithm, ciphertext, input), "decrypt") };
+    return {
+      record,
+      value: await this.#guard(
+        () => this.#backends.holding(key.reference).decrypt(key, alg as EncryptionAlgorithm, ciphertext, input),
+        "decrypt",
+      ),
+    };
   }
 
   async wrap(
@@ -411,7 +559,7 @@ export class KeyService {
   ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "wrapKey", false);
     this.#checkCipher(key, alg, WRAP_ALGORITHMS);
-    return { record, value: await this.#guard(() => this.#backend.wrap(key, alg as WrapAlgorithm, data), "wrap") };
+    return { record, value: await this.#guard(() => this.#backends.holding(key.reference).wrap(key, alg as WrapAlgorithm, data), "wrap") };
   }
 
   async unwrap(
@@ -423,7 +571,10 @@ export class KeyService {
   ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "unwrapKey", true);
     this.#checkCipher(key, alg, WRAP_ALGORITHMS);
-    return { record, value: await this.#guard(() => this.#backend.unwrap(key, alg as WrapAlgorithm, wrapped), "unwrap") };
+    return {
+      record,
+      value: await this.#guard(() => this.#backends.holding(key.reference).unwrap(key, alg as WrapAlgorithm, wrapped), "unwrap"),
+    };
   }
 
   async sign(
@@ -435,13 +586,13 @@ export class KeyService {
   ): Promise<{ record: ObjectVersionRecord; value: Buffer }> {
     const { key, record } = await this.#usable(vault, name, version, "sign", true);
     const algorithm = this.#checkSignature(key, alg, digest);
-    return { record, value: await this.#guard(() => this.#backend.sign(key, algorithm, digest), "sign") };
+    return { record, value: await this.#guard(() => this.#backends.holding(key.reference).sign(key, algorithm, digest), "sign") };
   }
 
   async verify(vault: VaultRecord, name: string, version: string | null, alg: string, digest: Buffer, signature: Buffer): Promise<boolean> {
     const { key } = await this.#usable(vault, name, version, "verify", false);
     const algorithm = this.#checkSignature(key, alg, digest);
-    return this.#guard(() => this.#backend.verify(key, algorithm, digest, signature), "verify");
+    return this.#guard(() => this.#backends.holding(key.reference).verify(key, algorithm, digest, signature), "verify");
   }
 
   /** One opaque error for every failure inside an operation (no padding or tag oracle). */

@@ -29,6 +29,8 @@ export interface NewVersion extends ObjectAttributes {
   created?: number;
   /** Whether another object (a certificate) owns this one's lifetime; false when absent. */
   managed?: boolean;
+  /** A token key's reference; absent for content sealed here. */
+  backendRef?: string;
 }
 
 /** What differs between kinds of objects in the shared lifecycle. */
@@ -40,6 +42,8 @@ export interface LifecycleRules<V extends ObjectView> {
   read?(vault: VaultRecord, record: ObjectVersionRecord, open: () => Buffer): V;
   /** Refuses attributes this kind may not have, after an update's patch is applied. */
   checkAttributes(next: ObjectAttributes): void;
+  /** Refuses a backup of versions whose content is not all here (keys held in an HSM's token). */
+  checkBackup?(name: string, versions: readonly ObjectVersionRecord[]): void;
   /** Sees a backup's versions before anything is restored, to refuse what the vault may not hold. */
   checkRestore?(vault: VaultRecord, name: string, versions: readonly { publicData: string | null }[]): void;
 }
@@ -125,7 +129,18 @@ export class ObjectLifecycle<V extends ObjectView> {
     const state = await tx.getObjectState(vault.name, this.kind, name);
     if (state?.deletedAt != null) throw objectInDeletedState(this.kind, state.name);
     const created = item.created ?? this.now();
-    const record = { managed: false, ...attributes, vault: vault.name, kind: this.kind, name, version, created, updated: created, sealed };
+    const record = {
+      managed: false,
+      ...attributes,
+      backendRef: attributes.backendRef ?? null,
+      vault: vault.name,
+      kind: this.kind,
+      name,
+      version,
+      created,
+      updated: created,
+      sealed,
+    };
     return tx.addObjectVersion(record);
   }
 
@@ -181,6 +196,7 @@ export class ObjectLifecycle<V extends ObjectView> {
     const sealed = await mapSliced(backup.versions, ({ content, managed, ...v }) => ({
       ...v,
       managed: managed ?? false,
+      backendRef: null,
       sealed: this.envelope.seal(Buffer.from(content, "base64"), this.#context(vault.name, backup.name, v.version)),
     }));
     let last: ObjectVersionRecord | undefined;
@@ -201,6 +217,7 @@ export class ObjectLifecycle<V extends ObjectView> {
     const state = await reader.getObjectState(vault.name, this.kind, name);
     if (!state || state.deletedAt !== null) throw objectNotFound(this.kind, name);
     const versions = await reader.allObjectVersions(vault.name, this.kind, name);
+    this.rules.checkBackup?.(state.name, versions);
     const backup: Backup = {
       format: "keyhold-backup-1",
       kind: this.kind,
@@ -227,10 +244,10 @@ export class ObjectLifecycle<V extends ObjectView> {
   // What clients ask for, each in its own transaction ----------------------------------------------------
 
   /** A new version; refused for an object whose lifetime a certificate owns, which only the certificate adds to. */
-  create(vault: VaultRecord, name: string, input: NewVersion): Promise<V> {
+  create(vault: VaultRecord, name: string, input: NewVersion, version = newVersionId()): Promise<V> {
     return this.store.transaction(async (tx) => {
       this.#refuseManaged(await tx.getLiveObjectVersion(vault.name, this.kind, name, null), NEW_VERSION_OPERATION[this.kind]);
-      return this.rules.view(vault, await this.addVersion(tx, vault, name, input));
+      return this.rules.view(vault, await this.addVersion(tx, vault, name, input, version));
     });
   }
 

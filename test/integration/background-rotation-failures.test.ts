@@ -55,6 +55,7 @@ describe("background rotation of a failing key", () => {
             counted.rounds++;
           }
         },
+        destroyReleasedKeys: (...args: Parameters<KeyService["destroyReleasedKeys"]>) => keys.destroyReleasedKeys(...args),
       }),
     });
     work = startBackgroundWork(t.store, countingCtx, 20, log);
@@ -144,6 +145,7 @@ describe("background rotation of a failing key", () => {
         round++;
         return [];
       },
+      destroyReleasedKeys: async () => 0,
     };
     const logged: string[] = [];
     work = startBackgroundWork(t.store, Object.assign(Object.create(t.ctx) as AppContext, { keys }), 20, (message) => logged.push(message));

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { SignJWT } from "jose";
 import { Envelope } from "../../src/crypto/envelope.js";
+import type { TokenKeyBackend } from "../../src/crypto/key-backend.js";
 import { issuerUrl } from "../../src/identity/issuer-url.js";
 import { loadSigningKey } from "../../src/identity/signing-key.js";
 import type { AppContext } from "../../src/server/app-context.js";
@@ -23,6 +24,8 @@ export interface TestApp {
   store: SqliteStore;
   /** The store's SQLite file. */
   storeFile: string;
+  /** The master key the store is sealed under (for a second context over the same store). */
+  masterKey: Buffer;
   principal: PrincipalRecord;
   /** The test principal's client secret credential, which its tokens name (claim kh_cid). */
   credentialId: string;
@@ -45,6 +48,8 @@ export async function createTestApp(
     logStream?: { write(line: string): void };
     /** Told of each finished request. */
     observers?: OutcomeObserver[];
+    /** An HSM token for RSA-HSM and EC-HSM keys of premium vaults. */
+    tokenBackend?: TokenKeyBackend;
   } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "keyhold-app-"));
@@ -67,6 +72,7 @@ export async function createTestApp(
     {
       ...(options.onNewerApiVersion && { onNewerApiVersion: options.onNewerApiVersion }),
       ...(options.logStream && { logDestination: options.logStream }),
+      ...(options.tokenBackend && { tokenBackend: options.tokenBackend }),
     },
   );
   const signingKey = await loadSigningKey(store, new Envelope(masterKey));
@@ -82,6 +88,7 @@ export async function createTestApp(
     ctx,
     store,
     storeFile,
+    masterKey,
     principal,
     credentialId,
     token,

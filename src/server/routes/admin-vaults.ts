@@ -5,6 +5,7 @@ import { badParameter } from "../../errors/key-vault-error.js";
 import { asObject, optionalBoolean, optionalObject, optionalStringArray } from "../wire/parse.js";
 import { deletedVaultJson, policyJson, vaultJson } from "../wire/admin-wire.js";
 import { action, adminCaller } from "./admin-auth.js";
+import { destroyReleasedTokenKeys } from "../token-key-release.js";
 
 type VaultParams = { name: string };
 
@@ -102,6 +103,7 @@ export function registerAdminVaultRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.post<{ Params: VaultParams }>("/keyhold/deletedVaults/:name/purge", action("deletedVaults/purge/action"), async (request, reply) => {
     await ctx.vaults.purge(request.params.name);
+    await destroyReleasedTokenKeys(ctx.keys, (message) => request.log.warn(message));
     return reply.code(204).send();
   });
 

@@ -19,6 +19,7 @@ import {
   parsePolicyUpdate,
 } from "../wire/certificate-wire.js";
 import type { WireContext } from "../wire/object-wire.js";
+import { destroyReleasedTokenKeys } from "../token-key-release.js";
 import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
 import type { NameParams } from "./route-params.js";
 
@@ -94,6 +95,7 @@ export function registerCertificateRoutes(app: FastifyInstance, ctx: AppContext)
     deletedItem: (w, s) => deletedCertificateItem(w, s, certificateDerOf(s.latest)),
     // Azure lists a certificate still waiting for its certificate (a CSR to merge) only with includePending=true.
     listed: (query, summary) => query.includePending === "true" || certificateDerOf(summary.latest) !== null,
+    afterPurge: (log) => destroyReleasedTokenKeys(ctx.keys, (message) => log.warn(message)),
     // Attributes and tags; a policy in the body is not applied yet (PATCH …/policy changes it).
     parseUpdate: (body) => {
       const { policy: _policy, ...patch } = parseCertificateUpdate(body);

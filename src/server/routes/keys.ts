@@ -3,6 +3,7 @@ import type { Operation } from "../../authz/operations.js";
 import { badParameter, forbidden } from "../../errors/key-vault-error.js";
 import type { AppContext } from "../app-context.js";
 import { vaultRequest } from "../data-plane.js";
+import { destroyReleasedTokenKeys } from "../token-key-release.js";
 import { registerLifecycleRoutes } from "./object-lifecycle-routes.js";
 import { type NameParams, versionOf } from "./route-params.js";
 import {
@@ -48,6 +49,7 @@ export function registerKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
     item: keyItem,
     deletedItem: deletedKeyItem,
     parseUpdate: parseKeyUpdate,
+    afterPurge: (log) => destroyReleasedTokenKeys(keys, (message) => log.warn(message)),
   });
 
   app.post<{ Params: NameParams }>("/keys/:name/rotate", op("keys/rotate"), async (request) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Operation } from "../../authz/operations.js";
 import { badParameter } from "../../errors/key-vault-error.js";
 import type { ObjectAttributes, ObjectSummary, ObjectVersionRecord, Page } from "../../storage/records.js";
@@ -23,6 +23,8 @@ export interface LifecycleWire<C extends string, V extends ObjectView> {
   parseUpdate(body: unknown): Partial<ObjectAttributes>;
   /** Whether a list shows an object (certificates hide those still waiting for their certificate unless asked). */
   listed?(query: Query, summary: ObjectSummary): boolean;
+  /** What follows a purge once it is committed (keys and certificates: destroying the token keys it released). */
+  afterPurge?(log: FastifyBaseLogger): Promise<void>;
 }
 
 /**
@@ -90,6 +92,7 @@ export function registerLifecycleRoutes<C extends string, V extends ObjectView>(
   app.delete<{ Params: NameParams }>(`/deleted${c}/:name`, op("purge"), async (request, reply) => {
     const kv = vaultRequest(request);
     await objects.purge(kv.vault, request.params.name);
+    await wire.afterPurge?.(request.log);
     return reply.code(204).send();
   });
 

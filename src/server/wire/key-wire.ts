@@ -94,6 +94,7 @@ export function parseKeyImport(body: unknown): ImportKeyInput {
     family,
     hsm: hsm || (optionalBoolean(json.Hsm ?? json.hsm, "Hsm") ?? false),
     jwk,
+    transferBlob: optionalBytes(jwk.key_hsm, "key.key_hsm") ?? null,
     keyOps: keyOps(jwk.key_ops),
   };
 }
