@@ -29,6 +29,14 @@ function stopOnSignals(starting: Promise<RunningServer>): Promise<RunningServer>
   return starting;
 }
 
+/** Failures that stop a start because the HSM token cannot be opened or made: their message is the line to print. */
+const HSM_START_FAILURES = new Set(["TokenSetupError", "SoftHsmSetupError"]);
+
+function hsmStartFailure(error: unknown): never {
+  if (error instanceof Error && HSM_START_FAILURES.has(error.name)) throw new CliError("HsmUnavailable", error.message);
+  throw error;
+}
+
 const DATABASE_PASSWORD_NOTE =
   " Note: a password in the URL is visible to other users in `ps` (and in each worker's arguments): leave it out and set PGPASSWORD or use ~/.pgpass";
 
@@ -54,7 +62,11 @@ export function registerServerCommands(program: Command): void {
     .option("--port <port>", "HTTPS port (0 picks a free one)", parsePort, 8443)
     .option("--proxy-port <port>", "dev CONNECT proxy port (default: port + 1000)", parsePort)
     .option("--workers <n>", "HTTPS worker processes sharing the port (node:cluster)", parseInteger, 1)
-    .option("--reset", "start from an empty store (vaults, principals, grants and the master key go; the CA stays)")
+    .option(
+      "--reset",
+      "start from an empty store (vaults, principals, grants, the master key and the --hsm softhsm token with its keys go; " +
+        "the CA stays)",
+    )
     .option("--vault <names...>", "more vaults to make besides keyhold-dev")
     .option("--seed <file>", "a JSON or YAML file of vaults, secrets and keys to make unless they exist")
     .option(
@@ -85,6 +97,13 @@ export function registerServerCommands(program: Command): void {
         .default("file"),
     )
     .addOption(
+      new Option(
+        "--hsm <token>",
+        "keep -HSM keys of premium vaults in a token: softhsm makes a SoftHSM2 token in DIR/softhsm at the first start and uses it " +
+          "at the next ones (needs softhsm2 installed; KEYHOLD_SOFTHSM_MODULE names its library if not in a usual place)",
+      ).choices(["softhsm"]),
+    )
+    .addOption(
       new Option("--log-format <format>", "pretty: readable lines, coloured on a terminal unless NO_COLOR is set; json: pino's JSON lines")
         .choices(["pretty", "json"] satisfies LogFormat[])
         .default(process.stdout.isTTY ? "pretty" : "json", "pretty on a terminal, else json"),
@@ -96,7 +115,7 @@ export function registerServerCommands(program: Command): void {
     )
     .addHelpText(
       "after",
-      '\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  npx keyhold dev --throttle azure\n  eval "$(npx keyhold dev env)"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: "${random:24}"\n      keys:\n        signer: { kty: EC, crv: P-256 }',
+      '\nExamples:\n  npx keyhold dev\n  npx keyhold dev --data-dir /tmp/kh --port 9443 --vault app-vault other-vault\n  npx keyhold dev --reset --seed seed.yaml\n  npx keyhold dev --throttle azure\n  npx keyhold dev --hsm softhsm\n  eval "$(npx keyhold dev env)"\n\nSeed file (YAML or JSON; ${random:N}, ${uuid} and ${env:NAME} are filled in):\n  vaults:\n    - name: app-vault\n      secrets:\n        db-password: "${random:24}"\n      keys:\n        signer: { kty: EC, crv: P-256 }',
     )
     .action(
       async (options: {
@@ -115,13 +134,16 @@ export function registerServerCommands(program: Command): void {
         audit: AuditSinkKind;
         logFormat: LogFormat;
         logLevel: LogLevel;
+        hsm?: "softhsm";
       }) => {
         if (options.workers < 1 || options.workers > 64) throw new CliError("BadParameter", "--workers must be from 1 to 64");
         warnOfPasswordIn(options.database);
         const { throttle: throttleOption, ...rest } = options;
         const throttle = await throttleSettingOf(throttleOption, dev);
         const { runDev } = await import("../dev/run-dev.js");
-        await stopOnSignals(runDev({ ...rest, ...(throttle && { throttle }), ...(options.vault && { vaults: options.vault }) }));
+        await stopOnSignals(
+          runDev({ ...rest, ...(throttle && { throttle }), ...(options.vault && { vaults: options.vault }) }).catch(hsmStartFailure),
+        );
       },
     );
 
@@ -161,7 +183,7 @@ export function registerServerCommands(program: Command): void {
         throw new CliError("BadArgument", "--database must be a postgres:// URL");
       warnOfPasswordIn(options.database);
       const server = await stopOnSignals(
-        startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config),
+        startServer(options.database ? Object.freeze({ ...config, databaseUrl: options.database }) : config).catch(hsmStartFailure),
       );
       await logStarted(server);
       process.stdout.write(`Keyhold ready at https://${server.config.listenHost}:${server.port} (production mode)\n`);

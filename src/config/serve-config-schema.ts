@@ -35,12 +35,21 @@ const variableName = z
 /** The longest a key command may run: a KMS or secret store answers in seconds, or something is wrong. */
 export const KEY_COMMAND_TIMEOUT_MS = 30_000;
 
-/** Where a master key comes from: a file, an environment variable, or a command's standard output. */
-function masterKeySource(what: string, path: string) {
+/** How a secret's own sources describe it: what a file of it holds and what its command prints, after its name. */
+interface SecretForm {
+  file: string;
+  command: string;
+}
+
+/**
+ * Where a secret the config file must not hold itself comes from: a file, an environment variable, or a command's
+ * standard output. `path` is the setting's path as the refusal of two sources at once names it.
+ */
+function secretSource(what: string, path: string, form: SecretForm) {
   return z
     .strictObject({
       file: filePath.optional().meta({
-        description: `File of ${what}, 32 random bytes in base64 (\`openssl rand -base64 32\`); mode 0600, in a folder only its owner can write to`,
+        description: `File of ${what}${form.file}; mode 0600, in a folder only its owner can write to`,
       }),
       env: variableName.optional().meta({ description: `Environment variable holding ${what} instead` }),
       command: z
@@ -49,13 +58,41 @@ function masterKeySource(what: string, path: string) {
         .optional()
         .meta({
           expected: "array of strings (program, then its arguments; no shell)",
-          description: `Command whose standard output is ${what} in base64 (a KMS or secret store's client), run once at start; it must exit 0 within ${KEY_COMMAND_TIMEOUT_MS / 1000} s`,
+          description: `Command whose standard output is ${what}${form.command}, run once at start; it must exit 0 within ${KEY_COMMAND_TIMEOUT_MS / 1000} s`,
         }),
     })
-    .refine((key) => [key.file, key.env, key.command].filter((v) => v !== undefined).length === 1, {
+    .refine((secret) => [secret.file, secret.env, secret.command].filter((v) => v !== undefined).length === 1, {
       message: `give exactly one of ${path}file, ${path}env and ${path}command`,
     });
 }
+
+const masterKeySource = (what: string, path: string) =>
+  secretSource(what, path, {
+    file: ", 32 random bytes in base64 (`openssl rand -base64 32`)",
+    command: " in base64 (a KMS or secret store's client)",
+  });
+
+/** A PKCS#11 token label: at most 32 bytes, which the token pads with spaces (so a label cannot end in one). */
+const tokenLabel = z
+  .string()
+  .min(1)
+  .refine((label) => Buffer.byteLength(label) <= 32 && label === label.trimEnd(), {
+    message: "is not a token label (1–32 bytes, not ending in a space)",
+  })
+  .meta({ expected: "token label (1–32 bytes)" });
+
+/** The PKCS#11 token that keeps the -HSM keys of premium vaults (docs/hsm.md); absent, there is none. */
+const hsmSetting = z
+  .strictObject({
+    module: filePath.meta({
+      description:
+        "The token's PKCS#11 library (`/usr/lib/softhsm/libsofthsm2.so`, a cloud or network HSM's client library); " +
+        "neither it nor its folder may be writable by group or others",
+    }),
+    tokenLabel: tokenLabel.meta({ description: "Label of the token that holds the keys (`softhsm2-util --show-slots` lists them)" }),
+    pin: secretSource("the token user's PIN", "hsm.pin.", { file: "", command: " (a secret store's client)" }),
+  })
+  .optional();
 
 export const serveConfigSchema = z.strictObject({
   listen: z
@@ -146,6 +183,7 @@ export const serveConfigSchema = z.strictObject({
   throttle: throttleSettingSchema,
   audit: auditSettingSchema.meta({ description: "The audit trail of every request (docs/audit.md)" }),
   metrics: metricsSettingSchema,
+  hsm: hsmSetting,
 });
 
 /** A config file's settings once validated, with every default filled in. */

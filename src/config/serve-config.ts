@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { describeIssues } from "./config-issues.js";
 import { metricsListenOf } from "./metrics-setting.js";
@@ -70,23 +70,36 @@ function readOwnerOnly(source: ConfigSource, setting: string, path: string): Buf
   return readFileSync(path);
 }
 
-type MasterKeySetting = ServeConfigFile["masterKey"];
+type SecretSetting = ServeConfigFile["masterKey"];
+
+/** How errors about a secret name it: what it must be (`the master key in base64`), and what it is for. */
+interface SecretNeed {
+  printed: string;
+  held: string;
+}
+
+const MASTER_KEY_NEED: SecretNeed = { printed: "the master key in base64", held: "the master key, the same at every start" };
+const PIN_NEED: SecretNeed = { printed: "the token user's PIN", held: "the token user's PIN" };
+
+/** A secret's text from the file, the environment variable or the command the setting at `path` names, and that source's setting. */
+function secretTextOf(source: ConfigSource, path: string, setting: SecretSetting, need: SecretNeed): { text: string; where: string } {
+  if (setting.file !== undefined) {
+    const where = `${path}.file`;
+    return { text: readOwnerOnly(source, where, source.at(setting.file)).toString("utf8"), where };
+  }
+  if (setting.env !== undefined) {
+    const where = `${path}.env`;
+    const text = source.env[setting.env];
+    if (!text) source.fail(where, `the environment variable ${setting.env} is not set (it must hold ${need.held})`);
+    return { text, where };
+  }
+  const where = `${path}.command`;
+  return { text: keyCommandOutput(source, where, setting.command!, need), where };
+}
 
 /** A master key from the file, the environment variable or the command the setting at `path` names. */
-function masterKeyOf(source: ConfigSource, path: string, setting: MasterKeySetting): Buffer {
-  let where = `${path}.file`;
-  let text: string | undefined;
-  if (setting.file !== undefined) {
-    text = readOwnerOnly(source, where, source.at(setting.file)).toString("utf8");
-  } else if (setting.env !== undefined) {
-    where = `${path}.env`;
-    text = source.env[setting.env];
-    if (!text)
-      source.fail(where, `the environment variable ${setting.env} is not set (it must hold the master key, the same at every start)`);
-  } else {
-    where = `${path}.command`;
-    text = keyCommandOutput(source, where, setting.command!);
-  }
+function masterKeyOf(source: ConfigSource, path: string, setting: SecretSetting): Buffer {
+  const { text, where } = secretTextOf(source, path, setting, MASTER_KEY_NEED);
   try {
     return parseMasterKey(text);
   } catch (error) {
@@ -96,9 +109,9 @@ function masterKeyOf(source: ConfigSource, path: string, setting: MasterKeySetti
 
 /**
  * Runs a key command (no shell) and answers its standard output. Its standard error goes to ours, so that the
- * operator sees the tool's own complaint; its output, the key, is never repeated in an error.
+ * operator sees the tool's own complaint; its output, the secret, is never repeated in an error.
  */
-function keyCommandOutput(source: ConfigSource, where: string, command: readonly string[]): string {
+function keyCommandOutput(source: ConfigSource, where: string, command: readonly string[], need: SecretNeed): string {
   const [program, ...args] = command as [string, ...string[]];
   const run = spawnSync(program, args, {
     cwd: source.at("."),
@@ -114,12 +127,12 @@ function keyCommandOutput(source: ConfigSource, where: string, command: readonly
     source.fail(where, `${program} did not finish within ${KEY_COMMAND_TIMEOUT_MS / 1000} s`);
   if (run.error) source.fail(where, `${program} could not be run (${code ?? "failed"})`);
   if (run.status !== 0) source.fail(where, `${program} exited with status ${run.status ?? run.signal} (its own message is above)`);
-  if (!run.stdout.trim()) source.fail(where, `${program} wrote nothing: it must print the master key in base64`);
+  if (!run.stdout.trim()) source.fail(where, `${program} wrote nothing: it must print ${need.printed}`);
   return run.stdout;
 }
 
 /** The previous master keys, each read as the current one is; they only open what they sealed. */
-function previousMasterKeysOf(source: ConfigSource, settings: readonly MasterKeySetting[]): Buffer[] {
+function previousMasterKeysOf(source: ConfigSource, settings: readonly SecretSetting[]): Buffer[] {
   return settings.map((setting, i) => masterKeyOf(source, `previousMasterKeys[${i}]`, setting));
 }
 
@@ -154,6 +167,40 @@ function databaseUrlOf(source: ConfigSource, database: ServeConfigFile["database
   if (!/^postgres(ql)?:\/\//.test(url))
     source.fail("database.env", `the environment variable ${database.env} does not hold a postgres:// URL`);
   return url;
+}
+
+/**
+ * The PKCS#11 library is code this process runs with its keys: like a key file, it must be changeable by its owner
+ * only (the file a link leads to, and that file's folder).
+ */
+function tokenModuleOf(source: ConfigSource, setting: string): string {
+  const module = source.at(setting);
+  let real = module;
+  try {
+    real = realpathSync(module);
+    if (!statSync(real).isFile()) source.fail("hsm.module", `${module} is not a file: give the path of the token's PKCS#11 library`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    source.fail(
+      "hsm.module",
+      `${module} does not exist: install the token's PKCS#11 library or give its path (a relative path is relative to the config file)`,
+    );
+  }
+  for (const path of [real, dirname(real)]) {
+    if ((statSync(path).mode & 0o022) !== 0)
+      source.fail("hsm.module", `${path} is writable by group or others: a library Keyhold loads must be changeable by its owner only`);
+  }
+  return module;
+}
+
+/** The token settings with the PIN read from its source (surrounding white space is not part of it), or null for no token. */
+function hsmOf(source: ConfigSource, setting: ServeConfigFile["hsm"]): ServerConfig["hsm"] {
+  if (setting === undefined) return null;
+  const module = tokenModuleOf(source, setting.module);
+  const { text, where } = secretTextOf(source, "hsm.pin", setting.pin, PIN_NEED);
+  const pin = text.trim();
+  if (!pin) source.fail(where, "the PIN is empty");
+  return { module, tokenLabel: setting.tokenLabel, pin };
 }
 
 /**
@@ -199,5 +246,6 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     throttle: settings.throttle,
     metricsListen: metricsListenOf(settings.metrics.listen),
     audit: { ...settings.audit, dir: source.at(settings.audit.dir ?? join(dirname(settings.storeFile), "audit")) },
+    hsm: hsmOf(source, settings.hsm),
   });
 }

@@ -48,6 +48,11 @@ export interface ServerConfig {
   metricsListen?: MetricsListen | null;
   /** The audit trail: its sink and where its files go (audit-setting.ts); absent, the audit is off. */
   audit?: AuditSetting;
+  /**
+   * The PKCS#11 token that keeps premium vaults' -HSM keys: its library, the label of the token and the user's PIN
+   * (which travels to cluster workers over the IPC channel only). Null: no token, and production refuses -HSM keys.
+   */
+  hsm: { module: string; tokenLabel: string; pin: string } | null;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { AccessControl } from "../authz/access-control.js";
 import type { PrincipalService } from "../identity/principal-service.js";
+import { readDevCredentials, updateDevCredentials } from "./dev-credentials-file.js";
 
 export interface DevIdentities {
   clientId: string;
@@ -15,12 +14,13 @@ export interface DevIdentities {
  * so restarts write the same env files; the store holds only their hashes.
  */
 export async function ensureDevIdentities(dir: string, principals: PrincipalService): Promise<DevIdentities> {
-  const file = join(dir, "dev-identities.json");
-  if (existsSync(file)) {
-    const kept = JSON.parse(readFileSync(file, "utf8")) as DevIdentities;
+  const kept = readDevCredentials(dir) as Partial<DevIdentities>;
+  if (kept.clientId && kept.clientSecret && kept.identityId && kept.identityHeader) {
     const sp = await principals.get(kept.clientId);
     const mi = await principals.get(kept.identityId);
-    if (sp && mi) return kept;
+    if (sp && mi) {
+      return { clientId: kept.clientId, clientSecret: kept.clientSecret, identityId: kept.identityId, identityHeader: kept.identityHeader };
+    }
   }
   // Both hash their credential with scrypt on the thread pool: side by side, not one after the other.
   const [sp, mi] = await Promise.all([
@@ -33,7 +33,7 @@ export async function ensureDevIdentities(dir: string, principals: PrincipalServ
     identityId: mi.principal.id,
     identityHeader: mi.identityHeader,
   };
-  writeFileSync(file, JSON.stringify(identities, null, 2) + "\n", { mode: 0o600 });
+  updateDevCredentials(dir, { ...identities });
   return identities;
 }
 

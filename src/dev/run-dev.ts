@@ -14,6 +14,7 @@ import { ensureDevAccess, ensureDevIdentities } from "./dev-identities.js";
 import { DEV_CERTIFICATE_ISSUER, ensureDevCertificateIssuer } from "./dev-certificate-issuer.js";
 import type { SeedVault } from "./seed-file.js";
 import { freePortPair } from "./free-port.js";
+import type { DevSoftHsm } from "./dev-softhsm.js";
 
 export interface DevOptions {
   dataDir: string;
@@ -45,10 +46,16 @@ export interface DevOptions {
   logFormat?: LogFormat;
   /** A plain-HTTP `/metrics` listener on 127.0.0.1 at this port, without a token (0 picks a free one); none by default. */
   metricsPort?: number;
+  /** Keep premium vaults' -HSM keys in a SoftHSM2 token in DIR/softhsm (dev-softhsm.ts); by default they stay in software. */
+  hsm?: "softhsm";
 }
 
-/** What `--reset` removes: the store and everything made for it; the CA and the server certificate stay (clients keep trusting them). */
+/**
+ * What `--reset` removes: the store and everything made for it, the SoftHSM2 token (its keys belong to the store, and
+ * its PIN goes with the dev credentials) included; the CA and the server certificate stay (clients keep trusting them).
+ */
 const RESET_FILES = ["keyhold.db", "keyhold.db-wal", "keyhold.db-shm", "master.key", "dev-identities.json", "dev.env", "dev-mi.env"];
+const RESET_DIRS = ["audit", "softhsm"];
 
 export const DEV_DEFAULT_VAULT = "keyhold-dev";
 
@@ -77,10 +84,13 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
       );
     }
     for (const file of RESET_FILES) rmSync(join(dir, file), { force: true });
-    // The new store signs with a new audit key: the old trail would no longer verify against the new one.
-    rmSync(join(dir, "audit"), { recursive: true, force: true });
+    // The new store signs with a new audit key (the old trail would no longer verify against it), and refers to
+    // none of the old token's keys.
+    for (const made of RESET_DIRS) rmSync(join(dir, made), { recursive: true, force: true });
   }
   const home = await prepareDevHome(dir);
+  // The PKCS#11 modules load only with --hsm.
+  const softHsm = options.hsm === "softhsm" ? await (await import("./dev-softhsm.js")).prepareDevSoftHsm(dir) : null;
   const [anyPort, anyProxyPort] = await freePortPair();
   const port = options.port === 0 ? anyPort : options.port;
   const requestedProxy = options.proxyPort ?? (options.port === 0 ? 0 : port + 1000);
@@ -109,10 +119,11 @@ export async function runDev(options: DevOptions): Promise<RunningServer> {
     throttle: options.throttle ?? "off",
     metricsListen: options.metricsPort === undefined ? null : { host: "127.0.0.1", port: options.metricsPort },
     audit: { sink: options.audit ?? "file", dir: join(dir, "audit"), maxFileBytes: DEFAULT_AUDIT_MAX_FILE_BYTES, node: null },
+    hsm: softHsm?.settings ?? null,
   });
   const server = await startServer(config);
   try {
-    return await provisionDevServer(server, dir, home, options, seed, { port, proxyPort, authorityUrl, started });
+    return await provisionDevServer(server, dir, home, options, seed, { port, proxyPort, authorityUrl, started, softHsm });
   } catch (error) {
     await server.close();
     throw error;
@@ -126,9 +137,9 @@ async function provisionDevServer(
   home: Awaited<ReturnType<typeof prepareDevHome>>,
   options: DevOptions,
   seed: readonly SeedVault[],
-  at: { port: number; proxyPort: number; authorityUrl: string; started: bigint },
+  at: { port: number; proxyPort: number; authorityUrl: string; started: bigint; softHsm: DevSoftHsm | null },
 ): Promise<RunningServer> {
-  const { port, proxyPort, authorityUrl, started } = at;
+  const { port, proxyPort, authorityUrl, started, softHsm } = at;
   const identities = await ensureDevIdentities(dir, server.ctx.principals);
   const vaultNames = [DEV_DEFAULT_VAULT, ...(options.vaults ?? [])];
   await ensureDevDefaultVault(server.ctx.vaults, identities.clientId);
@@ -162,7 +173,7 @@ async function provisionDevServer(
         `  Certificates  issuer ${DEV_CERTIFICATE_ISSUER} signs with the built-in CA: https://localhost:${port}/keyhold/ca.pem`,
         ...(options.throttle && options.throttle !== "off" ? [`  Throttling    ${throttling}: 429 with Retry-After past them`] : []),
         `  Audit trail   ${auditWhere(options.audit ?? "file", dir)}`,
-        `  HSM keys      RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) but kept in SOFTWARE in dev mode (no HSM here)`,
+        `  HSM keys      ${hsmKeysWhere(softHsm)}`,
         "",
         "  Use it from a shell (unmodified Azure SDK programs then work):",
         `    source ${files.devEnv}      # service principal`,
@@ -174,6 +185,17 @@ async function provisionDevServer(
     );
   }
   return server;
+}
+
+/** Where -HSM keys live, for the banner: in the SoftHSM2 token (made by this start or an earlier one), or in software. */
+function hsmKeysWhere(softHsm: DevSoftHsm | null): string {
+  if (!softHsm)
+    return (
+      `RSA-HSM, EC-HSM and oct-HSM are accepted in premium vaults (${DEV_DEFAULT_VAULT} is one) ` +
+      "but kept in SOFTWARE in dev mode (no HSM here)"
+    );
+  const made = softHsm.made ? ", made now" : "";
+  return `-HSM keys in premium vaults live in the SoftHSM2 token ${softHsm.settings.tokenLabel} (${softHsm.dir}${made})`;
 }
 
 function auditWhere(sink: AuditSinkKind, dir: string): string {

@@ -6,7 +6,9 @@ import { answerWorkerScrapesWith, onWorkerMetricsMessage, workerLeft, workerServ
 /**
  * node:cluster: N worker processes serve HTTPS on one shared port, so one server uses every core. The
  * primary sends each worker the validated config over the IPC channel (never through the environment or
- * argv, since it holds the master key) and replaces a worker that dies. Metrics messages go over the same channel
+ * argv, since it holds the master key and the HSM token's PIN) and replaces a worker that dies. Each worker opens
+ * its own session with the token (a PKCS#11 library's state is per process); the environment it inherits names only
+ * where a library reads its own configuration (SOFTHSM2_CONF in dev mode). Metrics messages go over the same channel
  * (metrics/cluster-primary-metrics.ts): a serving worker's registry is added to every scrape's answer.
  */
 export interface Workers {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -208,5 +208,73 @@ describe("master keys from a file, the environment or a command, and the previou
       refusal({ ...minimal, previousMasterKeys: [{ file: "master.key", env: "X" }] }),
       "previousMasterKeys[0]: give exactly one of previousMasterKeys[].file, previousMasterKeys[].env and previousMasterKeys[].command",
     );
+  });
+});
+
+describe("the PKCS#11 token of -HSM keys (hsm)", () => {
+  // The loader checks the library's file and folder; it loads it only when the server opens the token.
+  const MODULE = join(dir, "libtoken.so");
+  writeFileSync(MODULE, "");
+  const hsm = (pin: object, change: object = {}) => ({ ...minimal, hsm: { module: MODULE, tokenLabel: "keyhold", pin, ...change } });
+
+  it("is absent unless configured, and reads the PIN from the environment, a file or a command", () => {
+    assert.equal(load(minimal).config().hsm, null);
+    assert.deepEqual(load(hsm({ env: "KEYHOLD_HSM_PIN" }), { KEYHOLD_HSM_PIN: "1234" }).config().hsm, {
+      module: MODULE,
+      tokenLabel: "keyhold",
+      pin: "1234",
+    });
+    writeFileSync(join(dir, "hsm.pin"), "5678\n", { mode: 0o600 });
+    assert.equal(load(hsm({ file: "hsm.pin" })).config().hsm?.pin, "5678");
+    const command = join(dir, "pin-command.sh");
+    writeFileSync(command, "#!/bin/sh\necho 9012\n", { mode: 0o700 });
+    assert.equal(load(hsm({ command: [command] })).config().hsm?.pin, "9012");
+  });
+
+  it("resolves a relative module path against the config file's folder, and refuses one that is missing or others can change", () => {
+    assert.match(
+      refusal(hsm({ env: "PIN" }, { module: "libmissing.so" }), { PIN: "1234" }),
+      new RegExp(`^hsm\\.module: ${join(dir, "libmissing.so")} does not exist: install the token's PKCS#11 library or give its path`),
+    );
+    const shared = join(dir, "shared");
+    mkdirSync(shared);
+    writeFileSync(join(shared, "libtoken.so"), "");
+    chmodSync(shared, 0o777);
+    assert.match(
+      refusal(hsm({ env: "PIN" }, { module: "shared/libtoken.so" }), { PIN: "1234" }),
+      /^hsm\.module: \S+shared is writable by group or others: a library Keyhold loads must be changeable by its owner only$/,
+    );
+  });
+
+  it("names a wrong or missing setting, and never repeats the PIN", () => {
+    assert.equal(
+      refusal(hsm({ env: "PIN" }, { tokenLabel: "" }), { PIN: "1" }),
+      "hsm.tokenLabel: is empty, expected token label (1–32 bytes)",
+    );
+    assert.equal(
+      refusal(hsm({ env: "PIN" }, { tokenLabel: "x".repeat(33) }), { PIN: "1" }),
+      "hsm.tokenLabel: is not a token label (1–32 bytes, not ending in a space)",
+    );
+    assert.equal(
+      refusal(hsm({ env: "PIN", file: "hsm.pin" })),
+      "hsm.pin: give exactly one of hsm.pin.file, hsm.pin.env and hsm.pin.command",
+    );
+    assert.equal(refusal(hsm({ env: "PIN" }, { modul: MODULE })), "hsm.modul: unknown setting; did you mean hsm.module?");
+    const { module: _module, ...noModule } = hsm({ env: "PIN" }).hsm;
+    assert.equal(refusal({ ...minimal, hsm: noModule }), "hsm.module: missing, expected file path");
+    assert.match(
+      refusal(hsm({ env: "KH_UNSET_PIN" })),
+      /^hsm\.pin\.env: the environment variable KH_UNSET_PIN is not set \(it must hold the token user's PIN\)$/,
+    );
+    writeFileSync(join(dir, "blank.pin"), " \n", { mode: 0o600 });
+    assert.equal(refusal(hsm({ file: "blank.pin" })), "hsm.pin.file: the PIN is empty");
+    writeFileSync(join(dir, "open.pin"), "s3cret-pin");
+    chmodSync(join(dir, "open.pin"), 0o644);
+    const open = refusal(hsm({ file: "open.pin" }));
+    assert.match(open, /^hsm\.pin\.file: \S+open\.pin is readable by group or others \(chmod 600 it\)$/);
+    assert.doesNotMatch(open, /s3cret-pin/);
+    const silent = join(dir, "silent-pin.sh");
+    writeFileSync(silent, "#!/bin/sh\ntrue\n", { mode: 0o700 });
+    assert.equal(refusal(hsm({ command: [silent] })), `hsm.pin.command: ${silent} wrote nothing: it must print the token user's PIN`);
   });
 });

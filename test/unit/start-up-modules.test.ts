@@ -20,6 +20,7 @@ const NOT_AT_START = [
   /\/dotenv\//,
   /\/reflect-metadata\//,
   /\/node_modules\/pg\//,
+  /\/pkcs11js\//,
 ];
 
 /** The URLs of the modules a node process resolves while it imports `modules` (dist/src paths), in order. */
