@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { readInputText } from "./input-file.js";
+import { readInputFile, readInputText } from "./input-file.js";
 import { jwkFromFile, privateJwkFromPemFile } from "./key-file.js";
 import { CliError } from "./cli-error.js";
 import { KeyholdClient } from "./keyhold-client.js";
@@ -76,20 +76,34 @@ export function registerKeyCommands(program: Command): void {
       print(await call(o, "POST", "/create", created), KEY_TABLE);
     });
 
-  withOps(objectTarget(key.command("import").description("Import a private key from a PEM or JWK file"), "keys"))
+  withOps(objectTarget(key.command("import").description("Import a private key from a PEM or JWK file, or a BYOK transfer blob"), "keys"))
     .option("--pem-file <file>", "a PEM private key (PKCS#8, PKCS#1 or SEC1)")
     .option("--jwk-file <file>", "a private JWK as JSON")
+    .option("--byok-file <file>", "a .byok key transfer blob made for a key-exchange key of the vault (docs/byok.md)")
+    .addOption(
+      new Option("--kty <type>", "with --byok-file: the type of the key in the blob").choices(["RSA-HSM", "EC-HSM"]).default("RSA-HSM"),
+    )
     .option("--hsm", "import as an -HSM key")
-    .action(async (o: ObjectTarget & KeyAttributes & { pemFile?: string; jwkFile?: string; hsm?: boolean }) => {
-      if ((o.pemFile === undefined) === (o.jwkFile === undefined))
-        throw new CliError("BadParameter", "give exactly one of --pem-file and --jwk-file");
-      const jwk = o.pemFile ? privateJwkFromPemFile(o.pemFile) : jwkFromFile(o.jwkFile!);
-      // On import the permitted operations travel inside the JWK (key_ops), not beside it.
-      print(
-        await call(o, "PUT", "", { key: { ...jwk, ...(o.ops && { key_ops: o.ops }) }, ...(o.hsm && { hsm: true }), ...attributesBody(o) }),
-        KEY_TABLE,
-      );
-    });
+    .action(
+      async (o: ObjectTarget & KeyAttributes & { pemFile?: string; jwkFile?: string; byokFile?: string; kty: string; hsm?: boolean }) => {
+        if ([o.pemFile, o.jwkFile, o.byokFile].filter((file) => file !== undefined).length !== 1)
+          throw new CliError("BadParameter", "give exactly one of --pem-file, --jwk-file and --byok-file");
+        const jwk = o.byokFile
+          ? { kty: o.kty, key_hsm: readInputFile(o.byokFile).toString("base64url") }
+          : o.pemFile
+            ? privateJwkFromPemFile(o.pemFile)
+            : jwkFromFile(o.jwkFile!);
+        // On import the permitted operations travel inside the JWK (key_ops), not beside it.
+        print(
+          await call(o, "PUT", "", {
+            key: { ...jwk, ...(o.ops && { key_ops: o.ops }) },
+            ...(o.hsm && { hsm: true }),
+            ...attributesBody(o),
+          }),
+          KEY_TABLE,
+        );
+      },
+    );
 
   objectTarget(key.command("show").description("Show a key (its public part)"), "keys", "version").action(async (o: ObjectTarget) =>
     print(await call(o, "GET"), KEY_TABLE),
