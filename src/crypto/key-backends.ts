@@ -12,11 +12,17 @@ export class KeyBackends {
     readonly token: TokenKeyBackend | null,
   ) {}
 
-  /** The backend that holds a version: software for no reference, else the token its reference names. */
+  /** The backend that holds a version: software for no reference, else the token its reference names (503 if none). */
   holding(reference: string | null): KeyBackend {
+    const backend = this.configuredFor(reference);
+    if (!backend) throw hsmNotConfigured();
+    return backend;
+  }
+
+  /** The backend that holds a version, or null when its token is not configured in this deployment. */
+  configuredFor(reference: string | null): KeyBackend | null {
     if (reference === null) return this.software;
-    if (this.token && reference.startsWith(`${this.token.name}:`)) return this.token;
-    throw hsmNotConfigured();
+    return this.token && reference.startsWith(`${this.token.name}:`) ? this.token : null;
   }
 
   /** Where a new key of an -HSM type (or not) is made. */

@@ -433,7 +433,7 @@ export class KeyService {
   /**
    * Destroys in their tokens the keys whose last stored version a purge removed (the store records them in the same
    * transaction as the purge: docs/hsm.md); returns how many. A key its token cannot destroy now stays recorded
-   * for the next run, reported through `onError`.
+   * for the next run, reported through `onError`; one whose token this deployment does not configure, silently.
    */
   async destroyReleasedKeys(onError: (reference: string, error: unknown) => void): Promise<number> {
     let destroyed = 0;
@@ -441,8 +441,11 @@ export class KeyService {
       const references = await this.#store.releasedBackendRefs(RELEASE_BATCH);
       const done: string[] = [];
       for (const reference of references) {
+        // Without its token configured, a reference waits (quietly: nothing can be done) until it is again.
+        const backend = this.#backends.configuredFor(reference);
+        if (!backend) continue;
         try {
-          await this.#backends.holding(reference).destroy(reference);
+          await backend.destroy(reference);
           done.push(reference);
         } catch (error) {
           onError(reference, error);

@@ -255,5 +255,11 @@ describe("HSM keys in a PKCS#11 token", { skip }, () => {
     });
     await assert.rejects(withoutToken.keys.rotate(vault, "needs-token"), (e: { status?: number }) => e.status === 503);
     assert.equal((await withoutToken.keys.sign(vault, "software-only", null, "RS256", digest)).value.length, 256);
+
+    // Purged where the token is not configured: its reference waits, quietly, for a deployment that has the token.
+    await withoutToken.keys.lifecycle.delete(vault, "needs-token");
+    await withoutToken.keys.lifecycle.purge(vault, "needs-token");
+    assert.equal(await withoutToken.keys.destroyReleasedKeys(() => assert.fail("nothing is tried without the token")), 0);
+    assert.equal(await t.ctx.keys.destroyReleasedKeys(() => assert.fail("the token destroys it")), 1);
   });
 });
