@@ -120,7 +120,7 @@ export const hsmUnavailable = (): KeyVaultError =>
  */
 export const hsmKeyBackupRefused = (name: string): KeyVaultError =>
   badParameter(
-    `The key '${name}' (or a version of it) is held in this deployment's HSM as never extractable, so it cannot be put in a backup blob: back up the HSM's token instead.`,
+    `A key of '${name}' is held in this deployment's HSM as never extractable, so it cannot be put in a backup blob: back up the HSM's token instead.`,
   );
 
 export const hsmNotConfigured = (): KeyVaultError =>

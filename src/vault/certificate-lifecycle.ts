@@ -5,6 +5,7 @@ import type { Store, StoreOps } from "../storage/store.js";
 import type { CertificateOperation } from "./certificate-operation.js";
 import type { CertificatePolicy, LifetimeActionType } from "./certificate-policy.js";
 import { checkTags } from "./limits.js";
+import { hsmKeyBackupRefused } from "../errors/key-vault-error.js";
 import type { Backup } from "./object-backup.js";
 import { ObjectLifecycle, type ObjectView } from "./object-lifecycle.js";
 
@@ -100,6 +101,10 @@ export class CertificateLifecycle extends ObjectLifecycle<CertificateVersionView
         ...(state && { state }),
       }),
       checkAttributes: (next) => checkTags(next.tags),
+      // A version waiting for its certificate keeps its CSR's key; in an HSM's token, it cannot go into a backup.
+      checkBackup: (name, versions) => {
+        if (versions.some((v) => v.backendRef !== null)) throw hsmKeyBackupRefused(name);
+      },
     });
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  X509Certificate,
   constants,
   createHash,
   createPublicKey,
@@ -197,6 +198,49 @@ describe("HSM keys in a PKCS#11 token", { skip }, () => {
     await t.ctx.vaults.purge("doomed-vault");
     assert.equal(await t.ctx.keys.destroyReleasedKeys(() => assert.fail("no destroy fails")), 1);
     assert.deepEqual(tokenObjects(doomedLabel), []);
+  });
+
+  it("issues certificates whose keys live in the token; backup is refused and purge destroys them, pending ones too", async () => {
+    const policy = (issuer: string) => ({
+      policy: {
+        key_props: { kty: "RSA-HSM", key_size: 2048, exportable: false },
+        secret_props: { contentType: "application/x-pem-file" },
+        x509_props: { subject: "CN=hsm.example", validity_months: 12 },
+        issuer: { name: issuer },
+      },
+    });
+    const issued = await call("POST", "/certificates/hsm-cert/create", policy("Self"));
+    assert.equal(issued.status, 202, JSON.stringify(issued.json));
+    const certificate = await call("GET", "/certificates/hsm-cert");
+    const x509 = new X509Certificate(Buffer.from(certificate.json.cer as string, "base64"));
+    const version = (certificate.json.id as string).split("/").at(-1)!;
+    const label = `test-vault/hsm-cert/${version}`;
+    assert.equal(tokenObjects(label).length, 2, "the certificate's key is in the token");
+    const data = Buffer.from("signed by a certificate's HSM key");
+    const signature = await sign("hsm-cert", "RS256", createHash("sha256").update(data).digest());
+    assert.ok(verify("sha256", data, x509.publicKey, signature), "the certificate's public key verifies it");
+    const secret = await call("GET", "/secrets/hsm-cert");
+    assert.doesNotMatch(secret.json.value as string, /PRIVATE KEY/, "a non-exportable certificate's secret has no key");
+
+    const backup = await call("POST", "/certificates/hsm-cert/backup");
+    assert.equal(backup.status, 400);
+    assert.match(backup.json.error.message, /held in this deployment's HSM as never extractable/);
+
+    const pending = await call("POST", "/certificates/hsm-pending/create", policy("Unknown"));
+    assert.equal(pending.status, 202, JSON.stringify(pending.json));
+    assert.equal(pending.json.status, "inProgress");
+    assert.equal((await call("POST", "/certificates/hsm-pending/backup")).status, 400, "a pending version's CSR key is in the token too");
+
+    for (const name of ["hsm-cert", "hsm-pending"]) {
+      assert.equal((await call("DELETE", `/certificates/${name}`)).status, 200);
+      assert.equal((await call("DELETE", `/deletedcertificates/${name}`)).status, 204);
+    }
+    assert.deepEqual(tokenObjects(label), [], "purged with its certificate");
+    assert.deepEqual(
+      listTokenObjects(token).filter((o) => o.label.startsWith("test-vault/hsm-pending/")),
+      [],
+      "the pending version's key is gone",
+    );
   });
 
   it("imports a BYOK transfer blob inside the token, and refuses one wrapped for another key-exchange key", async () => {
