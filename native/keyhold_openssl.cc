@@ -10,8 +10,8 @@
  *     Specification") §7, the algorithm OpenSSL 3.2+ applies by default. ("The draft" below.)
  * And one thing node:crypto does, only slower: AES-GCM of a whole message in one call, for the hot paths (the
  * envelope around every stored value, the keys API's A*GCM), without a Cipheriv object per message.
- * And RSA padding without the key operation (OAEP decoding, PSS encoding), for tokens that offer only the raw RSA
- * private operation (CKM_RSA_X_509) for a scheme Key Vault needs.
+ * And RSA padding without the key operation (OAEP decoding, PSS encoding, PKCS #1 v1.5 decoding with implicit
+ * rejection), for tokens that offer only the raw RSA private operation (CKM_RSA_X_509) for a scheme Key Vault needs.
  *
  * No cryptographic primitive is implemented here: RSA, ECDSA, SHA-2, HMAC and AES-GCM all come from OpenSSL. What is
  * here is argument checking, the DER <-> IEEE P1363 conversion of ECDSA signatures, and the constant-time
@@ -553,35 +553,43 @@ static size_t ir_decode(const uint8_t* em, const uint8_t* synthetic, const uint8
   return j;
 }
 
+/*
+ * The draft §7.2 steps 3 and 4 once the KDK is known: the synthetic message and its length from the PRF, then the
+ * decoding of em (k bytes) that picks either it or the real message. Writes at most k − 11 bytes to out.
+ */
+static bool ir_unpad(const uint8_t* em, const uint8_t kdk[IR_HASH_LEN], size_t k, uint8_t* out, size_t* out_len) {
+  uint8_t* synthetic = (uint8_t*)OPENSSL_malloc(k);
+  uint8_t candidates[2 * IR_LENGTH_CANDIDATES];
+  /* Computed whether or not it will be used. */
+  bool ok = synthetic != NULL && ir_prf(kdk, "message", synthetic, k) &&
+            ir_prf(kdk, "length", candidates, sizeof(candidates));
+  if (ok) *out_len = ir_decode(em, synthetic, candidates, (unsigned)k, out);
+  OPENSSL_clear_free(synthetic, k);
+  OPENSSL_cleanse(candidates, sizeof(candidates));
+  return ok;
+}
+
 static bool run_decrypt(Job* job) {
   size_t k = job->modulus_len;
   uint8_t* c = (uint8_t*)OPENSSL_zalloc(k);
   uint8_t* em = (uint8_t*)OPENSSL_malloc(k);
-  uint8_t* synthetic = (uint8_t*)OPENSSL_malloc(k);
   uint8_t* out = (uint8_t*)OPENSSL_malloc(k);
-  uint8_t candidates[2 * IR_LENGTH_CANDIDATES];
   uint8_t kdk[IR_HASH_LEN];
   bool ok = false;
 
-  if (c == NULL || em == NULL || synthetic == NULL || out == NULL) goto done;
+  if (c == NULL || em == NULL || out == NULL) goto done;
   /* The ciphertext as a k-byte string (a shorter one is left-padded with zeros, as OpenSSL does). */
   memcpy(c + (k - job->input_len), job->input, job->input_len);
   if (!rsa_raw_decrypt(job->pkey, c, k, em)) goto done;
-  /* The draft §7.2 step 3: the synthetic message, computed whether or not it will be used. */
   if (!ir_derive_kdk(job->pkey, c, k, kdk)) goto done;
-  if (!ir_prf(kdk, "message", synthetic, k)) goto done;
-  if (!ir_prf(kdk, "length", candidates, sizeof(candidates))) goto done;
-
-  job->output_len = ir_decode(em, synthetic, candidates, (unsigned)k, out);
+  if (!ir_unpad(em, kdk, k, out, &job->output_len)) goto done;
   job->output = out;
   out = NULL;
   ok = true;
 done:
   OPENSSL_clear_free(c, k);
   OPENSSL_clear_free(em, k);
-  OPENSSL_clear_free(synthetic, k);
   OPENSSL_clear_free(out, k);
-  OPENSSL_cleanse(candidates, sizeof(candidates));
   OPENSSL_cleanse(kdk, sizeof(kdk));
   return ok;
 }
@@ -983,6 +991,47 @@ static napi_value RsaOaepDecode(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * rsaPkcs1DecodeImplicit(encoded, kdk, modulusBytes): Buffer — EME-PKCS1-v1_5 decoding with implicit rejection (the
+ * draft §7.2 after step 2) of the output of a raw RSA decryption done elsewhere (a token's CKM_RSA_X_509), with a
+ * 32-byte key derivation key the caller derived: the same code as rsaPkcs1Decrypt after its own KDK. A padding that
+ * is wrong is not an error (the result is the synthetic message); only bad arguments throw, and they say so, since
+ * they depend on the caller alone. `encoded` may be shorter than k (leading zero bytes dropped): it is left-padded.
+ */
+static napi_value RsaPkcs1DecodeImplicit(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  const uint8_t* encoded = NULL;
+  size_t encoded_len = 0;
+  const uint8_t* kdk = NULL;
+  size_t kdk_len = 0;
+  int32_t k = 0;
+  NAPI_OK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3 || !get_bytes(env, argv[0], &encoded, &encoded_len) || !get_bytes(env, argv[1], &kdk, &kdk_len) ||
+      !get_int32(env, argv[2], &k))
+    return throw_error(env, kInvalidArgument, "rsaPkcs1DecodeImplicit(encoded, kdk, modulusBytes)");
+  if (kdk_len != IR_HASH_LEN) return throw_error(env, kInvalidArgument, "the key derivation key must be 32 bytes");
+  if (k < 11 + 1 || k > PADDING_MAX_MODULUS_BYTES)
+    return throw_error(env, kInvalidArgument, "unsupported modulus size");
+  if (encoded_len > (size_t)k) return throw_error(env, kInvalidArgument, "the encoded message is longer than the modulus");
+
+  uint8_t* em = (uint8_t*)OPENSSL_zalloc((size_t)k);
+  uint8_t* message = (uint8_t*)OPENSSL_malloc((size_t)k);
+  size_t message_len = 0;
+  napi_value result = NULL;
+  bool ok = em != NULL && message != NULL;
+  if (ok) {
+    memcpy(em + (k - (int)encoded_len), encoded, encoded_len);
+    ok = ir_unpad(em, kdk, (size_t)k, message, &message_len) &&
+         napi_create_buffer_copy(env, message_len, message, NULL, &result) == napi_ok;
+  }
+  OPENSSL_clear_free(em, (size_t)k);
+  OPENSSL_clear_free(message, (size_t)k);
+  ERR_clear_error();
+  if (!ok) return throw_error(env, kOperationFailed, kGenericMessage);
+  return result;
+}
+
+/*
  * A public RSA key that stands for a modulus size only: RSA_padding_add_PKCS1_PSS_mgf1 reads nothing of its key but
  * the size of n (RSA_bits, RSA_size), so n is 2^(bits-1) + 1, which has exactly `bits` bits, and e is F4.
  */
@@ -1051,6 +1100,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"aesGcmOpen", NULL, AesGcmOpen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rsaOaepDecode", NULL, RsaOaepDecode, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rsaPssEncode", NULL, RsaPssEncode, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rsaPkcs1DecodeImplicit", NULL, RsaPkcs1DecodeImplicit, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_OK(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

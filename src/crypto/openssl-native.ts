@@ -5,8 +5,9 @@
  * so that it is no padding oracle. And AES-GCM of a whole message in one call, which node:crypto has only through
  * a Cipheriv object per message: several times the cost of the cipher itself for the few kilobytes stored.
  *
- * And RSA padding without the key operation (OAEP decoding, PSS encoding), for tokens whose RSA mechanisms lack a
- * scheme and leave Keyhold the raw RSA private operation (CKM_RSA_X_509) and the padding around it.
+ * And RSA padding without the key operation (OAEP decoding, PSS encoding, PKCS #1 v1.5 decoding with implicit
+ * rejection), for tokens whose RSA mechanisms lack a scheme (or its safe form) and leave Keyhold the raw RSA private
+ * operation (CKM_RSA_X_509) and the padding around it.
  *
  * Private-key operations run on the libuv thread pool; none blocks the event loop. AES-GCM and the RSA padding run in
  * line, as node:crypto's AES does (a few microseconds: less than the hop to the pool would cost). The addon is built by
@@ -37,6 +38,7 @@ interface Addon {
   aesGcmOpen(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array | undefined): Buffer;
   rsaOaepDecode(encoded: Uint8Array, modulusBytes: number, hash: string): Buffer;
   rsaPssEncode(digest: Uint8Array, modulusBits: number, hash: string): Buffer;
+  rsaPkcs1DecodeImplicit(encoded: Uint8Array, kdk: Uint8Array, modulusBytes: number): Buffer;
 }
 
 const ADDON_PATH = join("build", "Release", "keyhold_openssl.node");
@@ -147,4 +149,16 @@ export function rsaOaepDecode(encoded: Buffer, modulusBytes: number, hash: OaepH
  */
 export function rsaPssEncode(digest: Buffer, modulusBits: number, hash: PssHash): Buffer {
   return load().rsaPssEncode(digest, modulusBits, hash);
+}
+
+/**
+ * EME-PKCS1-v1_5 decoding with implicit rejection (draft-irtf-cfrg-rsa-guidance §7) of what a raw RSA decryption
+ * (RSADP) of a k-byte modulus returned, given the 32-byte key derivation key (KDK) of that key and ciphertext: the
+ * message if the padding is right, otherwise the synthetic message the KDK determines — never an error, so a caller
+ * is no padding oracle. The same code as rsaPkcs1Decrypt, whose KDK comes from the private exponent; here the caller
+ * derives it (a token does, with a secret of its own). `encoded` may be shorter than k (tokens may drop leading zero
+ * bytes). Throws only on bad arguments: a KDK that is not 32 bytes, an unsupported size, `encoded` longer than k.
+ */
+export function rsaPkcs1DecodeImplicit(encoded: Buffer, kdk: Buffer, modulusBytes: number): Buffer {
+  return load().rsaPkcs1DecodeImplicit(encoded, kdk, modulusBytes);
 }

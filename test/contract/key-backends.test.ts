@@ -145,6 +145,12 @@ for (const underTest of BACKENDS) {
         assert.deepEqual(await backend.decrypt(key, alg, encrypted.value, {}), plaintext, `${alg} encrypt, then decrypt`);
         assert.deepEqual(await backend.unwrap(key, alg, await backend.wrap(key, alg, plaintext)), plaintext, `${alg} wrap, then unwrap`);
       }
+      // RSA1_5 is no padding oracle in either backend: a corrupt ciphertext decrypts to a deterministic message.
+      const corruptPkcs1 = nodeEncrypt(key, "RSA1_5", randomBytes(32));
+      corruptPkcs1[10]! ^= 0x40;
+      const synthetic = await backend.decrypt(key, "RSA1_5", corruptPkcs1, {});
+      assert.ok(synthetic.length <= key.description.size / 8 - 11, "RSA1_5: a corrupt ciphertext gives at most k - 11 bytes");
+      assert.deepEqual(await backend.unwrap(key, "RSA1_5", corruptPkcs1), synthetic, "RSA1_5: the same message on a repeat");
       for (const alg of ["RSA-OAEP", "RSA-OAEP-256"] as const) {
         const corrupt = nodeEncrypt(key, alg, randomBytes(32));
         corrupt[10]! ^= 0x40;

@@ -17,6 +17,7 @@ import { KeyVaultError } from "../../src/errors/key-vault-error.js";
 import { CryptoFailure } from "../../src/crypto/aes.js";
 import type { BackendKey, KeyOptions } from "../../src/crypto/key-backend.js";
 import type { NewKeyMaterial } from "../../src/crypto/key-material.js";
+import { IMPLICIT_REJECTION_LABEL } from "../../src/crypto/pkcs11/implicit-rejection.js";
 import { Pkcs11SetupError } from "../../src/crypto/pkcs11/pkcs11-errors.js";
 import { openPkcs11Backend, Pkcs11KeyBackend } from "../../src/crypto/pkcs11/pkcs11-key-backend.js";
 import type { TokenSessions } from "../../src/crypto/pkcs11/token-sessions.js";
@@ -136,13 +137,20 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
       "RSA-OAEP-256 decrypt": "raw RSA in token, padding in Keyhold",
       "PS256/PS384/PS512 sign": "token",
       "P-256K generate": "token",
+      "RSA1_5 decrypt": "raw RSA in token, implicit rejection in Keyhold (KDK: HMAC-SHA256 in token)",
       "BYOK unwrap": "token, in two steps (CKM_RSA_PKCS_OAEP, then CKM_AES_KEY_WRAP_PAD)",
     });
   });
 
   it("signs PS* as raw RSA in the token over Keyhold's PSS encoding, for tokens without CKM_RSA_PKCS_PSS", async () => {
     const sessions = (backend as unknown as { sessions: TokenSessions }).sessions;
-    const raw = new Pkcs11KeyBackend(sessions, { oaep256: "unsupported", pss: "raw", secp256k1: "token", transfer: "token" });
+    const raw = new Pkcs11KeyBackend(sessions, {
+      oaep256: "unsupported",
+      pss: "raw",
+      secp256k1: "token",
+      transfer: "token",
+      rsa1_5Missing: [],
+    });
     const made = await raw.generate("RSA", options());
     const publicKey = createPublicKey({ key: made.description.jwk as never, format: "jwk" });
     for (const [alg, hash, saltLength] of [
@@ -173,6 +181,9 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
   describe("BYOK transfer blobs", () => {
     let kek: NewKeyMaterial;
     let kekPublic: KeyObject;
+    /** Secret keys in the token other than the implicit-rejection secret: the transport keys of a BYOK unwrap. */
+    const transportKeys = () =>
+      listTokenObjects(token).filter((o) => o.kind === "Secret Key Object" && o.label !== IMPLICIT_REJECTION_LABEL);
     before(async () => {
       kek = await backend.generate("RSA", options());
       kekPublic = createPublicKey({ key: kek.description.jwk as never, format: "jwk" });
@@ -187,7 +198,7 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
       const privateObject = listTokenObjects(token).find((o) => o.id === idOf(made) && o.kind === "Private Key Object");
       assert.ok(privateObject?.access.includes("sensitive"), "sensitive");
       assert.ok(!privateObject?.access.includes("extractable"), "not extractable");
-      assert.ok(!listTokenObjects(token).some((o) => o.kind === "Secret Key Object"), "the transport key is gone");
+      assert.ok(!transportKeys().length, "the transport key is gone");
     });
 
     it("refuses a blob made for another KEK, and a corrupt one, as CryptoFailure", async () => {
@@ -201,7 +212,7 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
       corrupt[corrupt.length - 5]! ^= 1;
       await assert.rejects(backend.importTransferBlob(asBackendKey(kek), corrupt, "RSA", options()), CryptoFailure);
       await assert.rejects(backend.importTransferBlob(asBackendKey(kek), randomBytes(100), "RSA", options()), CryptoFailure);
-      assert.ok(!listTokenObjects(token).some((o) => o.kind === "Secret Key Object"));
+      assert.ok(!transportKeys().length);
     });
 
     it("refuses a key of a size Key Vault does not allow, and an EC key it cannot publish, leaving nothing behind", async () => {

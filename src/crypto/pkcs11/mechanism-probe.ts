@@ -1,6 +1,7 @@
 import { constants, createHash, publicEncrypt, randomBytes } from "node:crypto";
 import pkcs11js, { type PKCS11 } from "pkcs11js";
 import { loadPublicKey, verifyDigest } from "../openssl-native.js";
+import { missingImplicitRejectionMechanisms } from "./implicit-rejection.js";
 import { CURVE_PARAMS } from "./key-templates.js";
 import { CKM_AES_KEY_WRAP_PAD } from "./transfer-blob.js";
 import { type PaddingPath, rsaDecryption, rsaSigning } from "./rsa-mechanisms.js";
@@ -15,6 +16,8 @@ export interface MechanismPaths {
   secp256k1: "token" | "unsupported";
   /** BYOK: CKM_RSA_AES_KEY_WRAP as its two halves in the token (pkcs11js cannot pass that mechanism's parameters). */
   transfer: "token" | "unsupported";
+  /** RSA1_5 decrypt and unwrap with implicit rejection: the mechanisms the token lacks for it (none: it works). */
+  rsa1_5Missing: string[];
 }
 
 const PATH_TEXT: Record<PaddingPath, string> = {
@@ -29,6 +32,9 @@ export function describeMechanismPaths(paths: MechanismPaths): Record<string, st
     "RSA-OAEP-256 decrypt": PATH_TEXT[paths.oaep256],
     "PS256/PS384/PS512 sign": PATH_TEXT[paths.pss],
     "P-256K generate": paths.secp256k1,
+    "RSA1_5 decrypt": paths.rsa1_5Missing.length
+      ? `unsupported (the token lacks ${paths.rsa1_5Missing.join(", ")})`
+      : "raw RSA in token, implicit rejection in Keyhold (KDK: HMAC-SHA256 in token)",
     "BYOK unwrap": paths.transfer === "token" ? "token, in two steps (CKM_RSA_PKCS_OAEP, then CKM_AES_KEY_WRAP_PAD)" : "unsupported",
   };
 }
@@ -111,7 +117,7 @@ export async function probeMechanisms(pkcs11: PKCS11, session: Session, slot: Bu
       // The token does not make keys on this curve.
     }
     const transfer = listed.has(pkcs11js.CKM_RSA_PKCS_OAEP) && listed.has(CKM_AES_KEY_WRAP_PAD) ? "token" : "unsupported";
-    return { oaep256, pss, secp256k1, transfer };
+    return { oaep256, pss, secp256k1, transfer, rsa1_5Missing: missingImplicitRejectionMechanisms(listed) };
   } finally {
     for (const handle of made) pkcs11.C_DestroyObject(session, handle);
   }

@@ -15,8 +15,9 @@ import {
 } from "../key-types.js";
 import { privateComponents, publicComponents } from "./key-components.js";
 import { CURVE_PARAMS, curveOfParams, privateKeyTemplate, publicKeyTemplate } from "./key-templates.js";
+import { decryptRsa1_5, ImplicitRejectionSecret } from "./implicit-rejection.js";
 import { describeMechanismPaths, type MechanismPaths, probeMechanisms } from "./mechanism-probe.js";
-import { isHandleInvalid, KeyNotInToken } from "./pkcs11-errors.js";
+import { isHandleInvalid, isSessionLoss, KeyNotInToken, Pkcs11SetupError } from "./pkcs11-errors.js";
 import { PublicKeyOperations } from "./public-key-operations.js";
 import { rsaDecryption, rsaSigning } from "./rsa-mechanisms.js";
 import { findObjects, idOfReference, readAttributes, referenceOf } from "./token-objects.js";
@@ -39,11 +40,29 @@ export class Pkcs11KeyBackend implements TokenKeyBackend {
   readonly #public = new PublicKeyOperations();
   /** Private key handles by reference, valid for one generation of sessions (a reopen may renumber them). */
   readonly #handles = new Map<string, { generation: number; handle: Buffer }>();
+  readonly #rejectionSecret: ImplicitRejectionSecret;
 
   constructor(
     private readonly sessions: TokenSessions,
     private readonly paths: MechanismPaths,
-  ) {}
+  ) {
+    this.#rejectionSecret = new ImplicitRejectionSecret(sessions);
+  }
+
+  /**
+   * Finds or makes the token's implicit-rejection secret (when the token can do RSA1_5 at all), so that a token that
+   * cannot keep it fails at start-up rather than at the first RSA1_5 decryption.
+   */
+  async settleRejectionSecret(): Promise<void> {
+    if (this.paths.rsa1_5Missing.length > 0) return;
+    try {
+      await this.sessions.run((session) => this.#rejectionSecret.settle(session));
+    } catch (error) {
+      if (isSessionLoss(error) || error instanceof KeyVaultError) throw error;
+      const reason = error instanceof Error ? error.message : "the token refused";
+      throw new Pkcs11SetupError(`cannot find or make the RSA1_5 implicit-rejection secret in the token: ${reason}`);
+    }
+  }
 
   /** Which path each token-dependent mechanism takes here, for the start-up log. */
   mechanismPaths(): Record<string, string> {
@@ -224,13 +243,24 @@ export class Pkcs11KeyBackend implements TokenKeyBackend {
     return alg;
   }
 
-  /** Decrypt and unwrap: every failure in the token or in the padding is CryptoFailure, and says nothing more. */
+  /**
+   * Decrypt and unwrap: every failure in the token or in the padding is CryptoFailure, and says nothing more. RSA1_5
+   * does not fail on a wrong padding at all (implicit rejection), or is refused where the token cannot do that.
+   */
   async #rsaDecrypt(key: BackendKey, alg: WrapAlgorithm, ciphertext: Buffer): Promise<Buffer> {
     if (alg === "RSA-OAEP-256" && this.paths.oaep256 === "unsupported") throw badParameter("this HSM token cannot decrypt RSA-OAEP-256");
-    const { mechanism, finish } = rsaDecryption(alg, this.paths.oaep256);
+    const missing = this.paths.rsa1_5Missing;
+    if (alg === "RSA1_5" && missing.length > 0) {
+      throw badParameter(`this HSM token cannot decrypt RSA1_5 without a padding oracle: it lacks ${missing.join(", ")}`);
+    }
     const modulusBytes = Math.ceil(key.description.size / 8);
     try {
       return await this.#withPrivateKey(key.reference, async (session, handle) => {
+        if (alg === "RSA1_5") {
+          const id = idOfReference(key.reference!)!;
+          return decryptRsa1_5(this.#pkcs11, session, { handle, id, modulusBytes }, this.#rejectionSecret, ciphertext);
+        }
+        const { mechanism, finish } = rsaDecryption(alg, this.paths.oaep256);
         this.#pkcs11.C_DecryptInit(session, mechanism, handle);
         return finish(await this.#pkcs11.C_DecryptAsync(session, ciphertext, Buffer.alloc(modulusBytes)), modulusBytes);
       });
@@ -350,7 +380,9 @@ export async function openPkcs11Backend(settings: TokenSettings): Promise<Pkcs11
   const sessions = TokenSessions.open(settings);
   try {
     const paths = await sessions.run((session) => probeMechanisms(sessions.pkcs11, session, sessions.slot));
-    return new Pkcs11KeyBackend(sessions, paths);
+    const backend = new Pkcs11KeyBackend(sessions, paths);
+    await backend.settleRejectionSecret();
+    return backend;
   } catch (error) {
     await sessions.close();
     throw error;

@@ -73,15 +73,15 @@ export function rsaSigning(
 }
 
 /**
- * How the token decrypts (or unwraps) for an RSA algorithm, and what is left to do outside: nothing, or the
- * OAEP-256 decoding of the raw RSA result.
+ * How the token decrypts (or unwraps) for an OAEP algorithm, and what is left to do outside: nothing, or the
+ * OAEP-256 decoding of the raw RSA result. RSA1_5 never takes the token's CKM_RSA_PKCS, which fails on a wrong
+ * padding and so would be a padding oracle: it has a path of its own (implicit-rejection.ts).
  */
 export function rsaDecryption(
-  alg: WrapAlgorithm,
+  alg: Exclude<WrapAlgorithm, "RSA1_5">,
   oaep256: PaddingPath,
 ): { mechanism: Mechanism; finish: (output: Buffer, modulusBytes: number) => Buffer } {
   const asIs = (output: Buffer): Buffer => output;
-  if (alg === "RSA1_5") return { mechanism: { mechanism: pkcs11js.CKM_RSA_PKCS }, finish: asIs };
   if (alg === "RSA-OAEP") return { mechanism: oaepMechanism("sha1"), finish: asIs };
   if (alg === "RSA-OAEP-256" && oaep256 === "token") return { mechanism: oaepMechanism("sha256"), finish: asIs };
   return {
