@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startBaseline } from "./baseline-server.js";
 import { type AuditCost, auditCostFigures, auditCostRows } from "./audit-cost.js";
+import { type HsmSign, hsmSignFigures, hsmSignRows } from "./hsm-sign.js";
 import { type CertificateCreate, certificateCreateFigures, certificateCreateRows } from "./certificate-create.js";
 import { type RoleSpread, roleSpreadFigures, roleSpreadRows } from "./role-spread.js";
 import { secretGetRoundFigures, secretGetRoundRows } from "./secret-get-rounds.js";
@@ -35,7 +36,8 @@ import { type RsaPublic, type Workload, prepareVault, workloads } from "./worklo
  * fresh servers of its own and writes bench/results/NAME.json instead of latest.json (SUBSETS below): token-flood
  * (about 75 s), secret-get (the secret-get target alternated with the baseline, a minute), role-spread (under a
  * minute), certificate-create (a minute or two), stalls (the longest event-loop block per heavy request, two or three
- * minutes), audit (what the audit trail and throttling cost, six or seven).
+ * minutes), audit (what the audit trail and throttling cost, six or seven), hsm (RS256 and ES256 on the PKCS#11 backend
+ * against SoftHSM2's own speed, and over HTTP on -HSM keys against software keys; two or three minutes).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const WARMUP_SECONDS = 1;
@@ -197,6 +199,14 @@ const SUBSETS: Record<string, { rows: string; measure: () => Promise<SubsetResul
       return { figures, rows, failed: operationsCostFailed(figures) };
     },
   },
+  hsm: {
+    rows: "PKCS#11 RS256 and ES256 sign rows (the backend against SoftHSM2's own speed; HTTP, -HSM keys against software)",
+    measure: async () => {
+      const hsmSign = await hsmSignFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+      const rows = hsmSignRows(hsmSign);
+      return { figures: { hsmSign }, rows, failed: failedRows(rows) };
+    },
+  },
 };
 
 /** BENCH_ONLY=NAME: that subset's rows, nothing else, written to bench/results/NAME[-workers-N].json. */
@@ -335,6 +345,8 @@ async function main(): Promise<number> {
   log("role spread: secret get by a caller with roles in 100 vaults and by one with a role in 1 (a server of its own, wrk)");
   const roleSpread: RoleSpread = await roleSpreadFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
 
+  const hsmSign: HsmSign = await hsmSignFigures({ seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, log);
+
   const postgres = WORKERS ? null : await postgresFigures(SECONDS, WARMUP_SECONDS, log);
 
   const medianStart = (starts: ColdStart[]) => ({
@@ -363,6 +375,7 @@ async function main(): Promise<number> {
     ...auditCostRows(operationsCost.auditCost),
     ...throttleCostRows(operationsCost.throttleCost),
     ...roleSpreadRows(roleSpread),
+    ...hsmSignRows(hsmSign),
     ...(postgres
       ? postgresRows(postgres, baseline.autocannon[32]!.rps, {
           "secret-get": results["secret-get"]![32]!,
@@ -377,6 +390,7 @@ async function main(): Promise<number> {
     ...CONNECTIONS.filter((c) => loadFailures(certificateCreate.results[c]!) > 0).map((c) => `certificate-create @${c}`),
     ...operationsCostFailed(operationsCost),
     ...(roleSpreadRows(roleSpread).some((r) => (r.errors ?? 0) > 0) ? ["role-spread"] : []),
+    ...failedRows(hsmSignRows(hsmSign)),
   ];
   const totalSeconds = (performance.now() - started) / 1000;
   writeResults(RESULTS_FILE, {
@@ -406,6 +420,7 @@ async function main(): Promise<number> {
     certificateCreate,
     ...operationsCost,
     roleSpread,
+    hsmSign,
     postgres,
     rows,
     failedLoads: failed,
