@@ -72,7 +72,10 @@ describe("keyhold's error lines", () => {
     fails(importing("--pem-file", "garbage.pem"), /^ERROR: \(BadParameter\) garbage\.pem is not a private key in PEM .*no PEM block/);
     const jwk = fails(importing("--jwk-file", "broken.jwk"), /^ERROR: \(BadParameter\) broken\.jwk is not a JWK: it is not valid JSON/);
     assert.doesNotMatch(jwk, /"d"|"p"|"q"/, "no key material in the error");
-    fails(["key", "import", ...v, vault, "-n", "imported"], /^ERROR: \(BadParameter\) give exactly one of --pem-file and --jwk-file/);
+    fails(
+      ["key", "import", ...v, vault, "-n", "imported"],
+      /^ERROR: \(BadParameter\) give exactly one of --pem-file, --jwk-file and --byok-file/,
+    );
   });
 
   it("prints every kind of usage error as (BadArgument) with the help of the command meant", () => {

@@ -12,7 +12,7 @@ import {
 } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { CryptoFailure } from "../../src/crypto/aes.js";
-import type { BackendKey, KeyBackend, KeyOptions } from "../../src/crypto/key-backend.js";
+import type { BackendKey, KeyBackend } from "../../src/crypto/key-backend.js";
 import type { NewKeyMaterial } from "../../src/crypto/key-material.js";
 import {
   type CurveName,
@@ -24,6 +24,7 @@ import {
 import { openPkcs11Backend } from "../../src/crypto/pkcs11/pkcs11-key-backend.js";
 import { SoftwareKeyBackend } from "../../src/crypto/software-key-backend.js";
 import { softHsmSkipReason, softHsmToken } from "../support/softhsm.js";
+import { asBackendKey, keyOptions } from "../support/backend-keys.js";
 
 /**
  * One contract for every key backend: what the software backend does, the PKCS#11 backend (on a throw-away
@@ -57,22 +58,6 @@ const HASH: Record<SignatureAlgorithm, string> = {
 const RSA_SIGNATURES: SignatureAlgorithm[] = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
 const EC_SIGNATURE: Record<CurveName, SignatureAlgorithm> = { "P-256": "ES256", "P-256K": "ES256K", "P-384": "ES384", "P-521": "ES512" };
 const RSA_CIPHERS = ["RSA1_5", "RSA-OAEP", "RSA-OAEP-256"] as const;
-
-const options = (overrides: Partial<KeyOptions>): KeyOptions => ({
-  size: 2048,
-  curve: "P-256",
-  publicExponent: 65537,
-  hsm: true,
-  label: `contract/${randomUUID()}`,
-  ...overrides,
-});
-
-const asBackendKey = (made: NewKeyMaterial): BackendKey => ({
-  id: randomUUID(),
-  description: made.description,
-  reference: made.reference ?? null,
-  material: () => made.material,
-});
 
 const publicKeyOf = (key: BackendKey): KeyObject => {
   const { jwk } = key.description;
@@ -164,7 +149,7 @@ for (const underTest of BACKENDS) {
         it(`${origin}: signs with every RS and PS algorithm, decrypts and unwraps every RSA algorithm`, async () => {
           let made: NewKeyMaterial;
           if (origin === "generated") {
-            made = await backend.generate("RSA", options({ size: 2048 }));
+            made = await backend.generate("RSA", keyOptions("contract", { size: 2048 }));
           } else {
             const jwk = nodePrivateJwk("RSA", 2048);
             made = await backend.importJwk(jwk, "RSA", { hsm: true, label: `contract/${randomUUID()}` });
@@ -181,7 +166,7 @@ for (const underTest of BACKENDS) {
 
     for (const size of [3072, 4096]) {
       it(`RSA ${size}: generated, signs RS256 and PS512`, async () => {
-        const made = await backend.generate("RSA", options({ size }));
+        const made = await backend.generate("RSA", keyOptions("contract", { size }));
         assert.equal(made.description.size, size);
         await checkSignatures(asBackendKey(made), ["RS256", "PS512"]);
       });
@@ -194,7 +179,7 @@ for (const underTest of BACKENDS) {
             if (!supports(curve)) return t.skip(`this token has no ${curve}`);
             let made: NewKeyMaterial;
             if (origin === "generated") {
-              made = await backend.generate("EC", options({ curve }));
+              made = await backend.generate("EC", keyOptions("contract", { curve }));
             } else {
               const jwk = nodePrivateJwk("EC", curve);
               made = await backend.importJwk(jwk, "EC", { hsm: true, label: `contract/${randomUUID()}` });
@@ -219,7 +204,7 @@ for (const underTest of BACKENDS) {
 
     it("after destroy, a token key can no longer be used; destroying it again is fine", async (t) => {
       if (!backend.hardwareProtected) return t.skip("a software key's material is erased with its row, not by the backend");
-      for (const made of [await backend.generate("RSA", options({})), await backend.generate("EC", options({}))]) {
+      for (const made of [await backend.generate("RSA", keyOptions("contract")), await backend.generate("EC", keyOptions("contract"))]) {
         const key = asBackendKey(made);
         const alg = made.description.jwk.kty === "RSA" ? "RS256" : "ES256";
         await backend.sign(key, alg, randomBytes(32));

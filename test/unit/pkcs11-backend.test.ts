@@ -15,33 +15,18 @@ import { after, before, describe, it } from "node:test";
 import pkcs11js from "pkcs11js";
 import { KeyVaultError } from "../../src/errors/key-vault-error.js";
 import { CryptoFailure } from "../../src/crypto/aes.js";
-import type { BackendKey, KeyOptions } from "../../src/crypto/key-backend.js";
 import type { NewKeyMaterial } from "../../src/crypto/key-material.js";
 import { IMPLICIT_REJECTION_LABEL } from "../../src/crypto/pkcs11/implicit-rejection.js";
 import { Pkcs11SetupError } from "../../src/crypto/pkcs11/pkcs11-errors.js";
 import { openPkcs11Backend, Pkcs11KeyBackend } from "../../src/crypto/pkcs11/pkcs11-key-backend.js";
 import type { TokenSessions } from "../../src/crypto/pkcs11/token-sessions.js";
 import { listTokenObjects, type SoftHsmToken, softHsmSkipReason, softHsmToken } from "../support/softhsm.js";
+import { asBackendKey, keyOptions } from "../support/backend-keys.js";
 
 /**
  * The PKCS#11 backend on a throw-away SoftHSM2 token: what the token holds (checked with OpenSC's pkcs11-tool, not
  * through the backend), the set-up errors, the mechanism paths, BYOK transfer blobs, and a token that restarts.
  */
-const options = (overrides: Partial<KeyOptions> = {}): KeyOptions => ({
-  size: 2048,
-  curve: "P-256",
-  publicExponent: 65537,
-  hsm: true,
-  label: `unit/${randomUUID()}`,
-  ...overrides,
-});
-
-const asBackendKey = (made: NewKeyMaterial): BackendKey => ({
-  id: randomUUID(),
-  description: made.description,
-  reference: made.reference ?? null,
-  material: () => made.material,
-});
 
 const idOf = (made: NewKeyMaterial): string => made.reference!.slice("pkcs11:".length);
 
@@ -94,8 +79,8 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
   };
 
   it("keeps private keys sensitive and never extractable, labelled, with a public object beside them", async () => {
-    const rsa = await backend.generate("RSA", options());
-    const ec = await backend.generate("EC", options({ curve: "P-384" }));
+    const rsa = await backend.generate("RSA", keyOptions("unit"));
+    const ec = await backend.generate("EC", keyOptions("unit", { curve: "P-384" }));
     const listed = listTokenObjects(token);
     for (const made of [rsa, ec]) {
       const objects = listed.filter((o) => o.id === idOf(made));
@@ -151,7 +136,7 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
       transfer: "token",
       rsa1_5Missing: [],
     });
-    const made = await raw.generate("RSA", options());
+    const made = await raw.generate("RSA", keyOptions("unit"));
     const publicKey = createPublicKey({ key: made.description.jwk as never, format: "jwk" });
     for (const [alg, hash, saltLength] of [
       ["PS256", "sha256", 32],
@@ -174,8 +159,11 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
   });
 
   it("keeps no oct keys", async () => {
-    await assert.rejects(backend.generate("oct", options({ size: 256 })), (e: KeyVaultError) => e.status === 400);
-    await assert.rejects(backend.importJwk({ kty: "oct", k: randomBytes(32).toString("base64url") }, "oct", options()), KeyVaultError);
+    await assert.rejects(backend.generate("oct", keyOptions("unit", { size: 256 })), (e: KeyVaultError) => e.status === 400);
+    await assert.rejects(
+      backend.importJwk({ kty: "oct", k: randomBytes(32).toString("base64url") }, "oct", keyOptions("unit")),
+      KeyVaultError,
+    );
   });
 
   describe("BYOK transfer blobs", () => {
@@ -185,13 +173,18 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
     const transportKeys = () =>
       listTokenObjects(token).filter((o) => o.kind === "Secret Key Object" && o.label !== IMPLICIT_REJECTION_LABEL);
     before(async () => {
-      kek = await backend.generate("RSA", options());
+      kek = await backend.generate("RSA", keyOptions("unit"));
       kekPublic = createPublicKey({ key: kek.description.jwk as never, format: "jwk" });
     });
 
     it("imports a blob into the token, where the key signs and stays sensitive", async () => {
       const target = generateKeyPairSync("rsa", { modulusLength: 3072 });
-      const made = await backend.importTransferBlob(asBackendKey(kek), transferBlob(kekPublic, target.privateKey), "RSA", options());
+      const made = await backend.importTransferBlob(
+        asBackendKey(kek),
+        transferBlob(kekPublic, target.privateKey),
+        "RSA",
+        keyOptions("unit"),
+      );
       assert.deepEqual(made.description.jwk, { kty: "RSA", ...target.publicKey.export({ format: "jwk" }) });
       assert.equal(made.description.size, 3072);
       await signAndCheck(made, target.publicKey);
@@ -205,13 +198,13 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
       const other = generateKeyPairSync("rsa", { modulusLength: 2048 });
       const target = generateKeyPairSync("rsa", { modulusLength: 2048 });
       await assert.rejects(
-        backend.importTransferBlob(asBackendKey(kek), transferBlob(other.publicKey, target.privateKey), "RSA", options()),
+        backend.importTransferBlob(asBackendKey(kek), transferBlob(other.publicKey, target.privateKey), "RSA", keyOptions("unit")),
         CryptoFailure,
       );
       const corrupt = transferBlob(kekPublic, target.privateKey);
       corrupt[corrupt.length - 5]! ^= 1;
-      await assert.rejects(backend.importTransferBlob(asBackendKey(kek), corrupt, "RSA", options()), CryptoFailure);
-      await assert.rejects(backend.importTransferBlob(asBackendKey(kek), randomBytes(100), "RSA", options()), CryptoFailure);
+      await assert.rejects(backend.importTransferBlob(asBackendKey(kek), corrupt, "RSA", keyOptions("unit")), CryptoFailure);
+      await assert.rejects(backend.importTransferBlob(asBackendKey(kek), randomBytes(100), "RSA", keyOptions("unit")), CryptoFailure);
       assert.ok(!transportKeys().length);
     });
 
@@ -234,7 +227,7 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
   describe("a token that restarts", () => {
     let made: NewKeyMaterial;
     before(async () => {
-      made = await backend.generate("EC", options());
+      made = await backend.generate("EC", keyOptions("unit"));
       await signAndCheck(made);
     });
 
@@ -258,7 +251,7 @@ describe("the PKCS#11 key backend on SoftHSM2", { skip: softHsmSkipReason() }, (
     it("answers 503 once its PIN is refused, and never tries that PIN again (tokens lock a PIN after a few tries)", async () => {
       const other = await openPkcs11Backend(token);
       try {
-        const key = asBackendKey(await other.generate("EC", options()));
+        const key = asBackendKey(await other.generate("EC", keyOptions("unit")));
         const session = module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
         module.C_SetPIN(session, token.pin, "changed-pin");
         module.C_CloseAllSessions(slot);

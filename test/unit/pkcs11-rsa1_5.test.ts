@@ -1,27 +1,19 @@
 import assert from "node:assert/strict";
-import { constants, createPublicKey, type KeyObject, publicEncrypt, randomBytes, randomUUID } from "node:crypto";
+import { constants, createPublicKey, type KeyObject, publicEncrypt, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import pkcs11js from "pkcs11js";
 import type { KeyVaultError } from "../../src/errors/key-vault-error.js";
-import type { BackendKey, KeyOptions } from "../../src/crypto/key-backend.js";
-import type { NewKeyMaterial } from "../../src/crypto/key-material.js";
+import type { BackendKey } from "../../src/crypto/key-backend.js";
 import { IMPLICIT_REJECTION_LABEL } from "../../src/crypto/pkcs11/implicit-rejection.js";
 import { openPkcs11Backend, Pkcs11KeyBackend } from "../../src/crypto/pkcs11/pkcs11-key-backend.js";
 import type { TokenSessions } from "../../src/crypto/pkcs11/token-sessions.js";
 import { listTokenObjects, type SoftHsmToken, softHsmSkipReason, softHsmToken } from "../support/softhsm.js";
+import { asBackendKey, keyOptions } from "../support/backend-keys.js";
 
 /**
  * RSA1_5 decryption of token keys with implicit rejection: a wrong padding gives a deterministic message, never an
  * error, keyed by the token's one implicit-rejection secret, which every backend on the token shares.
  */
-const options = (): KeyOptions => ({ size: 2048, curve: "P-256", publicExponent: 65537, hsm: true, label: `unit/${randomUUID()}` });
-
-const asBackendKey = (made: NewKeyMaterial): BackendKey => ({
-  id: randomUUID(),
-  description: made.description,
-  reference: made.reference ?? null,
-  material: () => made.material,
-});
 
 const K = 256;
 
@@ -77,8 +69,8 @@ describe("RSA1_5 decryption of PKCS#11 token keys, with implicit rejection", { s
   before(async () => {
     token = softHsmToken();
     backend = await openPkcs11Backend(token);
-    key = asBackendKey(await backend.generate("RSA", options()));
-    otherKey = asBackendKey(await backend.generate("RSA", options()));
+    key = asBackendKey(await backend.generate("RSA", keyOptions("unit")));
+    otherKey = asBackendKey(await backend.generate("RSA", keyOptions("unit")));
   });
   after(() => backend.close());
 
