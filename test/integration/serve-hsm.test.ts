@@ -1,37 +1,21 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { issueServerCertificate } from "../../src/crypto/dev-certificates.js";
 import { prepareDevSoftHsm } from "../../src/dev/dev-softhsm.js";
-import { CLI, testRoot } from "../support/dev-server.js";
+import { CLI } from "../support/dev-server.js";
+import { serveDirectory, writeServeConfig } from "../support/serve-directory.js";
 import { softHsmSkipReason } from "../support/softhsm.js";
 
 /** A config folder with a TLS certificate from the test CA, a master key, and a SoftHSM2 token made as dev mode makes one. */
 async function setup() {
-  const dir = mkdtempSync(join(testRoot(), "serve-hsm-"));
-  const caDir = process.env.KEYHOLD_TEST_CA_DIR!;
-  const ca = { certPem: readFileSync(join(caDir, "ca.pem"), "utf8"), keyPem: readFileSync(join(caDir, "ca-key.pem"), "utf8") };
-  const cert = await issueServerCertificate(ca, ["localhost"], ["127.0.0.1"]);
-  writeFileSync(join(dir, "tls.pem"), cert.certPem);
-  writeFileSync(join(dir, "tls-key.pem"), cert.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
+  const dir = await serveDirectory("serve-hsm-");
   const token = await prepareDevSoftHsm(dir);
-  const config = join(dir, "config.json");
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen: { host: "127.0.0.1", port: 0 },
-      authorityUrl: "https://localhost:8443",
-      tls: { certFile: "tls.pem", keyFile: "tls-key.pem" },
-      masterKey: { file: "master.key" },
-      vaultDomains: ["vault.example.test"],
-      workers: 2,
-      hsm: { module: token.settings.module, tokenLabel: token.settings.tokenLabel, pin: { env: "KH_HSM_PIN" } },
-    }),
-  );
+  const config = writeServeConfig(dir, {
+    workers: 2,
+    hsm: { module: token.settings.module, tokenLabel: token.settings.tokenLabel, pin: { env: "KH_HSM_PIN" } },
+  });
   // The PIN reaches the server through the environment variable the config names; SoftHSM2 finds the token by its config.
   const env = (pin: string) => ({ PATH: process.env.PATH!, SOFTHSM2_CONF: join(dir, "softhsm", "softhsm2.conf"), KH_HSM_PIN: pin });
   return { config, pin: token.settings.pin, env };

@@ -1,34 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { issueServerCertificate } from "../../src/crypto/dev-certificates.js";
-import { CLI, testRoot } from "../support/dev-server.js";
+import { CLI } from "../support/dev-server.js";
+import { serveDirectory, writeServeConfig } from "../support/serve-directory.js";
 
 /** A production config on port 0 in a fresh directory, with the run's test CA's certificate and a new master key. */
 async function writeConfig(settings: object): Promise<{ dir: string; file: string }> {
-  const dir = mkdtempSync(join(testRoot(), "serve-logs-"));
-  const caDir = process.env.KEYHOLD_TEST_CA_DIR!;
-  const ca = { certPem: readFileSync(join(caDir, "ca.pem"), "utf8"), keyPem: readFileSync(join(caDir, "ca-key.pem"), "utf8") };
-  const cert = await issueServerCertificate(ca, ["localhost"], ["127.0.0.1"]);
-  writeFileSync(join(dir, "tls.pem"), cert.certPem);
-  writeFileSync(join(dir, "tls-key.pem"), cert.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
-  const file = join(dir, "config.json");
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listen: { host: "127.0.0.1", port: 0 },
-      authorityUrl: "https://localhost:8443",
-      tls: { certFile: "tls.pem", keyFile: "tls-key.pem" },
-      masterKey: { file: "master.key" },
-      vaultDomains: ["vault.example.test"],
-      ...settings,
-    }),
-  );
-  return { dir, file };
+  const dir = await serveDirectory("serve-logs-");
+  return { dir, file: writeServeConfig(dir, settings) };
 }
 
 /** Runs `keyhold serve` until it is ready, sends it SIGTERM, and gives what it printed and its exit code. */

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { issueServerCertificate } from "../../src/crypto/dev-certificates.js";
 import { CLI, testRoot } from "../support/dev-server.js";
+import { serveDirectory } from "../support/serve-directory.js";
 
 interface Setup {
   dir: string;
@@ -15,15 +15,7 @@ interface Setup {
 }
 
 async function setup(): Promise<Setup> {
-  const dir = mkdtempSync(join(testRoot(), "serve-"));
-  const caDir = process.env.KEYHOLD_TEST_CA_DIR!;
-  const ca = { certPem: readFileSync(join(caDir, "ca.pem"), "utf8"), keyPem: readFileSync(join(caDir, "ca-key.pem"), "utf8") };
-  // Only names the test CA's name constraints permit (a dev CA vouches for dev mode's names alone); the tests
-  // reach the server as localhost, so the vault domain needs no SAN here.
-  const cert = await issueServerCertificate(ca, ["localhost"], ["127.0.0.1"]);
-  writeFileSync(join(dir, "tls.pem"), cert.certPem);
-  writeFileSync(join(dir, "tls-key.pem"), cert.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, "master.key"), randomBytes(32).toString("base64"), { mode: 0o600 });
+  const dir = await serveDirectory("serve-");
   return {
     dir,
     write(config: object) {
