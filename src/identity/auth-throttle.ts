@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 
 /**
- * Limits on failed credential checks at the token endpoints (client secrets, identity headers), so that nobody
- * can make the server run scrypt without end: every check costs tens of milliseconds of CPU, and the endpoint
- * needs no authentication to reach.
+ * Limits on failed credential checks at the token endpoints (client secrets, identity headers) and at sign-in
+ * (users' passwords, where the user name stands for the client id), so that nobody can make the server run scrypt
+ * without end: every check costs tens of milliseconds of CPU or more, and the endpoints need no authentication.
  *
  * Two token buckets per attempt, one for the client id (or managed identity id) it names and one for the address
  * it comes from; each holds `burst` attempts and refills at `perMinute`. An attempt takes one token from each

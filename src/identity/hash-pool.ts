@@ -3,7 +3,7 @@ import { Worker } from "node:worker_threads";
 import type { HashJob, HashJobResult, HashWorkerData } from "./hash-worker.js";
 
 /**
- * Where presented client secrets and identity headers are checked: a small pool of `node:worker_threads`
+ * Where presented client secrets, identity headers and passwords are checked: a small pool of `node:worker_threads`
  * threads of its own, each running one scrypt at a time synchronously (hash-worker.ts).
  *
  * Why not `crypto.scrypt` on the libuv thread pool: that pool (4 threads) also runs the store's commit-time

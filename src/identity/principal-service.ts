@@ -1,11 +1,13 @@
 import { X509Certificate, createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CredentialKind, CredentialRecord, PrincipalKind, PrincipalRecord } from "../storage/records.js";
-import type { StoreOps } from "../storage/store.js";
-import { badParameter, notFound } from "../errors/key-vault-error.js";
+import type { Store } from "../storage/store.js";
+import { UserNameTakenError } from "../storage/user-name-taken.js";
+import { badParameter, conflict, notFound } from "../errors/key-vault-error.js";
 import { AuthThrottle, AuthThrottled } from "./auth-throttle.js";
 import { type AssertionCheck, verifyClientAssertion } from "./client-assertion.js";
 import { type HashPool, HashPoolBusy, sharedHashPool } from "./hash-pool.js";
+import { UNMATCHABLE_PASSWORD_HASH, hashPassword, normalisedPassword } from "./password-hash.js";
 import {
   HINT_LENGTH,
   UNMATCHABLE_HASH,
@@ -34,10 +36,20 @@ export interface Authenticated {
   credentialId: string;
 }
 
+export interface NewUser {
+  /** The sign-in name, local@domain (an email address or UPN); compared without regard to case. */
+  userName: string;
+  /** Shown in lists and the console; the user name when absent. */
+  displayName?: string;
+  password: string;
+}
+
 type PrincipalStore = Pick<
-  StoreOps,
+  Store,
+  | "transaction"
   | "createPrincipal"
   | "getPrincipal"
+  | "getUserByName"
   | "listPrincipals"
   | "deletePrincipal"
   | "addCredential"
@@ -59,12 +71,31 @@ export interface PrincipalServiceOptions {
   throttle?: AuthThrottle;
 }
 
+const userNameTaken = (userName: string) => conflict(`A user named '${userName}' already exists.`);
 const principalNotFound = (id: string) => notFound("PrincipalNotFound", `Principal '${id}' does not exist on this Keyhold server.`);
 
 /**
- * Service principals (client id + client secrets or certificates) and managed identities (an identity header
- * of the form `<principal id>.<secret>`). Only slow salted hashes of secrets are stored; of certificates, the
- * certificate itself (public) and its SHA-256 thumbprint.
+ * local@domain in printable ASCII without spaces, as Entra's user principal names: ASCII keeps the case-insensitive
+ * comparison the same in every store (SQLite's NOCASE folds ASCII only).
+ */
+const USER_NAME = /^[!-?A-~]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
+function checkedUserName(userName: string): string {
+  if (userName.length < 3 || userName.length > 256 || !USER_NAME.test(userName)) {
+    throw badParameter("A user name must be 3 to 256 characters of the form local@domain, in ASCII, without spaces.");
+  }
+  return userName;
+}
+
+function checkedDisplayName(displayName: string): string {
+  if (!displayName.trim() || displayName.length > 256) throw badParameter("A display name of 1 to 256 characters is required.");
+  return displayName;
+}
+
+/**
+ * Service principals (client id + client secrets or certificates), managed identities (an identity header of the
+ * form `<principal id>.<secret>`) and users (a user name + a password). Only slow salted hashes of secrets and
+ * passwords are stored; of certificates, the certificate itself (public) and its SHA-256 thumbprint.
  */
 export class PrincipalService {
   /**
@@ -118,6 +149,57 @@ export class PrincipalService {
     const secret = newSecret();
     const credential = await this.#addCredential(principal.id, "identityHeader", await hashSecret(secret), null, null);
     return { principal, identityHeader: `${principal.id}.${secret}`, credentialId: credential.id };
+  }
+
+  /** A user with one password; 409 Conflict when another user has the same name in any case. */
+  async createUser(input: NewUser): Promise<PrincipalRecord> {
+    const userName = checkedUserName(input.userName);
+    const displayName = checkedDisplayName(input.displayName ?? userName);
+    // Checked before the slow hash, to answer at once; the store's unique index decides a race.
+    if (await this.store.getUserByName(userName)) throw userNameTaken(userName);
+    const hash = await hashPassword(input.password);
+    const principal: PrincipalRecord = { id: randomUUID(), kind: "user", displayName, userName, createdAt: this.now() };
+    const credential = this.#credential(principal.id, "password", hash);
+    try {
+      await this.store.transaction(async (tx) => {
+        await tx.createPrincipal(principal);
+        await tx.addCredential(credential);
+      });
+    } catch (error) {
+      throw error instanceof UserNameTakenError ? userNameTaken(userName) : error;
+    }
+    return principal;
+  }
+
+  /** Replaces the user's password: the old one stops working at once, tokens issued with it too. */
+  async setUserPassword(principalId: string, password: string): Promise<void> {
+    const user = await this.require(principalId);
+    if (user.kind !== "user") throw badParameter(`Principal '${principalId}' is not a user: only users have passwords.`);
+    const credential = this.#credential(user.id, "password", await hashPassword(password));
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.getPrincipal(user.id))) throw principalNotFound(principalId);
+      const old = (await tx.listCredentials(user.id)).filter((c) => c.kind === "password");
+      await tx.addCredential(credential);
+      for (const c of old) await tx.deleteCredential(user.id, c.id);
+    });
+  }
+
+  /** The user with this user name (in any case) or object id; null for none, or for a principal that is no user. */
+  async findUser(nameOrId: string): Promise<PrincipalRecord | null> {
+    const byName = await this.store.getUserByName(nameOrId);
+    if (byName) return byName;
+    const byId = await this.store.getPrincipal(nameOrId);
+    return byId?.kind === "user" ? byId : null;
+  }
+
+  /**
+   * The user this user name and password belong to, or null: a wrong password and an unknown user cost the same
+   * (one scrypt at the password cost, against a hash nothing matches when there is no user). Limits as
+   * authenticateClient, with the user name in place of the client id: throws AuthThrottled without hashing.
+   */
+  authenticateUser(userName: string, password: string, address?: string): Promise<Authenticated | null> {
+    const presented = normalisedPassword(password);
+    return this.#authenticate(userName, "password", presented, address, () => this.#verifyPassword(userName, presented));
   }
 
   get(id: string): Promise<PrincipalRecord | undefined> {
@@ -201,14 +283,14 @@ export class PrincipalService {
    * when the hash pool's queue is full.
    */
   authenticateClient(clientId: string, clientSecret: string, address?: string): Promise<Authenticated | null> {
-    return this.#authenticate(clientId, "servicePrincipal", "clientSecret", clientSecret, address);
+    return this.#authenticateSecret(clientId, "servicePrincipal", "clientSecret", clientSecret, address);
   }
 
   /** The managed identity an App Service style `X-IDENTITY-HEADER` belongs to, or null; limits as authenticateClient. */
   authenticateIdentityHeader(header: string, address?: string): Promise<Authenticated | null> {
     const dot = header.indexOf(".");
-    if (dot <= 0) return this.#authenticate("", "managedIdentity", "identityHeader", header, address);
-    return this.#authenticate(header.slice(0, dot), "managedIdentity", "identityHeader", header.slice(dot + 1), address);
+    if (dot <= 0) return this.#authenticateSecret("", "managedIdentity", "identityHeader", header, address);
+    return this.#authenticateSecret(header.slice(0, dot), "managedIdentity", "identityHeader", header.slice(dot + 1), address);
   }
 
   /** The service principal whose registered certificate signed this client assertion (RFC 7523 §3), or null. */
@@ -223,12 +305,26 @@ export class PrincipalService {
     return credential ? { principal, credentialId: credential.id } : null;
   }
 
-  async #authenticate(
+  #authenticateSecret(
     id: string,
     kind: PrincipalKind,
     credentialKind: CredentialKind,
     secret: string,
     address: string | undefined,
+  ): Promise<Authenticated | null> {
+    return this.#authenticate(id, credentialKind, secret, address, (now) => this.#verify(id, kind, credentialKind, secret, now));
+  }
+
+  /**
+   * The limits, the memory of recent successes and the sharing of checks under way, around `verify` (one slow
+   * hash); `id` (a client id or user name) is what the per-client limit counts.
+   */
+  async #authenticate(
+    id: string,
+    credentialKind: CredentialKind,
+    secret: string,
+    address: string | undefined,
+    verify: (now: number) => Promise<Verified>,
   ): Promise<Authenticated | null> {
     const now = this.now();
     const recentId = createHmac("sha256", this.#recentKey).update(`${credentialKind}\0${id.toLowerCase()}\0${secret}`).digest("base64url");
@@ -245,7 +341,7 @@ export class PrincipalService {
     // A full hash queue refuses at once, before the limits and the store reads: the answer would be the same.
     if (this.#pool.full) throw AuthThrottled.create("busy", 1);
     const admission = await this.#held(() => this.#throttle.admit(id, address));
-    const check = this.#verify(id, kind, credentialKind, secret, now);
+    const check = verify(now);
     this.#underWay.set(recentId, check);
     let verified: Verified;
     try {
@@ -314,9 +410,26 @@ export class PrincipalService {
     return credential ? { found: { principal: principal!, credentialId: credential.id }, expiresAt: credential.expiresAt } : null;
   }
 
+  /**
+   * One scrypt at the password cost whatever the user name names: the user's password hash, or a hash nothing
+   * matches when there is no such user (or it has no password).
+   */
+  async #verifyPassword(userName: string, password: string): Promise<Verified> {
+    const user = await this.store.getUserByName(userName);
+    const credential = user ? (await this.store.listCredentials(user.id)).filter((c) => c.kind === "password").at(-1) : undefined;
+    const match = await this.#pool.verify(password, [credential?.hash ?? UNMATCHABLE_PASSWORD_HASH]);
+    this.#hashChecks += 1;
+    return match === 0 && user && credential ? { found: { principal: user, credentialId: credential.id }, expiresAt: null } : null;
+  }
+
   async #create(kind: PrincipalKind, displayName: string): Promise<PrincipalRecord> {
-    if (!displayName.trim() || displayName.length > 256) throw badParameter("A display name of 1 to 256 characters is required.");
-    const principal: PrincipalRecord = { id: randomUUID(), kind, displayName, createdAt: this.now() };
+    const principal: PrincipalRecord = {
+      id: randomUUID(),
+      kind,
+      displayName: checkedDisplayName(displayName),
+      userName: null,
+      createdAt: this.now(),
+    };
     await this.store.createPrincipal(principal);
     return principal;
   }
@@ -329,8 +442,19 @@ export class PrincipalService {
     expiresAt: number | null,
     id: string = randomUUID(),
   ): Promise<CredentialRecord> {
-    const credential: CredentialRecord = { id, principalId, kind, hash, certificate, createdAt: this.now(), expiresAt };
+    const credential = this.#credential(principalId, kind, hash, certificate, expiresAt, id);
     await this.store.addCredential(credential);
     return credential;
+  }
+
+  #credential(
+    principalId: string,
+    kind: CredentialKind,
+    hash: string,
+    certificate: string | null = null,
+    expiresAt: number | null = null,
+    id: string = randomUUID(),
+  ): CredentialRecord {
+    return { id, principalId, kind, hash, certificate, createdAt: this.now(), expiresAt };
   }
 }

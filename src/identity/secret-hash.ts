@@ -2,8 +2,8 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 
 /**
  * Slow salted hashes for client secrets and identity headers: scrypt (RFC 7914) with N=2^14, r=8, p=1,
- * a 16-byte salt and a 32-byte output. Stored as `SCHEME$N$r$p$salt$hash`, where SCHEME says what the secret
- * looks like (the hash is of the whole secret either way):
+ * a 16-byte salt and a 32-byte output (passwords use the same form at a higher cost: password-hash.ts). Stored as
+ * `SCHEME$N$r$p$salt$hash`, where SCHEME says what the secret looks like (the hash is of the whole secret either way):
  *
  * - `scrypt`: a secret that does not say which credential it belongs to (identity headers, and every client
  *   secret made before self-identifying secrets existed: such stored hashes stay valid as they are);
@@ -15,28 +15,46 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
  * Hashes for new secrets are made on the libuv thread pool (an authenticated admin operation, rare); checks run
  * on the hash pool's own threads (hash-pool.ts) through verifySecretSync.
  */
-const N = 16_384;
-const R = 8;
-const P = 1;
+const SECRET_COST: ScryptCost = { n: 16_384, r: 8, p: 1 };
 const KEY_LENGTH = 32;
-const MAX_MEMORY = 64 * 1024 * 1024;
+/** Room for N=2^17 with r=8 (128 MiB, the most a stored hash may ask for); a hash uses only what its parameters need. */
+const MAX_MEMORY = 256 * 1024 * 1024;
 const PLAIN = "scrypt";
 const SELF_IDENTIFYING = "scrypt-cid";
 /** Characters of the credential id that start a self-identifying secret. */
 export const HINT_LENGTH = 8;
 const HINTED = new RegExp(`^([0-9a-f]{${HINT_LENGTH}})~`);
 
-function derive(secret: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+/** scrypt's cost parameters (RFC 7914): CPU/memory cost, block size, parallelisation. */
+export interface ScryptCost {
+  n: number;
+  r: number;
+  p: number;
+}
+
+function derive(secret: string, salt: Buffer, { n, r, p }: ScryptCost): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scrypt(secret, salt, KEY_LENGTH, { N: n, r, p, maxmem: MAX_MEMORY }, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 
+const storedForm = (scheme: string, { n, r, p }: ScryptCost, salt: Buffer, key: Buffer): string =>
+  [scheme, n, r, p, salt.toString("base64url"), key.toString("base64url")].join("$");
+
 /** The stored form of a new secret; `selfIdentifying` for secrets made by newSelfIdentifyingSecret. */
 export async function hashSecret(secret: string, selfIdentifying = false): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(secret, salt, N, R, P);
-  return [selfIdentifying ? SELF_IDENTIFYING : PLAIN, N, R, P, salt.toString("base64url"), key.toString("base64url")].join("$");
+  return storedForm(selfIdentifying ? SELF_IDENTIFYING : PLAIN, SECRET_COST, salt, await derive(secret, salt, SECRET_COST));
+}
+
+/**
+ * The stored form (scheme `scrypt`) of a secret hashed at another cost than generated secrets need: passwords
+ * (password-hash.ts). verifySecretSync reads the cost from the stored form, so a cost raised later leaves older
+ * hashes valid.
+ */
+export async function hashSecretAtCost(secret: string, cost: ScryptCost): Promise<string> {
+  const salt = randomBytes(16);
+  return storedForm(PLAIN, cost, salt, await derive(secret, salt, cost));
 }
 
 function parse(stored: string): { n: number; r: number; p: number; salt: Buffer; hash: Buffer } | null {
@@ -70,13 +88,14 @@ export function secretHint(secret: string): string | null {
 }
 
 /**
- * A stored hash that no secret matches, with the same parameters as real ones (so checking it costs the same):
- * what an attempt is checked against when its client id or hint names no credential. Nothing is hashed to make
- * it; its "hash" is random bytes.
+ * A stored hash that no secret matches, with the given parameters (those of real ones, so checking it costs the
+ * same): what an attempt is checked against when its client id, hint or user name names no credential. Nothing is
+ * hashed to make it; its "hash" is random bytes.
  */
-export const UNMATCHABLE_HASH = [PLAIN, N, R, P, randomBytes(16).toString("base64url"), randomBytes(KEY_LENGTH).toString("base64url")].join(
-  "$",
-);
+export const unmatchableHash = (cost: ScryptCost): string => storedForm(PLAIN, cost, randomBytes(16), randomBytes(KEY_LENGTH));
+
+/** An unmatchable hash at the cost of client secrets and identity headers. */
+export const UNMATCHABLE_HASH = unmatchableHash(SECRET_COST);
 
 /** A new random credential: 32 bytes from the OS CSPRNG, base64url (43 characters). */
 export function newSecret(): string {

@@ -80,25 +80,30 @@ export interface ObjectSummary {
   latest: ObjectVersionRecord;
 }
 
-export type PrincipalKind = "servicePrincipal" | "managedIdentity";
+export type PrincipalKind = "servicePrincipal" | "managedIdentity" | "user";
 
 export interface PrincipalRecord {
   /** Object id (a GUID); also the application (client) id. */
   id: string;
   kind: PrincipalKind;
   displayName: string;
+  /**
+   * A user's sign-in name, e.g. alice@example.org, as first written; unique among users without regard to case.
+   * Null for service principals and managed identities.
+   */
+  userName: string | null;
   createdAt: number;
 }
 
-export type CredentialKind = "clientSecret" | "identityHeader" | "certificate";
+export type CredentialKind = "clientSecret" | "identityHeader" | "certificate" | "password";
 
 export interface CredentialRecord {
   id: string;
   principalId: string;
   kind: CredentialKind;
   /**
-   * Secrets: a slow salted hash (see identity/secret-hash.ts), never the secret itself. Certificates: the
-   * certificate's SHA-256 thumbprint, hex.
+   * Secrets and passwords: a slow salted hash (see identity/secret-hash.ts), never the secret itself.
+   * Certificates: the certificate's SHA-256 thumbprint, hex.
    */
   hash: string;
   /** Certificates only: the certificate, PEM, whose public key checks the client's assertions. */

@@ -74,6 +74,7 @@ export function toPrincipal(r: Row): PrincipalRecord {
     id: String(r.id),
     kind: r.kind as PrincipalRecord["kind"],
     displayName: String(r.display_name),
+    userName: text(r.user_name),
     createdAt: Number(r.created_at),
   };
 }

@@ -135,8 +135,11 @@ export interface StoreOps {
    */
   replaceSealedRecord(table: SealedTable, key: readonly string[], expected: Buffer, replacement: Buffer): Promise<boolean>;
 
+  /** Throws UserNameTakenError when another user has the same user name, in any case. */
   createPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(id: string): Promise<PrincipalRecord | undefined>;
+  /** The user with this user name, compared without regard to case. */
+  getUserByName(userName: string): Promise<PrincipalRecord | undefined>;
   listPrincipals(): Promise<PrincipalRecord[]>;
   /** Removes the principal with its credentials, access policies and role assignments. */
   deletePrincipal(id: string): Promise<boolean>;

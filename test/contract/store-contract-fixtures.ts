@@ -74,7 +74,7 @@ export async function addVersions(store: Store, name: string, count: number, fir
 }
 
 export function principalRecord(id: string, overrides: Partial<PrincipalRecord> = {}): PrincipalRecord {
-  return { id, kind: "servicePrincipal", displayName: `principal ${id}`, createdAt: 1_700_000_000, ...overrides };
+  return { id, kind: "servicePrincipal", displayName: `principal ${id}`, userName: null, createdAt: 1_700_000_000, ...overrides };
 }
 
 export function credentialRecord(id: string, principalId: string, overrides: Partial<CredentialRecord> = {}): CredentialRecord {

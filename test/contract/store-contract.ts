@@ -20,6 +20,7 @@ import { accessContract, backgroundContract } from "./store-contract-access.js";
 import { backendRefContract } from "./store-contract-backend-refs.js";
 import { sealedRecordContract } from "./store-contract-sealed.js";
 import { secretContract } from "./store-contract-secrets.js";
+import { userContract } from "./store-contract-users.js";
 import { vaultEntryContract } from "./store-contract-vault-entries.js";
 
 /**
@@ -32,6 +33,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     metaAndVaultContract(store);
     secretContract(store);
     principalContract(store);
+    userContract(store);
     accessContract(store);
     backgroundContract(store);
     vaultEntryContract(store);

@@ -19,7 +19,7 @@ function testKey(): SigningKey {
   return { kid, privateKey, publicKey, publicJwk: { ...(publicKey.export({ format: "jwk" }) as JWK), kid, alg: "ES256", use: "sig" } };
 }
 
-const principal: PrincipalRecord = { id: randomUUID(), kind: "servicePrincipal", displayName: "app", createdAt: NOW };
+const principal: PrincipalRecord = { id: randomUUID(), kind: "servicePrincipal", displayName: "app", userName: null, createdAt: NOW };
 const part = (token: string, index: number): unknown => JSON.parse(Buffer.from(token.split(".")[index]!, "base64url").toString("utf8"));
 
 /** Tokens are compact ES256 JWS: what Azure SDK clients, generic JOSE libraries and Keyhold's own verifier accept. */

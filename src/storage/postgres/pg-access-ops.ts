@@ -1,21 +1,36 @@
 import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
+import { UserNameTakenError } from "../user-name-taken.js";
 import { PgBase, key } from "./pg-base.js";
+
+/** PostgreSQL's unique_violation on the user name index: a second user with the same name, in any case. */
+function isUserNameConflict(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e.code === "23505" && e.constraint === "principals_user_name";
+}
 
 /** Principals, their credentials, access policies, role assignments and custom roles, in PostgreSQL. */
 export abstract class PgAccessOps extends PgBase {
   async createPrincipal(p: PrincipalRecord): Promise<void> {
-    await this.target.query("INSERT INTO principals (id_key, id, kind, display_name, created_at) VALUES ($1, $2, $3, $4, $5)", [
-      key(p.id),
-      p.id,
-      p.kind,
-      p.displayName,
-      p.createdAt,
-    ]);
+    try {
+      await this.target.query(
+        "INSERT INTO principals (id_key, id, kind, display_name, user_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        [key(p.id), p.id, p.kind, p.displayName, p.userName, p.createdAt],
+      );
+    } catch (error) {
+      if (p.userName !== null && isUserNameConflict(error)) throw new UserNameTakenError(p.userName);
+      throw error;
+    }
   }
 
   async getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
     const row = await this.one("SELECT * FROM principals WHERE id_key = $1", [key(id)]);
+    return row ? toPrincipal(row) : undefined;
+  }
+
+  /** lower() on both sides, as the unique index on lower(user_name) is made, so the two always agree. */
+  async getUserByName(userName: string): Promise<PrincipalRecord | undefined> {
+    const row = await this.one("SELECT * FROM principals WHERE lower(user_name) = lower($1) AND kind = 'user'", [userName]);
     return row ? toPrincipal(row) : undefined;
   }
 

@@ -188,4 +188,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER object_versions_release_backend_ref AFTER DELETE ON object_versions
     FOR EACH ROW WHEN (OLD.backend_ref IS NOT NULL) EXECUTE FUNCTION release_backend_ref();
   `,
+  // 9: users (people who sign in with a password) among the principals. A user's sign-in name is unique among users
+  // without regard to case (ASCII, as the identity layer allows only ASCII names); other principals have none.
+  `
+  ALTER TABLE principals ADD COLUMN user_name TEXT;
+  CREATE UNIQUE INDEX principals_user_name ON principals (lower(user_name)) WHERE user_name IS NOT NULL;
+  `,
 ];

@@ -151,4 +151,10 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO released_backend_refs (ref, released_at) VALUES (old.backend_ref, unixepoch()) ON CONFLICT (ref) DO NOTHING;
   END;
   `,
+  // 9: users (people who sign in with a password) among the principals. A user's sign-in name is unique among users
+  // without regard to case (ASCII, as the identity layer allows only ASCII names); other principals have none.
+  `
+  ALTER TABLE principals ADD COLUMN user_name TEXT COLLATE NOCASE;
+  CREATE UNIQUE INDEX principals_user_name ON principals (user_name) WHERE user_name IS NOT NULL;
+  `,
 ];

@@ -1,19 +1,37 @@
 import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { type Row, toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
+import { UserNameTakenError } from "../user-name-taken.js";
 import { SqliteBase } from "./sqlite-base.js";
+
+/** SQLite's refusal of a second user with the same name (in any case): the user name index's unique constraint. */
+function isUserNameConflict(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === "SQLITE_CONSTRAINT_UNIQUE" && /\bprincipals\.user_name\b/.test(e.message ?? "");
+}
 
 /** Principals, their credentials, and who may do what: access policies, role assignments, custom roles. */
 export abstract class SqliteAccessOps extends SqliteBase {
   createPrincipal(p: PrincipalRecord): Promise<void> {
     return this.write(() => {
-      this.writer
-        .get("INSERT INTO principals (id, kind, display_name, created_at) VALUES (?, ?, ?, ?)")
-        .run(p.id, p.kind, p.displayName, p.createdAt);
+      try {
+        this.writer
+          .get("INSERT INTO principals (id, kind, display_name, user_name, created_at) VALUES (?, ?, ?, ?, ?)")
+          .run(p.id, p.kind, p.displayName, p.userName, p.createdAt);
+      } catch (error) {
+        if (p.userName !== null && isUserNameConflict(error)) throw new UserNameTakenError(p.userName);
+        throw error;
+      }
     });
   }
 
   async getPrincipal(id: string): Promise<PrincipalRecord | undefined> {
     const row = this.read.get("SELECT * FROM principals WHERE id = ?").get(id) as Row | undefined;
+    return row ? toPrincipal(row) : undefined;
+  }
+
+  /** The column's NOCASE collation makes the comparison case-insensitive, and the unique index serves it. */
+  async getUserByName(userName: string): Promise<PrincipalRecord | undefined> {
+    const row = this.read.get("SELECT * FROM principals WHERE user_name = ? AND kind = 'user'").get(userName) as Row | undefined;
     return row ? toPrincipal(row) : undefined;
   }
 
