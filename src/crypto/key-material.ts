@@ -38,9 +38,9 @@ export function isAcceptedPublicExponent(e: number | bigint): boolean {
 
 const CURVE_FROM_NODE_JWK: Record<string, CurveName> = { "P-256": "P-256", secp256k1: "P-256K", "P-384": "P-384", "P-521": "P-521" };
 
-/** The public JWK of a private key object, with Azure's curve names. */
-export function publicJwkOf(privateKey: KeyObject): PublicJwk {
-  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
+/** The public JWK of a key object (private or public), with Azure's curve names. */
+export function publicJwkOf(key: KeyObject): PublicJwk {
+  const jwk = (key.type === "public" ? key : createPublicKey(key)).export({ format: "jwk" });
   if (jwk.kty === "RSA") return { kty: "RSA", n: jwk.n!, e: jwk.e! };
   const crv = CURVE_FROM_NODE_JWK[jwk.crv ?? ""];
   if (jwk.kty !== "EC" || !crv) throw new KeyMaterialError("unsupported key type");
@@ -113,7 +113,8 @@ function jwkInteger(jwk: Record<string, unknown>, member: string): bigint | null
   return bytes.length === 0 ? null : BigInt(`0x${bytes.toString("hex")}`);
 }
 
-function checkRsaPublicPart(jwk: Record<string, unknown>): void {
+/** An RSA key's size and public exponent must be ones Key Vault accepts (KeyMaterialError otherwise). */
+export function checkRsaPublicPart(jwk: Record<string, unknown>): void {
   const n = jwkInteger(jwk, "n");
   const e = jwkInteger(jwk, "e");
   if (n === null || e === null) throw new KeyMaterialError("an RSA key needs 'n' and 'e'");

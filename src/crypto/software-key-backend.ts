@@ -1,7 +1,8 @@
-import { constants, createPrivateKey, createPublicKey, type KeyObject, publicEncrypt, randomBytes, webcrypto } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, webcrypto } from "node:crypto";
 import { CryptoFailure, cbcDecrypt, cbcEncrypt, gcmDecrypt, gcmEncrypt, keyUnwrap, keyWrap } from "./aes.js";
 import type { BackendKey, CipherInput, CipherOutput, KeyBackend } from "./key-backend.js";
 import { generateKeyMaterial, importKeyMaterial } from "./key-material.js";
+import { rsaEncrypt } from "./rsa-encryption.js";
 import type { EncryptionAlgorithm, SignatureAlgorithm, WrapAlgorithm } from "./key-types.js";
 import { type NativeKey, loadPrivateKey, rsaPkcs1Decrypt, signDigest, verifyDigest } from "./openssl-native.js";
 
@@ -49,7 +50,7 @@ export class SoftwareKeyBackend implements KeyBackend {
 
   async encrypt(key: BackendKey, alg: EncryptionAlgorithm, plaintext: Buffer, input: CipherInput): Promise<CipherOutput> {
     const k = this.#prepare(key);
-    if (alg.startsWith("RSA")) return { value: this.#rsaEncrypt(k, alg as WrapAlgorithm, plaintext) };
+    if (alg.startsWith("RSA")) return { value: rsaEncrypt(k.publicKey!, alg as WrapAlgorithm, plaintext) };
     if (alg.endsWith("GCM")) {
       const sealed = gcmEncrypt(k.secret!, plaintext, input.aad);
       return { value: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag };
@@ -80,23 +81,12 @@ export class SoftwareKeyBackend implements KeyBackend {
 
   async wrap(key: BackendKey, alg: WrapAlgorithm, data: Buffer): Promise<Buffer> {
     const k = this.#prepare(key);
-    return alg.startsWith("RSA") ? this.#rsaEncrypt(k, alg, data) : keyWrap(k.secret!, data);
+    return alg.startsWith("RSA") ? rsaEncrypt(k.publicKey!, alg, data) : keyWrap(k.secret!, data);
   }
 
   async unwrap(key: BackendKey, alg: WrapAlgorithm, wrapped: Buffer): Promise<Buffer> {
     const k = this.#prepare(key);
     return alg.startsWith("RSA") ? this.#rsaDecrypt(k, alg, wrapped) : keyUnwrap(k.secret!, wrapped);
-  }
-
-  /** A public-key operation: fast enough to run in line. */
-  #rsaEncrypt(k: PreparedKey, alg: WrapAlgorithm, plaintext: Buffer): Buffer {
-    try {
-      if (alg === "RSA1_5") return publicEncrypt({ key: k.publicKey!, padding: constants.RSA_PKCS1_PADDING }, plaintext);
-      const oaepHash = alg === "RSA-OAEP" ? "sha1" : "sha256";
-      return publicEncrypt({ key: k.publicKey!, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, plaintext);
-    } catch {
-      throw new CryptoFailure();
-    }
   }
 
   /** RSA1_5 through the binding (implicit rejection: no padding oracle); OAEP through WebCrypto (thread pool). */

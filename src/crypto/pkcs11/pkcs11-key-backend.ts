@@ -3,7 +3,7 @@ import pkcs11js from "pkcs11js";
 import { badParameter, KeyVaultError } from "../../errors/key-vault-error.js";
 import { CryptoFailure } from "../aes.js";
 import type { BackendKey, CipherInput, CipherOutput, KeyOptions, TokenKeyBackend } from "../key-backend.js";
-import { importKeyMaterial, isAcceptedPublicExponent, type NewKeyMaterial, RSA_KEY_SIZES } from "../key-material.js";
+import { checkRsaPublicPart, importKeyMaterial, KeyMaterialError, type NewKeyMaterial } from "../key-material.js";
 import {
   type CurveName,
   CURVE_BITS,
@@ -21,13 +21,11 @@ import { isHandleInvalid, isSessionLoss, KeyNotInToken, Pkcs11SetupError } from 
 import { PublicKeyOperations } from "./public-key-operations.js";
 import { rsaDecryption, rsaSigning } from "./rsa-mechanisms.js";
 import { findObjects, idOfReference, readAttributes, referenceOf } from "./token-objects.js";
-import { ecPublicKey, rsaPublicKey, type TokenPublicKey } from "./token-public-key.js";
+import { ecPublicKey, fieldBytes, rsaPublicKey, type TokenPublicKey } from "./token-public-key.js";
 import { type Session, TokenSessions, type TokenSettings } from "./token-sessions.js";
 import { unwrapTransferBlob } from "./transfer-blob.js";
 
 type AsymmetricFamily = Exclude<KeyFamily, "oct">;
-
-const fieldBytes = (curve: CurveName): number => Math.ceil(CURVE_BITS[curve] / 8);
 
 /**
  * Keys in a PKCS#11 token (docs/hsm.md): generated, imported or unwrapped there, sensitive and never extractable,
@@ -338,14 +336,15 @@ export class Pkcs11KeyBackend implements TokenKeyBackend {
     return curve;
   }
 
-  /** A transferred key must be one Key Vault allows, as an imported JWK must. */
+  /** A transferred key must be one Key Vault allows, checked as an imported JWK is. */
   #checkTransferredSize(half: TokenPublicKey): void {
     const { jwk } = half;
     if (jwk.kty === "EC") return this.#checkCurve(jwk.crv!);
-    const bits = half.keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (!RSA_KEY_SIZES.includes(bits)) throw badParameter(`The RSA modulus is ${bits} bits: use one of ${RSA_KEY_SIZES.join(", ")}.`);
-    if (!isAcceptedPublicExponent(BigInt(`0x${Buffer.from(jwk.e!, "base64url").toString("hex")}`))) {
-      throw badParameter("The RSA public exponent must be an odd integer of at least 3 and at most 2^53 - 1.");
+    try {
+      checkRsaPublicPart({ ...jwk });
+    } catch (error) {
+      if (error instanceof KeyMaterialError) throw badParameter(`The transferred key is invalid: ${error.message}.`);
+      throw error;
     }
   }
 

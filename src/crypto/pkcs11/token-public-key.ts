@@ -1,7 +1,8 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { OctetString, fromBER } from "asn1js";
 import type { CurveName, PublicJwk } from "../key-types.js";
 import { CURVE_BITS } from "../key-types.js";
+import { publicJwkOf, publicKeyOf } from "../key-material.js";
 
 /** A token key's public half as Key Vault describes it, and as node:crypto holds it for the public-key operations. */
 export interface TokenPublicKey {
@@ -14,14 +15,12 @@ export interface TokenPublicKey {
  * byte-identical to what the software backend gives for the same key (no leading zero octets, base64url).
  */
 export function rsaPublicKey(modulus: Buffer, publicExponent: Buffer): TokenPublicKey {
-  const keyObject = createPublicKey({
-    key: { kty: "RSA", n: modulus.toString("base64url"), e: publicExponent.toString("base64url") },
-    format: "jwk",
-  });
+  const keyObject = publicKeyOf({ kty: "RSA", n: modulus.toString("base64url"), e: publicExponent.toString("base64url") });
   return { jwk: publicJwkOf(keyObject), keyObject };
 }
 
-const fieldBytes = (curve: CurveName): number => Math.ceil(CURVE_BITS[curve] / 8);
+/** The bytes of one coordinate of a point on the curve (and of r and s in an ECDSA signature). */
+export const fieldBytes = (curve: CurveName): number => Math.ceil(CURVE_BITS[curve] / 8);
 
 /**
  * From CKA_EC_POINT: PKCS#11 says a DER OCTET STRING holding the uncompressed point, and some tokens give the bare
@@ -38,7 +37,7 @@ export function ecPublicKey(curve: CurveName, ecPoint: Buffer): TokenPublicKey {
   if (point.length !== 1 + 2 * size || point[0] !== 4) throw new Error("the token's EC point is not an uncompressed point of its curve");
   const x = point.subarray(1, 1 + size).toString("base64url");
   const y = point.subarray(1 + size).toString("base64url");
-  const keyObject = createPublicKey({ key: { kty: "EC", crv: curve === "P-256K" ? "secp256k1" : curve, x, y }, format: "jwk" });
+  const keyObject = publicKeyOf({ kty: "EC", crv: curve, x, y });
   return { jwk: publicJwkOf(keyObject), keyObject };
 }
 
@@ -51,11 +50,4 @@ export function ecPointAttribute(curve: CurveName, jwk: { x?: string; y?: string
   };
   const point = Buffer.concat([Buffer.of(4), coordinate(jwk.x), coordinate(jwk.y)]);
   return Buffer.from(new OctetString({ valueHex: point }).toBER());
-}
-
-/** The JWK node:crypto exports for a public key, with Azure's curve names: what the software backend publishes. */
-function publicJwkOf(keyObject: KeyObject): PublicJwk {
-  const jwk = keyObject.export({ format: "jwk" });
-  if (jwk.kty === "RSA") return { kty: "RSA", n: jwk.n!, e: jwk.e! };
-  return { kty: "EC", crv: jwk.crv === "secp256k1" ? "P-256K" : (jwk.crv as CurveName), x: jwk.x!, y: jwk.y! };
 }
