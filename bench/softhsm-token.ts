@@ -1,13 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { findSoftHsmModule, SoftHsmSetupError } from "../src/dev/dev-softhsm.js";
+import { findSoftHsmModule, newSoftHsmToken, SoftHsmSetupError } from "../src/dev/dev-softhsm.js";
 import { tempDir } from "./lifecycle.js";
 
 /**
  * A throw-away SoftHSM2 token for the PKCS#11 rows: a temporary directory (removed with the bench's others) with its
- * own softhsm2.conf, initialised with softhsm2-util. SoftHSM2 reads SOFTHSM2_CONF once, when its library is
+ * own softhsm2.conf, made as dev mode makes its token. SoftHSM2 reads SOFTHSM2_CONF once, when its library is
  * initialised, and the library is shared by the whole process: so a process has one such token, made on first use.
  */
 export interface BenchToken {
@@ -32,20 +29,10 @@ export function softHsmMissing(): string | false {
 /** This process's token: made, and SOFTHSM2_CONF pointed at it, before the library is loaded. */
 export function benchToken(): BenchToken {
   if (made) return made;
-  const module = findSoftHsmModule();
-  const dir = tempDir("softhsm");
-  const tokens = join(dir, "tokens");
-  mkdirSync(tokens);
-  const conf = join(dir, "softhsm2.conf");
-  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-  process.env.SOFTHSM2_CONF = conf;
-  // Random PINs for a token that lives as long as this run; softhsm2-util takes them as arguments.
-  const token = { module, tokenLabel: "keyhold-bench", pin: randomBytes(8).toString("hex") };
-  execFileSync(
-    "softhsm2-util",
-    ["--init-token", "--free", "--label", token.tokenLabel, "--pin", token.pin, "--so-pin", randomBytes(8).toString("hex")],
-    { stdio: "pipe", env: process.env },
-  );
-  made = token;
+  // Random PINs for a token that lives as long as this run.
+  made = newSoftHsmToken(tempDir("softhsm"), "keyhold-bench", {
+    pin: randomBytes(8).toString("hex"),
+    soPin: randomBytes(8).toString("hex"),
+  });
   return made;
 }

@@ -29,8 +29,8 @@ export class SoftHsmSetupError extends Error {
   }
 }
 
-/** The token's user PIN and security officer PIN, kept in DIR/dev-identities.json as `hsm`. */
-interface DevTokenPins {
+/** A token's user PIN and security officer PIN (dev mode keeps them in DIR/dev-identities.json as `hsm`). */
+export interface SoftHsmPins {
   pin: string;
   soPin: string;
 }
@@ -58,17 +58,17 @@ export function findSoftHsmModule(env: NodeJS.ProcessEnv = process.env): string 
 
 const randomPin = (): string => randomBytes(16).toString("hex");
 
-function keptPins(dataDir: string): DevTokenPins | null {
-  const hsm = readDevCredentials(dataDir).hsm as Partial<DevTokenPins> | undefined;
+function keptPins(dataDir: string): SoftHsmPins | null {
+  const hsm = readDevCredentials(dataDir).hsm as Partial<SoftHsmPins> | undefined;
   return typeof hsm?.pin === "string" && typeof hsm.soPin === "string" ? { pin: hsm.pin, soPin: hsm.soPin } : null;
 }
 
 /**
- * Initialises a token in SoftHSM2's free slot, labelled DEV_TOKEN_LABEL, and sets its user PIN: through the
- * library itself, so that no PIN is ever in a command line. The library is released afterwards (finalised when no
- * key backend shares it); the server's key backend loads it again.
+ * Initialises a token in SoftHSM2's free slot, labelled `label`, and sets its user PIN: through the library itself,
+ * so that no PIN is ever in a command line. The library is released afterwards (finalised when no key backend
+ * shares it); the server's key backend loads it again.
  */
-function initialiseToken(module: string, pins: DevTokenPins): void {
+function initialiseToken(module: string, label: string, pins: SoftHsmPins): void {
   let library: pkcs11js.PKCS11;
   try {
     library = acquireModule(module);
@@ -77,9 +77,9 @@ function initialiseToken(module: string, pins: DevTokenPins): void {
   }
   try {
     const free = library.C_GetSlotList(true).find((slot) => (library.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
-    if (!free) throw new SoftHsmSetupError(`SoftHSM2 (${module}) offers no free slot to make the ${DEV_TOKEN_LABEL} token in`);
+    if (!free) throw new SoftHsmSetupError(`SoftHSM2 (${module}) offers no free slot to make the ${label} token in`);
     // Token labels are 32 bytes padded with spaces.
-    library.C_InitToken(free, pins.soPin, DEV_TOKEN_LABEL.padEnd(32, " "));
+    library.C_InitToken(free, pins.soPin, label.padEnd(32, " "));
     const session = library.C_OpenSession(free, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
     try {
       library.C_Login(session, pkcs11js.CKU_SO, pins.soPin);
@@ -90,16 +90,37 @@ function initialiseToken(module: string, pins: DevTokenPins): void {
     }
   } catch (error) {
     if (error instanceof SoftHsmSetupError) throw error;
-    throw new SoftHsmSetupError(`SoftHSM2 could not make the ${DEV_TOKEN_LABEL} token: ${(error as Error).message}`);
+    throw new SoftHsmSetupError(`SoftHSM2 could not make the ${label} token: ${(error as Error).message}`);
   } finally {
     releaseModule(module);
   }
 }
 
 /**
- * Dev mode's SoftHSM2 token in DIR/softhsm, made at the first start and used again by the next ones. SoftHSM2 reads
- * its config from the file SOFTHSM2_CONF names when its library is initialised: this sets it for this process and
- * the cluster workers it forks, before any of them loads the library. A token whose PIN is no longer kept (the
+ * SoftHSM2 kept in `dir`: its own softhsm2.conf and token directory. SoftHSM2 reads its config from the file
+ * SOFTHSM2_CONF names when its library is initialised: this sets it for this process and the processes it starts,
+ * before any of them loads the library. Returns the token directory.
+ */
+function useSoftHsmDirectory(dir: string): string {
+  const tokens = join(dir, "tokens");
+  mkdirSync(tokens, { recursive: true, mode: 0o700 });
+  const conf = join(dir, "softhsm2.conf");
+  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`, { mode: 0o600 });
+  process.env.SOFTHSM2_CONF = conf;
+  return tokens;
+}
+
+/** A new SoftHSM2 token labelled `label` in an empty `dir` (a throw-away one: tests, the bench), with these PINs. */
+export function newSoftHsmToken(dir: string, label: string, pins: SoftHsmPins): NonNullable<ServerConfig["hsm"]> {
+  const module = findSoftHsmModule();
+  useSoftHsmDirectory(dir);
+  initialiseToken(module, label, pins);
+  return { module, tokenLabel: label, pin: pins.pin };
+}
+
+/**
+ * Dev mode's SoftHSM2 token in DIR/softhsm, made at the first start and used again by the next ones (SOFTHSM2_CONF set
+ * for this process and the cluster workers it forks). A token whose PIN is no longer kept (the
  * credentials file was removed) cannot be logged in to, and is made anew.
  */
 export async function prepareDevSoftHsm(
@@ -108,11 +129,7 @@ export async function prepareDevSoftHsm(
 ): Promise<DevSoftHsm> {
   const module = findSoftHsmModule();
   const dir = join(dataDir, "softhsm");
-  const tokens = join(dir, "tokens");
-  mkdirSync(tokens, { recursive: true, mode: 0o700 });
-  const conf = join(dir, "softhsm2.conf");
-  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`, { mode: 0o600 });
-  process.env.SOFTHSM2_CONF = conf;
+  const tokens = useSoftHsmDirectory(dir);
   const settings = (pin: string) => ({ module, tokenLabel: DEV_TOKEN_LABEL, pin });
   const kept = keptPins(dataDir);
   const hasToken = readdirSync(tokens).length > 0;
@@ -124,7 +141,7 @@ export async function prepareDevSoftHsm(
     mkdirSync(tokens, { mode: 0o700 });
   }
   const pins = { pin: randomPin(), soPin: randomPin() };
-  initialiseToken(module, pins);
+  initialiseToken(module, DEV_TOKEN_LABEL, pins);
   updateDevCredentials(dataDir, { hsm: pins });
   return { dir, settings: settings(pins.pin), made: true };
 }

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { newSoftHsmToken } from "../../src/dev/dev-softhsm.js";
 
 /**
  * A throw-away SoftHSM2 token for the tests of the PKCS#11 backend: a temporary directory with its own
- * softhsm2.conf and token store, initialised with softhsm2-util. SoftHSM reads SOFTHSM2_CONF once, at C_Initialize,
+ * softhsm2.conf and token store, made as dev mode makes its token. SoftHSM reads SOFTHSM2_CONF once, at C_Initialize,
  * and a loaded module is shared by the whole process, so a test process has one such token (made on first use,
  * removed when the process exits).
  */
@@ -36,15 +37,7 @@ let shared: SoftHsmToken | undefined;
 export function softHsmToken(): SoftHsmToken {
   if (shared) return shared;
   const dir = mkdtempSync(join(tmpdir(), "keyhold-softhsm-"));
-  const tokens = join(dir, "tokens");
-  mkdirSync(tokens);
-  const conf = join(dir, "softhsm2.conf");
-  writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
-  process.env.SOFTHSM2_CONF = conf;
-  const token = { module: SOFTHSM_MODULE, tokenLabel: "keyhold-test", pin: "1234-test", dir };
-  execFileSync("softhsm2-util", ["--init-token", "--free", "--label", token.tokenLabel, "--pin", token.pin, "--so-pin", "5678-test-so"], {
-    stdio: "pipe",
-  });
+  const token = { ...newSoftHsmToken(dir, "keyhold-test", { pin: "1234-test", soPin: "5678-test-so" }), dir };
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   process.once("exit", cleanup);
   shared = { ...token, cleanup };
