@@ -140,17 +140,7 @@ export class CertificateService {
     const version = newVersionId();
     const { made, fresh } = await this.#keyFor(vault, name, version, policy);
     const issue = () => this.#issue(vault, name, version, { made, policy, signing, input, created });
-    return fresh ? this.#discardOnFailure(made, issue) : issue();
-  }
-
-  /** Runs `work`; when it fails, a key it was given that was just made in a token is destroyed there, or it would stay for good. */
-  async #discardOnFailure<T>(made: NewKeyMaterial, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      await this.#deps.keys.discardNewKey(made).catch(() => undefined);
-      throw error;
-    }
+    return fresh ? this.#deps.keys.storeNewKey(made, issue) : issue();
   }
 
   async #issue(
@@ -392,7 +382,7 @@ export class CertificateService {
     const created = now();
     const description = (await x509Description()).describeCertificate(imported.leaf);
     const policy = importedCertificatePolicy(description, made.description, policyInput, created);
-    const record = await this.#discardOnFailure(made, () =>
+    const record = await keys.storeNewKey(made, () =>
       store.transaction(async (tx) => {
         await this.#writeIssuedIn(tx, vault, name, version, {
           made,

@@ -78,6 +78,9 @@ export const describeKey = (record: Pick<ObjectVersionRecord, "publicData">): Ke
   JSON.parse(record.publicData!) as KeyDescription;
 
 const LISTING_PAGE = 100;
+/** What a token labels a key version's objects with, so that an operator can tell them apart: VAULT/NAME/VERSION. */
+const tokenLabel = (vault: VaultRecord, name: string, version: string): string => `${vault.name}/${name}/${version}`;
+
 /** Released token keys destroyed per store read. */
 const RELEASE_BATCH = 100;
 
@@ -163,14 +166,14 @@ export class KeyService {
     options: Omit<KeyOptions, "label">,
   ): Promise<NewKeyMaterial> {
     const backend = this.#backends.forNew(this.#inToken(options.hsm, family));
-    return backend.generate(family, { ...options, label: `${vault.name}/${name}/${version}` });
+    return backend.generate(family, { ...options, label: tokenLabel(vault, name, version) });
   }
 
   /**
-   * Stores a new key version; a key already made in a token is destroyed there again when it cannot be stored, so
-   * that a refused write (a soft-deleted name, a managed key) leaves nothing behind.
+   * Runs `write`, which stores a key just made; when it fails (a soft-deleted name, a managed key, a certificate that
+   * could not be issued), a key made in a token is destroyed there again, or it would stay there for good.
    */
-  async #storeMade<T>(made: NewKeyMaterial, write: () => Promise<T>): Promise<T> {
+  async storeNewKey<T>(made: NewKeyMaterial, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
@@ -205,7 +208,7 @@ export class KeyService {
     made: NewKeyMaterial,
     input: KeyAttributes & { keyOps: KeyOperation[] | null; created?: number },
   ): Promise<KeyView> {
-    return this.#storeMade(made, () => this.lifecycle.create(vault, name, this.#newVersion(made, input), version));
+    return this.storeNewKey(made, () => this.lifecycle.create(vault, name, this.#newVersion(made, input), version));
   }
 
   // A certificate's key: made and used before it is stored, then written in the certificate's transaction -------
@@ -239,7 +242,7 @@ export class KeyService {
     this.#checkHsm(vault, name, hsm, family);
     try {
       const backend = this.#backends.forNew(this.#inToken(hsm, family));
-      return await backend.importJwk(jwk, family, { hsm, label: `${vault.name}/${name}/${version}` });
+      return await backend.importJwk(jwk, family, { hsm, label: tokenLabel(vault, name, version) });
     } catch (error) {
       if (error instanceof KeyMaterialError) throw badParameter(`The certificate's key is invalid: ${error.message}.`);
       throw error;
@@ -260,11 +263,6 @@ export class KeyService {
     const reference = made.reference ?? null;
     const key: BackendKey = { id, description: made.description, reference, material: () => made.material };
     return this.#backends.holding(reference).sign(key, alg, digest);
-  }
-
-  /** Destroys a certificate's new key in its token when the certificate could not be stored. */
-  async discardNewKey(made: NewKeyMaterial): Promise<void> {
-    if (made.reference) await this.#backends.holding(made.reference).destroy(made.reference);
   }
 
   /** Writes a certificate's key inside the certificate's transaction: managed, with the certificate's name and version. */
@@ -313,7 +311,7 @@ export class KeyService {
     checkAttributes(input);
     this.#checkHsm(vault, name, input.hsm, input.family);
     const version = newVersionId();
-    const label = `${vault.name}/${name}/${version}`;
+    const label = tokenLabel(vault, name, version);
     if (input.transferBlob) {
       const made = await this.#importTransferBlob(vault, input.transferBlob, input.family, input.hsm, label);
       return this.#addKeyVersion(vault, name, version, made, input);
@@ -436,6 +434,8 @@ export class KeyService {
    * for the next run, reported through `onError`; one whose token this deployment does not configure, silently.
    */
   async destroyReleasedKeys(onError: (reference: string, error: unknown) => void): Promise<number> {
+    // Without a token nothing can be destroyed, and most deployments have none: no store read after every purge.
+    if (this.#backends.token === null) return 0;
     let destroyed = 0;
     for (;;) {
       const references = await this.#store.releasedBackendRefs(RELEASE_BATCH);
