@@ -155,3 +155,27 @@ export interface Page<T> {
   /** Opaque position after the last item, or null at the end. */
   next: string | null;
 }
+
+/**
+ * What the user sign-in flows keep between requests: browser sessions at the authority, authorization and device codes,
+ * refresh-token grants.
+ */
+export type AuthRecordKind = "session" | "code" | "device" | "grant";
+
+export interface AuthRecord {
+  kind: AuthRecordKind;
+  /** Unique per kind (at most 200 characters). Codes are stored by a hash of the code, never the code itself. */
+  id: string;
+  /** The signed-in user, once known (a device code waiting for its user has none). Deleting the principal deletes its records. */
+  principalId: string | null;
+  /** The sign-in session (an id of kind "session") a code or grant came from; ending the session deletes them with it. */
+  sessionId: string | null;
+  /** A second key, unique per kind among non-null values (a device code's user code), or null. Never changes. */
+  lookup: string | null;
+  /** The rest, JSON written and read by the flow; the store does not look inside. */
+  body: string;
+  /** Starts at what create was given; every successful replace adds one. */
+  revision: number;
+  /** Epoch seconds; the store keeps expired records until deleteExpiredAuthRecords removes them. */
+  expiresAt: number;
+}

@@ -1,5 +1,6 @@
 import type {
   AccessPolicyRecord,
+  AuthRecord,
   CredentialRecord,
   DeletedVaultRecord,
   ObjectKind,
@@ -118,5 +119,18 @@ export function toRole(r: Row): RoleDefinitionRecord {
     description: String(r.description),
     permissions: JSON.parse(String(r.permissions)) as RoleDefinitionRecord["permissions"],
     createdAt: Number(r.created_at),
+  };
+}
+
+export function toAuthRecord(r: Row): AuthRecord {
+  return {
+    kind: r.kind as AuthRecord["kind"],
+    id: String(r.id),
+    principalId: text(r.principal_id),
+    sessionId: text(r.session_id),
+    lookup: text(r.lookup),
+    body: String(r.body),
+    revision: Number(r.revision),
+    expiresAt: Number(r.expires_at),
   };
 }

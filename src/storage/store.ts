@@ -1,5 +1,7 @@
 import type {
   AccessPolicyRecord,
+  AuthRecord,
+  AuthRecordKind,
   CredentialRecord,
   DeletedVaultRecord,
   ObjectAttributes,
@@ -141,7 +143,7 @@ export interface StoreOps {
   /** The user with this user name, compared without regard to case. */
   getUserByName(userName: string): Promise<PrincipalRecord | undefined>;
   listPrincipals(): Promise<PrincipalRecord[]>;
-  /** Removes the principal with its credentials, access policies and role assignments. */
+  /** Removes the principal with its credentials, access policies, role assignments and sign-in records. */
   deletePrincipal(id: string): Promise<boolean>;
   addCredential(credential: CredentialRecord): Promise<void>;
   /** One credential of one principal (read on every request: a deleted credential revokes its tokens). */
@@ -166,6 +168,27 @@ export interface StoreOps {
    * creation order: what every request to an RBAC vault reads, however many other vaults the principal holds roles in.
    */
   listRoleAssignmentsInVault(principalId: string, vault: string): Promise<RoleAssignmentRecord[]>;
+
+  /**
+   * Sign-in state (docs/sign-in-state.md), never cached: false, with nothing written, when the record's (kind, id)
+   * or (kind, lookup) is taken; throws as for any refused statement when `principalId` names no principal.
+   */
+  createAuthRecord(record: AuthRecord): Promise<boolean>;
+  getAuthRecord(kind: AuthRecordKind, id: string): Promise<AuthRecord | undefined>;
+  /** The record of a kind whose lookup is exactly `lookup` (the caller normalises it). */
+  findAuthRecord(kind: AuthRecordKind, lookup: string): Promise<AuthRecord | undefined>;
+  /**
+   * A compare-and-set: while the stored record (kind, id) still has revision `expectedRevision`, sets its principal,
+   * session, body and expiry to the record's and its revision to `expectedRevision + 1` (its lookup never changes);
+   * false when it is absent or has changed. Of concurrent replaces from one revision, on any node, one wins.
+   */
+  replaceAuthRecord(record: AuthRecord, expectedRevision: number): Promise<boolean>;
+  /** True only for the one call that removed the record, however many race (a code is consumed once). */
+  deleteAuthRecord(kind: AuthRecordKind, id: string): Promise<boolean>;
+  /** Removes the session record `sessionId` and every record whose sessionId it is, atomically; returns how many. */
+  endSignInSession(sessionId: string): Promise<number>;
+  /** Removes the records whose expiry is at or before `now`; returns how many. */
+  deleteExpiredAuthRecords(now: number): Promise<number>;
 
   /** Creates or replaces a custom role. */
   putRoleDefinition(role: RoleDefinitionRecord): Promise<void>;

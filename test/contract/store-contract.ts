@@ -17,6 +17,7 @@ import {
   watch,
 } from "./store-contract-fixtures.js";
 import { accessContract, backgroundContract } from "./store-contract-access.js";
+import { authRecordContract } from "./store-contract-auth-records.js";
 import { backendRefContract } from "./store-contract-backend-refs.js";
 import { sealedRecordContract } from "./store-contract-sealed.js";
 import { secretContract } from "./store-contract-secrets.js";
@@ -34,6 +35,7 @@ export function runStoreContract(name: string, open: OpenStore): void {
     secretContract(store);
     principalContract(store);
     userContract(store);
+    authRecordContract(store);
     accessContract(store);
     backgroundContract(store);
     vaultEntryContract(store);

@@ -1,7 +1,8 @@
 import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
 import { UserNameTakenError } from "../user-name-taken.js";
-import { PgBase, key } from "./pg-base.js";
+import { key } from "./pg-base.js";
+import { PgAuthRecordOps } from "./pg-auth-record-ops.js";
 
 /** PostgreSQL's unique_violation on the user name index: a second user with the same name, in any case. */
 function isUserNameConflict(error: unknown): boolean {
@@ -10,7 +11,7 @@ function isUserNameConflict(error: unknown): boolean {
 }
 
 /** Principals, their credentials, access policies, role assignments and custom roles, in PostgreSQL. */
-export abstract class PgAccessOps extends PgBase {
+export abstract class PgAccessOps extends PgAuthRecordOps {
   async createPrincipal(p: PrincipalRecord): Promise<void> {
     try {
       await this.target.query(

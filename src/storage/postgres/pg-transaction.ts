@@ -12,7 +12,7 @@ import { prepared } from "./pg-prepared.js";
  * savepoint, so that one that fails (a constraint) is undone alone and the transaction can go on, as the contract
  * says.
  */
-const WITHOUT_SAVEPOINT = /^(get|list|all|count)[A-Z]|^addObjectVersion$/;
+const WITHOUT_SAVEPOINT = /^(get|find|list|all|count)[A-Z]|^addObjectVersion$/;
 
 const OBJECT_KINDS = new Set(["secret", "key", "certificate"]);
 

@@ -194,4 +194,25 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE principals ADD COLUMN user_name TEXT;
   CREATE UNIQUE INDEX principals_user_name ON principals (lower(user_name)) WHERE user_name IS NOT NULL;
   `,
+  // 10: what the user sign-in flows keep between requests (sessions, codes, grants), gone with their principal (by
+  // its key, as every reference to a principal). Ids, sessions and lookups compare exactly: a code's id is a hash,
+  // and the flows normalise what they look up.
+  `
+  CREATE TABLE auth_records (
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'code', 'device', 'grant')),
+    id TEXT NOT NULL CHECK (char_length(id) BETWEEN 1 AND 200),
+    principal_key TEXT REFERENCES principals (id_key) ON DELETE CASCADE,
+    principal_id TEXT,
+    session_id TEXT,
+    lookup TEXT,
+    body TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE UNIQUE INDEX auth_records_lookup ON auth_records (kind, lookup) WHERE lookup IS NOT NULL;
+  CREATE INDEX auth_records_session ON auth_records (session_id) WHERE session_id IS NOT NULL;
+  CREATE INDEX auth_records_expiry ON auth_records (expires_at);
+  CREATE INDEX auth_records_principal ON auth_records (principal_key) WHERE principal_key IS NOT NULL;
+  `,
 ];

@@ -157,4 +157,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE principals ADD COLUMN user_name TEXT COLLATE NOCASE;
   CREATE UNIQUE INDEX principals_user_name ON principals (user_name) WHERE user_name IS NOT NULL;
   `,
+  // 10: what the user sign-in flows keep between requests (sessions, codes, grants), gone with their principal. Ids,
+  // sessions and lookups compare exactly (BINARY): a code's id is a hash, and the flows normalise what they look up.
+  `
+  CREATE TABLE auth_records (
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'code', 'device', 'grant')),
+    id TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 200),
+    principal_id TEXT COLLATE NOCASE REFERENCES principals(id) ON DELETE CASCADE,
+    session_id TEXT,
+    lookup TEXT,
+    body TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE UNIQUE INDEX auth_records_lookup ON auth_records (kind, lookup) WHERE lookup IS NOT NULL;
+  CREATE INDEX auth_records_session ON auth_records (session_id) WHERE session_id IS NOT NULL;
+  CREATE INDEX auth_records_expiry ON auth_records (expires_at);
+  CREATE INDEX auth_records_principal ON auth_records (principal_id) WHERE principal_id IS NOT NULL;
+  `,
 ];

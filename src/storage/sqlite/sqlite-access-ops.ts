@@ -1,7 +1,7 @@
 import type { AccessPolicyRecord, CredentialRecord, PrincipalRecord, RoleAssignmentRecord, RoleDefinitionRecord } from "../records.js";
 import { type Row, toAssignment, toCredential, toPolicy, toPrincipal, toRole } from "../row-mappers.js";
 import { UserNameTakenError } from "../user-name-taken.js";
-import { SqliteBase } from "./sqlite-base.js";
+import { SqliteAuthRecordOps } from "./sqlite-auth-record-ops.js";
 
 /** SQLite's refusal of a second user with the same name (in any case): the user name index's unique constraint. */
 function isUserNameConflict(error: unknown): boolean {
@@ -10,7 +10,7 @@ function isUserNameConflict(error: unknown): boolean {
 }
 
 /** Principals, their credentials, and who may do what: access policies, role assignments, custom roles. */
-export abstract class SqliteAccessOps extends SqliteBase {
+export abstract class SqliteAccessOps extends SqliteAuthRecordOps {
   createPrincipal(p: PrincipalRecord): Promise<void> {
     return this.write(() => {
       try {
