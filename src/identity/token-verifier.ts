@@ -14,6 +14,9 @@ export interface VerifiedCaller {
   expiresAt: number;
 }
 
+const isPrincipalKind = (kind: unknown): kind is PrincipalKind =>
+  kind === "servicePrincipal" || kind === "managedIdentity" || kind === "user";
+
 const VERIFIED_CACHE_LIMIT = 10_000;
 
 export class InvalidTokenError extends Error {
@@ -78,7 +81,7 @@ export class TokenVerifier {
       return {
         principalId: payload.oid,
         credentialId: payload.kh_cid,
-        kind: payload.kh_kind === "servicePrincipal" || payload.kh_kind === "managedIdentity" ? payload.kh_kind : null,
+        kind: isPrincipalKind(payload.kh_kind) ? payload.kh_kind : null,
         tenantId: payload.tid,
         audience: String(payload.aud),
         expiresAt: Number(payload.exp),

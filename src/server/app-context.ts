@@ -5,6 +5,7 @@ import type { DevClock } from "./dev-clock.js";
 import type { TokenIssuer } from "../identity/token-issuer.js";
 import type { TokenVerifier } from "../identity/token-verifier.js";
 import type { PrincipalService } from "../identity/principal-service.js";
+import type { UserSignIn } from "../identity/sign-in/user-sign-in.js";
 import type { CertificateAuthority } from "../crypto/x509/certificate-authority.js";
 import type { CertificateService } from "../vault/certificate-service.js";
 import type { CertificateContactsService } from "../vault/certificate-contacts-service.js";
@@ -39,6 +40,8 @@ export interface AppContext {
   /** The deployment's own CA, which signs certificates of issuers of provider `Keyhold`. */
   certificateAuthority: CertificateAuthority;
   principals: PrincipalService;
+  /** Users' sign-in at the authority: sessions, codes, device codes, refresh tokens (docs/user-sign-in.md). */
+  signIn: UserSignIn;
   /** Re-wraps every record under the current master key (docs/master-key.md). */
   masterKeyRotation: MasterKeyRotation;
   access: AccessControl;

@@ -4,7 +4,8 @@ import type { AppContext } from "./app-context.js";
 import { destroyReleasedTokenKeys } from "./token-key-release.js";
 
 /**
- * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, rotating keys
+ * The work no request asks for: purging soft-deleted objects and vaults whose retention has ended, forgetting
+ * expired sign-in sessions, codes and refresh tokens, rotating keys
  * whose rotation policy is due, and running certificates' lifetime actions (renewals, expiry notices). It runs
  * each round on the one process that `store.leads()` (always this one with the embedded store; with PostgreSQL, the
  * node holding the leader's lock, taken over by another node within a round when the leader dies). Rounds never
@@ -25,6 +26,7 @@ export function startBackgroundWork(store: Store, ctx: AppContext, intervalMs: n
       measured.purged("objects", await store.purgeDueObjects(ctx.now()));
       measured.purged("vaults", await ctx.vaults.purgeDue());
       await destroyReleasedTokenKeys(ctx.keys, log);
+      await ctx.signIn.deleteExpired();
       await rotationFailures.pass(async (report) => {
         measured.rotatedKeys((await ctx.keys.rotateDueKeys((name) => ctx.vaults.find(name), report)).length);
       });

@@ -9,6 +9,7 @@ import { SoftwareKeyBackend } from "../crypto/software-key-backend.js";
 import { issuerUrl } from "../identity/issuer-url.js";
 import { PrincipalService } from "../identity/principal-service.js";
 import { loadSigningKey } from "../identity/signing-key.js";
+import { UserSignIn } from "../identity/sign-in/user-sign-in.js";
 import { TokenIssuer } from "../identity/token-issuer.js";
 import { TokenVerifier } from "../identity/token-verifier.js";
 import type { Store } from "../storage/store.js";
@@ -108,6 +109,8 @@ export async function createContext(
         onCheckpoint: (checkpoint) => logger.info({ auditCheckpoint: checkpoint }, "audit checkpoint"),
       })
     : null;
+  const principals = new PrincipalService(store, realNow);
+  const tokenIssuer = new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow });
   return {
     tenantId,
     authorityUrl: config.authorityUrl,
@@ -132,10 +135,11 @@ export async function createContext(
     certificateIssuers,
     certificateContacts: new CertificateContactsService({ store, envelope }),
     certificateAuthority,
-    principals: new PrincipalService(store, realNow),
+    principals,
+    signIn: new UserSignIn(store, principals, tokenIssuer, tenantId, { now: realNow }),
     masterKeyRotation: new MasterKeyRotation(store, envelope, realNow),
     access: new AccessControl(store, realNow),
-    issuer: new TokenIssuer(signingKey, { issuer, tenantId, lifetimeSeconds: config.tokenLifetimeSeconds, now: realNow }),
+    issuer: tokenIssuer,
     verifier: new TokenVerifier(signingKey, { acceptIssuer, tenantId, audiences: hosts.resources, leewaySeconds: 60, now: realNow }),
     vaultUri: (name) => config.vaultUriTemplate.replace("{name}", name.toLowerCase()),
     now,

@@ -3,6 +3,7 @@ import { decodeJwt } from "jose/jwt/decode";
 import { OPERATIONS, type OperationRule } from "../../authz/operations.js";
 import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { MSI_TOKEN_OPERATION, TOKEN_OPERATION } from "../routes/identity.js";
+import { SIGN_IN_OPERATION } from "../routes/user-sign-in.js";
 import { basicCredentials } from "../wire/oauth-params.js";
 import type { AuditCaller, AuditRecord } from "./audit-entry.js";
 import { auditOperationName } from "./audit-operation-names.js";
@@ -80,8 +81,9 @@ function callerOf(trail: AuditTrail, request: FastifyRequest, operation: string)
 }
 
 /**
- * What a refused caller said it was, for an investigator to match across entries (only ever logged as an HMAC):
- * the client id sent to a token endpoint, or the credential (`kh_cid`) named by a bearer token that was refused.
+ * What a refused caller said it was, for an investigator to match across entries (only ever logged as an HMAC): the
+ * client id sent to a token endpoint, the user name of a sign-in, or the credential (`kh_cid`) named by a bearer
+ * token that was refused.
  */
 function claimedIdOf(request: FastifyRequest, operation: string): string | null {
   if (operation === TOKEN_OPERATION) {
@@ -89,6 +91,10 @@ function claimedIdOf(request: FastifyRequest, operation: string): string | null 
     const body = request.body as Record<string, unknown> | undefined;
     const id = (basic.ok && basic.value?.id) || body?.client_id;
     return typeof id === "string" && id !== "" ? id : null;
+  }
+  if (operation === SIGN_IN_OPERATION) {
+    const name = (request.body as Record<string, unknown> | undefined)?.username;
+    return typeof name === "string" && name !== "" ? name.toLowerCase() : null;
   }
   if (operation === MSI_TOKEN_OPERATION) {
     const id = (request.query as Record<string, unknown>).client_id;

@@ -99,6 +99,11 @@ export const MANAGEMENT_OPERATION_NAMES: Readonly<Record<string, string>> = {
   "Keyhold/metrics/read": "MetricsGet",
   "identity/token": "Authentication",
   "identity/msiToken": "Authentication",
+  "identity/signIn": "SignIn",
+  "identity/signOut": "SignOut",
+  "identity/deviceCode": "DeviceCodeStart",
+  "identity/deviceApproval": "DeviceCodeApproval",
+  "identity/revoke": "TokenRevoke",
 };
 
 /** Azure's name for an operation; an operation without one keeps Keyhold's own name, so nothing goes unlogged. */

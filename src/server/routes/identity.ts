@@ -1,18 +1,32 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AuthThrottled, correlationIdOf, throttledBody } from "../../identity/auth-throttle.js";
+import { AuthThrottled } from "../../identity/auth-throttle.js";
 import { ClientAssertionRefused } from "../../identity/client-assertion.js";
 import type { Authenticated } from "../../identity/principal-service.js";
 import type { AppContext } from "../app-context.js";
 import { basicCredentials, oauthParameters, parseFormBody } from "../wire/oauth-params.js";
+import { servedAudience } from "../wire/oauth-scope.js";
+import { isKnownTenant, isUserOnlyTenant } from "../wire/tenants.js";
+import { registerDeviceLoginRoutes } from "./device-login.js";
+import { namedAs } from "./named-as.js";
+import { oauthError, throttled } from "./oauth-reply.js";
+import { USER_GRANTS, USER_GRANT_PARAMETERS, answerUserGrant, revokeRefreshToken } from "./user-token-grants.js";
+import { registerUserSignInRoutes } from "./user-sign-in.js";
 
 /**
  * Keyhold as its own token issuer (docs/clients.md §3, §4): OIDC discovery for `adfs` and for the
  * server's tenant, the client-credentials token endpoint, the JWKS, and the App Service style managed
  * identity endpoint. Errors use OAuth 2.0's shape (RFC 6749 §5.2), not Key Vault's.
  */
-type Form = Readonly<Record<string, string | undefined>>;
-
-const TOKEN_PARAMETERS = ["grant_type", "scope", "resource", "client_id", "client_secret", "client_assertion", "client_assertion_type"];
+const TOKEN_PARAMETERS = [
+  "grant_type",
+  "scope",
+  "resource",
+  "client_id",
+  "client_secret",
+  "client_assertion",
+  "client_assertion_type",
+  ...USER_GRANT_PARAMETERS,
+];
 const MSI_PARAMETERS = ["resource", "client_id", "object_id", "principal_id"];
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -20,44 +34,35 @@ const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** How token requests are named in request outcomes (the log, metrics, the audit trail). */
 export const TOKEN_OPERATION = "identity/token";
 export const MSI_TOKEN_OPERATION = "identity/msiToken";
-
-function oauthError(reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
-  reply.request.facts.errorCode = error;
-  return reply.code(status).header("cache-control", "no-store").send({ error, error_description: description });
-}
-
-/** Too many failed attempts, too many at once, or the hash pool full (identity/auth-throttle.ts): Entra's 429. */
-function throttled(request: FastifyRequest, reply: FastifyReply, error: AuthThrottled): FastifyReply {
-  request.facts.errorCode = "temporarily_unavailable";
-  const ids = { traceId: request.id, correlationId: correlationIdOf(request.headers["client-request-id"], request.id) };
-  return reply
-    .code(429)
-    .header("retry-after", String(error.retryAfterSeconds))
-    .header("cache-control", "no-store")
-    .send(throttledBody(error, ids));
-}
+export const REVOKE_OPERATION = "identity/revoke";
 
 export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Only the token endpoint takes form bodies (RFC 6749 §4.4.2); the vault API takes JSON alone.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
     done(null, parseFormBody(String(body)));
   });
-  const knownTenant = (tenant: string): boolean => tenant === "adfs" || tenant.toLowerCase() === ctx.tenantId;
+  const knownTenant = (tenant: string): boolean => isKnownTenant(tenant, ctx.tenantId);
   // Every URL this issuer names, and the audience client assertions must carry, comes from configuration. The
   // Host header (or X-Forwarded-*) is the caller's to choose: deriving them from it would let an assertion made
   // for another token endpoint be replayed here by a caller who sets Host to that endpoint's host.
-  const canonicalTenant = (tenant: string): string => (tenant === "adfs" ? tenant : ctx.tenantId);
+  const canonicalTenant = (tenant: string): string => (tenant === "adfs" || isUserOnlyTenant(tenant) ? tenant.toLowerCase() : ctx.tenantId);
   const tokenPaths = ["oauth2/token", "oauth2/v2.0/token"];
   // MSAL puts the token_endpoint of discovery in `aud`; either endpoint of either tenant name is this server.
   const assertionAudiences = ["adfs", ctx.tenantId].flatMap((tenant) => tokenPaths.map((path) => `${ctx.authorityUrl}/${tenant}/${path}`));
 
   const discovery = (tenant: string, tokenPath: string) => ({
     issuer: ctx.issuerUrl,
-    authorization_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/oauth2/authorize`,
+    authorization_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath.replace(/token$/, "authorize")}`,
     token_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath}`,
+    revocation_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath.replace(/token$/, "revoke")}`,
+    device_authorization_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath.replace(/token$/, "devicecode")}`,
+    end_session_endpoint: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/${tokenPath.replace(/token$/, "logout")}`,
     jwks_uri: `${ctx.authorityUrl}/${canonicalTenant(tenant)}/discovery/keys`,
-    response_types_supported: ["token"],
-    grant_types_supported: ["client_credentials"],
+    response_types_supported: ["code", "token"],
+    response_modes_supported: ["query", "form_post"],
+    grant_types_supported: ["client_credentials", "authorization_code", "refresh_token", "device_code"],
+    code_challenge_methods_supported: ["S256"],
+    scopes_supported: ["openid", "profile", "offline_access"],
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "private_key_jwt"],
     id_token_signing_alg_values_supported: ["ES256"],
     subject_types_supported: ["pairwise"],
@@ -90,10 +95,19 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     const parsed = oauthParameters(request.body, TOKEN_PARAMETERS);
     if (!parsed.ok) return oauthError(reply, 400, "invalid_request", parsed.description);
     const form = parsed.value;
+    if (form.grant_type !== undefined && USER_GRANTS.has(form.grant_type)) return answerUserGrant(ctx, request, reply, form);
     if (form.grant_type !== "client_credentials") {
-      return oauthError(reply, 400, "unsupported_grant_type", "AADSTS70003: Only the client_credentials grant is supported.");
+      return oauthError(
+        reply,
+        400,
+        "unsupported_grant_type",
+        "AADSTS70003: The grant must be client_credentials, authorization_code, refresh_token or device_code.",
+      );
     }
-    const audience = audienceOf(form, ctx);
+    if (isUserOnlyTenant(tenant)) {
+      return oauthError(reply, 400, "invalid_request", `AADSTS90133: The tenant '${tenant}' is for user sign-in only; name the tenant id.`);
+    }
+    const audience = servedAudience(form.scope, form.resource, ctx.hosts.resources);
     if (!audience) {
       return oauthError(
         reply,
@@ -147,6 +161,17 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
   };
   app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/token", namedAs(TOKEN_OPERATION), tokenEndpoint);
   app.post<{ Params: { tenant: string } }>("/:tenant/oauth2/v2.0/token", namedAs(TOKEN_OPERATION), tokenEndpoint);
+  for (const path of ["oauth2/revoke", "oauth2/v2.0/revoke"]) {
+    app.post<{ Params: { tenant: string } }>(`/:tenant/${path}`, namedAs(REVOKE_OPERATION), async (request, reply) => {
+      const { tenant } = request.params;
+      if (!knownTenant(tenant)) return unknownTenant(reply, tenant);
+      const parsed = oauthParameters(request.body, ["token", "token_type_hint", "client_id"]);
+      if (!parsed.ok) return oauthError(reply, 400, "invalid_request", parsed.description);
+      return revokeRefreshToken(ctx, reply, parsed.value);
+    });
+  }
+  registerUserSignInRoutes(app, ctx);
+  registerDeviceLoginRoutes(app, ctx);
 
   // App Service managed identity (api-version 2019-08-01): header X-IDENTITY-HEADER, answer with expires_on.
   app.get("/msi/token", namedAs(MSI_TOKEN_OPERATION), async (request, reply) => {
@@ -184,18 +209,3 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: AppContext): v
     });
   });
 }
-
-/** `scope=<resource>/.default` (v2, MSAL) or `resource=<resource>` (v1); only resources this server serves. */
-function audienceOf(form: Form, ctx: AppContext): string | null {
-  const scopes = (form.scope ?? "").split(/\s+/).filter((s) => s.endsWith("/.default"));
-  const resource = scopes.length > 0 ? scopes[0]!.slice(0, -"/.default".length) : form.resource;
-  return resource && ctx.hosts.resources.includes(resource.replace(/\/$/, "")) ? resource.replace(/\/$/, "") : null;
-}
-
-/** Names a token route's operation as the request arrives, so the audit trail and the logs know it before the handler. */
-const namedAs = (operation: string) => ({
-  onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-    request.facts.operation = operation;
-    done();
-  },
-});
