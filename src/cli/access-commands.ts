@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { readInputText } from "./input-file.js";
 import { KeyholdClient } from "./keyhold-client.js";
 import { type TableView, print, tableViewShown } from "./output.js";
+import { PRINCIPAL_REFERENCE, principalIdOf } from "./principal-reference.js";
 import { ACCESS_POLICY_TABLE, ROLE_DEFINITION_TABLE, roleAssignmentTable } from "./table-views.js";
 
 type Permissions = Record<"keys" | "secrets" | "certificates", string[]>;
@@ -28,7 +29,7 @@ export function registerAccessCommands(program: Command): void {
     .command("set")
     .description("Set a principal's permissions on a vault; categories not given keep their permissions")
     .requiredOption("--vault-name <name>", "vault name")
-    .requiredOption("--spn <id>", "the principal's client (object) id")
+    .requiredOption("--spn <idOrUserName>", PRINCIPAL_REFERENCE)
     .option("--secret-permissions <permissions...>", "get list set delete recover backup restore purge, or all")
     .option(
       "--key-permissions <permissions...>",
@@ -38,7 +39,11 @@ export function registerAccessCommands(program: Command): void {
       "--certificate-permissions <permissions...>",
       "get list update create import delete recover backup restore managecontacts manageissuers getissuers listissuers setissuers deleteissuers purge, or all",
     )
-    .addHelpText("after", "\nExample:\n  keyhold policy set --vault-name my-vault --spn $ID --secret-permissions get list")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold policy set --vault-name my-vault --spn $ID --secret-permissions get list\n" +
+        "  keyhold policy set --vault-name my-vault --spn alice@example.org --secret-permissions all",
+    )
     .action(
       async (o: {
         vaultName: string;
@@ -48,8 +53,9 @@ export function registerAccessCommands(program: Command): void {
         certificatePermissions?: string[];
       }) => {
         const client = new KeyholdClient();
+        const principalId = await principalIdOf(client, o.spn);
         const existing = (await client.call("GET", policyPath(o.vaultName))) as { objectId: string; permissions: Permissions }[];
-        const current = existing.find((p) => p.objectId.toLowerCase() === o.spn.toLowerCase())?.permissions ?? {
+        const current = existing.find((p) => p.objectId.toLowerCase() === principalId.toLowerCase())?.permissions ?? {
           keys: [],
           secrets: [],
           certificates: [],
@@ -59,7 +65,7 @@ export function registerAccessCommands(program: Command): void {
           secrets: o.secretPermissions ?? current.secrets,
           certificates: o.certificatePermissions ?? current.certificates,
         };
-        print(await client.call("PUT", policyPath(o.vaultName, o.spn), { permissions }), ACCESS_POLICY_TABLE);
+        print(await client.call("PUT", policyPath(o.vaultName, principalId), { permissions }), ACCESS_POLICY_TABLE);
       },
     );
 
@@ -67,9 +73,10 @@ export function registerAccessCommands(program: Command): void {
     .command("delete")
     .description("Remove a principal's access policy from a vault")
     .requiredOption("--vault-name <name>", "vault name")
-    .requiredOption("--spn <id>", "the principal's client (object) id")
+    .requiredOption("--spn <idOrUserName>", PRINCIPAL_REFERENCE)
     .action(async (o: { vaultName: string; spn: string }) => {
-      await new KeyholdClient().call("DELETE", policyPath(o.vaultName, o.spn));
+      const client = new KeyholdClient();
+      await client.call("DELETE", policyPath(o.vaultName, await principalIdOf(client, o.spn)));
     });
 
   policy
@@ -85,16 +92,19 @@ export function registerAccessCommands(program: Command): void {
     .command("create")
     .description("Assign a role to a principal at a scope: '/', '/vaults/V' or '/vaults/V/{secrets|keys|certificates}/NAME'")
     .requiredOption("--role <role>", 'a role name or id, e.g. "Key Vault Secrets User"')
-    .requiredOption("--assignee <id>", "the principal's client (object) id")
+    .requiredOption("--assignee <idOrUserName>", PRINCIPAL_REFERENCE)
     .option("--scope <scope>", "where the role applies", "/")
     .addHelpText(
       "after",
-      '\nExample:\n  keyhold role assignment create --role "Key Vault Secrets User" --assignee $ID --scope /vaults/my-vault/secrets/db-password',
+      "\nExamples:\n" +
+        '  keyhold role assignment create --role "Key Vault Secrets User" --assignee $ID --scope /vaults/my-vault/secrets/db-password\n' +
+        '  keyhold role assignment create --role "Key Vault Secrets Officer" --assignee alice@example.org --scope /vaults/my-vault',
     )
     .action(async (o: { role: string; assignee: string; scope: string }) => {
       const client = new KeyholdClient();
+      const principalId = await principalIdOf(client, o.assignee);
       print(
-        await client.call("POST", "/keyhold/roleAssignments", { principalId: o.assignee, role: o.role, scope: o.scope }),
+        await client.call("POST", "/keyhold/roleAssignments", { principalId, role: o.role, scope: o.scope }),
         await assignmentTable(client),
       );
     });
@@ -102,10 +112,10 @@ export function registerAccessCommands(program: Command): void {
   assignment
     .command("list")
     .description("List role assignments, all or one principal's")
-    .option("--assignee <id>", "only this principal's")
+    .option("--assignee <idOrUserName>", `only this principal's: ${PRINCIPAL_REFERENCE}`)
     .action(async (o: { assignee?: string }) => {
-      const query = o.assignee ? `?principalId=${encodeURIComponent(o.assignee)}` : "";
       const client = new KeyholdClient();
+      const query = o.assignee ? `?principalId=${encodeURIComponent(await principalIdOf(client, o.assignee))}` : "";
       print(await client.call("GET", `/keyhold/roleAssignments${query}`), await assignmentTable(client));
     });
 

@@ -20,6 +20,7 @@ const COMMAND_GROUPS: readonly CommandGroup[] = [
   { words: ["key"], load: async () => (await import("./key-commands.js")).registerKeyCommands },
   { words: ["certificate"], load: async () => (await import("./certificate-commands.js")).registerCertificateCommands },
   { words: ["principal", "identity"], load: async () => (await import("./principal-commands.js")).registerPrincipalCommands },
+  { words: ["user"], load: async () => (await import("./user-commands.js")).registerUserCommands },
   { words: ["policy", "role"], load: async () => (await import("./access-commands.js")).registerAccessCommands },
   { words: ["master-key"], load: async () => (await import("./master-key-commands.js")).registerMasterKeyCommands },
   { words: ["audit"], load: async () => (await import("./audit-commands.js")).registerAuditCommands },

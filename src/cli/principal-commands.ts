@@ -29,7 +29,7 @@ export function registerPrincipalCommands(program: Command): void {
 
   principal
     .command("list")
-    .description("List service principals and managed identities")
+    .description("List principals: service principals, managed identities and users")
     .action(async () => print(await new KeyholdClient().call("GET", "/keyhold/principals"), PRINCIPAL_TABLE));
 
   principal

@@ -189,6 +189,13 @@ export const PRINCIPAL_TABLE = view(
   ["Created", date("createdAt")],
 );
 
+export const USER_TABLE = view(
+  ["UserName", field("userName")],
+  ["DisplayName", field("displayName")],
+  ["Id", field("id")],
+  ["Created", date("createdAt")],
+);
+
 export const CREDENTIAL_TABLE = view(
   ["Id", field("id")],
   ["Type", field("type")],

@@ -166,6 +166,7 @@ async function provisionDevServer(
           : []),
         ...(options.seed ? [`  Seed          ${options.seed}: ${seeded.created} made now`] : []),
         `  Token issuer  ${authorityUrl} (AZURE_TENANT_ID=adfs)`,
+        `  Dev user      ${identities.user.userName}  password: ${identities.user.password}  (rights as the service principal's)`,
         `  Dev proxy     http://127.0.0.1:${proxyPort} (tunnels vault hosts to this server, passes other hosts through)`,
         ...(server.metricsPort !== null
           ? [`  Metrics       http://127.0.0.1:${server.metricsPort}/metrics (no token: for a local scraper)`]

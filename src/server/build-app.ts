@@ -9,6 +9,7 @@ import { registerAdminDevRoutes } from "./routes/admin-dev.js";
 import { registerAdminMasterKeyRoutes } from "./routes/admin-master-key.js";
 import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
 import { registerAdminRoleRoutes } from "./routes/admin-roles.js";
+import { registerAdminUserRoutes } from "./routes/admin-users.js";
 import { registerAdminVaultRoutes } from "./routes/admin-vaults.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
@@ -118,6 +119,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     registerMetricsRoute(scope, ctx);
     registerAdminVaultRoutes(scope, ctx);
     registerAdminPrincipalRoutes(scope, ctx);
+    registerAdminUserRoutes(scope, ctx);
     registerAdminRoleRoutes(scope, ctx);
     registerAdminDevRoutes(scope, ctx);
     registerAdminMasterKeyRoutes(scope, ctx);

@@ -63,10 +63,14 @@ export function credentialJson(c: CredentialRecord): object {
   };
 }
 
+/**
+ * A principal as `az ad sp show` (or, for a user, `az ad user show`) prints one: a user has a user name where the others
+ * have a client id, since no client authenticates as a user.
+ */
 export function principalJson(p: PrincipalRecord, tenantId: string, credentials?: readonly CredentialRecord[]): object {
   return {
     id: p.id,
-    clientId: p.id,
+    ...(p.kind === "user" ? { userName: p.userName } : { clientId: p.id }),
     displayName: p.displayName,
     type: p.kind,
     tenantId,
