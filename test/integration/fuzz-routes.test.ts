@@ -387,7 +387,15 @@ function requestFor(route: Route, f: Fixtures) {
 }
 
 /** The successful answers that are not JSON, by path, and their content type. */
-const NOT_JSON: Record<string, RegExp> = { "/keyhold/ca.pem": /^application\/x-pem-file/, "/metrics": /^text\/plain; version=0\.0\.4/ };
+const NOT_JSON: Record<string, RegExp> = {
+  "/keyhold/ca.pem": /^application\/x-pem-file/,
+  "/metrics": /^text\/plain; version=0\.0\.4/,
+  "/_keyhold/pages.css": /^text\/css/,
+  "/_keyhold/pages.js": /^text\/javascript/,
+};
+
+/** The sign-in pages answer HTML whatever their status (an error too is a page for a person), or redirect. */
+const isSignInPage = (path: string): boolean => /\/oauth2\/(v2\.0\/)?(authorize|logout)$/.test(path) || path === "/devicelogin";
 
 describe("every route, fuzzed", () => {
   let t: TestApp;
@@ -532,9 +540,15 @@ describe("every route, fuzzed", () => {
     const res = await t.app.inject(r);
     const what = `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${r.payload ?? ""}\n→ ${res.statusCode} ${res.body.slice(0, 300)}`;
     assert.ok(res.statusCode < 500, what);
-    // Two answers are not JSON: the built-in CA's certificate (PEM, for trust stores) and the metrics (Prometheus text).
-    const notJson = res.statusCode === 200 ? NOT_JSON[r.url.split("?")[0]!] : undefined;
-    if (notJson && r.method !== "HEAD") assert.match(String(res.headers["content-type"]), notJson, what);
+    // Some answers are not JSON: the built-in CA's certificate (PEM, for trust stores), the metrics (Prometheus text),
+    // and the sign-in pages with their stylesheet and script.
+    const path = r.url.split("?")[0]!;
+    // A body that cannot be parsed is refused before a page's handler runs, in Key Vault's JSON as everywhere.
+    const page = isSignInPage(path) && !String(res.headers["content-type"]).startsWith("application/json");
+    const notJson = page ? /^text\/html; charset=utf-8$/ : res.statusCode === 200 ? NOT_JSON[path] : undefined;
+    if (isSignInPage(path) && !page) assert.ok([400, 404, 413, 415].includes(res.statusCode), what);
+    if (res.statusCode === 302) assert.ok(isSignInPage(path) && res.headers.location, what);
+    else if (notJson && r.method !== "HEAD") assert.match(String(res.headers["content-type"]), notJson, what);
     else if (r.method !== "HEAD" && res.statusCode !== 204) {
       assert.match(String(res.headers["content-type"]), /^application\/json/, what);
       assert.doesNotThrow(() => JSON.parse(res.body), what);

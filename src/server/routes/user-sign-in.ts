@@ -187,6 +187,7 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
 
   // Ends the browser's sign-in, and the refresh tokens obtained through it; then back to the client if it may be.
   const signOut = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
+    if (!isKnownTenant(request.params.tenant, ctx.tenantId)) return sendPage(reply, 400, errorPage("Sign-out failed", "Tenant not found."));
     const parsed = oauthParameters(request.query, ["post_logout_redirect_uri", "state"]);
     const cookie = readCookie(request, SESSION_COOKIE);
     const session = await signIn.sessions.fromCookie(cookie);
