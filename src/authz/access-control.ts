@@ -89,6 +89,18 @@ export class AccessControl {
     if (!decision.allowed) throw forbidden(decision.reason, decision.innerCode);
   }
 
+  /**
+   * Whether the principal may do anything at all in the vault's data plane: a role with data actions that applies
+   * in it (RBAC), or an access policy granting some permission. What the console lists a user's vaults by.
+   */
+  async holdsDataRights(principalId: string, vault: VaultRecord): Promise<boolean> {
+    if (vault.enableRbacAuthorization) {
+      return (await this.#heldIn(principalId, vault.name)).some(({ role }) => role.permissions.dataActions.length > 0);
+    }
+    const policy = await this.store.getAccessPolicy(vault.name, principalId);
+    return policy !== undefined && Object.values(policy.permissions).some((granted) => granted.length > 0);
+  }
+
   /** The roles the principal holds anywhere (management actions). */
   async #held(principalId: string): Promise<HeldRole[]> {
     return this.#withRoles(await this.store.listRoleAssignments(principalId));

@@ -181,6 +181,10 @@ export const serveConfigSchema = z.strictObject({
     .default("json")
     .meta({ description: "`json`: one JSON object per line (pino's), for a log collector; `pretty`: one readable line each, for people" }),
   throttle: throttleSettingSchema,
+  console: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Serve the web console at `/` of the server (docs/console.md); false: not at all" }),
   audit: auditSettingSchema.meta({ description: "The audit trail of every request (docs/audit.md)" }),
   metrics: metricsSettingSchema,
   hsm: hsmSetting,

@@ -244,6 +244,7 @@ export function loadServeConfig(file: string, env: NodeJS.ProcessEnv = process.e
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
     throttle: settings.throttle,
+    console: settings.console,
     metricsListen: metricsListenOf(settings.metrics.listen),
     audit: { ...settings.audit, dir: source.at(settings.audit.dir ?? join(dirname(settings.storeFile), "audit")) },
     hsm: hsmOf(source, settings.hsm),

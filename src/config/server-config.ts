@@ -42,6 +42,8 @@ export interface ServerConfig {
   logFormat: LogFormat;
   /** Dev mode's leniency: an api-version newer than the newest Keyhold knows is answered as the newest (api-version.ts). */
   serveNewerApiVersions: boolean;
+  /** Whether the server serves the web console at `/` (default: it does). */
+  console?: boolean;
   /** Data-plane throttling: Azure's limits, none, or the operator's own (throttle-setting.ts). */
   throttle: ThrottleSetting;
   /** The plain-HTTP listener of `/metrics` for a scraper, without a token; null or absent for none. */

@@ -57,6 +57,8 @@ export interface AppContext {
   devFaults: DevFaults | null;
   /** Data-plane limits per vault, per caller and per server, or null when throttling is off. */
   throttle: RequestThrottle | null;
+  /** Whether the web console is served at `/`, and the vault hosts answer its cross-origin calls (docs/console.md). */
+  console: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
   /** Open connections this process accepts. */

@@ -11,6 +11,9 @@ import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
 import { registerAdminRoleRoutes } from "./routes/admin-roles.js";
 import { registerAdminUserRoutes } from "./routes/admin-users.js";
 import { registerAdminVaultRoutes } from "./routes/admin-vaults.js";
+import { registerCallerSelfRoute } from "./routes/caller-self.js";
+import { registerConsoleRoutes } from "./routes/console.js";
+import { installConsoleCors } from "./console-cors.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMetricsRoute } from "./routes/metrics.js";
 import { registerReadinessRoute } from "./routes/readiness.js";
@@ -93,6 +96,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     done();
   });
   installRequestOutcomes(app, [...ctx.requestObservers, ...(appOptions.observers ?? [])]);
+  installConsoleCors(app, ctx);
   if (ctx.audit) installAuditTrail(app, ctx.audit);
 
   app.removeAllContentTypeParsers();
@@ -113,6 +117,10 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
   registerReadinessRoute(app, ctx);
   registerCertificateAuthorityRoutes(app, ctx);
   app.register(async (scope) => registerIdentityRoutes(scope, ctx));
+  app.register(async (scope) => {
+    registerConsoleRoutes(scope, ctx);
+    registerCallerSelfRoute(scope, ctx);
+  });
   // The admin scope: every route is authorised by its management action (admin-auth.ts).
   app.register(async (scope) => {
     installAdminAuth(scope, ctx);

@@ -41,7 +41,15 @@ export type ContextConfig = Pick<
   Partial<
     Pick<
       ServerConfig,
-      "databaseUrl" | "serveNewerApiVersions" | "maxConnections" | "throttle" | "workers" | "previousMasterKeys" | "logFormat" | "audit"
+      | "databaseUrl"
+      | "serveNewerApiVersions"
+      | "maxConnections"
+      | "throttle"
+      | "workers"
+      | "previousMasterKeys"
+      | "logFormat"
+      | "audit"
+      | "console"
     >
   >;
 
@@ -148,6 +156,7 @@ export async function createContext(
     // that gets the request it is for.
     devFaults: config.mode === "dev" && (config.workers ?? 1) === 1 ? new DevFaults() : null,
     throttle: throttleOf(config.throttle ?? "off"),
+    console: config.console ?? true,
     bodyLimit: DEFAULT_BODY_LIMIT,
     maxConnections: config.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     logger,

@@ -45,6 +45,12 @@ export class VaultHosts {
     return null;
   }
 
+  /** Whether the host name is a vault's own (`NAME.<vault domain>`), not the server's or the default vault's. */
+  namesVault(hostname: string): boolean {
+    const host = hostname.toLowerCase().replace(/\.$/, "");
+    return this.#suffixes.some(({ suffix }) => host.endsWith(suffix));
+  }
+
   /** Whether a CONNECT to this host should be tunnelled to this server (the vault domains and loopback). */
   serves(hostname: string): boolean {
     const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");

@@ -388,10 +388,12 @@ function requestFor(route: Route, f: Fixtures) {
 
 /** The successful answers that are not JSON, by path, and their content type. */
 const NOT_JSON: Record<string, RegExp> = {
+  "/": /^text\/html; charset=utf-8$/,
   "/keyhold/ca.pem": /^application\/x-pem-file/,
   "/metrics": /^text\/plain; version=0\.0\.4/,
   "/_keyhold/pages.css": /^text\/css/,
   "/_keyhold/pages.js": /^text\/javascript/,
+  "/_keyhold/icon.svg": /^image\/svg\+xml/,
 };
 
 /** The sign-in pages answer HTML whatever their status (an error too is a page for a person), or redirect. */
@@ -541,7 +543,7 @@ describe("every route, fuzzed", () => {
     const what = `${r.method} ${r.url} ${JSON.stringify(r.headers)} ${r.payload ?? ""}\n→ ${res.statusCode} ${res.body.slice(0, 300)}`;
     assert.ok(res.statusCode < 500, what);
     // Some answers are not JSON: the built-in CA's certificate (PEM, for trust stores), the metrics (Prometheus text),
-    // and the sign-in pages with their stylesheet and script.
+    // the console's page, and the sign-in pages with their stylesheet, script and icon.
     const path = r.url.split("?")[0]!;
     // A body that cannot be parsed is refused before a page's handler runs, in Key Vault's JSON as everywhere.
     const page = isSignInPage(path) && !String(res.headers["content-type"]).startsWith("application/json");

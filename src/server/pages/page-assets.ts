@@ -28,3 +28,8 @@ button.secondary { color: var(--accent); background: transparent; }
 `;
 
 export const PAGE_SCRIPT = `document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());\n`;
+
+/** The pages' and the console's icon: a key on the accent colour. */
+export const PAGE_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/>
+<circle cx="11" cy="16" r="5" fill="none" stroke="#fff" stroke-width="3"/><path d="M16 16h11m-4 0v5m4-5v4" stroke="#fff" stroke-width="3" fill="none"/></svg>
+`;

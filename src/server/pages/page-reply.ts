@@ -6,19 +6,21 @@ export const SESSION_COOKIE = "kh_session";
 /** The double-submit token of the sign-in forms: a form posted from another site cannot know it. */
 const CSRF_COOKIE = "kh_csrf";
 
-/**
- * Sends a server-rendered page with a strict Content-Security-Policy: scripts and styles only from this origin,
- * nothing inline, no framing, and forms posting only here and to `formTargets` (a client's redirect URI).
- */
-export function sendPage(reply: FastifyReply, status: number, page: string, formTargets: readonly string[] = []): FastifyReply {
+/** The policy of a server-rendered page: its own script and styles only, nothing inline, no framing. */
+export function pagePolicy(formTargets: readonly string[] = []): string {
   const formAction = ["'self'", ...formTargets].join(" ");
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/**
+ * Sends a server-rendered page with a strict Content-Security-Policy: by default pagePolicy(), whose forms post only
+ * here (the form post of a sign-in answer passes its client's origin).
+ */
+export function sendPage(reply: FastifyReply, status: number, page: string, policy: string = pagePolicy()): FastifyReply {
   return reply
     .code(status)
     .header("content-type", "text/html; charset=utf-8")
-    .header(
-      "content-security-policy",
-      `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    )
+    .header("content-security-policy", policy)
     .header("x-frame-options", "DENY")
     .header("x-content-type-options", "nosniff")
     .header("referrer-policy", "no-referrer")

@@ -3,6 +3,7 @@ import { type Html, html } from "./html.js";
 /** Where the pages' stylesheet and script are served (same origin, so the CSP can say 'self'). */
 export const PAGE_STYLESHEET_PATH = "/_keyhold/pages.css";
 export const PAGE_SCRIPT_PATH = "/_keyhold/pages.js";
+export const PAGE_ICON_PATH = "/_keyhold/icon.svg";
 
 function layout(title: string, body: Html, withScript = false): string {
   return html`<!doctype html>
@@ -12,6 +13,7 @@ function layout(title: string, body: Html, withScript = false): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>${title} · Keyhold</title>
+        <link rel="icon" href="${PAGE_ICON_PATH}" type="image/svg+xml" />
         <link rel="stylesheet" href="${PAGE_STYLESHEET_PATH}" />
         ${withScript ? html`<script src="${PAGE_SCRIPT_PATH}" defer></script>` : null}
       </head>

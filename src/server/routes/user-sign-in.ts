@@ -5,9 +5,17 @@ import { isS256Challenge } from "../../identity/sign-in/pkce.js";
 import { isAllowedRedirect, isPublicClient } from "../../identity/sign-in/public-clients.js";
 import { SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
 import type { AppContext } from "../app-context.js";
-import { PAGE_SCRIPT, PAGE_STYLESHEET } from "../pages/page-assets.js";
-import { SESSION_COOKIE, csrfMatches, csrfToken, readCookie, sendPage, setCookie } from "../pages/page-reply.js";
-import { PAGE_SCRIPT_PATH, PAGE_STYLESHEET_PATH, errorPage, formPostPage, signInPage, signedOutPage } from "../pages/sign-in-pages.js";
+import { PAGE_ICON, PAGE_SCRIPT, PAGE_STYLESHEET } from "../pages/page-assets.js";
+import { SESSION_COOKIE, csrfMatches, csrfToken, pagePolicy, readCookie, sendPage, setCookie } from "../pages/page-reply.js";
+import {
+  PAGE_ICON_PATH,
+  PAGE_SCRIPT_PATH,
+  PAGE_STYLESHEET_PATH,
+  errorPage,
+  formPostPage,
+  signInPage,
+  signedOutPage,
+} from "../pages/sign-in-pages.js";
 import { type OAuthParams, oauthParameters } from "../wire/oauth-params.js";
 import { servedAudience } from "../wire/oauth-scope.js";
 import { isKnownTenant } from "../wire/tenants.js";
@@ -96,7 +104,7 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
   const answerClient = (reply: FastifyReply, target: ClientTarget, fields: Record<string, string>): FastifyReply => {
     const answer = { ...fields, ...(target.state === undefined ? {} : { state: target.state }) };
     if (target.responseMode === "form_post") {
-      return sendPage(reply, 200, formPostPage(target.redirectUri, answer), [new URL(target.redirectUri).origin]);
+      return sendPage(reply, 200, formPostPage(target.redirectUri, answer), pagePolicy([new URL(target.redirectUri).origin]));
     }
     const url = new URL(target.redirectUri);
     for (const [name, value] of Object.entries(answer)) url.searchParams.set(name, value);
@@ -214,4 +222,5 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
       .send(body);
   app.get(PAGE_STYLESHEET_PATH, asset("text/css; charset=utf-8", PAGE_STYLESHEET));
   app.get(PAGE_SCRIPT_PATH, asset("text/javascript; charset=utf-8", PAGE_SCRIPT));
+  app.get(PAGE_ICON_PATH, asset("image/svg+xml", PAGE_ICON));
 }

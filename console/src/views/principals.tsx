@@ -1,0 +1,4 @@
+/** Placeholder until the view is built. */
+export function PrincipalsView() {
+  return <p>Principals</p>;
+}

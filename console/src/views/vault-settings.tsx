@@ -1,0 +1,10 @@
+import type { Me } from "../me.js";
+
+/** Placeholder until the view is built. */
+export function VaultSettingsView({ vaultName, me }: { vaultName: string; me: Me }) {
+  return (
+    <p>
+      {vaultName} {me.id}
+    </p>
+  );
+}
