@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { serveConfigSchema } from "../config/serve-config-schema.js";
 import { auditFilesIn } from "../server/audit/audit-files.js";
+import { type AuditSearch, matchesSearch } from "../server/audit/audit-search.js";
 import { AuditTable } from "../server/audit/audit-table.js";
 import { type AuditVerification, verifyAuditFiles, verifyAuditLines } from "../server/audit/audit-verify.js";
 import { AUDIT_PUBLIC_KEY_FILE } from "../server/audit/open-audit-trail.js";
@@ -120,39 +121,6 @@ export function parseSince(value: string, now = Date.now()): number {
   return ms;
 }
 
-interface SearchFilter {
-  vault?: string;
-  caller?: string;
-  operation?: string;
-  since?: number;
-}
-
-interface EntryFields {
-  type?: string;
-  time?: string;
-  vault?: string | null;
-  operation?: string;
-  operationName?: string;
-  caller?: { principalId?: string | null; credentialId?: string | null };
-}
-
-/** Whether an entry (never a checkpoint) matches every filter given; names compare without regard to case. */
-export function matchesSearch(line: string, filter: SearchFilter): boolean {
-  let entry: EntryFields;
-  try {
-    entry = JSON.parse(line) as EntryFields;
-  } catch {
-    return false;
-  }
-  const same = (a: string | null | undefined, b: string) => a?.toLowerCase() === b.toLowerCase();
-  if (entry.type === "checkpoint") return false;
-  if (filter.vault && !same(entry.vault, filter.vault)) return false;
-  if (filter.caller && !same(entry.caller?.principalId, filter.caller) && !same(entry.caller?.credentialId, filter.caller)) return false;
-  if (filter.operation && !same(entry.operationName, filter.operation) && !same(entry.operation, filter.operation)) return false;
-  if (filter.since !== undefined && Date.parse(entry.time ?? "") < filter.since) return false;
-  return true;
-}
-
 const LOCATION_HELP = "audit directory (default: ./.keyhold/audit, the dev server's)";
 const DATABASE_HELP = "read the trail from this PostgreSQL database (audit.sink postgres) instead of files; password: PGPASSWORD";
 
@@ -235,7 +203,7 @@ export function registerAuditCommands(program: Command): void {
         "  keyhold audit search --caller 3f2a…-principal-id --since 2027-01-31T00:00:00Z",
     )
     .option("--database <url>", DATABASE_HELP)
-    .action(async (o: Where & SearchFilter) => {
+    .action(async (o: Where & AuditSearch) => {
       if (o.database) {
         await withAuditTable(o.database, async (table) => {
           const found: string[] = [];

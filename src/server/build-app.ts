@@ -5,6 +5,7 @@ import { KeyVaultError } from "../errors/key-vault-error.js";
 import type { AppContext } from "./app-context.js";
 import { errorHandler, sendKeyVaultError } from "./errors-reply.js";
 import { installAdminAuth } from "./routes/admin-auth.js";
+import { registerAdminAuditRoutes } from "./routes/admin-audit.js";
 import { registerAdminDevRoutes } from "./routes/admin-dev.js";
 import { registerAdminMasterKeyRoutes } from "./routes/admin-master-key.js";
 import { registerAdminPrincipalRoutes } from "./routes/admin-principals.js";
@@ -131,6 +132,7 @@ export function buildApp(ctx: AppContext, tls?: TlsMaterial, appOptions: AppOpti
     registerAdminRoleRoutes(scope, ctx);
     registerAdminDevRoutes(scope, ctx);
     registerAdminMasterKeyRoutes(scope, ctx);
+    registerAdminAuditRoutes(scope, ctx);
   });
   // One data-plane scope: its hook (vault by host, authentication, api-version, authorisation) covers both APIs.
   app.register(async (scope) => {

@@ -104,6 +104,29 @@ function runAuditSinkContract(kind: SinkKind): void {
       assert.equal((await place.stored("node-b")).length, 1);
     });
 
+    it("searches every node's entries, newest first, up to the limit", async () => {
+      const a = sink("node-a");
+      const b = sink("node-b");
+      const aLines = chainLines("node-a", await a.head(), 3);
+      await a.write(aLines);
+      const bLines = chainLines("node-b", await b.head(), 2);
+      await b.write(bLines);
+      const all = await a.search!({}, 10);
+      assert.equal(all.length, 5);
+      const times = all.map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+      assert.deepEqual(
+        times,
+        [...times].sort((x, y) => y - x),
+        "newest first",
+      );
+      assert.equal((await b.search!({}, 2)).length, 2);
+      const first = JSON.parse(withoutNewline(aLines)[0]!) as { operationName: string; vault: string };
+      const matching = await b.search!({ operation: first.operationName, vault: first.vault.toUpperCase() }, 10);
+      assert.ok(matching.length >= 1);
+      assert.ok(matching.every((line) => (JSON.parse(line) as { operationName: string }).operationName === first.operationName));
+      assert.deepEqual(await a.search!({ vault: "no-such-vault" }, 10), []);
+    });
+
     it(
       "refuses a line whose seq another sink of the same node already wrote, naming the node as in use",
       { skip: kind.sharedNodeUndetected ?? false },

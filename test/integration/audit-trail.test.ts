@@ -280,4 +280,30 @@ describe("the audit trail of a server", () => {
     assert.ok(ctx.readinessChecks.some((check) => check.name === "audit"));
     assert.equal((await app.inject({ method: "GET", url: "/readyz" })).statusCode, 200);
   });
+
+  it("answers GET /keyhold/audit with the newest matching entries, newest first, to an administrator only", async () => {
+    await call(app, "PUT", `/secrets/searched?${API}`, token, { value: "searched value" });
+    const got = await call(app, "GET", `/secrets/searched?${API}`, token);
+    await entriesOf(requestIdOf(got));
+    const audit = (query: string, bearer: string | null = token) =>
+      app.inject({ method: "GET", url: `/keyhold/audit?${query}`, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    const found = (await audit("vault=AUDITED&operation=SecretGet&top=5")).json().value as Entry[];
+    assert.ok(found.length >= 1);
+    assert.ok(found.every((e) => e.vault === "audited" && e.operationName === "SecretGet"));
+    assert.equal(found[0]!.requestId, requestIdOf(got));
+    assert.equal(JSON.stringify(found).includes("searched value"), false, "values never reach the trail");
+    const byCaller = (await audit(`caller=${clientId}&top=1000`)).json().value as Entry[];
+    assert.ok(byCaller.length > 5 && byCaller.every((e) => e.caller.principalId === clientId));
+    const future = (await audit(`since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).json().value;
+    assert.deepEqual(future, []);
+    const past = (await audit("until=2000-01-01T00:00:00Z")).json().value;
+    assert.deepEqual(past, []);
+    assert.equal((await audit("top=0")).statusCode, 400);
+    assert.equal((await audit("since=yesterday")).statusCode, 400);
+    assert.equal((await audit("vault=a&vault=b")).statusCode, 400);
+    assert.equal((await audit("", null)).statusCode, 401);
+    const reader = await ctx.principals.createServicePrincipal("not-an-administrator");
+    const readerToken = (await ctx.issuer.issue(reader.principal, reader.credentialId, "https://vault.azure.net")).accessToken;
+    assert.equal((await audit("", readerToken)).statusCode, 403);
+  });
 });

@@ -1,8 +1,9 @@
 import { writeSync } from "node:fs";
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GENESIS_HASH, lineHash } from "./audit-entry.js";
 import { type AuditFile, auditFileName, auditFilesIn } from "./audit-files.js";
+import { type AuditSearch, matchesSearch, newestFirst } from "./audit-search.js";
 import type { AuditSink, ChainHead } from "./audit-sink.js";
 
 /** Enough of a file's end to hold its last entries (an entry is well under a kilobyte). */
@@ -45,6 +46,22 @@ export class FileAuditSink implements AuditSink {
       if (last) return { seq: (JSON.parse(last) as { seq: number }).seq, hash: lineHash(last) };
     }
     return { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Each node's files newest first, until the node has given `limit` matches: older files are not read. */
+  async search(filter: AuditSearch, limit: number): Promise<string[]> {
+    const found: string[] = [];
+    const files = await auditFilesIn(this.dir);
+    for (const node of new Set(files.map((f) => f.node))) {
+      let matches = 0;
+      for (const file of files.filter((f) => f.node === node).reverse()) {
+        const lines = (await readFile(file.path, "utf8")).split("\n").filter((line) => matchesSearch(line, filter));
+        found.push(...lines);
+        matches += lines.length;
+        if (matches >= limit) break;
+      }
+    }
+    return newestFirst(found, limit);
   }
 
   async write(lines: readonly string[]): Promise<void> {

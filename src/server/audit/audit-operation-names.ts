@@ -95,6 +95,7 @@ export const MANAGEMENT_OPERATION_NAMES: Readonly<Record<string, string>> = {
   "Keyhold/dev/clock": "DevClockSet",
   "Keyhold/dev/faults": "DevFaultsChange",
   "Keyhold/masterKey/read": "MasterKeyGet",
+  "Keyhold/audit/read": "AuditLogRead",
   "Keyhold/masterKey/rotate": "MasterKeyRotate",
   "Keyhold/metrics/read": "MetricsGet",
   "identity/token": "Authentication",

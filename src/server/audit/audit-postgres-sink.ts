@@ -1,6 +1,12 @@
 import pg from "pg";
 import { GENESIS_HASH, lineHash } from "./audit-entry.js";
+import { type AuditSearch, matchesSearch, newestFirst } from "./audit-search.js";
 import type { AuditSink, ChainHead } from "./audit-sink.js";
+import { AUDIT_NODES } from "./audit-table.js";
+
+/** Rows a search reads at most per node, and per query. */
+const SEARCH_ROWS = 200_000;
+const SEARCH_PAGE_ROWS = 5_000;
 
 /** PostgreSQL's unique_violation: a (node, seq) row that is already there. */
 const UNIQUE_VIOLATION = "23505";
@@ -49,6 +55,31 @@ export class PostgresAuditSink implements AuditSink {
     this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     this.#pool.on("error", () => undefined);
     this.#pool.on("connect", (client) => client.on("error", () => undefined));
+  }
+
+  /**
+   * Each node's rows newest first, a page at a time, until the node has given `limit` matches or SEARCH_ROWS rows
+   * were read: a search of a very long trail covers its newest part, as `keyhold audit search` covers all of it.
+   */
+  async search(filter: AuditSearch, limit: number): Promise<string[]> {
+    const found: string[] = [];
+    const { rows: nodes } = await this.#pool.query<{ node: string }>(AUDIT_NODES);
+    for (const { node } of nodes) {
+      let matches = 0;
+      for (let before = Number.MAX_SAFE_INTEGER, read = 0; matches < limit && read < SEARCH_ROWS;) {
+        const { rows } = await this.#pool.query<{ seq: string; line: string }>(
+          "SELECT seq, line FROM audit_entries WHERE node = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+          [node, before, SEARCH_PAGE_ROWS],
+        );
+        if (rows.length === 0) break;
+        const lines = rows.map((r) => r.line).filter((line) => matchesSearch(line, filter));
+        found.push(...lines);
+        matches += lines.length;
+        read += rows.length;
+        before = Number(rows.at(-1)!.seq);
+      }
+    }
+    return newestFirst(found, limit);
   }
 
   async head(): Promise<ChainHead> {

@@ -5,7 +5,7 @@ import type { AuditLineRun } from "./audit-verify.js";
 const PAGE_ROWS = 5000;
 
 /** Every node with rows, without reading the rows: one index probe per node. */
-const NODES = `
+export const AUDIT_NODES = `
   WITH RECURSIVE nodes (node) AS (
     (SELECT node FROM audit_entries ORDER BY node LIMIT 1)
     UNION ALL
@@ -31,7 +31,7 @@ export class AuditTable {
   }
 
   async nodes(): Promise<string[]> {
-    return (await this.client.query<{ node: string }>(NODES)).rows.map((r) => r.node);
+    return (await this.client.query<{ node: string }>(AUDIT_NODES)).rows.map((r) => r.node);
   }
 
   /** Every node's chain in order, a page of rows per run; a problem names the node and the row's place in its chain. */

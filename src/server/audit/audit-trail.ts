@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { type AuditCheckpoint, type AuditRecord, type ChainPosition, formatEntry, lineHash } from "./audit-entry.js";
 import type { AuditSigner } from "./audit-signer.js";
+import type { AuditSearch } from "./audit-search.js";
 import type { AuditSink, ChainHead } from "./audit-sink.js";
 
 export interface AuditTrailOptions {
@@ -104,6 +105,11 @@ export class AuditTrail {
         this.#kickThisTurn();
       }
     });
+  }
+
+  /** The newest entries matching the search, newest first; null when the sink cannot be read back. */
+  async search(filter: AuditSearch, limit: number): Promise<string[] | null> {
+    return this.sink.search ? this.sink.search(filter, limit) : null;
   }
 
   /** An identifier a caller claimed but did not prove, as it may be logged: HMAC-SHA256 under the audit key. */
