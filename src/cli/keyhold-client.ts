@@ -1,58 +1,8 @@
-import { request } from "node:https";
 import { CliError } from "./cli-error.js";
+import { type Connection, type HttpResult, REQUEST_TIMEOUT_MS, parseBody, send } from "./https-request.js";
 import { type Login, readLogin } from "./login-store.js";
-import { networkFailure } from "./network-failure.js";
 import { trustedCertificates } from "./tls-trust.js";
-
-interface HttpResult {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-interface Connection {
-  /** The CAs to trust instead of Node's defaults (see tls-trust.ts). */
-  ca: string[] | undefined;
-  /** How long the connection may stay silent before the request fails as a timeout. */
-  timeoutMs: number;
-}
-
-/** No request of the CLI waits for more than this without a byte from the server. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-function send(
-  method: string,
-  url: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  connection: Connection,
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const contentLength = body !== undefined && { "content-length": String(Buffer.byteLength(body)) };
-    const options = { method, headers: { ...headers, ...contentLength }, ...(connection.ca && { ca: connection.ca }) };
-    const req = request(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.setTimeout(connection.timeoutMs, () => {
-      const seconds = connection.timeoutMs / 1000;
-      req.destroy(Object.assign(new Error(`no answer in ${seconds} s`), { code: "ETIMEDOUT" }));
-    });
-    req.on("error", (error) => reject(networkFailure(error, url)));
-    req.end(body);
-  });
-}
-
-/** A response body as JSON; anything else means the URL is not a Keyhold server (a proxy's HTML page, say). */
-function parseBody(res: HttpResult, url: string): unknown {
-  if (!res.body) return null;
-  try {
-    return JSON.parse(res.body) as unknown;
-  } catch {
-    throw new CliError("BadResponse", `${new URL(url).origin} answered ${res.status} with a body that is not JSON`, res.status);
-  }
-}
+import { needsRenewal, renewedLogin } from "./user-login.js";
 
 /** An error answer (status 400 and above) as the CLI's error, with Azure's code and message when the body has them. */
 function errorAnswer(res: HttpResult, json: unknown): CliError {
@@ -86,7 +36,7 @@ function serverUrl(url: string, from: string): string {
 
 const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
 
-/** The saved login can no longer be used: it keeps no secret to renew its token with. */
+/** The saved login of a service principal can no longer be used: it keeps no secret to renew its token with. */
 const loginExpired = (login: Login): CliError =>
   new CliError(
     "LoginExpired",
@@ -142,13 +92,18 @@ export class KeyholdClient {
   #resource: string | null = null;
   /** A saved login for this server whose token has expired: every call fails, saying so. */
   #expiredLogin: Login | null = null;
+  /** A user's saved login whose token has expired or soon will: the first call renews it with its refresh token. */
+  #renewableLogin: Login | null = null;
+  /** That renewal, which calls made at the same time share. */
+  #renewal: Promise<Login> | null = null;
   readonly #baseUrl: string;
   readonly #connection: Connection;
 
   /**
    * Credentials come from the environment (a service principal or a managed identity); without them, from
-   * `keyhold login`'s saved token for the same server (KEYHOLD_URL, or the login's when that is unset). The login's
-   * CA is trusted for its server either way. `keyhold login` itself gives its `--ca` and ignores the saved login.
+   * `keyhold login`'s saved token for the same server (KEYHOLD_URL, or the login's when that is unset), which a user's
+   * login renews with its refresh token. The login's CA is trusted for its server either way. `keyhold login` itself
+   * gives its `--ca` and ignores the saved login.
    */
   constructor(
     private readonly env: NodeJS.ProcessEnv = process.env,
@@ -162,6 +117,11 @@ export class KeyholdClient {
   }
 
   #useLogin(login: Login): void {
+    if (login.refreshToken && needsRenewal(login)) {
+      this.#renewableLogin = login;
+      this.#resource = login.resource;
+      return;
+    }
     if (login.expiresOn <= Date.now() / 1000 + 30) {
       this.#expiredLogin = login;
       return;
@@ -186,6 +146,19 @@ export class KeyholdClient {
 
   get baseUrl(): string {
     return this.#baseUrl;
+  }
+
+  /** How this client reaches its server (the CAs it trusts): a user's sign-in talks to the authority the same way. */
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  /** The vault resource the server's challenge names, asked without a token: what a user's sign-in asks a token for. */
+  async challengedResource(): Promise<string> {
+    const url = `${this.#baseUrl}/keyhold/roleDefinitions`;
+    const res = await send("GET", url, { accept: "application/json" }, undefined, this.#connection);
+    if (res.status !== 401) throw new CliError("BadResponse", `${this.#baseUrl} answered ${res.status} where it should ask for a token`);
+    return challengeResource(res.headers["www-authenticate"]);
   }
 
   /**
@@ -246,6 +219,13 @@ export class KeyholdClient {
       ...(this.#token && { authorization: `Bearer ${this.#token}` }),
     });
     if (this.#expiredLogin) throw loginExpired(this.#expiredLogin);
+    if (this.#renewableLogin) {
+      this.#renewal ??= renewedLogin(this.#renewableLogin, this.#connection, this.env);
+      const renewed = await this.#renewal;
+      this.#renewableLogin = null;
+      this.#token = renewed.accessToken;
+      this.#resource = renewed.resource;
+    }
     const url = this.#baseUrl + path;
     let res = await send(method, url, headers(), payload, this.#connection);
     if (res.status === 401 && !this.#token) {

@@ -73,3 +73,36 @@ export function runKeyholdWatched(env: Record<string, string>, args: string[], i
     child.once("close", (status) => resolve({ status, stdout, stderr, visibleArgs }));
   });
 }
+
+export interface RunningKeyhold {
+  /** Stderr once it matches `pattern` (the CLI tells a person what to do there while it waits); fails after `timeoutMs`. */
+  stderrMatching(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Its exit status and whole output. */
+  exited: Promise<{ status: number | null; stdout: string; stderr: string }>;
+  kill(): void;
+}
+
+/** Starts `keyhold ARGS` for a test that acts while it runs (a person signing in, say), with only PATH and `env`. */
+export function startKeyhold(env: Record<string, string>, args: string[]): RunningKeyhold {
+  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once("close", (status) => resolve({ status, stdout, stderr })),
+  );
+  return {
+    async stderrMatching(pattern, timeoutMs = 20_000) {
+      for (let waited = 0; waited < timeoutMs; waited += 50) {
+        const match = pattern.exec(stderr);
+        if (match) return match;
+        if (child.exitCode !== null) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`keyhold ${args.join(" ")} never wrote ${String(pattern)} on stderr:\n${stderr}`);
+    },
+    exited,
+    kill: () => child.kill(),
+  };
+}
