@@ -65,6 +65,12 @@ describe("web console, end to end in Chromium", { skip, timeout: 180_000 }, () =
     await signIn(page, devUser.userName, devUser.password);
     await page.getByRole("heading", { name: "Vaults" }).waitFor();
     await shot(page, "vaults");
+    // The dark theme, chosen by the user, and back.
+    await page.getByRole("button", { name: "Dark theme" }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+    await shot(page, "vaults-dark");
+    await page.getByRole("button", { name: "Light theme" }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
 
     // Created in the console, read by the SDK.
     await page.getByRole("link", { name: vault }).click();
@@ -105,9 +111,17 @@ describe("web console, end to end in Chromium", { skip, timeout: 180_000 }, () =
     await secretClientFor(server).setSecret("shared-setting", "readable value");
     const context = await chromium.newContext();
     const page = await context.newPage();
+    // By keyboard alone: the sign-in button is the page's first stop, the sign-in form submits on Enter.
     await page.goto(consoleUrl);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await signIn(page, READER, READER_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Sign in");
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Username").waitFor();
+    await page.keyboard.type(READER);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(READER_PASSWORD);
+    await page.keyboard.press("Enter");
     await page.getByRole("link", { name: vault }).click();
     await page.getByRole("link", { name: "shared-setting" }).click();
     await page.getByRole("button", { name: "Reveal" }).click();

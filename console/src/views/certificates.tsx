@@ -1,8 +1,108 @@
-/** Placeholder until the view is built. */
+import { useState } from "preact/hooks";
+import { useConsole } from "../context.js";
+import { href, navigate } from "../router.js";
+import { ErrorNotice, Field, Loading, lastPart, when } from "../ui.js";
+import { CertificateContacts } from "./certificates-contacts.js";
+import { DeletedCertificates } from "./certificates-deleted.js";
+import { CertificateDetail } from "./certificates-detail.js";
+import { ImportCertificateForm } from "./certificates-import.js";
+import { CertificateIssuers } from "./certificates-issuers.js";
+import { NewCertificateForm } from "./certificates-new.js";
+import { type Listing, usePagedList } from "./paged-list.js";
+
+export interface CertificateItem {
+  id: string;
+  x5t?: string;
+  tags?: Record<string, string>;
+  attributes: { enabled: boolean; created: number; updated: number; exp?: number; nbf?: number };
+}
+
+/**
+ * Sub-views live under `certificates/~NAME`: certificate names are letters, digits and hyphens only, so a part
+ * starting with "~" can never be a certificate.
+ */
+export const ISSUERS = "~issuers";
+export const CONTACTS = "~contacts";
+
+/**
+ * A vault's certificates: the list, one certificate, the deleted ones, and the vault's issuers and contacts. The
+ * route is the vault's: ["certificates"], ["certificates", NAME], ["certificates", "~issuers"], ["deleted-certificates"].
+ */
 export function CertificatesView({ vaultName, route }: { vaultName: string; route: readonly string[] }) {
+  const [tab, part] = route;
+  if (tab === "deleted-certificates") return <DeletedCertificates vaultName={vaultName} />;
+  if (part === ISSUERS) return <CertificateIssuers vaultName={vaultName} />;
+  if (part === CONTACTS) return <CertificateContacts vaultName={vaultName} />;
+  if (part) return <CertificateDetail key={part} vaultName={vaultName} name={part} />;
+  return <CertificateList vaultName={vaultName} />;
+}
+
+function CertificateList({ vaultName }: { vaultName: string }) {
+  const { api } = useConsole();
+  const [form, setForm] = useState<"new" | "import" | null>(null);
+  const [search, setSearch] = useState("");
+  const list: Listing<CertificateItem> = usePagedList<CertificateItem>(
+    () => api.vault(vaultName, "GET", "/certificates?maxresults=25&includePending=true"),
+    [vaultName],
+  );
+  const shown = list.items.filter((item) => lastPart(item.id).toLowerCase().includes(search.toLowerCase()));
+  const done = (name: string | null) => {
+    setForm(null);
+    if (name) navigate("vaults", vaultName, "certificates", name);
+  };
   return (
-    <p>
-      {vaultName} {route.join("/")}
-    </p>
+    <div>
+      <div class="title-row">
+        <h2>Certificates</h2>
+        <a href={href("vaults", vaultName, "deleted-certificates")}>Deleted certificates</a>
+        <a href={href("vaults", vaultName, "certificates", ISSUERS)}>Issuers</a>
+        <a href={href("vaults", vaultName, "certificates", CONTACTS)}>Contacts</a>
+        <button type="button" class="primary" onClick={() => setForm("new")}>
+          New certificate
+        </button>
+        <button type="button" onClick={() => setForm("import")}>
+          Import certificate
+        </button>
+      </div>
+      {form === "new" ? <NewCertificateForm vaultName={vaultName} onDone={done} /> : null}
+      {form === "import" ? <ImportCertificateForm vaultName={vaultName} onDone={done} /> : null}
+      <Field label="Search">
+        <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="Part of a name" />
+      </Field>
+      <ErrorNotice error={list.error} />
+      {list.loading && list.items.length === 0 ? <Loading /> : null}
+      {!list.loading && !list.error && shown.length === 0 ? <p>No certificates{search ? " match" : " yet"}.</p> : null}
+      {shown.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Enabled</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((item) => (
+              <tr key={item.id}>
+                <td>
+                  <a href={href("vaults", vaultName, "certificates", lastPart(item.id))}>{lastPart(item.id)}</a>
+                </td>
+                <td>{item.x5t ? "Issued" : "Waiting for its certificate"}</td>
+                <td>{item.attributes.enabled ? "Yes" : "No"}</td>
+                <td>{when(item.attributes.exp)}</td>
+                <td>{when(item.attributes.updated)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list.more ? (
+        <button type="button" onClick={list.loadMore} disabled={list.loading}>
+          Load more
+        </button>
+      ) : null}
+    </div>
   );
 }
