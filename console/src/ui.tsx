@@ -1,5 +1,5 @@
-import type { ComponentChildren } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { type ComponentChildren, cloneElement, isValidElement } from "preact";
+import { useCallback, useEffect, useId, useState } from "preact/hooks";
 import { ApiError } from "./api.js";
 
 /**
@@ -62,15 +62,32 @@ export function Loading() {
   );
 }
 
-/** A labelled field: the label's text alone is the control's accessible name; the hint describes it. */
+/**
+ * A labelled field: the label's text alone is the control's accessible name (a select's chosen option is not part of
+ * it, as it would be were the control inside the label), and the hint describes the control.
+ */
 export function Field({ label, children, hint }: { label: string; children: ComponentChildren; hint?: string }) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const single = isValidElement(children);
   return (
     <div class="field">
-      <label>
-        <span>{label}</span>
-        {children}
-      </label>
-      {hint ? <small class="muted">{hint}</small> : null}
+      {single ? (
+        <>
+          <label for={id}>{label}</label>
+          {cloneElement(children, { id, "aria-describedby": hintId })}
+        </>
+      ) : (
+        <label>
+          {label}
+          {children}
+        </label>
+      )}
+      {hint ? (
+        <small class="muted" id={hintId}>
+          {hint}
+        </small>
+      ) : null}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { useConsole } from "../context.js";
 import { href, navigate } from "../router.js";
 import { ErrorNotice, Field, Loading, lastPart, when } from "../ui.js";
 import { CertificateContacts } from "./certificates-contacts.js";
-import { DeletedCertificates } from "./certificates-deleted.js";
+import { DeletedObjects } from "./deleted-objects.js";
 import { CertificateDetail } from "./certificates-detail.js";
 import { ImportCertificateForm } from "./certificates-import.js";
 import { CertificateIssuers } from "./certificates-issuers.js";
@@ -30,7 +30,7 @@ export const CONTACTS = "~contacts";
  */
 export function CertificatesView({ vaultName, route }: { vaultName: string; route: readonly string[] }) {
   const [tab, part] = route;
-  if (tab === "deleted-certificates") return <DeletedCertificates vaultName={vaultName} />;
+  if (tab === "deleted-certificates") return <DeletedObjects vaultName={vaultName} kind="certificates" />;
   if (part === ISSUERS) return <CertificateIssuers vaultName={vaultName} />;
   if (part === CONTACTS) return <CertificateContacts vaultName={vaultName} />;
   if (part) return <CertificateDetail key={part} vaultName={vaultName} name={part} />;

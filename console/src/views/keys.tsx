@@ -3,7 +3,7 @@ import { useConsole } from "../context.js";
 import type { PublicJwk } from "../keys-pem.js";
 import { href, navigate } from "../router.js";
 import { ErrorNotice, Field, Loading, lastPart, useLoad, when } from "../ui.js";
-import { DeletedKeys } from "./keys-deleted.js";
+import { DeletedObjects } from "./deleted-objects.js";
 import { KeyDetail } from "./keys-detail.js";
 import { ImportKeyForm } from "./keys-import.js";
 import { NewKeyForm } from "./keys-new.js";
@@ -36,7 +36,7 @@ export interface KeyBundle {
 /** A vault's keys: the list (searched, a page at a time), a new or imported key, one key, or the deleted ones. */
 export function KeysView({ vaultName, route }: { vaultName: string; route: readonly string[] }) {
   const [tab, keyName] = route;
-  if (tab === "deleted-keys") return <DeletedKeys vaultName={vaultName} />;
+  if (tab === "deleted-keys") return <DeletedObjects vaultName={vaultName} kind="keys" />;
   if (keyName) return <KeyDetail vaultName={vaultName} keyName={keyName} />;
   return <KeyList vaultName={vaultName} />;
 }

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import { href, navigate } from "../router.js";
 import { ErrorNotice, Field, Loading, lastPart, parseTags, useAction, when } from "../ui.js";
-import { DeletedSecrets } from "./deleted-secrets.js";
+import { DeletedObjects } from "./deleted-objects.js";
 import { SecretDetail } from "./secret-detail.js";
 import { type Listing, usePagedList } from "./paged-list.js";
 
@@ -17,7 +17,7 @@ export interface SecretItem {
 /** A vault's secrets: the list (searched, a page at a time), a new secret, one secret, or the deleted ones. */
 export function SecretsView({ vaultName, deleted, secretName }: { vaultName: string; deleted: boolean; secretName: string | null }) {
   if (secretName) return <SecretDetail vaultName={vaultName} secretName={secretName} />;
-  if (deleted) return <DeletedSecrets vaultName={vaultName} />;
+  if (deleted) return <DeletedObjects vaultName={vaultName} kind="secrets" />;
   return <SecretList vaultName={vaultName} />;
 }
 

@@ -4,17 +4,29 @@ import { href } from "../router.js";
 import { ErrorNotice, Loading, lastPart, useAction, when } from "../ui.js";
 import { usePagedList } from "./paged-list.js";
 
-interface DeletedKeyItem {
-  kid: string;
+/** The kinds of vault objects that are soft-deleted, as their paths name them, with the words the view uses. */
+const KINDS = {
+  secrets: { path: "deletedsecrets", plural: "secrets", title: "Secrets" },
+  keys: { path: "deletedkeys", plural: "keys", title: "Keys" },
+  certificates: { path: "deletedcertificates", plural: "certificates", title: "Certificates" },
+} as const;
+
+export type DeletedKind = keyof typeof KINDS;
+
+interface DeletedItem {
   recoveryId: string;
   deletedDate: number;
   scheduledPurgeDate: number;
 }
 
-/** Keys deleted and not yet purged: each can be recovered, or purged for good (asked twice). */
-export function DeletedKeys({ vaultName }: { vaultName: string }) {
+/**
+ * Secrets, keys or certificates deleted and not yet purged (a certificate with its key and secret): each can be
+ * recovered, or purged for good (asked twice).
+ */
+export function DeletedObjects({ vaultName, kind }: { vaultName: string; kind: DeletedKind }) {
   const { api } = useConsole();
-  const list = usePagedList<DeletedKeyItem>(() => api.vault(vaultName, "GET", "/deletedkeys?maxresults=25"), [vaultName]);
+  const words = KINDS[kind];
+  const list = usePagedList<DeletedItem>(() => api.vault(vaultName, "GET", `/${words.path}?maxresults=25`), [vaultName, kind]);
   const action = useAction();
   const [purging, setPurging] = useState<string | null>(null);
   const act = (work: () => Promise<unknown>) =>
@@ -26,12 +38,12 @@ export function DeletedKeys({ vaultName }: { vaultName: string }) {
   return (
     <div>
       <p class="crumbs">
-        <a href={href("vaults", vaultName, "keys")}>Keys</a> /
+        <a href={href("vaults", vaultName, kind)}>{words.title}</a> /
       </p>
-      <h2>Deleted keys</h2>
+      <h2>Deleted {words.plural}</h2>
       <ErrorNotice error={list.error ?? action.error} />
       {list.loading && list.items.length === 0 ? <Loading /> : null}
-      {!list.loading && !list.error && list.items.length === 0 ? <p>No deleted keys.</p> : null}
+      {!list.loading && !list.error && list.items.length === 0 ? <p>No deleted {words.plural}.</p> : null}
       {list.items.length > 0 ? (
         <table>
           <thead>
@@ -45,7 +57,7 @@ export function DeletedKeys({ vaultName }: { vaultName: string }) {
           <tbody>
             {list.items.map((item) => {
               const name = lastPart(item.recoveryId);
-              const path = `/deletedkeys/${encodeURIComponent(name)}`;
+              const path = `/${words.path}/${encodeURIComponent(name)}`;
               return (
                 <tr key={item.recoveryId}>
                   <td>{name}</td>
