@@ -7,6 +7,7 @@ import { href, useRoute } from "./router.js";
 import { ThemeToggle } from "./theme-toggle.js";
 import { ErrorNotice, Loading, useLoad } from "./ui.js";
 import { AuditView } from "./views/audit.js";
+import { DeletedVaultsView } from "./views/deleted-vaults.js";
 import { PrincipalsView } from "./views/principals.js";
 import { VaultList } from "./views/vault-list.js";
 import { VaultPage } from "./views/vault-page.js";
@@ -36,6 +37,7 @@ export function App({ config, session, api }: { config: ConsoleConfig; session: 
   else if (section === "vaults" && vaultName) view = <VaultPage vaultName={vaultName} route={rest} me={me.data} />;
   else if (section === "audit") view = <AuditView />;
   else if (section === "principals") view = <PrincipalsView />;
+  else if (section === "deleted-vaults") view = <DeletedVaultsView />;
   else view = <VaultList me={me.data} onChange={me.reload} />;
   return (
     <Console.Provider value={{ api, user: session.user }}>

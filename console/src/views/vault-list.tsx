@@ -11,6 +11,7 @@ export function VaultList({ me, onChange }: { me: Me; onChange: () => void }) {
     <section aria-labelledby="vaults-title">
       <div class="title-row">
         <h1 id="vaults-title">Vaults</h1>
+        {me.administrator ? <a href={href("deleted-vaults")}>Deleted vaults</a> : null}
         {me.administrator ? (
           <button type="button" class="primary" onClick={() => setCreating(true)}>
             New vault
