@@ -1,3 +1,4 @@
+import { consoleLoadFigures, consoleLoadRows } from "./console-load.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startBaseline } from "./baseline-server.js";
@@ -197,6 +198,13 @@ const SUBSETS: Record<string, { rows: string; measure: () => Promise<SubsetResul
       const figures = await operationsCostFigures();
       const rows = [...auditCostRows(figures.auditCost), ...throttleCostRows(figures.throttleCost)];
       return { figures, rows, failed: operationsCostFailed(figures) };
+    },
+  },
+  console: {
+    rows: "the web console's first load in Chromium and its script's size",
+    measure: async () => {
+      const consoleLoad = await consoleLoadFigures(log);
+      return { figures: { consoleLoad }, rows: consoleLoadRows(consoleLoad), failed: [] };
     },
   },
   hsm: {
