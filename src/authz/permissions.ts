@@ -1,52 +1,7 @@
 import type { PermissionCategory } from "../storage/records.js";
+import { PERMISSIONS } from "./permission-names.js";
 
-/**
- * Access-policy permissions, by the names `az keyvault set-policy` takes (--key-permissions,
- * --secret-permissions, --certificate-permissions). "all" stands for every permission of its category.
- */
-export const PERMISSIONS: Record<PermissionCategory, readonly string[]> = {
-  keys: [
-    "get",
-    "list",
-    "update",
-    "create",
-    "import",
-    "delete",
-    "recover",
-    "backup",
-    "restore",
-    "decrypt",
-    "encrypt",
-    "unwrapKey",
-    "wrapKey",
-    "verify",
-    "sign",
-    "purge",
-    "release",
-    "rotate",
-    "getrotationpolicy",
-    "setrotationpolicy",
-  ],
-  secrets: ["get", "list", "set", "delete", "recover", "backup", "restore", "purge"],
-  certificates: [
-    "get",
-    "list",
-    "update",
-    "create",
-    "import",
-    "delete",
-    "recover",
-    "backup",
-    "restore",
-    "managecontacts",
-    "manageissuers",
-    "getissuers",
-    "listissuers",
-    "setissuers",
-    "deleteissuers",
-    "purge",
-  ],
-};
+export { PERMISSIONS };
 
 export const PERMISSION_CATEGORIES: readonly PermissionCategory[] = ["keys", "secrets", "certificates"];
 

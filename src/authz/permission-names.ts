@@ -1,0 +1,48 @@
+/**
+ * Access-policy permissions, by the names `az keyvault set-policy` takes (--key-permissions,
+ * --secret-permissions, --certificate-permissions). "all" stands for every permission of its category. This file
+ * imports nothing, so that the web console bundles the same list for its access-policy form.
+ */
+export const PERMISSIONS: Readonly<Record<"keys" | "secrets" | "certificates", readonly string[]>> = {
+  keys: [
+    "get",
+    "list",
+    "update",
+    "create",
+    "import",
+    "delete",
+    "recover",
+    "backup",
+    "restore",
+    "decrypt",
+    "encrypt",
+    "unwrapKey",
+    "wrapKey",
+    "verify",
+    "sign",
+    "purge",
+    "release",
+    "rotate",
+    "getrotationpolicy",
+    "setrotationpolicy",
+  ],
+  secrets: ["get", "list", "set", "delete", "recover", "backup", "restore", "purge"],
+  certificates: [
+    "get",
+    "list",
+    "update",
+    "create",
+    "import",
+    "delete",
+    "recover",
+    "backup",
+    "restore",
+    "managecontacts",
+    "manageissuers",
+    "getissuers",
+    "listissuers",
+    "setissuers",
+    "deleteissuers",
+    "purge",
+  ],
+};
