@@ -73,4 +73,29 @@ export function registerUserCommands(program: Command): void {
       const password = await readNewPassword();
       await new KeyholdClient().call("PUT", `${userPath(nameOrId)}/password`, { password });
     });
+
+  const mfa = user.command("mfa").description("Manage a user's second factor: a TOTP authenticator app (6-digit codes every 30 seconds)");
+
+  mfa
+    .command("enable")
+    .description("Give a user a new TOTP secret, replacing any it had; prints the otpauth URI for its authenticator app once")
+    .argument("<nameOrId>", NAME_OR_ID)
+    .addHelpText(
+      "after",
+      "\nThe URI carries the secret: hand it to the user privately (e.g. as a QR code), and do not keep it.\n\nExample:\n" +
+        "  keyhold user mfa enable alice@example.org --query otpauthUri -o tsv | qrencode -t ansiutf8",
+    )
+    .action(async (nameOrId: string) => {
+      print(await new KeyholdClient().call("POST", `${userPath(nameOrId)}/mfa`));
+      process.stderr.write("The otpauth URI is shown only now: Keyhold never shows the secret again.\n");
+    });
+
+  mfa
+    .command("disable")
+    .description("Remove a user's TOTP second factor: a password alone signs it in again")
+    .argument("<nameOrId>", NAME_OR_ID)
+    .addHelpText("after", "\nExample:\n  keyhold user mfa disable alice@example.org")
+    .action(async (nameOrId: string) => {
+      await new KeyholdClient().call("DELETE", `${userPath(nameOrId)}/mfa`);
+    });
 }

@@ -9,6 +9,8 @@ import { SoftwareKeyBackend } from "../crypto/software-key-backend.js";
 import { issuerUrl } from "../identity/issuer-url.js";
 import { PrincipalService } from "../identity/principal-service.js";
 import { loadSigningKey } from "../identity/signing-key.js";
+import { loadMfaKey } from "../identity/mfa-key.js";
+import { MfaService } from "../identity/mfa-service.js";
 import { UserSignIn } from "../identity/sign-in/user-sign-in.js";
 import { TokenIssuer } from "../identity/token-issuer.js";
 import { TokenVerifier } from "../identity/token-verifier.js";
@@ -88,6 +90,7 @@ export async function createContext(
   const envelope = new Envelope(config.masterKey, config.previousMasterKeys ?? []);
   const tenantId = (await store.initMeta("tenant-id", Buffer.from(randomUUID()))).toString("utf8");
   const signingKey = await loadSigningKey(store, envelope);
+  const mfaKey = await loadMfaKey(store, envelope);
   // Real time: the CA is the deployment's, made once; a dev clock moved forward would date it in the future.
   const certificateAuthority = await loadCertificateAuthority(store, envelope, realNow);
   const hosts = new VaultHosts(config.vaultDomains, config.defaultVault);
@@ -144,7 +147,10 @@ export async function createContext(
     certificateContacts: new CertificateContactsService({ store, envelope }),
     certificateAuthority,
     principals,
-    signIn: new UserSignIn(store, principals, tokenIssuer, tenantId, { now: realNow }),
+    signIn: new UserSignIn(store, principals, tokenIssuer, tenantId, {
+      now: realNow,
+      mfa: new MfaService(store, principals, mfaKey, realNow),
+    }),
     masterKeyRotation: new MasterKeyRotation(store, envelope, realNow),
     access: new AccessControl(store, realNow),
     issuer: tokenIssuer,

@@ -95,7 +95,7 @@ export interface PrincipalRecord {
   createdAt: number;
 }
 
-export type CredentialKind = "clientSecret" | "identityHeader" | "certificate" | "password";
+export type CredentialKind = "clientSecret" | "identityHeader" | "certificate" | "password" | "totp";
 
 export interface CredentialRecord {
   id: string;

@@ -11,6 +11,7 @@ const TABLES: readonly SealedTable[] = ["meta", "vault_entries", "object_version
 const SEALED_META: Readonly<Record<string, string>> = {
   "issuer-signing-key": "meta/issuer-signing-key",
   "certificate-authority": "meta/certificate-authority",
+  "mfa-key": "meta/mfa-key",
 };
 
 export interface RotationProgress {

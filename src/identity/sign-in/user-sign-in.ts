@@ -1,4 +1,5 @@
-import type { StoreOps } from "../../storage/store.js";
+import type { Store } from "../../storage/store.js";
+import type { MfaService } from "../mfa-service.js";
 import type { PrincipalService } from "../principal-service.js";
 import type { IssuedUserTokens, TokenIssuer } from "../token-issuer.js";
 import { AuthorizationCodes } from "./authorization-codes.js";
@@ -15,6 +16,8 @@ export interface UserTokens extends IssuedUserTokens {
 
 export interface UserSignInOptions {
   now: () => number;
+  /** Users' second factor: a user with one signs in with a password and then a code. */
+  mfa: MfaService;
   /** Seconds a device-code client waits between polls. */
   devicePollSeconds?: number;
 }
@@ -29,18 +32,20 @@ export class UserSignIn {
   readonly codes: AuthorizationCodes;
   readonly devices: DeviceCodes;
   readonly grants: RefreshGrants;
+  readonly mfa: MfaService;
 
   readonly #now: () => number;
 
   constructor(
-    private readonly store: StoreOps,
+    private readonly store: Store,
     private readonly principals: PrincipalService,
     private readonly issuer: TokenIssuer,
     private readonly tenantId: string,
     options: UserSignInOptions,
   ) {
     this.#now = options.now;
-    this.sessions = new SignInSessions(store, principals, options.now);
+    this.mfa = options.mfa;
+    this.sessions = new SignInSessions(store, principals, options.mfa, options.now);
     this.codes = new AuthorizationCodes(store, options.now);
     this.devices = new DeviceCodes(store, options.now, options.devicePollSeconds);
     this.grants = new RefreshGrants(store, options.now);

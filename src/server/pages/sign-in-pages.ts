@@ -58,6 +58,31 @@ export function signInPage(form: SignInForm): string {
   );
 }
 
+export interface CodeForm {
+  /** Where the form posts, with the fields it carries along, as SignInForm. */
+  action: string;
+  carried: Readonly<Record<string, string | undefined>>;
+  csrf: string;
+  error: string | null;
+}
+
+/** The second step for a user with a TOTP second factor: the code from the authenticator app. */
+export function codePage(form: CodeForm): string {
+  return layout(
+    "Enter code",
+    html`<h1>Enter code</h1>
+      <p>Enter the 6-digit code from your authenticator app.</p>
+      ${alert(form.error)}
+      <form method="post" action="${form.action}">
+        ${hidden({ ...form.carried, csrf: form.csrf })}
+        <label
+          >Code <input name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus
+        /></label>
+        <div class="actions"><button class="primary" type="submit">Verify</button></div>
+      </form>`,
+  );
+}
+
 /** The answer to a client's redirect URI as a form post (OAuth 2.0 Form Post Response Mode), sent by the page's script. */
 export function formPostPage(redirectUri: string, fields: Readonly<Record<string, string | undefined>>): string {
   return layout(

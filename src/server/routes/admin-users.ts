@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { notFound } from "../../errors/key-vault-error.js";
 import type { PrincipalRecord } from "../../storage/records.js";
 import type { AppContext } from "../app-context.js";
-import { principalJson } from "../wire/admin-wire.js";
+import { userJson } from "../wire/admin-wire.js";
 import { asObject, optionalString, requiredString } from "../wire/parse.js";
 import { action } from "./admin-auth.js";
 
@@ -17,6 +17,8 @@ const userNotFound = (nameOrId: string) => notFound("PrincipalNotFound", `No use
  */
 export function registerAdminUserRoutes(app: FastifyInstance, ctx: AppContext): void {
   const principals = ctx.principals;
+  const mfa = ctx.signIn.mfa;
+  const shown = async (user: PrincipalRecord) => userJson(user, ctx.tenantId, await mfa.hasTotp(user.id));
   const requireUser = async (nameOrId: string): Promise<PrincipalRecord> => {
     const user = await principals.findUser(nameOrId);
     if (!user) throw userNotFound(nameOrId);
@@ -24,7 +26,7 @@ export function registerAdminUserRoutes(app: FastifyInstance, ctx: AppContext): 
   };
 
   app.get("/keyhold/users", action("principals/read"), async () =>
-    (await principals.list()).filter((p) => p.kind === "user").map((p) => principalJson(p, ctx.tenantId)),
+    Promise.all((await principals.list()).filter((p) => p.kind === "user").map(shown)),
   );
 
   app.post("/keyhold/users", action("principals/write"), async (request, reply) => {
@@ -33,11 +35,11 @@ export function registerAdminUserRoutes(app: FastifyInstance, ctx: AppContext): 
     const displayName = optionalString(body.displayName, "displayName") ?? undefined;
     const password = requiredString(body.password, "password");
     const user = await principals.createUser({ userName, displayName, password });
-    return reply.code(201).send(principalJson(user, ctx.tenantId));
+    return reply.code(201).send(await shown(user));
   });
 
   app.get<{ Params: UserParams }>("/keyhold/users/:user", action("principals/read"), async (request) =>
-    principalJson(await requireUser(request.params.user), ctx.tenantId),
+    shown(await requireUser(request.params.user)),
   );
 
   app.delete<{ Params: UserParams }>("/keyhold/users/:user", action("principals/delete"), async (request, reply) => {
@@ -49,6 +51,17 @@ export function registerAdminUserRoutes(app: FastifyInstance, ctx: AppContext): 
     const body = asObject(request.body ?? {}, "The request body");
     const password = requiredString(body.password, "password");
     await principals.setUserPassword((await requireUser(request.params.user)).id, password);
+    return reply.code(204).send();
+  });
+
+  // A new TOTP secret replaces any the user had; the otpauth URI carrying it is in this answer only.
+  app.post<{ Params: UserParams }>("/keyhold/users/:user/mfa", action("principals/write"), async (request, reply) => {
+    const otpauthUri = await mfa.enableTotp((await requireUser(request.params.user)).id);
+    return reply.code(201).header("cache-control", "no-store").send({ otpauthUri });
+  });
+
+  app.delete<{ Params: UserParams }>("/keyhold/users/:user/mfa", action("principals/write"), async (request, reply) => {
+    await mfa.disableTotp((await requireUser(request.params.user)).id);
     return reply.code(204).send();
   });
 }

@@ -3,10 +3,10 @@ import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { AuthThrottled } from "../../identity/auth-throttle.js";
 import { normalisedUserCode } from "../../identity/sign-in/device-codes.js";
 import { isPublicClient } from "../../identity/sign-in/public-clients.js";
-import { SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
+import { PENDING_SECONDS, SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
 import type { AppContext } from "../app-context.js";
 import { SESSION_COOKIE, csrfMatches, csrfToken, readCookie, sendPage, setCookie } from "../pages/page-reply.js";
-import { deviceCodePage, deviceConfirmPage, deviceDonePage, signInPage } from "../pages/sign-in-pages.js";
+import { codePage, deviceCodePage, deviceConfirmPage, deviceDonePage, signInPage } from "../pages/sign-in-pages.js";
 import { oauthParameters } from "../wire/oauth-params.js";
 import { servedAudience } from "../wire/oauth-scope.js";
 import { isKnownTenant } from "../wire/tenants.js";
@@ -20,7 +20,7 @@ export const DEVICE_APPROVAL_OPERATION = "identity/deviceApproval";
 /** The page where a person enters a device's code, as Entra's https://microsoft.com/devicelogin. */
 export const DEVICE_LOGIN_PATH = "/devicelogin";
 
-const PAGE_FIELDS = ["csrf", "step", "code", "username", "password"];
+const PAGE_FIELDS = ["csrf", "step", "code", "username", "password", "otp"];
 
 /**
  * The device authorization grant (RFC 8628; docs/user-sign-in.md §3): the endpoint a program asks for a code, and
@@ -90,6 +90,13 @@ export function registerDeviceLoginRoutes(app: FastifyInstance, ctx: AppContext)
       }),
     );
 
+  const codeForm = (request: FastifyRequest, reply: FastifyReply, userCode: string, status: number, error: string | null) =>
+    sendPage(
+      reply,
+      status,
+      codePage({ action: DEVICE_LOGIN_PATH, carried: { step: "totp", code: userCode }, csrf: csrfToken(request, reply), error }),
+    );
+
   app.get(DEVICE_LOGIN_PATH, async (request, reply) =>
     sendPage(reply, 200, deviceCodePage(DEVICE_LOGIN_PATH, csrfToken(request, reply), null)),
   );
@@ -98,7 +105,7 @@ export function registerDeviceLoginRoutes(app: FastifyInstance, ctx: AppContext)
   const namedByStep = {
     preValidation: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
       const step = (request.body as Record<string, unknown> | undefined)?.step;
-      if (step === "signIn") request.facts.operation = SIGN_IN_OPERATION;
+      if (step === "signIn" || step === "totp") request.facts.operation = SIGN_IN_OPERATION;
       if (step === "approve" || step === "decline") request.facts.operation = DEVICE_APPROVAL_OPERATION;
       done();
     },
@@ -150,12 +157,43 @@ export function registerDeviceLoginRoutes(app: FastifyInstance, ctx: AppContext)
         request.facts.errorCode = "InvalidUserNameOrPassword";
         return signInForm(request, reply, userCode, 200, "Your user name or password is incorrect.", form.username);
       }
-      request.facts.caller = { principalId: opened.user.id, credentialId: opened.session.credentialId, kind: "user" };
+      request.facts.caller = { principalId: opened.user.id, credentialId: opened.credentialId, kind: "user" };
+      if (opened.pending) {
+        setCookie(reply, SESSION_COOKIE, opened.cookie, PENDING_SECONDS, "Lax");
+        return codeForm(request, reply, userCode, 200, null);
+      }
       setCookie(reply, SESSION_COOKIE, opened.cookie, SESSION_SECONDS, "Lax");
       return confirm(request, reply, userCode, opened.session);
     }
+    if (form.step === "totp") return submitTotp(request, reply, userCode, form.otp ?? "");
     return session ? confirm(request, reply, userCode, session) : signInForm(request, reply, userCode, 200, null);
   });
+
+  // The second step of a user with a TOTP second factor: the waiting session in the cookie, and a code.
+  const submitTotp = async (request: FastifyRequest, reply: FastifyReply, userCode: string, otp: string) => {
+    const cookie = readCookie(request, SESSION_COOKIE);
+    let step: Awaited<ReturnType<typeof signIn.sessions.completeWithCode>>;
+    try {
+      step = await signIn.sessions.completeWithCode(cookie, otp, request.ip);
+    } catch (error) {
+      if (!(error instanceof AuthThrottled)) throw error;
+      request.facts.errorCode = "temporarily_unavailable";
+      reply.header("retry-after", String(error.retryAfterSeconds));
+      return codeForm(request, reply, userCode, 429, `Too many sign-in attempts. Try again in ${error.retryAfterSeconds} seconds.`);
+    }
+    if (step.outcome === "expired") {
+      request.facts.errorCode = "SignInExpired";
+      return signInForm(request, reply, userCode, 200, "Your sign-in has expired. Sign in again.");
+    }
+    if (step.outcome === "wrongCode") {
+      request.facts.caller = { principalId: step.principalId, credentialId: step.credentialId, kind: "user" };
+      request.facts.errorCode = "InvalidTotpCode";
+      return codeForm(request, reply, userCode, 200, "That code is incorrect or was already used. Enter the current code from your app.");
+    }
+    request.facts.caller = { principalId: step.session.principalId, credentialId: step.session.credentialId, kind: "user" };
+    setCookie(reply, SESSION_COOKIE, cookie!, SESSION_SECONDS, "Lax");
+    return confirm(request, reply, userCode, step.session);
+  };
 
   const throttledPage = (request: FastifyRequest, reply: FastifyReply, error: AuthThrottled, userCode: string, userName?: string) => {
     request.facts.errorCode = "temporarily_unavailable";

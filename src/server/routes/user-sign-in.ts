@@ -3,7 +3,7 @@ import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { AuthThrottled } from "../../identity/auth-throttle.js";
 import { isS256Challenge } from "../../identity/sign-in/pkce.js";
 import { isAllowedRedirect, isPublicClient } from "../../identity/sign-in/public-clients.js";
-import { SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
+import { PENDING_SECONDS, SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
 import type { AppContext } from "../app-context.js";
 import { PAGE_ICON, PAGE_SCRIPT, PAGE_STYLESHEET } from "../pages/page-assets.js";
 import { SESSION_COOKIE, csrfMatches, csrfToken, pagePolicy, readCookie, sendPage, setCookie } from "../pages/page-reply.js";
@@ -11,6 +11,7 @@ import {
   PAGE_ICON_PATH,
   PAGE_SCRIPT_PATH,
   PAGE_STYLESHEET_PATH,
+  codePage,
   errorPage,
   formPostPage,
   signInPage,
@@ -38,7 +39,7 @@ const AUTHORIZE_PARAMETERS = [
   "prompt",
   "login_hint",
 ];
-const SIGN_IN_FIELDS = [...AUTHORIZE_PARAMETERS, "username", "password", "csrf"];
+const SIGN_IN_FIELDS = [...AUTHORIZE_PARAMETERS, "username", "password", "csrf", "step", "otp"];
 
 /** Where and how the answer to an authorization request goes. */
 interface ClientTarget {
@@ -135,6 +136,47 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
     return sendPage(reply, status, page);
   };
 
+  const showCode = (request: FastifyRequest, reply: FastifyReply, params: OAuthParams, status: number, error: string | null) => {
+    const page = codePage({
+      action: request.url.split("?")[0]!,
+      carried: { ...Object.fromEntries(AUTHORIZE_PARAMETERS.map((name) => [name, params[name]])), step: "totp" },
+      csrf: csrfToken(request, reply),
+      error,
+    });
+    return sendPage(reply, status, page);
+  };
+
+  // Marks the request refused for too many attempts, and answers what the page says.
+  const throttledMessage = (request: FastifyRequest, reply: FastifyReply, error: AuthThrottled): string => {
+    request.facts.errorCode = "temporarily_unavailable";
+    reply.header("retry-after", String(error.retryAfterSeconds));
+    return `Too many sign-in attempts. Try again in ${error.retryAfterSeconds} seconds.`;
+  };
+
+  // The second step of a user with a TOTP second factor: the waiting session in the cookie, and a code.
+  const submitCode = async (request: FastifyRequest, reply: FastifyReply, form: OAuthParams, authorizeRequest: AuthorizeRequest) => {
+    const cookie = readCookie(request, SESSION_COOKIE);
+    let step: Awaited<ReturnType<typeof signIn.sessions.completeWithCode>>;
+    try {
+      step = await signIn.sessions.completeWithCode(cookie, form.otp ?? "", request.ip);
+    } catch (error) {
+      if (!(error instanceof AuthThrottled)) throw error;
+      return showCode(request, reply, form, 429, throttledMessage(request, reply, error));
+    }
+    if (step.outcome === "expired") {
+      request.facts.errorCode = "SignInExpired";
+      return showSignIn(request, reply, form, 200, "Your sign-in has expired. Sign in again.");
+    }
+    if (step.outcome === "wrongCode") {
+      request.facts.caller = { principalId: step.principalId, credentialId: step.credentialId, kind: "user" };
+      request.facts.errorCode = "InvalidTotpCode";
+      return showCode(request, reply, form, 200, "That code is incorrect or was already used. Enter the current code from your app.");
+    }
+    request.facts.caller = { principalId: step.session.principalId, credentialId: step.session.credentialId, kind: "user" };
+    setCookie(reply, SESSION_COOKIE, cookie!, SESSION_SECONDS, "Lax");
+    return issueCode(reply, step.session, authorizeRequest);
+  };
+
   const authorize = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
     const parsed = oauthParameters(request.query, AUTHORIZE_PARAMETERS);
     if (!parsed.ok) return sendPage(reply, 400, errorPage("Sign-in failed", parsed.description));
@@ -164,17 +206,13 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
       request.facts.errorCode = "CsrfTokenMismatch";
       return showSignIn(request, reply, form, 400, "This sign-in page has expired. Sign in again.", form.username);
     }
+    if (form.step === "totp") return submitCode(request, reply, form, checked.request);
     const userName = form.username ?? "";
     let opened: Awaited<ReturnType<typeof signIn.sessions.signIn>>;
     try {
       opened = await signIn.sessions.signIn(userName, form.password ?? "", request.ip);
     } catch (error) {
-      if (error instanceof AuthThrottled) {
-        request.facts.errorCode = "temporarily_unavailable";
-        reply.header("retry-after", String(error.retryAfterSeconds));
-        const wait = `Too many sign-in attempts. Try again in ${error.retryAfterSeconds} seconds.`;
-        return showSignIn(request, reply, form, 429, wait, userName);
-      }
+      if (error instanceof AuthThrottled) return showSignIn(request, reply, form, 429, throttledMessage(request, reply, error), userName);
       // A user name that cannot be one (too long, not name@domain) is refused like a wrong password.
       if (!(error instanceof KeyVaultError)) throw error;
       opened = null;
@@ -183,7 +221,11 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
       request.facts.errorCode = "InvalidUserNameOrPassword";
       return showSignIn(request, reply, form, 200, "Your user name or password is incorrect.", userName);
     }
-    request.facts.caller = { principalId: opened.user.id, credentialId: opened.session.credentialId, kind: "user" };
+    request.facts.caller = { principalId: opened.user.id, credentialId: opened.credentialId, kind: "user" };
+    if (opened.pending) {
+      setCookie(reply, SESSION_COOKIE, opened.cookie, PENDING_SECONDS, "Lax");
+      return showCode(request, reply, form, 200, null);
+    }
     setCookie(reply, SESSION_COOKIE, opened.cookie, SESSION_SECONDS, "Lax");
     return issueCode(reply, opened.session, checked.request);
   };

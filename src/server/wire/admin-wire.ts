@@ -79,6 +79,11 @@ export function principalJson(p: PrincipalRecord, tenantId: string, credentials?
   };
 }
 
+/** A user as the users' routes show one: a principal, and whether it has a TOTP second factor. */
+export function userJson(p: PrincipalRecord, tenantId: string, mfa: boolean): object {
+  return { ...principalJson(p, tenantId), mfa };
+}
+
 export function roleJson(r: RoleDefinitionRecord): object {
   return {
     id: `/providers/Microsoft.Authorization/roleDefinitions/${r.id}`,
