@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import { href, navigate } from "../router.js";
-import { ErrorNotice, Field, Loading, lastPart, when } from "../ui.js";
+import { when } from "../ui.js";
 import { CertificateContacts } from "./certificates-contacts.js";
 import { DeletedObjects } from "./deleted-objects.js";
 import { CertificateDetail } from "./certificates-detail.js";
@@ -9,6 +9,7 @@ import { ImportCertificateForm } from "./certificates-import.js";
 import { CertificateIssuers } from "./certificates-issuers.js";
 import { NewCertificateForm } from "./certificates-new.js";
 import { type Listing, usePagedList } from "./paged-list.js";
+import { type Column, SearchableList } from "./searchable-list.js";
 
 export interface CertificateItem {
   id: string;
@@ -37,15 +38,20 @@ export function CertificatesView({ vaultName, route }: { vaultName: string; rout
   return <CertificateList vaultName={vaultName} />;
 }
 
+const CERTIFICATE_COLUMNS: readonly Column<CertificateItem>[] = [
+  { header: "Status", cell: (item) => (item.x5t ? "Issued" : "Waiting for its certificate") },
+  { header: "Enabled", cell: (item) => (item.attributes.enabled ? "Yes" : "No") },
+  { header: "Expires", cell: (item) => when(item.attributes.exp) },
+  { header: "Updated", cell: (item) => when(item.attributes.updated) },
+];
+
 function CertificateList({ vaultName }: { vaultName: string }) {
   const { api } = useConsole();
   const [form, setForm] = useState<"new" | "import" | null>(null);
-  const [search, setSearch] = useState("");
   const list: Listing<CertificateItem> = usePagedList<CertificateItem>(
     () => api.vault(vaultName, "GET", "/certificates?maxresults=25&includePending=true"),
     [vaultName],
   );
-  const shown = list.items.filter((item) => lastPart(item.id).toLowerCase().includes(search.toLowerCase()));
   const done = (name: string | null) => {
     setForm(null);
     if (name) navigate("vaults", vaultName, "certificates", name);
@@ -66,43 +72,7 @@ function CertificateList({ vaultName }: { vaultName: string }) {
       </div>
       {form === "new" ? <NewCertificateForm vaultName={vaultName} onDone={done} /> : null}
       {form === "import" ? <ImportCertificateForm vaultName={vaultName} onDone={done} /> : null}
-      <Field label="Search">
-        <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="Part of a name" />
-      </Field>
-      <ErrorNotice error={list.error} />
-      {list.loading && list.items.length === 0 ? <Loading /> : null}
-      {!list.loading && !list.error && shown.length === 0 ? <p>No certificates{search ? " match" : " yet"}.</p> : null}
-      {shown.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  <a href={href("vaults", vaultName, "certificates", lastPart(item.id))}>{lastPart(item.id)}</a>
-                </td>
-                <td>{item.x5t ? "Issued" : "Waiting for its certificate"}</td>
-                <td>{item.attributes.enabled ? "Yes" : "No"}</td>
-                <td>{when(item.attributes.exp)}</td>
-                <td>{when(item.attributes.updated)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.more ? (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          Load more
-        </button>
-      ) : null}
+      <SearchableList list={list} vaultName={vaultName} kind="certificates" idOf={(item) => item.id} columns={CERTIFICATE_COLUMNS} />
     </div>
   );
 }

@@ -2,12 +2,13 @@ import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import type { PublicJwk } from "../keys-pem.js";
 import { href, navigate } from "../router.js";
-import { ErrorNotice, Field, Loading, lastPart, useLoad, when } from "../ui.js";
+import { useLoad, when } from "../ui.js";
 import { DeletedObjects } from "./deleted-objects.js";
 import { KeyDetail } from "./keys-detail.js";
 import { ImportKeyForm } from "./keys-import.js";
 import { NewKeyForm } from "./keys-new.js";
 import { usePagedList } from "./paged-list.js";
+import { type Column, SearchableList } from "./searchable-list.js";
 
 export interface KeyAttributes {
   enabled: boolean;
@@ -41,12 +42,16 @@ export function KeysView({ vaultName, route }: { vaultName: string; route: reado
   return <KeyList vaultName={vaultName} />;
 }
 
+const keyColumns = (vaultName: string): readonly Column<KeyItem>[] => [
+  { header: "Type", cell: (item) => <KeyType vaultName={vaultName} path={new URL(item.kid).pathname} /> },
+  { header: "Enabled", cell: (item) => (item.attributes.enabled ? "Yes" : "No") },
+  { header: "Updated", cell: (item) => when(item.attributes.updated) },
+];
+
 function KeyList({ vaultName }: { vaultName: string }) {
   const { api } = useConsole();
   const [form, setForm] = useState<"new" | "import" | null>(null);
-  const [search, setSearch] = useState("");
   const list = usePagedList<KeyItem>(() => api.vault(vaultName, "GET", "/keys?maxresults=25"), [vaultName]);
-  const shown = list.items.filter((item) => lastPart(item.kid).toLowerCase().includes(search.toLowerCase()));
   const done = (name: string | null) => {
     setForm(null);
     if (name) navigate("vaults", vaultName, "keys", name);
@@ -65,43 +70,7 @@ function KeyList({ vaultName }: { vaultName: string }) {
       </div>
       {form === "new" ? <NewKeyForm vaultName={vaultName} onDone={done} /> : null}
       {form === "import" ? <ImportKeyForm vaultName={vaultName} onDone={done} /> : null}
-      <Field label="Search">
-        <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="Part of a name" />
-      </Field>
-      <ErrorNotice error={list.error} />
-      {list.loading && list.items.length === 0 ? <Loading /> : null}
-      {!list.loading && !list.error && shown.length === 0 ? <p>No keys{search ? " match" : " yet"}.</p> : null}
-      {shown.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((item) => (
-              <tr key={item.kid}>
-                <td>
-                  <a href={href("vaults", vaultName, "keys", lastPart(item.kid))}>{lastPart(item.kid)}</a>
-                </td>
-                <td>
-                  <KeyType vaultName={vaultName} path={new URL(item.kid).pathname} />
-                </td>
-                <td>{item.attributes.enabled ? "Yes" : "No"}</td>
-                <td>{when(item.attributes.updated)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.more ? (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          Load more
-        </button>
-      ) : null}
+      <SearchableList list={list} vaultName={vaultName} kind="keys" idOf={(item) => item.kid} columns={keyColumns(vaultName)} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import { href, navigate } from "../router.js";
-import { ErrorNotice, Field, Loading, lastPart, parseTags, useAction, when } from "../ui.js";
+import { ErrorNotice, Field, parseTags, useAction, when } from "../ui.js";
 import { DeletedObjects } from "./deleted-objects.js";
 import { SecretDetail } from "./secret-detail.js";
 import { type Listing, usePagedList } from "./paged-list.js";
+import { type Column, SearchableList } from "./searchable-list.js";
 
 export interface SecretItem {
   id: string;
@@ -21,12 +22,16 @@ export function SecretsView({ vaultName, deleted, secretName }: { vaultName: str
   return <SecretList vaultName={vaultName} />;
 }
 
+const SECRET_COLUMNS: readonly Column<SecretItem>[] = [
+  { header: "Content type", cell: (item) => item.contentType ?? "" },
+  { header: "Enabled", cell: (item) => (item.attributes.enabled ? "Yes" : "No") },
+  { header: "Updated", cell: (item) => when(item.attributes.updated) },
+];
+
 function SecretList({ vaultName }: { vaultName: string }) {
   const { api } = useConsole();
   const [creating, setCreating] = useState(false);
-  const [search, setSearch] = useState("");
   const list: Listing<SecretItem> = usePagedList<SecretItem>(() => api.vault(vaultName, "GET", "/secrets?maxresults=25"), [vaultName]);
-  const shown = list.items.filter((item) => lastPart(item.id).toLowerCase().includes(search.toLowerCase()));
   return (
     <div>
       <div class="title-row">
@@ -45,41 +50,7 @@ function SecretList({ vaultName }: { vaultName: string }) {
           }}
         />
       ) : null}
-      <Field label="Search">
-        <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="Part of a name" />
-      </Field>
-      <ErrorNotice error={list.error} />
-      {list.loading && list.items.length === 0 ? <Loading /> : null}
-      {!list.loading && !list.error && shown.length === 0 ? <p>No secrets{search ? " match" : " yet"}.</p> : null}
-      {shown.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Content type</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((item) => (
-              <tr key={item.id}>
-                <td>
-                  <a href={href("vaults", vaultName, "secrets", lastPart(item.id))}>{lastPart(item.id)}</a>
-                </td>
-                <td>{item.contentType ?? ""}</td>
-                <td>{item.attributes.enabled ? "Yes" : "No"}</td>
-                <td>{when(item.attributes.updated)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-      {list.more ? (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          Load more
-        </button>
-      ) : null}
+      <SearchableList list={list} vaultName={vaultName} kind="secrets" idOf={(item) => item.id} columns={SECRET_COLUMNS} />
     </div>
   );
 }
