@@ -22,11 +22,3 @@ export function OperationsField({ value, onChange }: { value: readonly string[];
     </fieldset>
   );
 }
-
-/** Epoch seconds as a `datetime-local` value (the browser's local time), and back (empty: none). */
-export function dateInput(epoch?: number): string {
-  if (!epoch) return "";
-  const local = new Date(epoch * 1000);
-  return new Date(local.getTime() - local.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-export const epochOf = (text: string): number | null => (text ? Math.floor(new Date(text).getTime() / 1000) : null);

@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import { privatePemToJwk } from "../keys-pem.js";
 import { ErrorNotice, Field, parseTags, useAction } from "../ui.js";
-import { OperationsField, defaultOperations, epochOf } from "./keys-form.js";
+import { OperationsField, defaultOperations } from "./keys-form.js";
+import { epochOf } from "./validity-fields.js";
 
 /**
  * An existing private key brought into the vault (PUT /keys/NAME): the browser reads the pasted PKCS#8 PEM with

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { useConsole } from "../context.js";
 import { ErrorNotice, Field, parseTags, useAction } from "../ui.js";
-import { OperationsField, defaultOperations, epochOf } from "./keys-form.js";
+import { OperationsField, defaultOperations } from "./keys-form.js";
+import { epochOf } from "./validity-fields.js";
 
 const KEY_TYPES = ["RSA", "EC", "RSA-HSM", "EC-HSM"] as const;
 const RSA_SIZES = ["2048", "3072", "4096"] as const;

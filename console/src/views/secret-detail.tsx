@@ -3,6 +3,7 @@ import { useConsole } from "../context.js";
 import { href, navigate } from "../router.js";
 import { ErrorNotice, Field, Loading, download, lastPart, parseTags, tagsText, useAction, when } from "../ui.js";
 import { usePagedList } from "./paged-list.js";
+import { useValidityFields } from "./validity-fields.js";
 import type { SecretItem } from "./secrets.js";
 
 interface SecretBundle extends SecretItem {
@@ -174,16 +175,11 @@ function NewVersionForm({ vaultName, path, onDone }: { vaultName: string; path: 
   );
 }
 
-const dateInput = (epoch?: number): string => (epoch ? new Date(epoch * 1000).toISOString().slice(0, 16) : "");
-const epochOf = (text: string): number | null => (text ? Math.floor(new Date(text).getTime() / 1000) : null);
-
 /** The current version's attributes and tags (PATCH /secrets/NAME/VERSION). */
 function AttributesForm({ vaultName, version, onSaved }: { vaultName: string; version: SecretItem; onSaved: () => void }) {
   const { api } = useConsole();
   const action = useAction();
-  const [enabled, setEnabled] = useState(version.attributes.enabled);
-  const [expires, setExpires] = useState(dateInput(version.attributes.exp));
-  const [notBefore, setNotBefore] = useState(dateInput(version.attributes.nbf));
+  const validity = useValidityFields(version.attributes);
   const [contentType, setContentType] = useState(version.contentType ?? "");
   const [tags, setTags] = useState(tagsText(version.tags));
   const [saved, setSaved] = useState(false);
@@ -192,7 +188,7 @@ function AttributesForm({ vaultName, version, onSaved }: { vaultName: string; ve
     setSaved(false);
     void action.run(async () => {
       await api.vault(vaultName, "PATCH", new URL(version.id).pathname, {
-        attributes: { enabled, exp: epochOf(expires), nbf: epochOf(notBefore) },
+        attributes: validity.attributes(),
         contentType,
         tags: parseTags(tags),
       });
@@ -203,15 +199,7 @@ function AttributesForm({ vaultName, version, onSaved }: { vaultName: string; ve
   return (
     <form class="panel" onSubmit={submit} aria-label="Current version's settings">
       <h3>Current version's settings</h3>
-      <label class="check">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} /> Enabled
-      </label>
-      <Field label="Not before">
-        <input type="datetime-local" value={notBefore} onInput={(e) => setNotBefore(e.currentTarget.value)} />
-      </Field>
-      <Field label="Expires">
-        <input type="datetime-local" value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
-      </Field>
+      {validity.fields}
       <Field label="Content type">
         <input value={contentType} onInput={(e) => setContentType(e.currentTarget.value)} />
       </Field>
