@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { adminApi, tokenFor } from "../support/admin-api.js";
 import { type TestChromium, chromiumSkipReason, launchChromium } from "../support/chromium.js";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
+import { devUserOf, screenshot } from "../support/console-test.js";
+import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { eventually } from "../support/eventually.js";
 
 const skip = chromiumSkipReason();
@@ -15,10 +13,6 @@ const CAROL_PASSWORD = "carol's long password";
 const PLAIN = "plain@example.org";
 const PLAIN_PASSWORD = "the plain user's long password";
 const POLICY_VAULT = "policy-vault";
-
-/** As console-e2e.test.ts: into docs/console when KEYHOLD_UPDATE_SCREENSHOTS=1, else into a temporary folder. */
-const SHOTS =
-  process.env.KEYHOLD_UPDATE_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs", "console") : mkdtempSync(join(tmpdir(), "keyhold-shots-"));
 
 /** Chromium logs every answer with an error status as "Failed to load resource"; the 403s and 404s here are expected. */
 const isFailedLoad = (text: string) => text.startsWith("Failed to load resource");
@@ -43,18 +37,17 @@ describe("web console administration, end to end in Chromium", { skip, timeout: 
     chromium = await launchChromium();
     consoleUrl = `${server.env.AZURE_AUTHORITY_HOST}/`;
     vault = server.env.KEY_VAULT_NAME!;
-    devUser = (JSON.parse(readFileSync(join(server.dir, "dev-identities.json"), "utf8")) as { user: typeof devUser }).user;
+    devUser = devUserOf(server);
     admin = adminApi(server);
     const plain = await admin<{ id: string }>("POST", "/keyhold/users", { userName: PLAIN, password: PLAIN_PASSWORD });
     await admin("POST", "/keyhold/roleAssignments", { principalId: plain.id, role: "Key Vault Secrets User", scope: `/vaults/${vault}` });
-    mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await chromium?.close();
     await server?.stop();
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = screenshot;
 
   /** A fresh browser signed in as the user, and the errors its console logs. */
   const signedIn = async (
@@ -231,7 +224,7 @@ describe("web console administration, end to end in Chromium", { skip, timeout: 
   it("says so when the server's audit trail is off", async () => {
     const quiet = await startDevServer(undefined, ["--audit", "off"]);
     try {
-      const user = (JSON.parse(readFileSync(join(quiet.dir, "dev-identities.json"), "utf8")) as { user: typeof devUser }).user;
+      const user = devUserOf(quiet);
       const { context, page, errors } = await signedIn(user.userName, user.password, `${quiet.env.AZURE_AUTHORITY_HOST}/`);
       await page.goto(`${quiet.env.AZURE_AUTHORITY_HOST}/#/audit`);
       const notice = page.getByRole("status").filter({ hasText: "does not offer its audit log" });

@@ -1,22 +1,17 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { createSecureContext } from "node:tls";
 import type { Page } from "playwright-core";
 import { type TestChromium, chromiumSkipReason, launchChromium } from "../support/chromium.js";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
+import { devUserOf, screenshot } from "../support/console-test.js";
+import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { OpensslCa } from "../support/openssl-ca.js";
 import { certificateClientFor } from "../support/sdk.js";
 import { opensslWorkspace } from "../support/x509-keys.js";
 
 const skip = chromiumSkipReason();
-
-/** Screenshots: into docs/console when KEYHOLD_UPDATE_SCREENSHOTS=1 (for the README), else into a temporary folder. */
-const SHOTS =
-  process.env.KEYHOLD_UPDATE_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs", "console") : mkdtempSync(join(tmpdir(), "keyhold-shots-"));
 
 /** The console's Certificates tab in Chromium against a live dev server, checked with the official Certificates SDK. */
 describe("web console certificates, end to end in Chromium", { skip, timeout: 240_000 }, () => {
@@ -32,10 +27,7 @@ describe("web console certificates, end to end in Chromium", { skip, timeout: 24
     chromium = await launchChromium();
     consoleUrl = `${server.env.AZURE_AUTHORITY_HOST}/`;
     vault = server.env.KEY_VAULT_NAME!;
-    const devUser = (
-      JSON.parse(readFileSync(join(server.dir, "dev-identities.json"), "utf8")) as { user: { userName: string; password: string } }
-    ).user;
-    mkdirSync(SHOTS, { recursive: true });
+    const devUser = devUserOf(server);
     const context = await chromium.newContext();
     page = await context.newPage();
     // A vault without contacts answers their GET with 404 (ContactsNotFound), which the view shows as an empty list;
@@ -56,7 +48,7 @@ describe("web console certificates, end to end in Chromium", { skip, timeout: 24
     await server?.stop();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => screenshot(page, name);
   const certificatesTab = async () => {
     await page.goto(`${consoleUrl}#/vaults/${vault}/certificates`);
     await page.getByRole("heading", { name: "Certificates", exact: true }).waitFor();

@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { adminApi } from "../support/admin-api.js";
 import { type TestChromium, chromiumSkipReason, launchChromium } from "../support/chromium.js";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
+import { devUserOf, screenshot } from "../support/console-test.js";
+import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { secretClientFor } from "../support/sdk.js";
 
 const skip = chromiumSkipReason();
 const READER = "reader@example.org";
 const READER_PASSWORD = "the reader's long password";
-
-/**
- * Screenshots of the main views: into docs/console when KEYHOLD_UPDATE_SCREENSHOTS=1 (for the README), else into a
- * temporary folder, so a test run changes no file of the repository.
- */
-const SHOTS =
-  process.env.KEYHOLD_UPDATE_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs", "console") : mkdtempSync(join(tmpdir(), "keyhold-shots-"));
 
 /** The web console in Chromium, as a person uses it, against a live dev server; the official SDK on the other side. */
 describe("web console, end to end in Chromium", { skip, timeout: 180_000 }, () => {
@@ -33,11 +24,10 @@ describe("web console, end to end in Chromium", { skip, timeout: 180_000 }, () =
     chromium = await launchChromium();
     consoleUrl = `${server.env.AZURE_AUTHORITY_HOST}/`;
     vault = server.env.KEY_VAULT_NAME!;
-    devUser = (JSON.parse(readFileSync(join(server.dir, "dev-identities.json"), "utf8")) as { user: typeof devUser }).user;
+    devUser = devUserOf(server);
     const admin = adminApi(server);
     const reader = await admin<{ id: string }>("POST", "/keyhold/users", { userName: READER, password: READER_PASSWORD });
     await admin("POST", "/keyhold/roleAssignments", { principalId: reader.id, role: "Key Vault Secrets User", scope: `/vaults/${vault}` });
-    mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await chromium?.close();
@@ -50,7 +40,7 @@ describe("web console, end to end in Chromium", { skip, timeout: 180_000 }, () =
     await page.getByRole("button", { name: "Sign in" }).click();
   };
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = screenshot;
 
   it("signs in, creates, reveals, deletes and recovers secrets with the SDK on the other side, and signs out", async () => {
     const context: BrowserContext = await chromium.newContext();

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { adminApi } from "../support/admin-api.js";
 import { type TestChromium, chromiumSkipReason, launchChromium } from "../support/chromium.js";
-import { type DevServer, PROJECT_ROOT, startDevServer } from "../support/dev-server.js";
+import { devUserOf, screenshot } from "../support/console-test.js";
+import { type DevServer, startDevServer } from "../support/dev-server.js";
 import { bytes, keyClientFor } from "../support/keys-sdk.js";
 
 const skip = chromiumSkipReason();
@@ -15,10 +14,6 @@ const CRYPTO_USER = "crypto-user@example.org";
 const CRYPTO_USER_PASSWORD = "the crypto user's long password";
 /** A standard-tier vault, which refuses -HSM key types (dev mode's own vault is premium). */
 const STANDARD_VAULT = "standard-keys";
-
-/** Screenshots: into docs/console when KEYHOLD_UPDATE_SCREENSHOTS=1 (for the README), else into a temporary folder. */
-const SHOTS =
-  process.env.KEYHOLD_UPDATE_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs", "console") : mkdtempSync(join(tmpdir(), "keyhold-shots-"));
 
 /** The console's Keys tab in Chromium against a live dev server, checked with the official Keys SDK. */
 describe("web console keys, end to end in Chromium", { skip, timeout: 180_000 }, () => {
@@ -33,14 +28,13 @@ describe("web console keys, end to end in Chromium", { skip, timeout: 180_000 },
     chromium = await launchChromium();
     consoleUrl = `${server.env.AZURE_AUTHORITY_HOST}/`;
     vault = server.env.KEY_VAULT_NAME!;
-    devUser = (JSON.parse(readFileSync(join(server.dir, "dev-identities.json"), "utf8")) as { user: typeof devUser }).user;
+    devUser = devUserOf(server);
     const admin = adminApi(server);
     const user = await admin<{ id: string }>("POST", "/keyhold/users", { userName: CRYPTO_USER, password: CRYPTO_USER_PASSWORD });
     await admin("POST", "/keyhold/roleAssignments", { principalId: user.id, role: "Key Vault Crypto User", scope: `/vaults/${vault}` });
     await admin("PUT", `/keyhold/vaults/${STANDARD_VAULT}`, { sku: { family: "A", name: "standard" } });
     const scope = `/vaults/${STANDARD_VAULT}`;
     await admin("POST", "/keyhold/roleAssignments", { principalId: devUser.id, role: "Key Vault Administrator", scope });
-    mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await chromium?.close();
@@ -64,7 +58,7 @@ describe("web console keys, end to end in Chromium", { skip, timeout: 180_000 },
     return { page, errors };
   };
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = screenshot;
 
   it("creates an EC key whose PEM verifies the SDK's signature, rotates it, sets its policy, deletes and recovers it", async () => {
     const { page, errors } = await keysPage(devUser.userName, devUser.password);
