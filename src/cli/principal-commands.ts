@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { readInputText } from "./input-file.js";
 import { KeyholdClient } from "./keyhold-client.js";
+import { CliError } from "./cli-error.js";
 import { parsePositiveInteger } from "./options.js";
 import { print } from "./output.js";
 import { CREDENTIAL_TABLE, PRINCIPAL_TABLE } from "./table-views.js";
@@ -17,11 +18,21 @@ export function registerPrincipalCommands(program: Command): void {
     .description("Create a service principal; its client secret is printed once")
     .requiredOption("--name <name>", "display name")
     .option("--secret-lifetime-days <days>", "the first client secret expires after this many days (default: never)", parsePositiveInteger)
-    .addHelpText("after", "\nExample:\n  keyhold principal create --name ci-deployer   # prints clientId, clientSecret, tenantId")
-    .action(async (o: { name: string; secretLifetimeDays?: number }) => {
+    .option(
+      "--public-client",
+      "register a public client instead: a client id through which users sign in (InteractiveBrowserCredential, DeviceCodeCredential, with loopback redirects); no secret",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyhold principal create --name ci-deployer   # prints clientId, clientSecret, tenantId\n" +
+        "  keyhold principal create --name my-cli-tool --public-client   # prints the clientId users sign in through",
+    )
+    .action(async (o: { name: string; secretLifetimeDays?: number; publicClient?: boolean }) => {
+      if (o.publicClient && o.secretLifetimeDays)
+        throw new CliError("BadArgument", "--public-client has no secret: drop --secret-lifetime-days");
       const body = {
         displayName: o.name,
-        type: "servicePrincipal",
+        type: o.publicClient ? "publicClient" : "servicePrincipal",
         ...(o.secretLifetimeDays && { lifetimeSeconds: o.secretLifetimeDays * DAY }),
       };
       print(await new KeyholdClient().call("POST", "/keyhold/principals", body));

@@ -1,3 +1,4 @@
+import { BUILT_IN_PUBLIC_CLIENT_ID } from "./sign-in/public-clients.js";
 import { X509Certificate, createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CredentialKind, CredentialRecord, PrincipalKind, PrincipalRecord } from "../storage/records.js";
@@ -149,6 +150,21 @@ export class PrincipalService {
     const secret = newSecret();
     const credential = await this.#addCredential(principal.id, "identityHeader", await hashSecret(secret), null, null);
     return { principal, identityHeader: `${principal.id}.${secret}`, credentialId: credential.id };
+  }
+
+  /**
+   * A public client registration: its id is a client id user flows accept beside the built-in one. It has no
+   * credential and gets no token of its own.
+   */
+  createPublicClient(displayName: string): Promise<PrincipalRecord> {
+    return this.#create("publicClient", displayName);
+  }
+
+  /** Whether user flows accept this client id: Keyhold's built-in public client, or a registered one. */
+  async isPublicClient(clientId: string | undefined): Promise<boolean> {
+    if (!clientId) return false;
+    if (clientId.toLowerCase() === BUILT_IN_PUBLIC_CLIENT_ID) return true;
+    return (await this.store.getPrincipal(clientId))?.kind === "publicClient";
   }
 
   /** A user with one password; 409 Conflict when another user has the same name in any case. */

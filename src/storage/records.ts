@@ -80,7 +80,11 @@ export interface ObjectSummary {
   latest: ObjectVersionRecord;
 }
 
-export type PrincipalKind = "servicePrincipal" | "managedIdentity" | "user";
+/**
+ * `publicClient`: an application registration users sign in through (a native or command-line program: loopback
+ * redirects and the device code grant, no secret), as an Entra app registration that allows public client flows.
+ */
+export type PrincipalKind = "servicePrincipal" | "managedIdentity" | "user" | "publicClient";
 
 export interface PrincipalRecord {
   /** Object id (a GUID); also the application (client) id. */

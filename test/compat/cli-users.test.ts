@@ -98,6 +98,18 @@ describe("keyhold user commands", () => {
     assert.ok(ok(["principal", "list"]).some((p: any) => p.id === alice.id && p.userName === "alice@example.org"));
   });
 
+  it("registers a public client users sign in through, with no secret", () => {
+    const made = keyhold(["principal", "create", "--name", "my-cli-tool", "--public-client"]);
+    assert.equal(made.status, 0, made.stderr);
+    const client = JSON.parse(made.stdout);
+    assert.equal(client.type, "publicClient");
+    assert.match(client.clientId, /^[0-9a-f-]{36}$/);
+    assert.equal("clientSecret" in client, false);
+    const both = keyhold(["principal", "create", "--name", "x", "--public-client", "--secret-lifetime-days", "3"]);
+    assert.equal(both.status, 1);
+    assert.match(both.stderr, /BadArgument/);
+  });
+
   it("refuses what the server refuses, and an empty standard input", () => {
     fails(
       ["user", "create", "--name", "bob@example.org"],

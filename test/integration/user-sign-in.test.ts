@@ -311,6 +311,42 @@ describe("user sign-in", () => {
     assert.equal((await token({ grant_type: "device_code", device_code: device.device_code })).json().error, "authorization_declined");
   });
 
+  it("accepts a registered public client as it accepts the built-in one, until the registration is deleted", async () => {
+    const registered = await t.app.inject({
+      method: "POST",
+      url: "/keyhold/principals",
+      headers: { authorization: `Bearer ${t.token}`, "content-type": "application/json" },
+      payload: JSON.stringify({ displayName: "my-cli-tool", type: "publicClient" }),
+    });
+    assert.equal(registered.statusCode, 201, registered.body);
+    const clientId: string = registered.json().clientId;
+    assert.equal(registered.json().type, "publicClient");
+    assert.equal("clientSecret" in registered.json(), false);
+    const browser = new TestBrowser(t.app);
+    const { verifier, challenge } = pkce();
+    const page = await browser.get(authorizeUrl(standard(challenge, { client_id: clientId })));
+    const answer = await browser.submit(page, { username: "alice@example.org", password: PASSWORD });
+    const code = formOf(answer.body).fields.code!;
+    const redeemed = await token({
+      client_id: clientId,
+      grant_type: "authorization_code",
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+    });
+    assert.equal(redeemed.statusCode, 200, redeemed.body);
+    assert.equal(decodeJwt(redeemed.json().access_token).appid, clientId);
+    assert.equal(decodeJwt(redeemed.json().id_token).aud, clientId);
+    const refreshed = await token({ client_id: CLIENT, grant_type: "refresh_token", refresh_token: redeemed.json().refresh_token });
+    assert.equal(refreshed.json().error, "invalid_grant", "a refresh token is the client's it was issued to");
+    await t.ctx.principals.delete(clientId);
+    const gone = await token({ client_id: clientId, grant_type: "refresh_token", refresh_token: redeemed.json().refresh_token });
+    assert.equal(gone.json().error, "unauthorized_client");
+    assert.equal((await browser.get(authorizeUrl(standard(pkce().challenge, { client_id: clientId })))).statusCode, 400);
+    // A service principal's id is no public client: it has a secret, and user flows need none.
+    assert.equal((await browser.get(authorizeUrl(standard(pkce().challenge, { client_id: t.principal.id })))).statusCode, 400);
+  });
+
   it("publishes discovery for organizations and common, with the user endpoints", async () => {
     for (const name of ["organizations", "common", tenant]) {
       const res = await t.app.inject({ method: "GET", url: `/${name}/v2.0/.well-known/openid-configuration` });

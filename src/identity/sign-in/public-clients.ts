@@ -1,14 +1,11 @@
 /**
- * The clients that may sign users in. Keyhold has one built-in public client: the Azure CLI's application id, which
- * `@azure/identity`'s InteractiveBrowserCredential and DeviceCodeCredential use when given no client id. A public
+ * The clients that may sign users in: Keyhold's built-in public client, the Azure CLI's application id, which
+ * `@azure/identity`'s InteractiveBrowserCredential and DeviceCodeCredential use when given no client id, and the
+ * public clients an administrator registers (PrincipalService.isPublicClient). A public
  * client proves nothing about itself; PKCE and the exact redirect URI bind a code to the program that asked for it
  * (docs/user-sign-in.md §7).
  */
 export const BUILT_IN_PUBLIC_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
-
-export function isPublicClient(clientId: string | undefined): boolean {
-  return clientId?.toLowerCase() === BUILT_IN_PUBLIC_CLIENT_ID;
-}
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 

@@ -45,7 +45,13 @@ export function registerAdminPrincipalRoutes(app: FastifyInstance, ctx: AppConte
         identityHeader: created.identityHeader,
       });
     }
-    if (type !== "servicePrincipal") throw badParameter("The parameter 'type' must be 'servicePrincipal' or 'managedIdentity'.");
+    if (type === "publicClient") {
+      // A client id for users' sign-in (loopback redirects, device code): no secret, nothing shown only once.
+      return reply.code(201).send(principalJson(await principals.createPublicClient(displayName), ctx.tenantId));
+    }
+    if (type !== "servicePrincipal") {
+      throw badParameter("The parameter 'type' must be 'servicePrincipal', 'managedIdentity' or 'publicClient'.");
+    }
     const created = await principals.createServicePrincipal(displayName, optionalLifetime(body.lifetimeSeconds));
     // As `az ad sp create-for-rbac` prints it; tenantId "adfs" with AZURE_AUTHORITY_HOST is what
     // DefaultAzureCredential takes (docs/clients.md §3).

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { AuthThrottled } from "../../identity/auth-throttle.js";
 import { normalisedUserCode } from "../../identity/sign-in/device-codes.js";
-import { isPublicClient } from "../../identity/sign-in/public-clients.js";
 import { PENDING_SECONDS, SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
 import type { AppContext } from "../app-context.js";
 import { SESSION_COOKIE, csrfMatches, csrfToken, readCookie, sendPage, setCookie } from "../pages/page-reply.js";
@@ -37,7 +36,7 @@ export function registerDeviceLoginRoutes(app: FastifyInstance, ctx: AppContext)
     const parsed = oauthParameters(request.body, ["client_id", "scope"]);
     if (!parsed.ok) return oauthError(reply, 400, "invalid_request", parsed.description);
     const { client_id: clientId, scope } = parsed.value;
-    if (!isPublicClient(clientId)) {
+    if (!(await ctx.principals.isPublicClient(clientId))) {
       return oauthError(reply, 400, "unauthorized_client", `AADSTS700016: Application with identifier '${clientId ?? ""}' was not found.`);
     }
     const audience = servedAudience(scope, undefined, ctx.hosts.resources);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { KeyVaultError } from "../../errors/key-vault-error.js";
 import { AuthThrottled } from "../../identity/auth-throttle.js";
 import { isS256Challenge } from "../../identity/sign-in/pkce.js";
-import { isAllowedRedirect, isPublicClient } from "../../identity/sign-in/public-clients.js";
+import { isAllowedRedirect } from "../../identity/sign-in/public-clients.js";
 import { PENDING_SECONDS, SESSION_SECONDS, type SignInSession } from "../../identity/sign-in/sign-in-sessions.js";
 import type { AppContext } from "../app-context.js";
 import { PAGE_ICON, PAGE_SCRIPT, PAGE_STYLESHEET } from "../pages/page-assets.js";
@@ -70,9 +70,9 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
   const signIn = ctx.signIn;
   const ownPages = [`${ctx.authorityUrl}/`];
 
-  const check = (tenant: string, params: OAuthParams): Checked => {
+  const check = async (tenant: string, params: OAuthParams): Promise<Checked> => {
     if (!isKnownTenant(tenant, ctx.tenantId)) return { ok: false, page: errorPage("Sign-in failed", `Tenant '${tenant}' not found.`) };
-    if (!isPublicClient(params.client_id)) {
+    if (!(await ctx.principals.isPublicClient(params.client_id))) {
       return { ok: false, page: errorPage("Sign-in failed", `Application with identifier '${params.client_id ?? ""}' was not found.`) };
     }
     const redirectUri = params.redirect_uri;
@@ -180,7 +180,7 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
   const authorize = async (request: FastifyRequest<{ Params: { tenant: string } }>, reply: FastifyReply) => {
     const parsed = oauthParameters(request.query, AUTHORIZE_PARAMETERS);
     if (!parsed.ok) return sendPage(reply, 400, errorPage("Sign-in failed", parsed.description));
-    const checked = check(request.params.tenant, parsed.value);
+    const checked = await check(request.params.tenant, parsed.value);
     if (!checked.ok) {
       if ("page" in checked) return sendPage(reply, 400, checked.page);
       return answerClient(reply, checked.target, { error: checked.error, error_description: checked.description });
@@ -197,7 +197,7 @@ export function registerUserSignInRoutes(app: FastifyInstance, ctx: AppContext):
     const parsed = oauthParameters(request.body, SIGN_IN_FIELDS);
     if (!parsed.ok) return sendPage(reply, 400, errorPage("Sign-in failed", parsed.description));
     const form = parsed.value;
-    const checked = check(request.params.tenant, form);
+    const checked = await check(request.params.tenant, form);
     if (!checked.ok) {
       if ("page" in checked) return sendPage(reply, 400, checked.page);
       return answerClient(reply, checked.target, { error: checked.error, error_description: checked.description });

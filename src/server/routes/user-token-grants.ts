@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { isPublicClient } from "../../identity/sign-in/public-clients.js";
 import type { SignedInUser } from "../../identity/sign-in/signed-in-user.js";
 import type { UserTokens } from "../../identity/sign-in/user-sign-in.js";
 import type { AppContext } from "../app-context.js";
@@ -28,7 +27,7 @@ export async function answerUserGrant(
 ): Promise<FastifyReply> {
   const clientId = form.client_id;
   if (!clientId) return oauthError(reply, 400, "invalid_request", "AADSTS900144: The request body must contain the parameter 'client_id'.");
-  if (!isPublicClient(clientId)) {
+  if (!(await ctx.principals.isPublicClient(clientId))) {
     return oauthError(
       reply,
       400,
@@ -97,7 +96,7 @@ function tokenAnswer(user: SignedInUser, tokens: UserTokens): object {
  * after a device code sign-in, signs out. The answer is 200 whether or not the token was known (RFC 7009 §2.2).
  */
 export async function revokeRefreshToken(ctx: AppContext, reply: FastifyReply, form: OAuthParams): Promise<FastifyReply> {
-  if (!isPublicClient(form.client_id)) {
+  if (!(await ctx.principals.isPublicClient(form.client_id))) {
     return oauthError(
       reply,
       400,
