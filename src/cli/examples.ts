@@ -126,6 +126,10 @@ const EXAMPLES: Record<string, string[]> = {
   "key random": ["keyhold key random --vault-name my-vault --count 32 --query value -o tsv"],
   logout: ["keyhold logout"],
   status: ["keyhold status", "keyhold status --query principalId -o tsv"],
+  "user mfa": [
+    "keyhold user mfa enable alice@example.org   # prints the otpauth:// URI once",
+    "keyhold user mfa disable alice@example.org",
+  ],
   "principal list": ["keyhold principal list -o table"],
   "principal show": ["keyhold principal show --id $ID --query credentials"],
   "principal delete": ["keyhold principal delete --id $ID"],
