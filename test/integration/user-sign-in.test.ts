@@ -241,6 +241,19 @@ describe("user sign-in", () => {
         payload: new URLSearchParams({ client_id: CLIENT, token, token_type_hint: "refresh_token" }).toString(),
       });
     assert.equal((await revoke("not-a-token")).statusCode, 200);
+    const refused = (fields: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: `/${tenant}/oauth2/v2.0/revoke`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams(fields).toString(),
+      });
+    assert.equal(
+      (await refused({ client_id: CLIENT, token: "x", token_type_hint: "access_token" })).json().error,
+      "unsupported_token_type",
+    );
+    assert.equal((await refused({ client_id: CLIENT })).json().error, "invalid_request");
+    assert.equal((await refused({ client_id: t.principal.id, token: "x" })).json().error, "unauthorized_client");
     assert.equal((await revoke(tokens.refresh_token)).statusCode, 200);
     assert.equal((await token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token })).json().error, "invalid_grant");
   });
@@ -276,6 +289,17 @@ describe("user sign-in", () => {
     const pending = await token({ grant_type: "device_code", device_code: device.device_code });
     assert.equal(pending.json().error, "authorization_pending");
     assert.equal(pending.headers["retry-after"], undefined);
+    const deviceRequest = (fields: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: `/${tenant}/oauth2/v2.0/devicecode`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams(fields).toString(),
+      });
+    assert.equal((await deviceRequest({ client_id: t.principal.id, scope: SCOPE })).json().error, "unauthorized_client");
+    assert.equal((await deviceRequest({ client_id: CLIENT, scope: "https://elsewhere.example/.default" })).json().error, "invalid_scope");
+    assert.equal((await token({ grant_type: "device_code" })).json().error, "invalid_request");
+    assert.equal((await token({ grant_type: "device_code", device_code: "unknown" })).json().error, "bad_verification_code");
 
     const browser = new TestBrowser(t.app);
     const entry = await browser.get("/devicelogin");
